@@ -1,0 +1,185 @@
+//! The hardware layer: what a device is to the server before and after it speaks a protocol.
+//! Hardware managers scan and report [`DeviceCandidate`]s; a candidate's connector opens a
+//! [`Transport`], the byte pipe every protocol drives through logical [`Endpoint`]s.
+//! Transports: simulated devices (always), and behind cargo features Bluetooth LE, serial and HID.
+
+pub mod endpoint;
+pub mod simulated;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+pub use endpoint::Endpoint;
+
+use crate::device_config::CommunicationSpecifier;
+
+/// How a device was found, which decides what the device database matches it against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdvertisementKind {
+    /// A Bluetooth LE advertisement (also used by simulated devices): matched by name,
+    /// manufacturer data and advertised services.
+    Btle,
+    /// A serial port: matched by port name.
+    Serial { port: String },
+    /// A USB HID device: matched by vendor/product id.
+    Hid { vendor_id: u16, product_id: u16 },
+    /// A device that dialed in over WebSocket: matched by its handshake identifier.
+    Websocket { identifier: String },
+}
+
+/// What a hardware manager saw of a device before connecting to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Advertisement {
+    /// Advertised local name (BLE), port name (serial), product string (HID), identifier
+    /// (WebSocket).
+    pub name: String,
+    /// A unique address: BLE address, port path, HID path, WebSocket address.
+    pub address: String,
+    /// Manufacturer-specific data: (company id, payload).
+    pub manufacturer_data: Vec<(u16, Vec<u8>)>,
+    /// Advertised service UUIDs.
+    pub services: Vec<Uuid>,
+    pub kind: AdvertisementKind,
+}
+
+impl Advertisement {
+    /// A BLE advertisement carrying only a name.
+    pub fn btle(name: impl Into<String>, address: impl Into<String>) -> Advertisement {
+        Advertisement {
+            name: name.into(),
+            address: address.into(),
+            manufacturer_data: Vec::new(),
+            services: Vec::new(),
+            kind: AdvertisementKind::Btle,
+        }
+    }
+}
+
+/// Failures of the hardware layer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HardwareError {
+    #[error("device disconnected")]
+    Disconnected,
+    #[error("device has no endpoint {0}")]
+    InvalidEndpoint(Endpoint),
+    #[error("timed out waiting for the device")]
+    Timeout,
+    #[error("{0} is not supported by this transport")]
+    Unsupported(&'static str),
+    #[error("connection failed: {0}")]
+    ConnectionFailed(String),
+    #[error("transport unavailable: {0}")]
+    Unavailable(String),
+    #[error("I/O error: {0}")]
+    Io(String),
+}
+
+/// Something a connected device did on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HardwareEvent {
+    /// Bytes notified (BLE notify/indicate, serial/HID input, WebSocket frame) on an endpoint.
+    Notification { endpoint: Endpoint, data: Vec<u8> },
+    /// The device went away.
+    Disconnected,
+}
+
+/// Capacity of a transport's event queue; notifications beyond it are dropped (and logged).
+pub const EVENT_QUEUE_CAPACITY: usize = 1024;
+
+/// A connected device's byte pipe.
+#[async_trait]
+pub trait Transport: Send + Sync + 'static {
+    /// The endpoints this device has.
+    fn endpoints(&self) -> Vec<Endpoint>;
+
+    /// The message gap this transport needs when the device definition sets none
+    /// (PROTOCOL.md §5.4: BLE 75 ms, others none).
+    fn default_message_gap(&self) -> Duration;
+
+    /// Write bytes to an endpoint.
+    async fn write(
+        &self,
+        endpoint: Endpoint,
+        data: &[u8],
+        with_response: bool,
+    ) -> Result<(), HardwareError>;
+
+    /// Read from an endpoint, waiting at most `timeout`.
+    async fn read(
+        &self,
+        endpoint: Endpoint,
+        max_len: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, HardwareError>;
+
+    /// Start notifications on an endpoint.
+    async fn subscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError>;
+
+    /// Stop notifications on an endpoint.
+    async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError>;
+
+    /// Disconnect from the device (idempotent).
+    async fn disconnect(&self);
+
+    /// The device's event stream; `None` once it was taken. Taken once by the device task.
+    fn take_events(&self) -> Option<mpsc::Receiver<HardwareEvent>>;
+}
+
+/// Opens a transport to a candidate device, given the communication specifier of the protocol
+/// it matched (which carries e.g. the BLE service map or the serial port settings).
+#[async_trait]
+pub trait DeviceConnector: Send + Sync + 'static {
+    async fn connect(
+        &self,
+        specifier: &CommunicationSpecifier,
+    ) -> Result<std::sync::Arc<dyn Transport>, HardwareError>;
+}
+
+/// A device found by a hardware manager.
+pub struct DeviceCandidate {
+    pub advertisement: Advertisement,
+    pub connector: Box<dyn DeviceConnector>,
+}
+
+impl std::fmt::Debug for DeviceCandidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCandidate")
+            .field("advertisement", &self.advertisement)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What hardware managers report to the server.
+#[derive(Debug)]
+pub enum ManagerEvent {
+    /// A device was seen.
+    DeviceFound(DeviceCandidate),
+    /// The named manager stopped scanning on its own (timeout, single-shot) or after a stop.
+    ScanningStopped(&'static str),
+    /// A manager failed in a way the user should hear about (e.g. Bluetooth missing).
+    Error {
+        manager: &'static str,
+        message: String,
+    },
+}
+
+/// The sender managers report through.
+pub type ManagerEventSender = mpsc::UnboundedSender<ManagerEvent>;
+
+/// A source of devices: Bluetooth LE, serial ports, HID, simulated devices, WebSocket devices.
+#[async_trait]
+pub trait HardwareManager: Send + Sync + 'static {
+    /// A short name for logs and errors.
+    fn name(&self) -> &'static str;
+
+    /// Start looking for devices; found devices are reported as [`ManagerEvent::DeviceFound`].
+    /// When scanning ends (on its own or after `stop_scanning`), the manager reports
+    /// [`ManagerEvent::ScanningStopped`] exactly once per start.
+    async fn start_scanning(&self) -> Result<(), HardwareError>;
+
+    /// Stop looking for devices (idempotent).
+    async fn stop_scanning(&self) -> Result<(), HardwareError>;
+}

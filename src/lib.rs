@@ -1,0 +1,10 @@
+//! Teleplug: a Buttplug protocol server and client core, shipped as one library with a C ABI.
+//!
+//! Layers, top to bottom: `client` (the Rust client API) → `server` (connections, device
+//! registry, device tasks) → `protocols` (per-brand byte encodings) → `hardware` (transports).
+//! Beside them: `protocol` (wire messages and JSON framing) and `device_config` (the device
+//! database and matching).
+
+pub mod device_config;
+pub mod hardware;
+pub mod protocol;
