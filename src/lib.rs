@@ -5,6 +5,9 @@
 //! Beside them: `protocol` (wire messages and JSON framing) and `device_config` (the device
 //! database and matching).
 
+pub mod client;
 pub mod device_config;
 pub mod hardware;
 pub mod protocol;
+pub mod protocols;
+pub mod server;

@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{
-    CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity, ProtocolMatch,
-};
+use super::{CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity, ProtocolMatch};
 use crate::hardware::Advertisement;
 
 /// The device database (base + user config). Cheap to clone.

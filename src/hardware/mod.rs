@@ -126,6 +126,9 @@ pub trait Transport: Send + Sync + 'static {
 
     /// The device's event stream; `None` once it was taken. Taken once by the device task.
     fn take_events(&self) -> Option<mpsc::Receiver<HardwareEvent>>;
+
+    /// Called once the server identified the device and added it (simulated devices report it).
+    fn on_device_ready(&self, _protocol: &str, _name: &str) {}
 }
 
 /// Opens a transport to a candidate device, given the communication specifier of the protocol
@@ -136,6 +139,10 @@ pub trait DeviceConnector: Send + Sync + 'static {
         &self,
         specifier: &CommunicationSpecifier,
     ) -> Result<std::sync::Arc<dyn Transport>, HardwareError>;
+
+    /// The server will not connect to this candidate (no protocol matched, denied, already
+    /// connected); lets the source offer it again later.
+    async fn abandon(&self) {}
 }
 
 /// A device found by a hardware manager.
@@ -157,7 +164,8 @@ impl std::fmt::Debug for DeviceCandidate {
 pub enum ManagerEvent {
     /// A device was seen.
     DeviceFound(DeviceCandidate),
-    /// The named manager stopped scanning on its own (timeout, single-shot) or after a stop.
+    /// The named manager stopped scanning on its own (timeout, single-shot, adapter gone).
+    /// Not sent after an explicit `stop_scanning`.
     ScanningStopped(&'static str),
     /// A manager failed in a way the user should hear about (e.g. Bluetooth missing).
     Error {
@@ -176,10 +184,51 @@ pub trait HardwareManager: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
     /// Start looking for devices; found devices are reported as [`ManagerEvent::DeviceFound`].
-    /// When scanning ends (on its own or after `stop_scanning`), the manager reports
-    /// [`ManagerEvent::ScanningStopped`] exactly once per start.
+    /// When scanning ends on its own, the manager reports [`ManagerEvent::ScanningStopped`].
+    /// An error means this manager is not scanning.
     async fn start_scanning(&self) -> Result<(), HardwareError>;
 
     /// Stop looking for devices (idempotent).
     async fn stop_scanning(&self) -> Result<(), HardwareError>;
+}
+
+/// Which hardware transports a server scans with (among those compiled in).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transports {
+    pub bluetooth: bool,
+    pub serial: bool,
+    pub hid: bool,
+    /// Serial ports to open besides enumerated ones (virtual ports are not enumerated).
+    pub serial_ports: Vec<String>,
+}
+
+impl Default for Transports {
+    fn default() -> Self {
+        Transports {
+            bluetooth: true,
+            serial: true,
+            hid: true,
+            serial_ports: Vec::new(),
+        }
+    }
+}
+
+impl Transports {
+    /// Simulated devices only (tests, demos).
+    pub fn none() -> Transports {
+        Transports {
+            bluetooth: false,
+            serial: false,
+            hid: false,
+            serial_ports: Vec::new(),
+        }
+    }
+}
+
+/// The hardware managers for the selected real transports.
+pub fn add_platform_managers(
+    _transports: &Transports,
+    _events: &ManagerEventSender,
+) -> Vec<std::sync::Arc<dyn HardwareManager>> {
+    Vec::new()
 }

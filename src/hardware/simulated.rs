@@ -1,0 +1,483 @@
+//! Simulated devices: a public transport for developing and testing without hardware. A simulated
+//! device advertises like a BLE device (name, address, optional services and manufacturer data),
+//! exposes exactly the endpoints of the protocol it matched, reports every write, read,
+//! subscribe and unsubscribe to its observers in order, and accepts injected notifications, read
+//! replies and disconnects.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use tokio::sync::{Notify, mpsc};
+use uuid::Uuid;
+
+use super::{
+    Advertisement, AdvertisementKind, DeviceCandidate, DeviceConnector, EVENT_QUEUE_CAPACITY,
+    Endpoint, HardwareError, HardwareEvent, HardwareManager, ManagerEvent, ManagerEventSender,
+    Transport,
+};
+use crate::device_config::CommunicationSpecifier;
+
+/// How a simulated device presents itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimulatedDeviceSpec {
+    /// Advertised name, matched against the database's BLE names.
+    pub name: String,
+    /// Unique address (what user device entries refer to).
+    pub address: String,
+    pub manufacturer_data: Vec<(u16, Vec<u8>)>,
+    pub services: Vec<Uuid>,
+    /// The transport's default message gap (a real BLE link needs 75 ms; 0 by default).
+    pub message_gap: Duration,
+}
+
+impl SimulatedDeviceSpec {
+    /// A device advertising only a name.
+    pub fn new(name: impl Into<String>, address: impl Into<String>) -> SimulatedDeviceSpec {
+        SimulatedDeviceSpec {
+            name: name.into(),
+            address: address.into(),
+            manufacturer_data: Vec::new(),
+            services: Vec::new(),
+            message_gap: Duration::ZERO,
+        }
+    }
+
+    fn advertisement(&self) -> Advertisement {
+        Advertisement {
+            name: self.name.clone(),
+            address: self.address.clone(),
+            manufacturer_data: self.manufacturer_data.clone(),
+            services: self.services.clone(),
+            kind: AdvertisementKind::Btle,
+        }
+    }
+}
+
+/// Something that happened to a simulated device, in the order it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimOp {
+    /// The server identified the device and added it.
+    Connected {
+        protocol: String,
+        name: String,
+    },
+    Write {
+        endpoint: Endpoint,
+        data: Vec<u8>,
+        write_with_response: bool,
+    },
+    Read {
+        endpoint: Endpoint,
+    },
+    Subscribe {
+        endpoint: Endpoint,
+    },
+    Unsubscribe {
+        endpoint: Endpoint,
+    },
+    /// The link closed (from either side).
+    Disconnected,
+}
+
+type Observer = Arc<dyn Fn(&SimOp) + Send + Sync>;
+
+struct SimState {
+    connected: bool,
+    endpoints: Vec<Endpoint>,
+    subscribed: HashSet<Endpoint>,
+    reads: VecDeque<(Endpoint, Vec<u8>)>,
+    events: Option<mpsc::Sender<HardwareEvent>>,
+}
+
+struct SimInner {
+    spec: SimulatedDeviceSpec,
+    state: Mutex<SimState>,
+    observers: Mutex<Vec<Observer>>,
+    read_ready: Notify,
+    /// Set while a server holds a connection or a connection attempt is pending.
+    claimed: AtomicBool,
+}
+
+/// A handle to a simulated device. Clones share the device.
+#[derive(Clone)]
+pub struct SimulatedDevice {
+    inner: Arc<SimInner>,
+}
+
+impl std::fmt::Debug for SimulatedDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatedDevice")
+            .field("spec", &self.inner.spec)
+            .field("connected", &self.is_connected())
+            .finish()
+    }
+}
+
+impl SimulatedDevice {
+    pub fn new(spec: SimulatedDeviceSpec) -> SimulatedDevice {
+        SimulatedDevice {
+            inner: Arc::new(SimInner {
+                spec,
+                state: Mutex::new(SimState {
+                    connected: false,
+                    endpoints: Vec::new(),
+                    subscribed: HashSet::new(),
+                    reads: VecDeque::new(),
+                    events: None,
+                }),
+                observers: Mutex::new(Vec::new()),
+                read_ready: Notify::new(),
+                claimed: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    pub fn spec(&self) -> &SimulatedDeviceSpec {
+        &self.inner.spec
+    }
+
+    /// Call `f` for every op from now on (in the thread that performs the op; keep it short).
+    pub fn observe(&self, f: impl Fn(&SimOp) + Send + Sync + 'static) {
+        self.inner.observers.lock().push(Arc::new(f));
+    }
+
+    /// A channel receiving every op from now on.
+    pub fn op_receiver(&self) -> mpsc::UnboundedReceiver<SimOp> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.observe(move |op| {
+            let _ = tx.send(op.clone());
+        });
+        rx
+    }
+
+    fn report(&self, op: SimOp) {
+        let observers: Vec<Observer> = self.inner.observers.lock().clone();
+        for o in observers {
+            o(&op);
+        }
+    }
+
+    /// Whether a server is connected to the device.
+    pub fn is_connected(&self) -> bool {
+        self.inner.state.lock().connected
+    }
+
+    /// The endpoints the connected protocol uses (empty before connection).
+    pub fn endpoints(&self) -> Vec<Endpoint> {
+        self.inner.state.lock().endpoints.clone()
+    }
+
+    /// Whether `endpoint` is subscribed.
+    pub fn is_subscribed(&self, endpoint: Endpoint) -> bool {
+        self.inner.state.lock().subscribed.contains(&endpoint)
+    }
+
+    /// The device notifies `data` on `endpoint`. Delivered only while the endpoint is
+    /// subscribed; returns whether it was delivered.
+    pub fn notify(&self, endpoint: Endpoint, data: Vec<u8>) -> bool {
+        let tx = {
+            let st = self.inner.state.lock();
+            if !st.connected || !st.subscribed.contains(&endpoint) {
+                return false;
+            }
+            st.events.clone()
+        };
+        match tx {
+            Some(tx) => tx
+                .try_send(HardwareEvent::Notification { endpoint, data })
+                .is_ok(),
+            None => false,
+        }
+    }
+
+    /// Queue the answer to the next read (first in, first out).
+    pub fn queue_read(&self, endpoint: Endpoint, data: Vec<u8>) {
+        self.inner.state.lock().reads.push_back((endpoint, data));
+        self.inner.read_ready.notify_waiters();
+    }
+
+    /// The device drops the link.
+    pub fn disconnect(&self) {
+        let events = {
+            let mut st = self.inner.state.lock();
+            if !st.connected {
+                return;
+            }
+            st.connected = false;
+            st.subscribed.clear();
+            st.events.take()
+        };
+        self.inner.claimed.store(false, Ordering::SeqCst);
+        self.inner.read_ready.notify_waiters();
+        if let Some(tx) = events {
+            let _ = tx.try_send(HardwareEvent::Disconnected);
+        }
+        self.report(SimOp::Disconnected);
+    }
+
+    fn transport(&self, endpoints: Vec<Endpoint>) -> Result<Arc<dyn Transport>, HardwareError> {
+        let (tx, rx) = mpsc::channel(EVENT_QUEUE_CAPACITY);
+        {
+            let mut st = self.inner.state.lock();
+            if st.connected {
+                return Err(HardwareError::ConnectionFailed(
+                    "simulated device is already connected".into(),
+                ));
+            }
+            st.connected = true;
+            st.endpoints = endpoints;
+            st.subscribed.clear();
+            st.events = Some(tx);
+        }
+        Ok(Arc::new(SimTransport {
+            device: self.clone(),
+            events: Mutex::new(Some(rx)),
+        }))
+    }
+}
+
+struct SimTransport {
+    device: SimulatedDevice,
+    events: Mutex<Option<mpsc::Receiver<HardwareEvent>>>,
+}
+
+impl SimTransport {
+    fn check(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
+        let st = self.device.inner.state.lock();
+        if !st.connected {
+            return Err(HardwareError::Disconnected);
+        }
+        if !st.endpoints.contains(&endpoint) {
+            return Err(HardwareError::InvalidEndpoint(endpoint));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Transport for SimTransport {
+    fn endpoints(&self) -> Vec<Endpoint> {
+        self.device.endpoints()
+    }
+
+    fn default_message_gap(&self) -> Duration {
+        self.device.inner.spec.message_gap
+    }
+
+    async fn write(
+        &self,
+        endpoint: Endpoint,
+        data: &[u8],
+        with_response: bool,
+    ) -> Result<(), HardwareError> {
+        self.check(endpoint)?;
+        self.device.report(SimOp::Write {
+            endpoint,
+            data: data.to_vec(),
+            write_with_response: with_response,
+        });
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        endpoint: Endpoint,
+        max_len: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, HardwareError> {
+        self.check(endpoint)?;
+        self.device.report(SimOp::Read { endpoint });
+        let inner = &self.device.inner;
+        let wait = async {
+            loop {
+                let notified = inner.read_ready.notified();
+                {
+                    let mut st = inner.state.lock();
+                    if !st.connected {
+                        return Err(HardwareError::Disconnected);
+                    }
+                    if let Some((ep, _)) = st.reads.front() {
+                        if *ep != endpoint {
+                            return Err(HardwareError::Io(format!(
+                                "read of {endpoint} but the device answers on {ep}"
+                            )));
+                        }
+                        let (_, mut data) = st.reads.pop_front().expect("front exists");
+                        data.truncate(max_len);
+                        return Ok(data);
+                    }
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .unwrap_or(Err(HardwareError::Timeout))
+    }
+
+    async fn subscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
+        self.check(endpoint)?;
+        self.device.inner.state.lock().subscribed.insert(endpoint);
+        self.device.report(SimOp::Subscribe { endpoint });
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
+        self.check(endpoint)?;
+        self.device.inner.state.lock().subscribed.remove(&endpoint);
+        self.device.report(SimOp::Unsubscribe { endpoint });
+        Ok(())
+    }
+
+    async fn disconnect(&self) {
+        self.device.disconnect();
+    }
+
+    fn take_events(&self) -> Option<mpsc::Receiver<HardwareEvent>> {
+        self.events.lock().take()
+    }
+
+    fn on_device_ready(&self, protocol: &str, name: &str) {
+        self.device.report(SimOp::Connected {
+            protocol: protocol.to_string(),
+            name: name.to_string(),
+        });
+    }
+}
+
+struct SimConnector {
+    device: SimulatedDevice,
+}
+
+#[async_trait]
+impl DeviceConnector for SimConnector {
+    async fn connect(
+        &self,
+        specifier: &CommunicationSpecifier,
+    ) -> Result<Arc<dyn Transport>, HardwareError> {
+        let endpoints = match specifier {
+            CommunicationSpecifier::Btle(b) => b.endpoints(),
+            other => {
+                self.device.inner.claimed.store(false, Ordering::SeqCst);
+                return Err(HardwareError::ConnectionFailed(format!(
+                    "a simulated device cannot connect through {other:?}"
+                )));
+            }
+        };
+        let r = self.device.transport(endpoints);
+        if r.is_err() {
+            self.device.inner.claimed.store(false, Ordering::SeqCst);
+        }
+        r
+    }
+
+    async fn abandon(&self) {
+        self.device.inner.claimed.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The hardware manager of simulated devices: devices advertised here are found while the
+/// server scans.
+pub struct SimulatedManager {
+    devices: Mutex<Vec<SimulatedDevice>>,
+    scanning: Arc<AtomicBool>,
+    scan_duration: Mutex<Option<Duration>>,
+    scan_generation: Arc<std::sync::atomic::AtomicU64>,
+    events: ManagerEventSender,
+}
+
+impl SimulatedManager {
+    pub fn new(events: ManagerEventSender) -> SimulatedManager {
+        SimulatedManager {
+            devices: Mutex::new(Vec::new()),
+            scanning: Arc::new(AtomicBool::new(false)),
+            scan_duration: Mutex::new(None),
+            scan_generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            events,
+        }
+    }
+
+    /// Make scans end on their own after `duration` (like a BLE scan with a timeout), so the
+    /// server reports ScanningFinished. `None` (the default): scan until stopped.
+    pub fn set_scan_duration(&self, duration: Option<Duration>) {
+        *self.scan_duration.lock() = duration;
+    }
+
+    /// Make a device visible. While scanning it is found at once, otherwise at the next scan.
+    /// Advertising a device again after it disconnected makes it findable again.
+    pub fn advertise(&self, device: SimulatedDevice) {
+        {
+            let mut devices = self.devices.lock();
+            if !devices.iter().any(|d| Arc::ptr_eq(&d.inner, &device.inner)) {
+                devices.push(device.clone());
+            }
+        }
+        if self.scanning.load(Ordering::SeqCst) {
+            self.offer(&device);
+        }
+    }
+
+    /// Stop advertising a device (it stays connected if it is).
+    pub fn remove(&self, device: &SimulatedDevice) {
+        self.devices
+            .lock()
+            .retain(|d| !Arc::ptr_eq(&d.inner, &device.inner));
+    }
+
+    /// Every advertised device.
+    pub fn devices(&self) -> Vec<SimulatedDevice> {
+        self.devices.lock().clone()
+    }
+
+    fn offer(&self, device: &SimulatedDevice) {
+        if device.is_connected() || device.inner.claimed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let _ = self.events.send(ManagerEvent::DeviceFound(DeviceCandidate {
+            advertisement: device.spec().advertisement(),
+            connector: Box::new(SimConnector {
+                device: device.clone(),
+            }),
+        }));
+    }
+}
+
+#[async_trait]
+impl HardwareManager for SimulatedManager {
+    fn name(&self) -> &'static str {
+        "simulated"
+    }
+
+    async fn start_scanning(&self) -> Result<(), HardwareError> {
+        self.scanning.store(true, Ordering::SeqCst);
+        let generation = self.scan_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        for d in self.devices() {
+            self.offer(&d);
+        }
+        let duration = *self.scan_duration.lock();
+        if let Some(duration) = duration {
+            let scanning = self.scanning.clone();
+            let current = self.scan_generation.clone();
+            let events = self.events.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(duration).await;
+                if current.load(Ordering::SeqCst) == generation
+                    && scanning.swap(false, Ordering::SeqCst)
+                {
+                    let _ = events.send(ManagerEvent::ScanningStopped("simulated"));
+                }
+            });
+        }
+        Ok(())
+    }
+
+    async fn stop_scanning(&self) -> Result<(), HardwareError> {
+        self.scanning.store(false, Ordering::SeqCst);
+        self.scan_generation.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}

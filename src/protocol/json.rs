@@ -3,10 +3,10 @@
 //! frame still runs); encoding emits one message per frame with sorted keys, converted to the
 //! layout of the connection's spec version.
 
+use super::SpecVersion;
 use super::errors::ButtplugError;
 use super::legacy::{LegacyClientMessage, LegacyServerMessage};
 use super::v4::{ClientMessage, ServerMessage};
-use super::SpecVersion;
 
 /// A decoded client message.
 #[derive(Clone, Debug, PartialEq)]

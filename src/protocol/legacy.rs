@@ -2,14 +2,21 @@
 //! become v4 messages using the connection's device list, v4 replies and device lists become the
 //! layouts each old version expects.
 
-use super::errors::ButtplugError;
-use super::v4::{ClientMessage, DeviceList, ServerMessage};
 use super::SpecVersion;
+use super::errors::ButtplugError;
 use super::json::Outgoing;
+use super::v4::{ClientMessage, DeviceList, ServerMessage};
 
 /// A message only v0–v3 clients send.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LegacyClientMessage {}
+
+impl LegacyClientMessage {
+    /// The message's `Id`.
+    pub fn id(&self) -> u32 {
+        match *self {}
+    }
+}
 
 /// A message only v0–v3 clients receive.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,7 +7,9 @@ pub mod json;
 pub mod legacy;
 pub mod v4;
 
-pub use errors::{ButtplugError, DeviceError, ErrorCode, HandshakeError, MessageError, PingError};
+pub use errors::{
+    ButtplugError, DeviceError, ErrorCode, HandshakeError, MessageError, PingError, UnknownError,
+};
 pub use v4::*;
 
 /// Highest spec major version this implementation speaks.

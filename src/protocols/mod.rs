@@ -1,0 +1,14 @@
+//! Device protocols: one file per protocol key of the device database, registered in
+//! [`registry`]. A protocol turns generic commands ("vibrate feature 0 at step 10") into the
+//! brand's bytes. It never performs I/O while running: output encoding is a pure function of the
+//! handler's state and the command, returning [`HardwareCommand`]s; inputs are described as
+//! [`InputPlan`]s the device task carries out. Only the one-time identify and initialize steps
+//! talk to the device, through [`DeviceIo`].
+
+pub mod framework;
+pub mod registry;
+
+mod aneros;
+
+pub use framework::*;
+pub use registry::{ProtocolSpec, lookup, supported_protocols};

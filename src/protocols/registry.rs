@@ -1,0 +1,45 @@
+//! The one table of protocol implementations, keyed by device-database protocol key.
+
+use super::ProtocolHandler;
+
+/// A protocol implementation: its database key and how to make a handler for one device.
+pub struct ProtocolSpec {
+    pub key: &'static str,
+    pub create: fn() -> Box<dyn ProtocolHandler>,
+}
+
+/// Every implemented protocol, sorted by key.
+static PROTOCOLS: &[ProtocolSpec] = &[ProtocolSpec {
+    key: "aneros",
+    create: super::aneros::create,
+}];
+
+/// The implementation for a database key.
+pub fn lookup(key: &str) -> Option<&'static ProtocolSpec> {
+    PROTOCOLS
+        .binary_search_by(|p| p.key.cmp(key))
+        .ok()
+        .map(|i| &PROTOCOLS[i])
+}
+
+/// Keys of every implemented protocol, sorted.
+pub fn supported_protocols() -> impl Iterator<Item = &'static str> {
+    PROTOCOLS.iter().map(|p| p.key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for w in PROTOCOLS.windows(2) {
+            assert!(
+                w[0].key < w[1].key,
+                "{} must sort before {}",
+                w[0].key,
+                w[1].key
+            );
+        }
+    }
+}

@@ -1,0 +1,687 @@
+//! One state machine per connected client, independent of the transport: handshake and spec
+//! version, ping deadline, dispatch of every message with replies in request order, device
+//! events converted for the client's version, and the stop-everything cleanup when the client
+//! goes away for any reason. Two faces: typed (the embedded path, v4 values, no JSON) and JSON
+//! (text frames, every spec version).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::stream::FuturesOrdered;
+use futures::{FutureExt, StreamExt};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::{debug, info, warn};
+
+use super::device::{BatchItem, DeviceRequest};
+use super::registry::DeviceHandle;
+use super::{ClientInfo, ConnectError, ServerEvent, ServerInner, validate};
+use crate::protocol::json::{self, Incoming, Outgoing};
+use crate::protocol::legacy::{self, LegacyAction, LegacyClientMessage, LegacyDeviceTracker};
+use crate::protocol::{
+    ButtplugError, ClientMessage, DeviceError, HandshakeError, IdOnly, InputCmd, InputCommandType,
+    InputData, InputReading, MessageError, PingError, ServerInfo, ServerMessage, SpecVersion,
+    UnknownError,
+};
+
+/// Frames buffered towards a connection in each direction.
+pub const CONNECTION_QUEUE: usize = 1024;
+/// How long cleanup waits for stop packets to be written.
+pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Facts about the client's link.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// Remote address, when the client came over a network.
+    pub address: Option<String>,
+}
+
+/// The connection is closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the connection is closed")]
+pub struct Closed;
+
+enum Inbound {
+    Typed(Vec<ClientMessage>),
+    Text(String),
+}
+
+/// Sends client frames into a connection. Dropping every sender ends the connection.
+#[derive(Clone)]
+pub struct ConnectionSender {
+    tx: mpsc::Sender<Inbound>,
+}
+
+impl ConnectionSender {
+    /// Send typed v4 messages as one frame.
+    pub async fn send(&self, messages: Vec<ClientMessage>) -> Result<(), Closed> {
+        self.tx
+            .send(Inbound::Typed(messages))
+            .await
+            .map_err(|_| Closed)
+    }
+
+    /// Send a Buttplug JSON text frame.
+    pub async fn send_text(&self, text: String) -> Result<(), Closed> {
+        self.tx.send(Inbound::Text(text)).await.map_err(|_| Closed)
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// A typed connection: v4 messages in, v4 messages out, no JSON.
+pub struct TypedConnection {
+    pub sender: ConnectionSender,
+    pub receiver: mpsc::Receiver<ServerMessage>,
+}
+
+/// A JSON connection: Buttplug JSON text frames in and out, every spec version.
+pub struct JsonConnection {
+    pub sender: ConnectionSender,
+    pub receiver: mpsc::Receiver<String>,
+}
+
+enum Sink {
+    Typed(mpsc::Sender<ServerMessage>),
+    Json(mpsc::Sender<String>),
+}
+
+fn claim(inner: &ServerInner) -> Result<(), ConnectError> {
+    if inner.shut_down.load(Ordering::SeqCst) {
+        return Err(ConnectError::ShutDown);
+    }
+    inner
+        .connected
+        .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+        .map(|_| ())
+        .map_err(|_| ConnectError::Busy)
+}
+
+pub(crate) fn spawn_typed(
+    inner: Arc<ServerInner>,
+    info: ConnectionInfo,
+) -> Result<TypedConnection, ConnectError> {
+    claim(&inner)?;
+    let (in_tx, in_rx) = mpsc::channel(CONNECTION_QUEUE);
+    let (out_tx, out_rx) = mpsc::channel(CONNECTION_QUEUE);
+    spawn(inner, info, in_rx, Sink::Typed(out_tx));
+    Ok(TypedConnection {
+        sender: ConnectionSender { tx: in_tx },
+        receiver: out_rx,
+    })
+}
+
+pub(crate) fn spawn_json(
+    inner: Arc<ServerInner>,
+    info: ConnectionInfo,
+) -> Result<JsonConnection, ConnectError> {
+    claim(&inner)?;
+    let (in_tx, in_rx) = mpsc::channel(CONNECTION_QUEUE);
+    let (out_tx, out_rx) = mpsc::channel(CONNECTION_QUEUE);
+    spawn(inner, info, in_rx, Sink::Json(out_tx));
+    Ok(JsonConnection {
+        sender: ConnectionSender { tx: in_tx },
+        receiver: out_rx,
+    })
+}
+
+fn spawn(inner: Arc<ServerInner>, info: ConnectionInfo, rx: mpsc::Receiver<Inbound>, sink: Sink) {
+    let events = inner.events.subscribe();
+    let conn = Connection {
+        inner: inner.clone(),
+        info,
+        version: None,
+        state: State::AwaitingHandshake,
+        ping_deadline: None,
+        known: BTreeSet::new(),
+        tracker: None,
+        pending: FuturesOrdered::new(),
+        sink,
+    };
+    let task_inner = inner.clone();
+    let join = tokio::spawn(async move {
+        let inner = task_inner;
+        let result = std::panic::AssertUnwindSafe(conn.run(rx, events))
+            .catch_unwind()
+            .await;
+        if result.is_err() {
+            warn!("connection task panicked; cleaning up");
+        }
+        // Safety first: whatever ended the connection, every device stops.
+        inner.stop_scanning().await;
+        inner.stop_all(CLEANUP_TIMEOUT).await;
+        inner.connected.store(false, Ordering::SeqCst);
+        info!("client connection ended; devices stopped");
+    });
+    inner.track_task(join);
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    AwaitingHandshake,
+    Connected,
+    /// Disconnect was requested or the client was refused: flush replies, then close.
+    Closing,
+    PingedOut,
+}
+
+type Reply = BoxFuture<'static, Outgoing>;
+type V4Reply = BoxFuture<'static, ServerMessage>;
+
+/// Device work collected while handling one frame, sent per device at the end of the frame so
+/// commands of one client message coalesce.
+#[derive(Default)]
+struct FrameBatch {
+    devices: Vec<(Arc<DeviceHandle>, Vec<BatchItem>)>,
+}
+
+impl FrameBatch {
+    fn add(&mut self, device: &Arc<DeviceHandle>, item: BatchItem) {
+        match self
+            .devices
+            .iter_mut()
+            .find(|(d, _)| d.index == device.index)
+        {
+            Some((_, items)) => items.push(item),
+            None => self.devices.push((device.clone(), vec![item])),
+        }
+    }
+
+    async fn flush_device(&mut self, index: u32) {
+        if let Some(pos) = self.devices.iter().position(|(d, _)| d.index == index) {
+            let (d, items) = self.devices.remove(pos);
+            let _ = d.requests.send(DeviceRequest::Batch(items)).await;
+        }
+    }
+
+    async fn flush(&mut self) {
+        for (d, items) in self.devices.drain(..) {
+            // A failed send drops the acks: their waiters report the device as gone.
+            let _ = d.requests.send(DeviceRequest::Batch(items)).await;
+        }
+    }
+}
+
+struct Connection {
+    inner: Arc<ServerInner>,
+    info: ConnectionInfo,
+    version: Option<SpecVersion>,
+    state: State,
+    ping_deadline: Option<Instant>,
+    /// Device indexes the (v4) client was told about.
+    known: BTreeSet<u32>,
+    tracker: Option<LegacyDeviceTracker>,
+    pending: FuturesOrdered<Reply>,
+    sink: Sink,
+}
+
+fn ready(out: Outgoing) -> Reply {
+    futures::future::ready(out).boxed()
+}
+
+fn error_reply(id: u32, err: ButtplugError) -> Reply {
+    ready(Outgoing::V4(ServerMessage::error(id, &err)))
+}
+
+fn v4_ready(msg: ServerMessage) -> V4Reply {
+    futures::future::ready(msg).boxed()
+}
+
+fn v4_error(id: u32, err: ButtplugError) -> V4Reply {
+    v4_ready(ServerMessage::error(id, &err))
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Connection {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<Inbound>,
+        mut events: broadcast::Receiver<ServerEvent>,
+    ) {
+        loop {
+            if self.state == State::Closing && self.pending.is_empty() {
+                break;
+            }
+            let accepting = self.state != State::Closing;
+            tokio::select! {
+                biased;
+                Some(out) = self.pending.next(), if !self.pending.is_empty() => {
+                    if !self.send(out).await {
+                        break;
+                    }
+                }
+                inbound = rx.recv(), if accepting => match inbound {
+                    Some(inbound) => self.handle_inbound(inbound).await,
+                    None => {
+                        debug!("client went away");
+                        break;
+                    }
+                },
+                ev = events.recv() => match ev {
+                    Ok(ev) => {
+                        if !self.handle_event(ev).await {
+                            break;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        if !self.devices_changed().await {
+                            break;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                _ = sleep_until_opt(self.ping_deadline) => {
+                    self.ping_out().await;
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn send(&mut self, out: Outgoing) -> bool {
+        match &self.sink {
+            Sink::Typed(tx) => match out {
+                Outgoing::V4(m) => tx.send(m).await.is_ok(),
+                Outgoing::Legacy(_) => true,
+            },
+            Sink::Json(tx) => {
+                let version = self.version.unwrap_or(SpecVersion::V4);
+                match json::encode_server_frame(version, &out) {
+                    Some(text) => tx.send(text).await.is_ok(),
+                    None => true,
+                }
+            }
+        }
+    }
+
+    async fn ping_out(&mut self) {
+        warn!("client did not ping in time; stopping every device");
+        self.state = State::PingedOut;
+        self.inner.stop_scanning().await;
+        self.inner.stop_all(CLEANUP_TIMEOUT).await;
+        let err: ButtplugError = PingError::PingedOut.into();
+        // Replies still pending are refused, then the error event closes the connection.
+        while let Some(_) = self.pending.next().now_or_never().flatten() {}
+        let _ = self.send(Outgoing::V4(ServerMessage::error(0, &err))).await;
+    }
+
+    async fn handle_inbound(&mut self, inbound: Inbound) {
+        let mut batch = FrameBatch::default();
+        match inbound {
+            Inbound::Typed(msgs) => {
+                for m in msgs {
+                    let reply = self.typed_message(m, &mut batch).await;
+                    self.pending.push_back(reply);
+                }
+            }
+            Inbound::Text(text) => match json::split_frame(&text) {
+                Err(e) => self.pending.push_back(error_reply(0, e)),
+                Ok(values) => {
+                    for v in values {
+                        let reply = match json::decode_client_message(self.version, v) {
+                            Ok(Incoming::V4(m)) => match self.gate(m.id()) {
+                                Some(r) => r,
+                                None => self
+                                    .v4_message(m, &mut batch)
+                                    .await
+                                    .map(Outgoing::V4)
+                                    .boxed(),
+                            },
+                            Ok(Incoming::Legacy(m)) => match self.gate(m.id()) {
+                                Some(r) => r,
+                                None => self.legacy_message(m, &mut batch).await,
+                            },
+                            Err(f) => error_reply(f.id, f.error),
+                        };
+                        self.pending.push_back(reply);
+                    }
+                }
+            },
+        }
+        batch.flush().await;
+    }
+
+    /// A reply refusing the message when the connection state forbids it.
+    fn gate(&self, id: u32) -> Option<Reply> {
+        match self.state {
+            State::PingedOut => Some(error_reply(id, PingError::PingedOut.into())),
+            State::Closing => Some(error_reply(id, HandshakeError::ReconnectDenied.into())),
+            _ => None,
+        }
+    }
+
+    async fn typed_message(&mut self, m: ClientMessage, batch: &mut FrameBatch) -> Reply {
+        let id = m.id();
+        if let Some(r) = self.gate(id) {
+            return r;
+        }
+        if id == 0 {
+            return error_reply(
+                0,
+                MessageError::InvalidMessageContents(format!(
+                    "{}: Id 0 is reserved for server events",
+                    m.name()
+                ))
+                .into(),
+            );
+        }
+        if self.version.is_none() && !matches!(m, ClientMessage::RequestServerInfo(_)) {
+            return error_reply(id, HandshakeError::RequestServerInfoExpected.into());
+        }
+        self.v4_message(m, batch).await.map(Outgoing::V4).boxed()
+    }
+
+    async fn v4_message(&mut self, m: ClientMessage, batch: &mut FrameBatch) -> V4Reply {
+        let id = m.id();
+        match m {
+            ClientMessage::RequestServerInfo(rsi) => self.handshake(rsi).await,
+            ClientMessage::Ping(_) => {
+                if !self.inner.options.max_ping_time.is_zero() {
+                    self.ping_deadline = Some(Instant::now() + self.inner.options.max_ping_time);
+                }
+                v4_ready(ServerMessage::ok(id))
+            }
+            ClientMessage::StartScanning(_) => {
+                let inner = self.inner.clone();
+                async move {
+                    inner.start_scanning().await;
+                    ServerMessage::ok(id)
+                }
+                .boxed()
+            }
+            ClientMessage::StopScanning(_) => {
+                let inner = self.inner.clone();
+                async move {
+                    inner.stop_scanning().await;
+                    ServerMessage::ok(id)
+                }
+                .boxed()
+            }
+            ClientMessage::RequestDeviceList(_) => {
+                let snapshot = self.inner.registry.snapshot();
+                self.known = snapshot.indexes();
+                if self.tracker.is_some() {
+                    self.tracker = Some(LegacyDeviceTracker::new(&snapshot.list));
+                }
+                let mut list = snapshot.list.clone();
+                list.id = id;
+                v4_ready(ServerMessage::DeviceList(list))
+            }
+            ClientMessage::OutputCmd(cmd) => {
+                let snapshot = self.inner.registry.snapshot();
+                match validate::output(&snapshot, &cmd) {
+                    Err(e) => v4_error(id, e),
+                    Ok((device, command)) => {
+                        let (tx, rx) = oneshot::channel();
+                        batch.add(
+                            &device,
+                            BatchItem::Output {
+                                feature: cmd.feature_index,
+                                command,
+                                ack: Some(tx),
+                            },
+                        );
+                        ack_reply(id, device.index, rx)
+                    }
+                }
+            }
+            ClientMessage::InputCmd(cmd) => {
+                let snapshot = self.inner.registry.snapshot();
+                match validate::input(&snapshot, &cmd) {
+                    Err(e) => v4_error(id, e),
+                    Ok(device) => {
+                        batch.flush_device(device.index).await;
+                        input_request(device, cmd).await
+                    }
+                }
+            }
+            ClientMessage::StopCmd(cmd) => {
+                let snapshot = self.inner.registry.snapshot();
+                match validate::stop(&snapshot, &cmd) {
+                    Err(e) => v4_error(id, e),
+                    Ok(devices) => {
+                        let single = cmd.device_index.is_some();
+                        let mut acks = Vec::new();
+                        for d in &devices {
+                            let (tx, rx) = oneshot::channel();
+                            batch.add(
+                                d,
+                                BatchItem::Stop {
+                                    feature: if single { cmd.feature_index } else { None },
+                                    outputs: cmd.stops_outputs(),
+                                    inputs: cmd.stops_inputs(),
+                                    ack: Some(tx),
+                                },
+                            );
+                            acks.push((d.index, rx));
+                        }
+                        async move {
+                            for (index, rx) in acks {
+                                let r = ack_result(index, rx.await);
+                                if let (true, Err(e)) = (single, r) {
+                                    return ServerMessage::error(id, &e);
+                                }
+                            }
+                            ServerMessage::ok(id)
+                        }
+                        .boxed()
+                    }
+                }
+            }
+            ClientMessage::Disconnect(_) => {
+                info!("client asked to disconnect");
+                self.state = State::Closing;
+                v4_ready(ServerMessage::ok(id))
+            }
+        }
+    }
+
+    async fn handshake(&mut self, rsi: crate::protocol::RequestServerInfo) -> V4Reply {
+        let id = rsi.id;
+        if self.version.is_some() {
+            return v4_error(id, HandshakeError::HandshakeAlreadyHappened.into());
+        }
+        let requested = rsi.requested_major();
+        let typed = matches!(self.sink, Sink::Typed(_));
+        let version = match SpecVersion::from_major(requested) {
+            Some(v) if !typed => v,
+            Some(_) => SpecVersion::V4,
+            None => {
+                return v4_error(
+                    id,
+                    HandshakeError::MessageSpecVersionMismatch(
+                        crate::protocol::CURRENT_SPEC_VERSION,
+                        requested,
+                    )
+                    .into(),
+                );
+            }
+        };
+        let opts = &self.inner.options;
+        let client = ClientInfo {
+            name: rsi.client_name.clone(),
+            address: self.info.address.clone(),
+            spec_version: version,
+        };
+        let mut allowed =
+            opts.allowed_clients.is_empty() || opts.allowed_clients.contains(&client.name);
+        if allowed {
+            if let Some(approver) = opts.approver.clone() {
+                allowed = std::panic::AssertUnwindSafe(approver.approve(&client))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or(false);
+            }
+        }
+        if !allowed {
+            info!(client = %client.name, "client refused");
+            self.state = State::Closing;
+            return v4_error(id, HandshakeError::ClientNotAllowed(client.name).into());
+        }
+        info!(client = %client.name, version = %version, "client connected");
+        self.version = Some(version);
+        self.state = State::Connected;
+        let snapshot = self.inner.registry.snapshot();
+        self.known = snapshot.indexes();
+        if version < SpecVersion::V4 {
+            self.tracker = Some(LegacyDeviceTracker::new(&snapshot.list));
+        }
+        if !opts.max_ping_time.is_zero() {
+            self.ping_deadline = Some(Instant::now() + opts.max_ping_time);
+        }
+        v4_ready(ServerMessage::ServerInfo(ServerInfo {
+            id,
+            max_ping_time: u32::try_from(opts.max_ping_time.as_millis()).unwrap_or(u32::MAX),
+            protocol_version_major: crate::protocol::CURRENT_SPEC_VERSION,
+            protocol_version_minor: crate::protocol::CURRENT_SPEC_MINOR,
+            server_name: opts.name.clone(),
+        }))
+    }
+
+    async fn legacy_message(&mut self, m: LegacyClientMessage, batch: &mut FrameBatch) -> Reply {
+        let id = m.id();
+        let version = self.version.unwrap_or(SpecVersion::V0);
+        let snapshot = self.inner.registry.snapshot();
+        match legacy::convert_legacy(version, &m, &snapshot.list) {
+            Err(e) => error_reply(id, e),
+            Ok(LegacyAction::Reply(out)) => ready(out),
+            Ok(LegacyAction::Forward(msgs)) => {
+                let mut futs = Vec::with_capacity(msgs.len());
+                for msg in msgs {
+                    futs.push(self.v4_message(msg, batch).await);
+                }
+                async move {
+                    let replies = futures::future::join_all(futs).await;
+                    legacy::legacy_reply(version, &m, replies)
+                }
+                .boxed()
+            }
+        }
+    }
+
+    /// Returns false when the client is gone.
+    async fn handle_event(&mut self, ev: ServerEvent) -> bool {
+        if self.state != State::Connected {
+            return true;
+        }
+        match ev {
+            ServerEvent::DeviceAdded(_) | ServerEvent::DeviceRemoved(_) => {
+                self.devices_changed().await
+            }
+            ServerEvent::ScanningFinished => {
+                self.send(Outgoing::V4(ServerMessage::ScanningFinished(IdOnly::new(
+                    0,
+                ))))
+                .await
+            }
+            ServerEvent::InputReading(r) => {
+                if self.version == Some(SpecVersion::V4) {
+                    self.send(Outgoing::V4(ServerMessage::InputReading(r)))
+                        .await
+                } else {
+                    true
+                }
+            }
+            ServerEvent::Error(_) => true,
+        }
+    }
+
+    async fn devices_changed(&mut self) -> bool {
+        if self.state != State::Connected {
+            return true;
+        }
+        let snapshot = self.inner.registry.snapshot();
+        let version = self.version.unwrap_or(SpecVersion::V4);
+        if let Some(tracker) = self.tracker.as_mut() {
+            let outs = tracker.update(version, &snapshot.list);
+            for out in outs {
+                if !self.send(out).await {
+                    return false;
+                }
+            }
+            return true;
+        }
+        let indexes = snapshot.indexes();
+        if indexes == self.known {
+            return true;
+        }
+        self.known = indexes;
+        self.send(Outgoing::V4(ServerMessage::DeviceList(
+            snapshot.list.clone(),
+        )))
+        .await
+    }
+}
+
+fn ack_result(
+    device: u32,
+    r: Result<Result<(), ButtplugError>, oneshot::error::RecvError>,
+) -> Result<(), ButtplugError> {
+    match r {
+        Ok(r) => r,
+        Err(_) => Err(DeviceError::DeviceNotAvailable(device).into()),
+    }
+}
+
+fn ack_reply(id: u32, device: u32, rx: oneshot::Receiver<Result<(), ButtplugError>>) -> V4Reply {
+    async move {
+        match ack_result(device, rx.await) {
+            Ok(()) => ServerMessage::ok(id),
+            Err(e) => ServerMessage::error(id, &e),
+        }
+    }
+    .boxed()
+}
+
+async fn input_request(device: Arc<DeviceHandle>, cmd: InputCmd) -> V4Reply {
+    let (tx, rx) = oneshot::channel();
+    let req = DeviceRequest::Input {
+        feature: cmd.feature_index,
+        input: cmd.input_type,
+        command: cmd.command,
+        reply: tx,
+    };
+    if device.requests.send(req).await.is_err() {
+        return v4_error(cmd.id, DeviceError::DeviceNotAvailable(device.index).into());
+    }
+    async move {
+        match rx.await {
+            Err(_) => ServerMessage::error(
+                cmd.id,
+                &DeviceError::DeviceNotAvailable(cmd.device_index).into(),
+            ),
+            Ok(Err(e)) => ServerMessage::error(cmd.id, &e),
+            Ok(Ok(value)) => match (cmd.command, value) {
+                (InputCommandType::Read, Some(value)) => {
+                    ServerMessage::InputReading(InputReading {
+                        device_index: cmd.device_index,
+                        feature_index: cmd.feature_index,
+                        id: cmd.id,
+                        reading: InputData {
+                            input_type: cmd.input_type,
+                            value,
+                        },
+                    })
+                }
+                (InputCommandType::Read, None) => ServerMessage::error(
+                    cmd.id,
+                    &UnknownError::Internal("read produced no value".into()).into(),
+                ),
+                _ => ServerMessage::ok(cmd.id),
+            },
+        }
+    }
+    .boxed()
+}

@@ -1,0 +1,547 @@
+//! One task per connected device. It owns the protocol handler and the transport, and turns
+//! validated requests into hardware operations: de-duplication of repeated commands,
+//! deterministic coalescing of the commands of one client message, the per-device message gap
+//! (latest value wins), keep-alive, input reads and subscriptions, and noticing the device go.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+use crate::device_config::{DeviceDefinition, FeatureDefinition};
+use crate::hardware::{Endpoint, HardwareError, HardwareEvent, Transport};
+use crate::protocol::{ButtplugError, DeviceError, InputCommandType, InputType, OutputCommand};
+use crate::protocols::{
+    HardwareCommand, HardwareOp, InputPlan, Keepalive, ProtocolError, ProtocolHandler, ReplyParser,
+};
+
+/// Result sent back for each request item.
+pub type Ack = oneshot::Sender<Result<(), ButtplugError>>;
+
+/// One element of a client message addressed to a device.
+pub enum BatchItem {
+    /// A validated output command in device steps.
+    Output {
+        feature: u32,
+        command: OutputCommand,
+        ack: Option<Ack>,
+    },
+    /// Stop outputs and/or inputs of one feature or of the whole device.
+    Stop {
+        feature: Option<u32>,
+        outputs: bool,
+        inputs: bool,
+        ack: Option<Ack>,
+    },
+}
+
+/// A request to a device task.
+pub enum DeviceRequest {
+    /// The device's part of one client message: coalesced as a unit.
+    Batch(Vec<BatchItem>),
+    /// An input operation; Read answers with the value, the others with `None`.
+    Input {
+        feature: u32,
+        input: InputType,
+        command: InputCommandType,
+        reply: oneshot::Sender<Result<Option<i32>, ButtplugError>>,
+    },
+    /// Write everything queued, then answer (used before shutting down).
+    Flush(oneshot::Sender<()>),
+    /// Disconnect the device and end the task.
+    Disconnect(oneshot::Sender<()>),
+}
+
+/// A reading from a subscription, reported by the task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubscriptionReading {
+    pub feature: u32,
+    pub input: InputType,
+    pub value: i32,
+}
+
+/// What a device task reports to the server.
+pub trait DeviceTaskEvents: Send + Sync + 'static {
+    fn reading(&self, device_index: u32, reading: SubscriptionReading);
+}
+
+/// Upper bound for any single input read.
+pub const INPUT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Queue depth of a device task's request channel.
+pub const REQUEST_QUEUE: usize = 256;
+
+struct QueuedPacket {
+    cmd: HardwareCommand,
+    /// Which entry of the message produced it (packets of one entry never drop each other).
+    entry: usize,
+}
+
+struct PendingNotificationRead {
+    parse: ReplyParser,
+    reply: oneshot::Sender<Result<Option<i32>, ButtplugError>>,
+    deadline: Instant,
+}
+
+/// The device task's state.
+pub struct DeviceTask {
+    pub index: u32,
+    pub protocol: String,
+    pub definition: Arc<DeviceDefinition>,
+    pub handler: Box<dyn ProtocolHandler>,
+    pub transport: Arc<dyn Transport>,
+    pub events: mpsc::Receiver<HardwareEvent>,
+    pub requests: mpsc::Receiver<DeviceRequest>,
+    pub gap: Duration,
+    pub reporter: Arc<dyn DeviceTaskEvents>,
+}
+
+struct Runtime {
+    last_sent: HashMap<u32, OutputCommand>,
+    queue: Vec<QueuedPacket>,
+    queue_acks: Vec<Ack>,
+    last_write_at: Option<Instant>,
+    last_packet: Option<(Endpoint, Vec<u8>, bool)>,
+    subscriptions: BTreeSet<(u32, InputType)>,
+    pending_reads: VecDeque<PendingNotificationRead>,
+    keepalive: Keepalive,
+    next_tick: Option<Instant>,
+    disconnected: bool,
+}
+
+impl DeviceTask {
+    /// Run until the device disconnects or is told to.
+    pub async fn run(mut self) {
+        let keepalive = self.handler.keepalive();
+        let mut rt = Runtime {
+            last_sent: HashMap::new(),
+            queue: Vec::new(),
+            queue_acks: Vec::new(),
+            last_write_at: None,
+            last_packet: None,
+            subscriptions: BTreeSet::new(),
+            pending_reads: VecDeque::new(),
+            keepalive,
+            next_tick: match keepalive {
+                Keepalive::Tick(p) => Some(Instant::now() + p),
+                _ => None,
+            },
+            disconnected: false,
+        };
+        if self.handler.stop_on_connect() {
+            self.process_batch(
+                &mut rt,
+                vec![BatchItem::Stop {
+                    feature: None,
+                    outputs: true,
+                    inputs: false,
+                    ack: None,
+                }],
+            )
+            .await;
+        }
+        let mut disconnect_reply: Option<oneshot::Sender<()>> = None;
+        while !rt.disconnected {
+            let gap_deadline = if rt.queue.is_empty() {
+                None
+            } else {
+                Some(
+                    rt.last_write_at
+                        .map(|t| t + self.gap)
+                        .unwrap_or_else(Instant::now),
+                )
+            };
+            let keepalive_deadline = match (rt.keepalive, &rt.last_packet, rt.last_write_at) {
+                (Keepalive::RepeatLast(p), Some(_), Some(t)) if rt.queue.is_empty() => Some(t + p),
+                _ => None,
+            };
+            let read_deadline = rt.pending_reads.front().map(|r| r.deadline);
+            tokio::select! {
+                req = self.requests.recv() => match req {
+                    Some(DeviceRequest::Batch(items)) => self.process_batch(&mut rt, items).await,
+                    Some(DeviceRequest::Input { feature, input, command, reply }) => {
+                        self.process_input(&mut rt, feature, input, command, reply).await
+                    }
+                    Some(DeviceRequest::Flush(done)) => {
+                        self.flush(&mut rt).await;
+                        let _ = done.send(());
+                    }
+                    Some(DeviceRequest::Disconnect(done)) => {
+                        disconnect_reply = Some(done);
+                        break;
+                    }
+                    None => break,
+                },
+                ev = self.events.recv() => match ev {
+                    Some(HardwareEvent::Notification { endpoint, data }) => {
+                        self.on_notification(&mut rt, endpoint, &data)
+                    }
+                    Some(HardwareEvent::Disconnected) | None => rt.disconnected = true,
+                },
+                _ = sleep_until_opt(gap_deadline) => self.flush(&mut rt).await,
+                _ = sleep_until_opt(keepalive_deadline) => self.repeat_last(&mut rt).await,
+                _ = sleep_until_opt(rt.next_tick) => self.on_tick(&mut rt).await,
+                _ = sleep_until_opt(read_deadline) => {
+                    if let Some(r) = rt.pending_reads.pop_front() {
+                        let _ = r.reply.send(Err(DeviceError::DeviceCommunicationError(
+                            "timed out waiting for the device's reply".into(),
+                        ).into()));
+                    }
+                }
+            }
+        }
+        // Anything still waiting learns the device is gone.
+        let gone: ButtplugError =
+            DeviceError::DeviceConnectionError("device disconnected".into()).into();
+        for ack in rt.queue_acks.drain(..) {
+            let _ = ack.send(Err(gone.clone()));
+        }
+        for r in rt.pending_reads.drain(..) {
+            let _ = r.reply.send(Err(gone.clone()));
+        }
+        self.requests.close();
+        while let Ok(req) = self.requests.try_recv() {
+            fail_request(req, &gone);
+        }
+        if !rt.disconnected {
+            self.transport.disconnect().await;
+        }
+        if let Some(done) = disconnect_reply {
+            let _ = done.send(());
+        }
+    }
+
+    fn feature(&self, index: u32) -> Option<&FeatureDefinition> {
+        self.definition.feature(index)
+    }
+
+    async fn process_batch(&mut self, rt: &mut Runtime, items: Vec<BatchItem>) {
+        // Expand into (feature, command) entries and collect the acks.
+        let mut entries: Vec<(u32, OutputCommand)> = Vec::new();
+        let mut acks: Vec<Ack> = Vec::new();
+        let mut unsubscribe: Vec<(u32, InputType)> = Vec::new();
+        for item in items {
+            match item {
+                BatchItem::Output {
+                    feature,
+                    command,
+                    ack,
+                } => {
+                    entries.push((feature, command));
+                    acks.extend(ack);
+                }
+                BatchItem::Stop {
+                    feature,
+                    outputs,
+                    inputs,
+                    ack,
+                } => {
+                    if outputs {
+                        for f in &self.definition.features {
+                            if feature.is_some_and(|i| i != f.index) {
+                                continue;
+                            }
+                            if let Some(o) = f.outputs.iter().find(|o| o.output_type.is_stoppable())
+                            {
+                                entries.push((f.index, OutputCommand::new(o.output_type, 0, 0)));
+                            }
+                        }
+                    }
+                    if inputs {
+                        unsubscribe.extend(
+                            rt.subscriptions
+                                .iter()
+                                .filter(|(f, _)| feature.is_none_or(|i| i == *f))
+                                .copied(),
+                        );
+                    }
+                    acks.extend(ack);
+                }
+            }
+        }
+        entries.sort_by_key(|(f, _)| *f);
+
+        let mut error: Option<ButtplugError> = None;
+        let mut packets: Vec<QueuedPacket> = Vec::new();
+        for (entry, (feature_index, command)) in entries.into_iter().enumerate() {
+            if rt.last_sent.get(&feature_index) == Some(&command) {
+                continue;
+            }
+            let Some(feature) = self.definition.feature(feature_index) else {
+                continue;
+            };
+            let feature = feature.clone();
+            match self.handler.encode_output(&feature, command) {
+                Ok(cmds) => {
+                    rt.last_sent.insert(feature_index, command);
+                    for cmd in cmds {
+                        packets.retain(|q| q.entry == entry || !q.cmd.key.overlaps(cmd.key));
+                        packets.push(QueuedPacket { cmd, entry });
+                    }
+                }
+                Err(e) => {
+                    warn!(device = self.index, "cannot encode {command:?}: {e}");
+                    error.get_or_insert_with(|| e.to_device_error(&self.protocol).into());
+                }
+            }
+        }
+
+        for (feature, input) in unsubscribe {
+            rt.subscriptions.remove(&(feature, input));
+            let Some(f) = self.feature(feature).cloned() else {
+                continue;
+            };
+            match self.handler.unsubscribe_input(&f, input) {
+                Ok(cmds) => {
+                    if let Err(e) = self.perform_now(rt, &cmds).await {
+                        debug!(device = self.index, "unsubscribe failed: {e}");
+                    }
+                }
+                Err(e) => debug!(device = self.index, "unsubscribe not possible: {e}"),
+            }
+        }
+
+        // Merge into the queue of unsent packets: a newer packet supersedes older ones it overlaps.
+        let mut queue = std::mem::take(&mut rt.queue);
+        for p in &packets {
+            queue.retain(|q| !q.cmd.key.overlaps(p.cmd.key));
+        }
+        queue.extend(packets);
+        rt.queue = queue;
+
+        let window_open = rt
+            .last_write_at
+            .is_some_and(|t| !self.gap.is_zero() && t.elapsed() < self.gap);
+        if let Some(e) = error {
+            for ack in acks {
+                let _ = ack.send(Err(e.clone()));
+            }
+            if !window_open {
+                self.flush(rt).await;
+            }
+            return;
+        }
+        if window_open {
+            // Queued until the gap window closes; the command is accepted now.
+            for ack in acks {
+                let _ = ack.send(Ok(()));
+            }
+            return;
+        }
+        rt.queue_acks.extend(acks);
+        self.flush(rt).await;
+    }
+
+    /// Write every queued packet now.
+    async fn flush(&mut self, rt: &mut Runtime) {
+        let queue = std::mem::take(&mut rt.queue);
+        let mut result: Result<(), ButtplugError> = Ok(());
+        if !queue.is_empty() {
+            let cmds: Vec<HardwareCommand> = queue.into_iter().map(|q| q.cmd).collect();
+            if let Err(e) = self.perform_now(rt, &cmds).await {
+                result = Err(e);
+            }
+            rt.last_write_at = Some(Instant::now());
+        }
+        for ack in rt.queue_acks.drain(..) {
+            let _ = ack.send(result.clone());
+        }
+    }
+
+    /// Perform hardware commands immediately, in order.
+    async fn perform_now(
+        &mut self,
+        rt: &mut Runtime,
+        cmds: &[HardwareCommand],
+    ) -> Result<(), ButtplugError> {
+        for c in cmds {
+            let r = match &c.op {
+                HardwareOp::Write {
+                    endpoint,
+                    data,
+                    with_response,
+                } => {
+                    let r = self.transport.write(*endpoint, data, *with_response).await;
+                    if r.is_ok() {
+                        rt.last_packet = Some((*endpoint, data.clone(), *with_response));
+                    }
+                    r
+                }
+                HardwareOp::Subscribe(e) => self.transport.subscribe(*e).await,
+                HardwareOp::Unsubscribe(e) => self.transport.unsubscribe(*e).await,
+            };
+            if let Err(e) = r {
+                if e == HardwareError::Disconnected {
+                    rt.disconnected = true;
+                }
+                warn!(device = self.index, "hardware operation failed: {e}");
+                return Err(ProtocolError::Hardware(e)
+                    .to_device_error(&self.protocol)
+                    .into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn repeat_last(&mut self, rt: &mut Runtime) {
+        if let Some((endpoint, data, wwr)) = rt.last_packet.clone() {
+            let cmd = HardwareCommand::write(endpoint, data, wwr, crate::protocols::CoalesceKey(0));
+            let _ = self.perform_now(rt, std::slice::from_ref(&cmd)).await;
+        }
+        rt.last_write_at = Some(Instant::now());
+    }
+
+    async fn on_tick(&mut self, rt: &mut Runtime) {
+        if let Keepalive::Tick(period) = rt.keepalive {
+            rt.next_tick = Some(Instant::now() + period);
+        }
+        let cmds = self.handler.tick();
+        if !cmds.is_empty() {
+            let _ = self.perform_now(rt, &cmds).await;
+        }
+    }
+
+    async fn process_input(
+        &mut self,
+        rt: &mut Runtime,
+        feature_index: u32,
+        input: InputType,
+        command: InputCommandType,
+        reply: oneshot::Sender<Result<Option<i32>, ButtplugError>>,
+    ) {
+        let Some(feature) = self.feature(feature_index).cloned() else {
+            let _ = reply.send(Err(DeviceError::DeviceFeatureIndexError(
+                self.definition.features.len() as u32,
+                feature_index,
+            )
+            .into()));
+            return;
+        };
+        match command {
+            InputCommandType::Read => match self.handler.read_input(&feature, input) {
+                Err(e) => {
+                    let _ = reply.send(Err(e.to_device_error(&self.protocol).into()));
+                }
+                Ok(InputPlan::Notification { before, parse }) => {
+                    rt.pending_reads.push_back(PendingNotificationRead {
+                        parse,
+                        reply,
+                        deadline: Instant::now() + INPUT_TIMEOUT,
+                    });
+                    if let Err(e) = self.perform_now(rt, &before).await {
+                        if let Some(r) = rt.pending_reads.pop_back() {
+                            let _ = r.reply.send(Err(e));
+                        }
+                    }
+                }
+                Ok(InputPlan::Read {
+                    before,
+                    endpoint,
+                    max_len,
+                    mut parse,
+                }) => {
+                    if let Err(e) = self.perform_now(rt, &before).await {
+                        let _ = reply.send(Err(e));
+                        return;
+                    }
+                    // The read may take a while: do it beside the task so outputs keep flowing.
+                    let transport = self.transport.clone();
+                    let protocol = self.protocol.clone();
+                    tokio::spawn(async move {
+                        let r = match transport.read(endpoint, max_len, INPUT_TIMEOUT).await {
+                            Ok(data) => match parse(endpoint, &data) {
+                                Some(v) => Ok(Some(v)),
+                                None => Err(DeviceError::ProtocolSpecificError(
+                                    protocol,
+                                    format!("unreadable reply {data:02x?}"),
+                                )
+                                .into()),
+                            },
+                            Err(e) => {
+                                Err(ProtocolError::Hardware(e).to_device_error(&protocol).into())
+                            }
+                        };
+                        let _ = reply.send(r);
+                    });
+                }
+            },
+            InputCommandType::Subscribe => {
+                if rt.subscriptions.contains(&(feature_index, input)) {
+                    let _ = reply.send(Ok(None));
+                    return;
+                }
+                let r = match self.handler.subscribe_input(&feature, input) {
+                    Ok(cmds) => self.perform_now(rt, &cmds).await.map(|_| {
+                        rt.subscriptions.insert((feature_index, input));
+                        None
+                    }),
+                    Err(e) => Err(e.to_device_error(&self.protocol).into()),
+                };
+                let _ = reply.send(r);
+            }
+            InputCommandType::Unsubscribe => {
+                if !rt.subscriptions.remove(&(feature_index, input)) {
+                    let _ = reply.send(Ok(None));
+                    return;
+                }
+                let r = match self.handler.unsubscribe_input(&feature, input) {
+                    Ok(cmds) => self.perform_now(rt, &cmds).await.map(|_| None),
+                    Err(e) => Err(e.to_device_error(&self.protocol).into()),
+                };
+                let _ = reply.send(r);
+            }
+        }
+    }
+
+    fn on_notification(&mut self, rt: &mut Runtime, endpoint: Endpoint, data: &[u8]) {
+        if let Some(r) = rt.pending_reads.front_mut() {
+            if let Some(v) = (r.parse)(endpoint, data) {
+                let r = rt.pending_reads.pop_front().expect("front exists");
+                let _ = r.reply.send(Ok(Some(v)));
+                return;
+            }
+        }
+        for (feature, input, value) in self.handler.parse_notification(endpoint, data) {
+            if rt.subscriptions.contains(&(feature, input)) {
+                self.reporter.reading(
+                    self.index,
+                    SubscriptionReading {
+                        feature,
+                        input,
+                        value,
+                    },
+                );
+            }
+        }
+    }
+}
+
+fn fail_request(req: DeviceRequest, err: &ButtplugError) {
+    match req {
+        DeviceRequest::Batch(items) => {
+            for item in items {
+                let ack = match item {
+                    BatchItem::Output { ack, .. } | BatchItem::Stop { ack, .. } => ack,
+                };
+                if let Some(ack) = ack {
+                    let _ = ack.send(Err(err.clone()));
+                }
+            }
+        }
+        DeviceRequest::Input { reply, .. } => {
+            let _ = reply.send(Err(err.clone()));
+        }
+        DeviceRequest::Flush(done) | DeviceRequest::Disconnect(done) => {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

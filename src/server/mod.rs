@@ -1,0 +1,440 @@
+//! The Buttplug server: device registry, scanning across hardware managers, one task per device,
+//! and per-client connections (see [`connection`]). Safety is the server's job: when a client
+//! goes away, pings out or the server shuts down, every device stops.
+
+pub mod connection;
+pub mod device;
+mod device_entry;
+mod discovery;
+pub mod registry;
+mod validate;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+pub use connection::{Closed, ConnectionInfo, ConnectionSender, JsonConnection, TypedConnection};
+use device::{BatchItem, DeviceRequest, DeviceTaskEvents, SubscriptionReading};
+use registry::Registry;
+
+use crate::device_config::DeviceConfig;
+pub use crate::hardware::Transports;
+use crate::hardware::simulated::{SimulatedDevice, SimulatedManager};
+use crate::hardware::{HardwareManager, ManagerEvent, ManagerEventSender};
+use crate::protocol::{DeviceList, InputData, InputReading, SpecVersion};
+
+/// Who is asking to connect, for approval hooks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// `ClientName` from RequestServerInfo.
+    pub name: String,
+    /// Remote address, when the client came over a network.
+    pub address: Option<String>,
+    pub spec_version: SpecVersion,
+}
+
+/// Decides whether a client may connect (the Buttplug architecture lets the server ask the user).
+#[async_trait]
+pub trait ClientApprover: Send + Sync + 'static {
+    async fn approve(&self, client: &ClientInfo) -> bool;
+}
+
+/// Server settings.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// `ServerName` in ServerInfo.
+    pub name: String,
+    /// Clients must ping at least this often; zero = no ping required.
+    pub max_ping_time: Duration,
+    /// The device database (embedded by default), with any user config applied.
+    pub device_config: DeviceConfig,
+    pub transports: Transports,
+    /// If not empty, only these `ClientName`s may connect.
+    pub allowed_clients: Vec<String>,
+    /// Asked before ServerInfo is sent.
+    pub approver: Option<Arc<dyn ClientApprover>>,
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("name", &self.name)
+            .field("max_ping_time", &self.max_ping_time)
+            .field("transports", &self.transports)
+            .field("allowed_clients", &self.allowed_clients)
+            .field("approver", &self.approver.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            name: "Teleplug Server".into(),
+            max_ping_time: Duration::ZERO,
+            device_config: DeviceConfig::embedded(),
+            transports: Transports::default(),
+            allowed_clients: Vec::new(),
+            approver: None,
+        }
+    }
+}
+
+/// Server-wide events, seen by connections and embedders.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServerEvent {
+    DeviceAdded(u32),
+    DeviceRemoved(u32),
+    /// Every hardware manager stopped scanning on its own.
+    ScanningFinished,
+    /// A subscription reading (Id 0).
+    InputReading(InputReading),
+    /// Something the user should hear about (e.g. Bluetooth unavailable).
+    Error(String),
+}
+
+/// Errors starting a connection.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectError {
+    #[error("another client is connected")]
+    Busy,
+    #[error("the server is shutting down")]
+    ShutDown,
+}
+
+#[derive(Default)]
+struct ScanState {
+    scanning: bool,
+    active: HashSet<&'static str>,
+}
+
+pub(crate) struct ServerInner {
+    options: ServerOptions,
+    config: DeviceConfig,
+    registry: Registry,
+    events: broadcast::Sender<ServerEvent>,
+    managers: Mutex<Vec<Arc<dyn HardwareManager>>>,
+    manager_events: ManagerEventSender,
+    simulator: Arc<SimulatedManager>,
+    scan: Mutex<ScanState>,
+    /// Serialises start/stop scanning.
+    scan_lock: tokio::sync::Mutex<()>,
+    connected: AtomicBool,
+    shut_down: AtomicBool,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Stops everything when the last [`Server`] handle goes away.
+struct ServerGuard(Arc<ServerInner>);
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let inner = self.0.clone();
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move { inner.shutdown(Duration::from_secs(2)).await });
+        } else {
+            inner.abort_tasks();
+        }
+    }
+}
+
+/// A Buttplug server. Cheap to clone; the server shuts down (stopping every device) when the
+/// last clone is dropped or [`Server::shutdown`] is called.
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<ServerInner>,
+    _guard: Arc<ServerGuard>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Capacity of the server event channel.
+const EVENT_CAPACITY: usize = 1024;
+
+impl Server {
+    /// Start a server. Must be called inside a tokio runtime.
+    pub fn new(options: ServerOptions) -> Server {
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let (mtx, mrx) = mpsc::unbounded_channel();
+        let simulator = Arc::new(SimulatedManager::new(mtx.clone()));
+        let inner = Arc::new(ServerInner {
+            config: options.device_config.clone(),
+            options,
+            registry: Registry::new(),
+            events,
+            managers: Mutex::new(vec![simulator.clone() as Arc<dyn HardwareManager>]),
+            manager_events: mtx,
+            simulator,
+            scan: Mutex::new(ScanState::default()),
+            scan_lock: tokio::sync::Mutex::new(()),
+            connected: AtomicBool::new(false),
+            shut_down: AtomicBool::new(false),
+            tasks: Mutex::new(Vec::new()),
+        });
+        crate::hardware::add_platform_managers(&inner.options.transports, &inner.manager_events)
+            .into_iter()
+            .for_each(|m| inner.managers.lock().push(m));
+        let join = tokio::spawn(manager_loop(Arc::downgrade(&inner), mrx));
+        inner.track_task(join);
+        Server {
+            _guard: Arc::new(ServerGuard(inner.clone())),
+            inner,
+        }
+    }
+
+    /// The server's options.
+    pub fn options(&self) -> &ServerOptions {
+        &self.inner.options
+    }
+
+    /// The simulated-device manager: advertise devices here.
+    pub fn simulator(&self) -> &SimulatedManager {
+        &self.inner.simulator
+    }
+
+    /// Advertise a simulated device (found while scanning).
+    pub fn advertise(&self, device: SimulatedDevice) {
+        self.inner.simulator.advertise(device);
+    }
+
+    /// Add a hardware manager (e.g. devices dialing in over WebSocket).
+    pub fn add_manager(
+        &self,
+        make: impl FnOnce(ManagerEventSender) -> Arc<dyn HardwareManager>,
+    ) -> Arc<dyn HardwareManager> {
+        let m = make(self.inner.manager_events.clone());
+        self.inner.managers.lock().push(m.clone());
+        m
+    }
+
+    /// Server-wide events.
+    pub fn events(&self) -> broadcast::Receiver<ServerEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The connected devices.
+    pub fn device_list(&self) -> DeviceList {
+        self.inner.registry.snapshot().list.clone()
+    }
+
+    /// The device database in use.
+    pub fn device_config(&self) -> &DeviceConfig {
+        &self.inner.config
+    }
+
+    /// Open a typed connection (the embedded path: no JSON).
+    pub fn connect_typed(&self, info: ConnectionInfo) -> Result<TypedConnection, ConnectError> {
+        connection::spawn_typed(self.inner.clone(), info)
+    }
+
+    /// Open a JSON connection (text frames of Buttplug JSON, all spec versions).
+    pub fn connect_json(&self, info: ConnectionInfo) -> Result<JsonConnection, ConnectError> {
+        connection::spawn_json(self.inner.clone(), info)
+    }
+
+    /// Whether a client is connected.
+    pub fn has_client(&self) -> bool {
+        self.inner.connected.load(Ordering::SeqCst)
+    }
+
+    pub async fn start_scanning(&self) {
+        self.inner.start_scanning().await
+    }
+
+    pub async fn stop_scanning(&self) {
+        self.inner.stop_scanning().await
+    }
+
+    /// Stop every output and subscription of every device, waiting (bounded) for the stop
+    /// packets to be written.
+    pub async fn stop_all_devices(&self, timeout: Duration) {
+        self.inner.stop_all(timeout).await
+    }
+
+    /// Stop every device, disconnect them and end the server's tasks (bounded by `timeout`).
+    pub async fn shutdown(&self, timeout: Duration) {
+        self.inner.shutdown(timeout).await
+    }
+}
+
+impl ServerInner {
+    pub(crate) fn track_task(&self, join: JoinHandle<()>) {
+        let mut tasks = self.tasks.lock();
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(join);
+    }
+
+    fn abort_tasks(&self) {
+        for t in self.tasks.lock().drain(..) {
+            t.abort();
+        }
+    }
+
+    pub(crate) fn emit(&self, event: ServerEvent) {
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn report_error(&self, message: String) {
+        self.emit(ServerEvent::Error(message));
+    }
+
+    pub(crate) fn device_added(&self, index: u32) {
+        self.emit(ServerEvent::DeviceAdded(index));
+    }
+
+    pub(crate) fn device_removed(&self, index: u32) {
+        self.emit(ServerEvent::DeviceRemoved(index));
+    }
+
+    pub(crate) async fn start_scanning(&self) {
+        if self.shut_down.load(Ordering::SeqCst) {
+            return;
+        }
+        let _g = self.scan_lock.lock().await;
+        let managers: Vec<Arc<dyn HardwareManager>> = self.managers.lock().clone();
+        {
+            let mut scan = self.scan.lock();
+            if scan.scanning {
+                return;
+            }
+            scan.scanning = true;
+            scan.active = managers.iter().map(|m| m.name()).collect();
+        }
+        for m in managers {
+            if let Err(e) = m.start_scanning().await {
+                warn!(manager = m.name(), "cannot scan: {e}");
+                self.report_error(format!("{} scanning unavailable: {e}", m.name()));
+                self.manager_stopped(m.name());
+            }
+        }
+    }
+
+    pub(crate) async fn stop_scanning(&self) {
+        let _g = self.scan_lock.lock().await;
+        let managers: Vec<Arc<dyn HardwareManager>> = self.managers.lock().clone();
+        {
+            let mut scan = self.scan.lock();
+            if !scan.scanning {
+                return;
+            }
+            scan.scanning = false;
+            scan.active.clear();
+        }
+        for m in managers {
+            if let Err(e) = m.stop_scanning().await {
+                warn!(manager = m.name(), "stop scanning failed: {e}");
+            }
+        }
+    }
+
+    fn manager_stopped(&self, name: &'static str) {
+        let finished = {
+            let mut scan = self.scan.lock();
+            if !scan.scanning || !scan.active.remove(name) {
+                false
+            } else if scan.active.is_empty() {
+                scan.scanning = false;
+                true
+            } else {
+                false
+            }
+        };
+        if finished {
+            info!("scanning finished");
+            self.emit(ServerEvent::ScanningFinished);
+        }
+    }
+
+    /// Stop outputs and subscriptions of every device; wait (bounded) until written.
+    pub(crate) async fn stop_all(&self, timeout: Duration) {
+        let snapshot = self.registry.snapshot();
+        let mut waits = Vec::new();
+        for d in snapshot.devices.values() {
+            let (tx, rx) = oneshot::channel();
+            let item = BatchItem::Stop {
+                feature: None,
+                outputs: true,
+                inputs: true,
+                ack: Some(tx),
+            };
+            if d.requests
+                .send(DeviceRequest::Batch(vec![item]))
+                .await
+                .is_ok()
+            {
+                waits.push(rx);
+            }
+        }
+        let _ = tokio::time::timeout(timeout, futures::future::join_all(waits)).await;
+    }
+
+    pub(crate) async fn shutdown(&self, timeout: Duration) {
+        if self.shut_down.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.stop_scanning().await;
+        self.stop_all(timeout).await;
+        let snapshot = self.registry.snapshot();
+        let mut waits = Vec::new();
+        for d in snapshot.devices.values() {
+            let (tx, rx) = oneshot::channel();
+            if d.requests.send(DeviceRequest::Disconnect(tx)).await.is_ok() {
+                waits.push(rx);
+            }
+        }
+        let _ = tokio::time::timeout_at(deadline, futures::future::join_all(waits)).await;
+        self.abort_tasks();
+    }
+}
+
+impl DeviceTaskEvents for ServerInner {
+    fn reading(&self, device_index: u32, reading: SubscriptionReading) {
+        self.emit(ServerEvent::InputReading(InputReading {
+            device_index,
+            feature_index: reading.feature,
+            id: 0,
+            reading: InputData {
+                input_type: reading.input,
+                value: reading.value,
+            },
+        }));
+    }
+}
+
+async fn manager_loop(
+    inner: std::sync::Weak<ServerInner>,
+    mut rx: mpsc::UnboundedReceiver<ManagerEvent>,
+) {
+    while let Some(ev) = rx.recv().await {
+        let Some(inner) = inner.upgrade() else { break };
+        match ev {
+            ManagerEvent::DeviceFound(candidate) => {
+                if inner.shut_down.load(Ordering::SeqCst) {
+                    candidate.connector.abandon().await;
+                    continue;
+                }
+                let join = tokio::spawn(discovery::connect_candidate(inner.clone(), candidate));
+                inner.track_task(join);
+            }
+            ManagerEvent::ScanningStopped(name) => inner.manager_stopped(name),
+            ManagerEvent::Error { manager, message } => {
+                warn!(manager, "{message}");
+                inner.report_error(format!("{manager}: {message}"));
+            }
+        }
+    }
+}
