@@ -32,6 +32,19 @@ pub struct SimulatedDeviceSpec {
     pub services: Vec<Uuid>,
     /// The transport's default message gap (a real BLE link needs 75 ms; 0 by default).
     pub message_gap: Duration,
+    /// Scripted answers: when exactly these bytes are written, notify a reply.
+    pub auto_replies: Vec<AutoReply>,
+    /// Answers for reads when no read reply is queued (e.g. a battery characteristic).
+    pub read_values: Vec<(Endpoint, Vec<u8>)>,
+}
+
+/// A scripted answer of a simulated device: after a write of `on_write` (to any endpoint), the
+/// device notifies `reply` on `endpoint` (if subscribed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoReply {
+    pub on_write: Vec<u8>,
+    pub endpoint: Endpoint,
+    pub reply: Vec<u8>,
 }
 
 impl SimulatedDeviceSpec {
@@ -43,7 +56,32 @@ impl SimulatedDeviceSpec {
             manufacturer_data: Vec::new(),
             services: Vec::new(),
             message_gap: Duration::ZERO,
+            auto_replies: Vec::new(),
+            read_values: Vec::new(),
         }
+    }
+
+    /// A simulated Lovense toy: answers `DeviceType;` with `type_reply` (e.g.
+    /// `"Z:11:0082059AD3BD;"`, a Hush) and `Battery;` with `battery` percent.
+    pub fn lovense(
+        address: impl Into<String>,
+        type_reply: &str,
+        battery: u8,
+    ) -> SimulatedDeviceSpec {
+        let mut spec = SimulatedDeviceSpec::new("LVS-Sim", address);
+        spec.auto_replies = vec![
+            AutoReply {
+                on_write: b"DeviceType;".to_vec(),
+                endpoint: Endpoint::Rx,
+                reply: type_reply.as_bytes().to_vec(),
+            },
+            AutoReply {
+                on_write: b"Battery;".to_vec(),
+                endpoint: Endpoint::Rx,
+                reply: format!("{battery};").into_bytes(),
+            },
+        ];
+        spec
     }
 
     fn advertisement(&self) -> Advertisement {
@@ -280,6 +318,11 @@ impl Transport for SimTransport {
             data: data.to_vec(),
             write_with_response: with_response,
         });
+        for r in &self.device.inner.spec.auto_replies {
+            if r.on_write == data {
+                self.device.notify(r.endpoint, r.reply.clone());
+            }
+        }
         Ok(())
     }
 
@@ -307,6 +350,13 @@ impl Transport for SimTransport {
                             )));
                         }
                         let (_, mut data) = st.reads.pop_front().expect("front exists");
+                        data.truncate(max_len);
+                        return Ok(data);
+                    }
+                    if let Some((_, v)) =
+                        inner.spec.read_values.iter().find(|(e, _)| *e == endpoint)
+                    {
+                        let mut data = v.clone();
                         data.truncate(max_len);
                         return Ok(data);
                     }

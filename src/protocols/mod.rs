@@ -9,6 +9,8 @@ pub mod framework;
 pub mod registry;
 
 mod aneros;
+mod kgoal_boost;
+mod lovense;
 
 pub use framework::*;
 pub use registry::{ProtocolSpec, lookup, supported_protocols};

@@ -8,11 +8,21 @@ pub struct ProtocolSpec {
     pub create: fn() -> Box<dyn ProtocolHandler>,
 }
 
-/// Every implemented protocol, sorted by key.
-static PROTOCOLS: &[ProtocolSpec] = &[ProtocolSpec {
-    key: "aneros",
-    create: super::aneros::create,
-}];
+macro_rules! protocol_table {
+    ($($key:literal => $module:ident,)*) => {
+        /// Every implemented protocol, sorted by key.
+        static PROTOCOLS: &[ProtocolSpec] = &[
+            $(ProtocolSpec { key: $key, create: super::$module::create },)*
+        ];
+    };
+}
+
+// One line per protocol: database key => module under `protocols/`.
+protocol_table! {
+    "aneros" => aneros,
+    "kgoal-boost" => kgoal_boost,
+    "lovense" => lovense,
+}
 
 /// The implementation for a database key.
 pub fn lookup(key: &str) -> Option<&'static ProtocolSpec> {

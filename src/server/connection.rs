@@ -46,6 +46,7 @@ pub struct Closed;
 
 enum Inbound {
     Typed(Vec<ClientMessage>),
+    Decoded(Vec<Incoming>),
     Text(String),
 }
 
@@ -60,6 +61,15 @@ impl ConnectionSender {
     pub async fn send(&self, messages: Vec<ClientMessage>) -> Result<(), Closed> {
         self.tx
             .send(Inbound::Typed(messages))
+            .await
+            .map_err(|_| Closed)
+    }
+
+    /// Send decoded messages of any spec version as one frame (the in-process path for legacy
+    /// clients).
+    pub async fn send_decoded(&self, messages: Vec<Incoming>) -> Result<(), Closed> {
+        self.tx
+            .send(Inbound::Decoded(messages))
             .await
             .map_err(|_| Closed)
     }
@@ -81,6 +91,13 @@ pub struct TypedConnection {
     pub receiver: mpsc::Receiver<ServerMessage>,
 }
 
+/// An in-process connection for any spec version: decoded messages in, server messages out
+/// (v4 values, or legacy ones where the version has its own).
+pub struct DecodedConnection {
+    pub sender: ConnectionSender,
+    pub receiver: mpsc::Receiver<Outgoing>,
+}
+
 /// A JSON connection: Buttplug JSON text frames in and out, every spec version.
 pub struct JsonConnection {
     pub sender: ConnectionSender,
@@ -89,6 +106,7 @@ pub struct JsonConnection {
 
 enum Sink {
     Typed(mpsc::Sender<ServerMessage>),
+    Decoded(mpsc::Sender<Outgoing>),
     Json(mpsc::Sender<String>),
 }
 
@@ -112,6 +130,20 @@ pub(crate) fn spawn_typed(
     let (out_tx, out_rx) = mpsc::channel(CONNECTION_QUEUE);
     spawn(inner, info, in_rx, Sink::Typed(out_tx));
     Ok(TypedConnection {
+        sender: ConnectionSender { tx: in_tx },
+        receiver: out_rx,
+    })
+}
+
+pub(crate) fn spawn_decoded(
+    inner: Arc<ServerInner>,
+    info: ConnectionInfo,
+) -> Result<DecodedConnection, ConnectError> {
+    claim(&inner)?;
+    let (in_tx, in_rx) = mpsc::channel(CONNECTION_QUEUE);
+    let (out_tx, out_rx) = mpsc::channel(CONNECTION_QUEUE);
+    spawn(inner, info, in_rx, Sink::Decoded(out_tx));
+    Ok(DecodedConnection {
         sender: ConnectionSender { tx: in_tx },
         receiver: out_rx,
     })
@@ -296,6 +328,7 @@ impl Connection {
                 Outgoing::V4(m) => tx.send(m).await.is_ok(),
                 Outgoing::Legacy(_) => true,
             },
+            Sink::Decoded(tx) => tx.send(out).await.is_ok(),
             Sink::Json(tx) => {
                 let version = self.version.unwrap_or(SpecVersion::V4);
                 match json::encode_server_frame(version, &out) {
@@ -326,23 +359,18 @@ impl Connection {
                     self.pending.push_back(reply);
                 }
             }
+            Inbound::Decoded(msgs) => {
+                for m in msgs {
+                    let reply = self.decoded_message(m, &mut batch).await;
+                    self.pending.push_back(reply);
+                }
+            }
             Inbound::Text(text) => match json::split_frame(&text) {
                 Err(e) => self.pending.push_back(error_reply(0, e)),
                 Ok(values) => {
                     for v in values {
                         let reply = match json::decode_client_message(self.version, v) {
-                            Ok(Incoming::V4(m)) => match self.gate(m.id()) {
-                                Some(r) => r,
-                                None => self
-                                    .v4_message(m, &mut batch)
-                                    .await
-                                    .map(Outgoing::V4)
-                                    .boxed(),
-                            },
-                            Ok(Incoming::Legacy(m)) => match self.gate(m.id()) {
-                                Some(r) => r,
-                                None => self.legacy_message(m, &mut batch).await,
-                            },
+                            Ok(m) => self.decoded_message(m, &mut batch).await,
                             Err(f) => error_reply(f.id, f.error),
                         };
                         self.pending.push_back(reply);
@@ -359,6 +387,22 @@ impl Connection {
             State::PingedOut => Some(error_reply(id, PingError::PingedOut.into())),
             State::Closing => Some(error_reply(id, HandshakeError::ReconnectDenied.into())),
             _ => None,
+        }
+    }
+
+    async fn decoded_message(&mut self, m: Incoming, batch: &mut FrameBatch) -> Reply {
+        match m {
+            Incoming::V4(m) => self.typed_message(m, batch).await,
+            Incoming::Legacy(m) => {
+                let id = m.id();
+                if let Some(r) = self.gate(id) {
+                    return r;
+                }
+                if self.version.is_none() {
+                    return error_reply(id, HandshakeError::RequestServerInfoExpected.into());
+                }
+                self.legacy_message(m, batch).await
+            }
         }
     }
 

@@ -1,0 +1,375 @@
+//! Lovense (`lovense`): an ASCII protocol (`Command:args;`) written to `tx` without response,
+//! replies notified on `rx`. The model comes from the `DeviceType;` reply and picks one of six
+//! command styles (Single, Dual, Mply, RotateVibrator, Max, Stroker). See protocols/lovense.md.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{
+    CoalesceKey, DeviceIo, HardwareCommand, Identification, InputPlan, Keepalive, ProtocolError,
+    ProtocolHandler, unsupported_input, unsupported_output,
+};
+use crate::device_config::{DeviceDefinition, FeatureDefinition};
+use crate::hardware::Endpoint;
+use crate::protocol::{InputCommandType, InputType, OutputCommand, OutputType};
+
+const IDENTIFY_TIMEOUT: Duration = Duration::from_millis(500);
+const IDENTIFY_ATTEMPTS: usize = 6;
+const STROKER_PERIOD: Duration = Duration::from_millis(100);
+
+/// Coalescing identities of RotateVibrator packets (separate from the features').
+const KEY_ROTATE_CHANGE: u8 = 0;
+const KEY_ROTATE: u8 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Single,
+    Dual,
+    Mply,
+    RotateVibrator,
+    Max,
+    /// `solace`: the original Solace (`H`), whose stop is `Mply:0:0;`.
+    Stroker {
+        solace: bool,
+    },
+}
+
+/// Emulated position of the Solace Pro's stroker (moved by `FSetSite:` writes every 100 ms).
+#[derive(Default)]
+struct Stroke {
+    current: i32,
+    goal: i32,
+    duration: u32,
+    /// Goal and duration the current step was computed for.
+    planned: Option<(i32, u32)>,
+    step: i32,
+}
+
+pub struct Lovense {
+    device_type: String,
+    variant: Variant,
+    /// Mply slots: output feature index → stored value.
+    slots: Vec<(u32, i32)>,
+    /// RotateVibrator: whether the toy currently turns counter-clockwise.
+    counter_clockwise: bool,
+    stroke: Stroke,
+}
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(Lovense {
+        device_type: String::new(),
+        variant: Variant::Single,
+        slots: Vec::new(),
+        counter_clockwise: false,
+        stroke: Stroke::default(),
+    })
+}
+
+/// Model identifier from a `DeviceType;` reply such as `EI:03:0082059AD3BD;`.
+fn identifier_from_reply(reply: &str) -> String {
+    let parts: Vec<&str> = reply.split(':').collect();
+    if parts.len() < 2 {
+        return "lovense".into();
+    }
+    let code = parts[0];
+    let version: u32 = parts[1].parse().unwrap_or(0);
+    if code == "EI" && version >= 3 {
+        "EI-FW3".into()
+    } else {
+        code.to_string()
+    }
+}
+
+/// Fallback identifier from a BLE name: `LVS-` + capitals + a digit (`LVS-Z36` → `Z`).
+fn identifier_from_name(name: &str) -> Option<String> {
+    let mut rest = name;
+    while let Some(pos) = rest.find("LVS-") {
+        let after = &rest[pos + 4..];
+        let letters: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase())
+            .collect();
+        if !letters.is_empty()
+            && after[letters.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        {
+            return Some(letters);
+        }
+        rest = &rest[pos + 4..];
+    }
+    None
+}
+
+/// Battery level from a reply: `85;` → 85, `s89;` → 89 (the `s` prefix means a motor runs).
+fn parse_battery(data: &[u8]) -> Option<i32> {
+    let text = std::str::from_utf8(data).ok()?;
+    let mut s = text;
+    if s.contains('s') {
+        s = s.get(1..)?;
+    }
+    let s = s
+        .strip_suffix(';')
+        .unwrap_or(s.get(..s.len().checked_sub(1)?)?);
+    s.parse::<u8>().ok().map(i32::from)
+}
+
+fn write(text: String, key: CoalesceKey) -> HardwareCommand {
+    HardwareCommand::write(Endpoint::Tx, text.into_bytes(), false, key)
+}
+
+#[async_trait]
+impl ProtocolHandler for Lovense {
+    async fn identify(&mut self, io: &mut DeviceIo) -> Result<Identification, ProtocolError> {
+        io.subscribe(Endpoint::Rx).await?;
+        for _ in 0..IDENTIFY_ATTEMPTS {
+            io.write(Endpoint::Tx, b"DeviceType;", false).await?;
+            if let Some((_, data)) = io.next_notification(IDENTIFY_TIMEOUT).await? {
+                let reply = String::from_utf8(data).map_err(|_| {
+                    ProtocolError::InvalidReply("DeviceType reply is not UTF-8".into())
+                })?;
+                let id = identifier_from_reply(&reply);
+                self.device_type = id.clone();
+                return Ok(Identification::identifier(id));
+            }
+        }
+        let id = identifier_from_name(&io.advertisement().name);
+        self.device_type = id.clone().unwrap_or_default();
+        Ok(Identification {
+            identifier: id,
+            switch_to: None,
+        })
+    }
+
+    async fn initialize(
+        &mut self,
+        _io: &mut DeviceIo,
+        def: &DeviceDefinition,
+    ) -> Result<(), ProtocolError> {
+        let outputs: Vec<&FeatureDefinition> = def
+            .features
+            .iter()
+            .filter(|f| !f.outputs.is_empty())
+            .collect();
+        let has = |f: &FeatureDefinition, t: OutputType| f.output(t).is_some();
+        let any = |t: OutputType| outputs.iter().any(|f| has(f, t));
+        let k = outputs
+            .iter()
+            .filter(|f| has(f, OutputType::Vibrate) || has(f, OutputType::Oscillate))
+            .count();
+        self.variant = if self.device_type == "BA" || self.device_type == "H" {
+            Variant::Stroker {
+                solace: self.device_type == "H",
+            }
+        } else if outputs.len() == 1 {
+            Variant::Single
+        } else if outputs.len() == 2 && any(OutputType::Vibrate) && any(OutputType::Constrict) {
+            Variant::Max
+        } else if outputs.len() == 2 && any(OutputType::Vibrate) && any(OutputType::Rotate) {
+            Variant::RotateVibrator
+        } else if (k == 2 && outputs.len() > 2) || k > 2 {
+            Variant::Mply
+        } else {
+            Variant::Dual
+        };
+        self.slots = outputs.iter().map(|f| (f.index, 0)).collect();
+        Ok(())
+    }
+
+    fn encode_output(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let x = command.value();
+        let fkey = CoalesceKey::feature(feature.index);
+        let t = command.output_type();
+        let vib_or_osc = matches!(t, OutputType::Vibrate | OutputType::Oscillate);
+        Ok(match self.variant {
+            Variant::Single if vib_or_osc => vec![write(format!("Vibrate:{x};"), fkey)],
+            Variant::Dual if vib_or_osc => {
+                vec![write(format!("Vibrate{}:{x};", feature.index + 1), fkey)]
+            }
+            Variant::Mply if matches!(t, OutputType::Vibrate | OutputType::Rotate) => {
+                if let Some(slot) = self.slots.iter_mut().find(|(i, _)| *i == feature.index) {
+                    slot.1 = x.abs();
+                }
+                let values: Vec<String> = self.slots.iter().map(|(_, v)| v.to_string()).collect();
+                vec![write(
+                    format!("Mply:{};", values.join(":")),
+                    CoalesceKey::device(),
+                )]
+            }
+            Variant::RotateVibrator if vib_or_osc => vec![write(format!("Vibrate:{x};"), fkey)],
+            Variant::RotateVibrator if t == OutputType::Rotate => {
+                // Choice: the reference sends `RotateChange;` (a direction toggle) before every
+                // negative command, so two negative commands in a row flip the toy back to
+                // clockwise. We track the direction instead: toggle only when the sign changes.
+                // A stop (`Rotate:0;`) is taken to return the toy to clockwise, which is what the
+                // vectors record (a negative command after a stop toggles again).
+                let mut out = Vec::new();
+                let want_ccw = x < 0;
+                if x != 0 && want_ccw != self.counter_clockwise {
+                    out.push(write(
+                        "RotateChange;".into(),
+                        CoalesceKey::custom(KEY_ROTATE_CHANGE),
+                    ));
+                    self.counter_clockwise = want_ccw;
+                }
+                if x == 0 {
+                    self.counter_clockwise = false;
+                }
+                out.push(write(
+                    format!("Rotate:{};", x.abs()),
+                    CoalesceKey::custom(KEY_ROTATE),
+                ));
+                out
+            }
+            Variant::Max if vib_or_osc => vec![write(format!("Vibrate:{x};"), fkey)],
+            Variant::Max if t == OutputType::Constrict => {
+                vec![write(format!("Air:Level:{x};"), fkey)]
+            }
+            Variant::Stroker { solace } if t == OutputType::Oscillate => {
+                let range = if solace && x == 0 { 0 } else { 20 };
+                vec![write(format!("Mply:{x}:{range};"), fkey)]
+            }
+            Variant::Stroker { .. } if t == OutputType::HwPositionWithDuration => {
+                self.stroke.goal = x;
+                self.stroke.duration = command.duration();
+                Vec::new()
+            }
+            _ => return Err(unsupported_output(&command)),
+        })
+    }
+
+    fn read_input(
+        &mut self,
+        _feature: &FeatureDefinition,
+        input: InputType,
+    ) -> Result<InputPlan, ProtocolError> {
+        if input != InputType::Battery {
+            return Err(unsupported_input(input, InputCommandType::Read));
+        }
+        Ok(InputPlan::Notification {
+            before: vec![write("Battery;".into(), CoalesceKey(0))],
+            parse: Box::new(|_, data| parse_battery(data)),
+        })
+    }
+
+    fn keepalive(&self) -> Keepalive {
+        match self.variant {
+            Variant::Stroker { .. } => Keepalive::Tick(STROKER_PERIOD),
+            _ => Keepalive::None,
+        }
+    }
+
+    fn stop_on_connect(&self) -> bool {
+        false
+    }
+
+    /// The Solace Pro position loop: spread a move over `duration / 100` writes.
+    fn tick(&mut self) -> Vec<HardwareCommand> {
+        let s = &mut self.stroke;
+        if s.planned != Some((s.goal, s.duration)) {
+            let steps = (s.duration / 100).max(1) as i32;
+            s.step = (s.goal - s.current) / steps;
+            if s.step == 0 {
+                // Choice: the reference computes a zero step when the distance is smaller than
+                // the number of steps and then never reaches the goal; move one unit instead.
+                s.step = (s.goal - s.current).signum();
+            }
+            s.planned = Some((s.goal, s.duration));
+        }
+        if s.current == s.goal {
+            return Vec::new();
+        }
+        let next = s.current + s.step;
+        s.current = if s.step > 0 {
+            next.min(s.goal)
+        } else {
+            next.max(s.goal)
+        };
+        vec![write(format!("FSetSite:{};", s.current), CoalesceKey(0))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(identifier_from_reply("Z:11:0082059AD3BD;"), "Z");
+        assert_eq!(identifier_from_reply("EI:03:0082059AD3BD;"), "EI-FW3");
+        assert_eq!(identifier_from_reply("EI:02:0082059AD3BD;"), "EI");
+        assert_eq!(identifier_from_reply("OK;"), "lovense");
+        assert_eq!(identifier_from_name("LVS-Z36").as_deref(), Some("Z"));
+        assert_eq!(identifier_from_name("LVS-EI09").as_deref(), Some("EI"));
+        assert_eq!(identifier_from_name("LVS-Edge36"), None);
+        assert_eq!(identifier_from_name("LOVE-1"), None);
+    }
+
+    #[test]
+    fn battery_replies() {
+        assert_eq!(parse_battery(b"100;"), Some(100));
+        assert_eq!(parse_battery(b"s89;"), Some(89));
+        assert_eq!(parse_battery(b"85;"), Some(85));
+        assert_eq!(parse_battery(b"OK;"), None);
+        assert_eq!(parse_battery(b"Z:11:0082059AD3BD;"), None);
+        assert_eq!(parse_battery(&[0xff, 0x3b]), None);
+        assert_eq!(parse_battery(b""), None);
+    }
+
+    fn stroker() -> Lovense {
+        Lovense {
+            device_type: "BA".into(),
+            variant: Variant::Stroker { solace: false },
+            slots: Vec::new(),
+            counter_clockwise: false,
+            stroke: Stroke::default(),
+        }
+    }
+
+    fn sites(l: &mut Lovense, n: usize) -> Vec<String> {
+        (0..n)
+            .flat_map(|_| l.tick())
+            .map(|c| match c.op {
+                super::super::HardwareOp::Write { data, .. } => String::from_utf8(data).unwrap(),
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn solace_pro_position_loop() {
+        let mut l = stroker();
+        l.stroke.goal = 100;
+        l.stroke.duration = 1000;
+        let s = sites(&mut l, 12);
+        assert_eq!(s.len(), 10);
+        assert_eq!(s[0], "FSetSite:10;");
+        assert_eq!(s[9], "FSetSite:100;");
+        l.stroke.goal = 30;
+        l.stroke.duration = 250;
+        assert_eq!(sites(&mut l, 3), vec!["FSetSite:65;", "FSetSite:30;"]);
+        let mut l = stroker();
+        l.stroke.goal = 55;
+        l.stroke.duration = 300;
+        assert_eq!(
+            sites(&mut l, 6),
+            vec![
+                "FSetSite:18;",
+                "FSetSite:36;",
+                "FSetSite:54;",
+                "FSetSite:55;"
+            ]
+        );
+        // Small moves still arrive (the reference would stall here).
+        let mut l = stroker();
+        l.stroke.goal = 2;
+        l.stroke.duration = 1000;
+        assert_eq!(sites(&mut l, 5), vec!["FSetSite:1;", "FSetSite:2;"]);
+    }
+}

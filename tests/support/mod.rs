@@ -1,0 +1,6 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+pub mod vector_file;
+pub mod vector_runner;
+pub mod wire;

@@ -1,0 +1,185 @@
+//! A raw Buttplug client for tests: JSON values in and out over an in-process connection of the
+//! server, either as decoded messages (no JSON text) or as JSON text frames.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use teleplug::protocol::SpecVersion;
+use teleplug::protocol::json::{decode_client_message, encode_server_frame};
+use teleplug::server::{ConnectionInfo, DecodedConnection, JsonConnection, Server};
+
+/// How messages reach the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Decoded messages over the in-process channel.
+    InProcess,
+    /// JSON text frames.
+    Json,
+}
+
+enum Link {
+    Decoded(DecodedConnection),
+    Json(JsonConnection),
+}
+
+/// A test client speaking raw messages at one spec version.
+pub struct WireClient {
+    link: Link,
+    pub version: SpecVersion,
+    handshaken: bool,
+    next_id: u32,
+    replies: HashMap<u32, Value>,
+    /// Messages with Id 0 received so far.
+    pub events: Vec<Value>,
+}
+
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The single key of a message object.
+pub fn msg_type(v: &Value) -> &str {
+    v.as_object()
+        .and_then(|o| o.keys().next())
+        .map(|k| k.as_str())
+        .unwrap_or("")
+}
+
+/// The body of a message object.
+pub fn body(v: &Value) -> &Value {
+    v.as_object()
+        .and_then(|o| o.values().next())
+        .unwrap_or(&Value::Null)
+}
+
+impl WireClient {
+    pub fn connect(server: &Server, mode: Mode, version: SpecVersion) -> WireClient {
+        let link = match mode {
+            Mode::InProcess => Link::Decoded(
+                server
+                    .connect_decoded(ConnectionInfo::default())
+                    .expect("connect"),
+            ),
+            Mode::Json => Link::Json(
+                server
+                    .connect_json(ConnectionInfo::default())
+                    .expect("connect"),
+            ),
+        };
+        WireClient {
+            link,
+            version,
+            handshaken: false,
+            next_id: 1,
+            replies: HashMap::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Next id for a request.
+    pub fn id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Send messages as one frame.
+    pub async fn send(&mut self, msgs: Vec<Value>) {
+        match &self.link {
+            Link::Decoded(c) => {
+                let version = self.handshaken.then_some(self.version);
+                let mut decoded = Vec::new();
+                for m in msgs {
+                    let d = decode_client_message(version, m.clone())
+                        .unwrap_or_else(|e| panic!("test sent an undecodable message {m}: {e:?}"));
+                    decoded.push(d);
+                }
+                c.sender.send_decoded(decoded).await.expect("send");
+            }
+            Link::Json(c) => {
+                c.sender
+                    .send_text(Value::Array(msgs).to_string())
+                    .await
+                    .expect("send");
+            }
+        }
+    }
+
+    /// Send a raw text frame (JSON mode only).
+    pub async fn send_text(&mut self, text: &str) {
+        match &self.link {
+            Link::Json(c) => c.sender.send_text(text.to_string()).await.expect("send"),
+            Link::Decoded(_) => panic!("send_text needs a JSON link"),
+        }
+    }
+
+    /// The next message from the server, or None when the connection closed.
+    pub async fn recv(&mut self) -> Option<Value> {
+        let text = match &mut self.link {
+            Link::Decoded(c) => {
+                let out = c.receiver.recv().await?;
+                encode_server_frame(self.version, &out)?
+            }
+            Link::Json(c) => c.receiver.recv().await?,
+        };
+        let v: Value = serde_json::from_str(&text).expect("server sent JSON");
+        let arr = v.as_array().expect("server frames are arrays");
+        assert_eq!(arr.len(), 1, "server sends one message per frame: {text}");
+        Some(arr[0].clone())
+    }
+
+    /// Receive until the reply with `id` arrives; events are kept in `events`.
+    pub async fn reply(&mut self, id: u32) -> Value {
+        tokio::time::timeout(REPLY_TIMEOUT, async {
+            loop {
+                if let Some(v) = self.replies.remove(&id) {
+                    return v;
+                }
+                let m = self.recv().await.expect("connection closed while waiting");
+                let mid = body(&m)["Id"].as_u64().unwrap_or(0) as u32;
+                if mid == 0 {
+                    self.events.push(m);
+                } else {
+                    self.replies.insert(mid, m);
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no reply to Id {id}"))
+    }
+
+    /// Send a frame and wait for the replies to every message in it.
+    pub async fn request(&mut self, msgs: Vec<Value>) -> Vec<Value> {
+        let ids: Vec<u32> = msgs
+            .iter()
+            .map(|m| body(m)["Id"].as_u64().unwrap_or(0) as u32)
+            .collect();
+        self.send(msgs).await;
+        let mut out = Vec::new();
+        for id in ids {
+            out.push(self.reply(id).await);
+        }
+        out
+    }
+
+    /// Handshake at the client's version.
+    pub async fn handshake(&mut self, name: &str) -> Value {
+        let id = self.id();
+        let rsi = match self.version {
+            SpecVersion::V4 => json!({"RequestServerInfo": {"Id": id, "ClientName": name,
+                "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}),
+            SpecVersion::V0 => json!({"RequestServerInfo": {"Id": id, "ClientName": name}}),
+            v => json!({"RequestServerInfo": {"Id": id, "ClientName": name,
+                "MessageVersion": v.major()}}),
+        };
+        let reply = self.request(vec![rsi]).await.remove(0);
+        self.handshaken = msg_type(&reply) == "ServerInfo";
+        reply
+    }
+
+    /// A message with a fresh id: `msg("Ping", json!({}))`.
+    pub fn msg(&mut self, name: &str, mut fields: Value) -> Value {
+        let id = self.id();
+        fields["Id"] = json!(id);
+        json!({ name: fields })
+    }
+}
