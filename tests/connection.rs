@@ -181,8 +181,14 @@ async fn several_messages_in_one_frame_run_in_order() {
     let b = c.recv().await.unwrap();
     let d = c.recv().await.unwrap();
     assert_eq!((msg_type(&a), body(&a)["Id"].clone()), ("Ok", json!(20)));
-    assert_eq!((error_code(&b), body(&b)["Id"].clone()), (Some(3), json!(21)));
-    assert_eq!((msg_type(&d), body(&d)["Id"].clone()), ("DeviceList", json!(22)));
+    assert_eq!(
+        (error_code(&b), body(&b)["Id"].clone()),
+        (Some(3), json!(21))
+    );
+    assert_eq!(
+        (msg_type(&d), body(&d)["Id"].clone()),
+        ("DeviceList", json!(22))
+    );
 }
 
 #[tokio::test]
@@ -227,7 +233,10 @@ async fn ping_deadline_is_exactly_max_ping_time_from_the_last_ping() {
     let mut stops = vec![next_write(&mut ops).await, next_write(&mut ops).await];
     stops.sort();
     assert_eq!(stops, vec![vec![0xF1, 0], vec![0xF2, 0]]);
-    assert!(c.recv().await.is_none(), "connection must close after a ping-out");
+    assert!(
+        c.recv().await.is_none(),
+        "connection must close after a ping-out"
+    );
 }
 
 #[tokio::test]
@@ -285,7 +294,8 @@ async fn only_one_client_at_a_time() {
 #[tokio::test]
 async fn scanning_reports_devices_and_finishes() {
     let s = server();
-    s.simulator().set_scan_duration(Some(Duration::from_millis(50)));
+    s.simulator()
+        .set_scan_duration(Some(Duration::from_millis(50)));
     let (_dev, _ops) = aneros(&s, "s1");
     let mut c = connected(&s, Mode::Json).await;
     scan(&mut c).await;
@@ -299,7 +309,10 @@ async fn scanning_reports_devices_and_finishes() {
         match msg_type(&ev) {
             "DeviceList" => {
                 assert_eq!(body(&ev)["Id"], json!(0));
-                assert_eq!(body(&ev)["Devices"]["0"]["DeviceName"], json!("Aneros Vivi"));
+                assert_eq!(
+                    body(&ev)["Devices"]["0"]["DeviceName"],
+                    json!("Aneros Vivi")
+                );
                 saw_list = true;
             }
             "ScanningFinished" => saw_finished = true,
@@ -328,7 +341,10 @@ async fn device_list_describes_features() {
         dev["DeviceFeatures"]["1"]["Output"],
         json!({"Vibrate":{"Value":[0,127]}})
     );
-    assert_eq!(dev["DeviceFeatures"]["0"]["FeatureDescription"], json!("Perineum Vibrator"));
+    assert_eq!(
+        dev["DeviceFeatures"]["0"]["FeatureDescription"],
+        json!("Perineum Vibrator")
+    );
 }
 
 #[tokio::test]
@@ -339,14 +355,22 @@ async fn output_validation_errors() {
     scan(&mut c).await;
     until_connected(&mut ops).await;
     let cases = [
-        (json!({"DeviceIndex":9,"FeatureIndex":0,"Command":{"Vibrate":{"Value":1}}}),
-         r#"{"ButtplugDeviceError":{"DeviceNotAvailable":9}}"#),
-        (json!({"DeviceIndex":0,"FeatureIndex":7,"Command":{"Vibrate":{"Value":1}}}),
-         r#"{"ButtplugDeviceError":{"DeviceFeatureIndexError":[2,7]}}"#),
-        (json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":128}}}),
-         r#"{"ButtplugDeviceError":{"DeviceStepRangeError":[0,128]}}"#),
-        (json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":-3}}}),
-         r#"{"ButtplugDeviceError":"DeviceCommandSignError"}"#),
+        (
+            json!({"DeviceIndex":9,"FeatureIndex":0,"Command":{"Vibrate":{"Value":1}}}),
+            r#"{"ButtplugDeviceError":{"DeviceNotAvailable":9}}"#,
+        ),
+        (
+            json!({"DeviceIndex":0,"FeatureIndex":7,"Command":{"Vibrate":{"Value":1}}}),
+            r#"{"ButtplugDeviceError":{"DeviceFeatureIndexError":[2,7]}}"#,
+        ),
+        (
+            json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":128}}}),
+            r#"{"ButtplugDeviceError":{"DeviceStepRangeError":[0,128]}}"#,
+        ),
+        (
+            json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":-3}}}),
+            r#"{"ButtplugDeviceError":"DeviceCommandSignError"}"#,
+        ),
     ];
     for (fields, text) in cases {
         let m = c.msg("OutputCmd", fields.clone());
@@ -422,7 +446,10 @@ async fn stop_honours_device_and_feature_scope() {
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
     assert_eq!(next_write(&mut ops_b).await, vec![0xF1, 0]);
     assert_eq!(next_write(&mut ops_b).await, vec![0xF2, 0]);
-    assert!(ops_a.try_recv().is_err(), "device 0 feature 0 must still run");
+    assert!(
+        ops_a.try_recv().is_err(),
+        "device 0 feature 0 must still run"
+    );
     // Unknown device or feature are errors.
     let m = c.msg("StopCmd", json!({"DeviceIndex":5}));
     assert_eq!(error_code(&c.request(vec![m]).await[0]), Some(4));
@@ -467,7 +494,10 @@ async fn replies_keep_request_order_behind_a_slow_read() {
     // The outputs reach the toy while the battery read waits for its answer...
     assert_eq!(next_write(&mut ops).await, b"Battery;");
     for v in 1..=5 {
-        assert_eq!(next_write(&mut ops).await, format!("Vibrate:{v};").into_bytes());
+        assert_eq!(
+            next_write(&mut ops).await,
+            format!("Vibrate:{v};").into_bytes()
+        );
     }
     // ...but no reply overtakes the read's.
     toy.notify(Endpoint::Rx, b"s77;".to_vec());
@@ -498,7 +528,9 @@ async fn subscriptions_deliver_readings_and_end_with_the_client() {
     assert_eq!(msg_type(&c.request(vec![sub]).await[0]), "Ok");
     assert_eq!(
         ops.recv().await.unwrap(),
-        SimOp::Subscribe { endpoint: Endpoint::RxPressure }
+        SimOp::Subscribe {
+            endpoint: Endpoint::RxPressure
+        }
     );
     assert!(dev.notify(Endpoint::RxPressure, vec![0, 1, 4, 1, 0x2C, 5, 0xD3]));
     let ev = c.recv().await.unwrap();
@@ -517,11 +549,16 @@ async fn subscriptions_deliver_readings_and_end_with_the_client() {
         json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":1}}}),
     );
     let r = c.request(vec![bad]).await.remove(0);
-    assert_eq!(error_text(&r), r#"{"ButtplugDeviceError":{"MessageNotSupported":"OutputCmd"}}"#);
+    assert_eq!(
+        error_text(&r),
+        r#"{"ButtplugDeviceError":{"MessageNotSupported":"OutputCmd"}}"#
+    );
     drop(c);
     assert_eq!(
         ops.recv().await.unwrap(),
-        SimOp::Unsubscribe { endpoint: Endpoint::RxPressure }
+        SimOp::Unsubscribe {
+            endpoint: Endpoint::RxPressure
+        }
     );
 }
 
@@ -547,7 +584,10 @@ async fn a_device_that_disconnects_is_removed_and_commands_to_it_fail() {
     s.advertise(dev.clone());
     until_connected(&mut ops).await;
     let ev = c.recv().await.unwrap();
-    assert_eq!(body(&ev)["Devices"]["0"]["DeviceName"], json!("Aneros Vivi"));
+    assert_eq!(
+        body(&ev)["Devices"]["0"]["DeviceName"],
+        json!("Aneros Vivi")
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -563,7 +603,10 @@ async fn message_gap_batches_and_latest_value_wins() {
     until_connected(&mut ops).await;
     let m = c.msg("RequestDeviceList", json!({}));
     let list = c.request(vec![m]).await.remove(0);
-    assert_eq!(body(&list)["Devices"]["0"]["DeviceMessageTimingGap"], json!(100));
+    assert_eq!(
+        body(&list)["Devices"]["0"]["DeviceMessageTimingGap"],
+        json!(100)
+    );
     let start = tokio::time::Instant::now();
     for v in [10, 20, 30] {
         let m = c.msg(

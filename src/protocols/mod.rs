@@ -7,6 +7,7 @@
 
 pub mod framework;
 pub mod registry;
+pub mod shared;
 
 mod aneros;
 mod kgoal_boost;

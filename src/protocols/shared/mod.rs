@@ -1,0 +1,5 @@
+//! Helpers several protocols share: checksums and ciphers, each written once on top of
+//! well-kept crates (crc, aes, ecb, ctr, sha2, md-5).
+
+pub mod checksum;
+pub mod cipher;
