@@ -9,7 +9,27 @@ pub mod framework;
 pub mod registry;
 pub mod shared;
 
+mod activejoy;
+mod adrienlastic;
+mod amorelie_joy;
 mod aneros;
+mod ankni;
+mod bananasome;
+mod cachito;
+mod cowgirl;
+mod cowgirl_cone;
+mod cueme;
+mod cupido;
+mod deepsire;
+mod feelingso;
+mod fleshy_thrust;
+mod fluffer;
+mod foreo;
+mod fox;
+mod fredorch;
+mod fredorch_rotary;
+mod galaku;
+mod galaku_pump;
 mod kgoal_boost;
 mod lovense;
 

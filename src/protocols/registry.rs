@@ -19,7 +19,27 @@ macro_rules! protocol_table {
 
 // One line per protocol: database key => module under `protocols/`.
 protocol_table! {
+    "activejoy" => activejoy,
+    "adrienlastic" => adrienlastic,
+    "amorelie-joy" => amorelie_joy,
     "aneros" => aneros,
+    "ankni" => ankni,
+    "bananasome" => bananasome,
+    "cachito" => cachito,
+    "cowgirl" => cowgirl,
+    "cowgirl-cone" => cowgirl_cone,
+    "cueme" => cueme,
+    "cupido" => cupido,
+    "deepsire" => deepsire,
+    "feelingso" => feelingso,
+    "fleshy-thrust" => fleshy_thrust,
+    "fluffer" => fluffer,
+    "foreo" => foreo,
+    "fox" => fox,
+    "fredorch" => fredorch,
+    "fredorch-rotary" => fredorch_rotary,
+    "galaku" => galaku,
+    "galaku-pump" => galaku_pump,
     "kgoal-boost" => kgoal_boost,
     "lovense" => lovense,
 }

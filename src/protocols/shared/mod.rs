@@ -1,5 +1,8 @@
 //! Helpers several protocols share: checksums and ciphers, each written once on top of
-//! well-kept crates (crc, aes, ecb, ctr, sha2, md-5).
+//! well-kept crates (crc, aes, ecb, ctr, sha2, md-5), and the Galaku byte encoding.
 
 pub mod checksum;
 pub mod cipher;
+pub mod galaku;
+#[cfg(test)]
+pub mod testing;
