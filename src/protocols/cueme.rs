@@ -146,10 +146,6 @@ impl ProtocolHandler for Cueme {
         Keepalive::Tick(TICK)
     }
 
-    fn stop_on_connect(&self) -> bool {
-        false
-    }
-
     /// Hand the garment to the next active motor every 500 ms while several are active.
     fn tick(&mut self) -> Vec<HardwareCommand> {
         let Some(ticks) = self.rotation.as_mut() else {
