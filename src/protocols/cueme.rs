@@ -172,15 +172,17 @@ mod tests {
     fn garment(n: u32) -> (Cueme, Vec<FeatureDefinition>) {
         let features: Vec<FeatureDefinition> =
             (0..n).map(|i| feature(i, Vibrate, (0, 15))).collect();
-        let mut p = Cueme::default();
-        p.table = vec![0; n as usize];
+        let p = Cueme {
+            table: vec![0; n as usize],
+            ..Cueme::default()
+        };
         (p, features)
     }
 
     fn enc(p: &mut Cueme, f: &FeatureDefinition, v: i32) -> u8 {
         let out = p.encode_output(f, cmd(Vibrate, v)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
-        assert_eq!(writes(&out)[0].2, true, "with response");
+        assert!(writes(&out)[0].2, "with response");
         only_write(&out)[0]
     }
 
