@@ -63,7 +63,10 @@ impl OutputType {
 
     /// Whether a stop command zeroes this output type.
     pub fn is_stoppable(self) -> bool {
-        !matches!(self, OutputType::Position | OutputType::HwPositionWithDuration)
+        !matches!(
+            self,
+            OutputType::Position | OutputType::HwPositionWithDuration
+        )
     }
 
     /// Whether negative values are meaningful (signed direction or cooling).
@@ -149,11 +152,23 @@ pub struct RequestServerInfo {
     pub client_name: String,
     #[serde(rename = "Id")]
     pub id: u32,
-    #[serde(rename = "MessageVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MessageVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message_version: Option<u32>,
-    #[serde(rename = "ProtocolVersionMajor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ProtocolVersionMajor",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub protocol_version_major: Option<u32>,
-    #[serde(rename = "ProtocolVersionMinor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ProtocolVersionMinor",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub protocol_version_minor: Option<u32>,
 }
 
@@ -172,7 +187,9 @@ impl RequestServerInfo {
     /// The requested major version (PROTOCOL.md §2.3): `ProtocolVersionMajor`, else
     /// `MessageVersion`, else 0.
     pub fn requested_major(&self) -> u32 {
-        self.protocol_version_major.or(self.message_version).unwrap_or(0)
+        self.protocol_version_major
+            .or(self.message_version)
+            .unwrap_or(0)
     }
 }
 
@@ -343,9 +360,17 @@ pub struct InputCmd {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StopCmd {
-    #[serde(rename = "DeviceIndex", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DeviceIndex",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub device_index: Option<u32>,
-    #[serde(rename = "FeatureIndex", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "FeatureIndex",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub feature_index: Option<u32>,
     #[serde(rename = "Id")]
     pub id: u32,
@@ -385,7 +410,10 @@ impl Serialize for InputData {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry(self.input_type.as_str(), &InputDataValue { value: self.value })?;
+        m.serialize_entry(
+            self.input_type.as_str(),
+            &InputDataValue { value: self.value },
+        )?;
         m.end()
     }
 }
@@ -393,16 +421,16 @@ impl Serialize for InputData {
 impl<'de> Deserialize<'de> for InputData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let map: BTreeMap<InputType, InputDataValue> = BTreeMap::deserialize(d)?;
-        if map.len() != 1 {
-            return Err(serde::de::Error::custom(
+        let mut entries = map.into_iter();
+        match (entries.next(), entries.next()) {
+            (Some((input_type, v)), None) => Ok(InputData {
+                input_type,
+                value: v.value,
+            }),
+            _ => Err(serde::de::Error::custom(
                 "Reading must have exactly one input type",
-            ));
+            )),
         }
-        let (input_type, v) = map.into_iter().next().expect("one entry");
-        Ok(InputData {
-            input_type,
-            value: v.value,
-        })
     }
 }
 
@@ -468,7 +496,11 @@ pub struct DeviceFeature {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceEntry {
-    #[serde(rename = "DeviceDisplayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DeviceDisplayName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub device_display_name: Option<String>,
     #[serde(rename = "DeviceFeatures", serialize_with = "sorted_map::serialize")]
     pub device_features: BTreeMap<u32, DeviceFeature>,
