@@ -90,7 +90,9 @@ pub enum CommunicationSpecifier {
     XInput,
     LovenseConnectService,
     /// A device dialing in over WebSocket with this handshake identifier.
-    Websocket { name: String },
+    Websocket {
+        name: String,
+    },
 }
 
 /// A user's override of one output type of a feature.
@@ -127,7 +129,11 @@ impl OutputDefinition {
             Some((lo, hi)) => hi - lo,
             None => self.base_range.1,
         };
-        if self.base_range.0 < 0 { (-n, n) } else { (0, n) }
+        if self.base_range.0 < 0 {
+            (-n, n)
+        } else {
+            (0, n)
+        }
     }
 
     /// Client step → device step (PROTOCOL.md §3.4), or `None` when out of range. Sign checks are
@@ -228,4 +234,11 @@ pub struct DeviceIdentity {
 }
 
 mod db;
+mod load;
+mod matching;
+mod user;
+
 pub use db::DeviceConfig;
+
+#[cfg(test)]
+mod tests;
