@@ -35,6 +35,7 @@ impl ProtocolHandler for ActiveJoy {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Rotate, Vibrate};
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
@@ -52,5 +53,12 @@ mod tests {
         assert_eq!(enc(0)[0].1, hex("B0 01 00 00 00 00"));
         assert_eq!(enc(1)[0].1, hex("B0 01 00 00 01 01"));
         assert!(p.encode_output(&f, cmd(Rotate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("activejoy") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -35,6 +35,7 @@ impl ProtocolHandler for AdrienLastic {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
@@ -53,5 +54,12 @@ mod tests {
         assert_eq!(enc(2)[0].1, b"MotorValue:02;");
         assert_eq!(enc(16)[0].1, b"MotorValue:16;");
         assert_eq!(enc(0)[0].1, b"MotorValue:00;");
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("adrienlastic") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

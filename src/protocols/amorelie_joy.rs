@@ -46,6 +46,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, only_write, sim_io, write_op,
     };
@@ -70,5 +71,12 @@ mod tests {
             drain(&mut ops),
             vec![write_op(Endpoint::Tx, &[0x03], false)]
         );
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("amorelie-joy") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -81,6 +81,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, hex, sim_io, write_op, writes,
     };
@@ -139,5 +140,12 @@ mod tests {
         );
         let ops = init_with("01 A6 01 00 00 01 16").await;
         assert_eq!(ops.len(), 1, "only the read: {ops:?}");
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("ankni") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

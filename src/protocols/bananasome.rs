@@ -44,6 +44,7 @@ mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::CoalesceKey;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, only_write};
 
     #[test]
@@ -69,5 +70,12 @@ mod tests {
             p.encode_output(&feature(3, Vibrate, (0, 255)), cmd(Vibrate, 1))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("bananasome") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

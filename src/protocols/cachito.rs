@@ -41,6 +41,7 @@ mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::CoalesceKey;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, writes};
 
     #[test]
@@ -61,5 +62,12 @@ mod tests {
         assert_eq!(enc(&f1, 90), [0x03, 0x02, 0x5A, 0x00]);
         assert_eq!(enc(&f0, 0), [0x02, 0x01, 0x00, 0x00]);
         assert_eq!(enc(&f1, 0), [0x03, 0x02, 0x00, 0x00]);
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("cachito") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -41,6 +41,7 @@ mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, writes};
 
     #[test]
@@ -61,5 +62,12 @@ mod tests {
         let out = p.encode_output(&f1, cmd(Rotate, 0)).unwrap();
         assert_eq!(writes(&out)[0].1, [0x00, 0x01, 0x00, 0x00]);
         assert!(p.encode_output(&f0, cmd(Oscillate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("cowgirl") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -54,6 +54,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, only_write, sim_io, write_op,
     };
@@ -81,5 +82,12 @@ mod tests {
             drain(&mut ops),
             vec![write_op(Endpoint::Tx, &[0xAA, 0x56, 0x00, 0x00], false)]
         );
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("cowgirl-cone") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -167,6 +167,7 @@ mod tests {
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::CoalesceKey;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_resolve};
     use crate::protocols::shared::testing::{cmd, definition, feature, only_write, sim_io, writes};
 
     fn garment(n: u32) -> (Cueme, Vec<FeatureDefinition>) {
@@ -276,5 +277,25 @@ mod tests {
         let last = [1, 4, 6].map(|i| enc(&mut p, &f[i], 0));
         assert_eq!(last[2], 0x00);
         assert!(run(&mut p, 10).is_empty());
+    }
+
+    #[tokio::test]
+    async fn database_models() {
+        for (name, model, motors) in [
+            ("FUNCODE_5727A1CFE5E0_1", "Cueme Mens", 8),
+            ("FUNCODE_EBD8A0CFE5E0_2", "Cueme Bra", 8),
+            ("FUNCODE_5BBDA0CFE5E0_3", "Cueme Womans", 4),
+            ("FUNCODE_garbled", "Cueme Device", 8),
+        ] {
+            let (_d, mut io, _ops) =
+                sim_io(SimulatedDeviceSpec::new(name, "a"), &[Endpoint::Tx]).await;
+            let mut p = Cueme::default();
+            let id = p.identify(&mut io).await.unwrap();
+            let def = db_resolve("cueme", id.identifier.as_deref());
+            assert_eq!(def.name, model);
+            p.initialize(&mut io, &def).await.unwrap();
+            assert_eq!(p.table.len(), motors);
+            assert_encodes_all(&mut p, &def);
+        }
     }
 }

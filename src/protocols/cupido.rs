@@ -41,6 +41,7 @@ impl ProtocolHandler for Cupido {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
@@ -54,5 +55,12 @@ mod tests {
         );
         assert_eq!(enc(192)[0].1, hex("B0 03 00 00 00 C0 AA"));
         assert_eq!(enc(0)[0].1, hex("B0 03 00 00 00 00 AA"));
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("cupido") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

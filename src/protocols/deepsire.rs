@@ -41,6 +41,7 @@ impl ProtocolHandler for DeepSire {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
@@ -54,5 +55,12 @@ mod tests {
         );
         assert_eq!(enc(255)[0].1, hex("55 04 01 00 00 FF AA"));
         assert_eq!(enc(0)[0].1, hex("55 04 01 00 00 00 AA"));
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("deepsire") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -42,6 +42,7 @@ mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
@@ -63,5 +64,12 @@ mod tests {
         let out = p.encode_output(&f1, cmd(Oscillate, 0)).unwrap();
         assert_eq!(writes(&out)[0].1, hex("AA 40 03 00 00 14 19"));
         assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("feelingso") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -39,6 +39,7 @@ impl ProtocolHandler for FleshyThrust {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, position, writes};
 
     #[test]
@@ -52,5 +53,12 @@ mod tests {
         // Longer than 16 bits: clamped, not wrapped to 0x1170.
         assert_eq!(enc(90, 70_000)[0].1, hex("5A FF FF"));
         assert!(p.encode_output(&f, cmd(Vibrate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("fleshy-thrust") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -138,6 +138,7 @@ mod tests {
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, hex, only_write, sim_io,
     };
@@ -297,5 +298,12 @@ mod tests {
                 endpoint: Endpoint::Rx
             }]
         );
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("fluffer") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -63,6 +63,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, definition, drain, feature, sim_io, writes};
 
     #[test]
@@ -99,5 +100,12 @@ mod tests {
         assert_eq!(enc(&mut p, 5)[0].1, [1, 3, 5]);
         let mut p = connected("LUNA 3").await;
         assert_eq!(enc(&mut p, 10)[0].1, [1, 0, 10]);
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("foreo") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -33,6 +33,7 @@ impl ProtocolHandler for Fox {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
@@ -43,5 +44,12 @@ mod tests {
         assert_eq!(enc(2), vec![(Endpoint::Tx, hex("03 01 01 FE 02"), false)]);
         assert_eq!(enc(3)[0].1, hex("03 01 01 FE 03"));
         assert_eq!(enc(0)[0].1, hex("03 01 01 FE 00"));
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("fox") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -181,6 +181,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::{AutoReply, SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{HwPositionWithDuration, Oscillate};
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, hex, only_write, position, sim_io, write_op,
     };
@@ -283,5 +284,12 @@ mod tests {
             vec![feature(0, HwPositionWithDuration, (0, 15))],
         );
         assert!(Fredorch::default().initialize(&mut io, &def).await.is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("fredorch") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -106,6 +106,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{Oscillate, Vibrate};
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, hex, sim_io, write_op, writes,
     };
@@ -187,5 +188,12 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("fredorch-rotary") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

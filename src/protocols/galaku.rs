@@ -127,6 +127,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::{Constrict, Oscillate, Position, Rotate, Vibrate};
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions, db_resolve};
     use crate::protocols::shared::testing::{
         cmd, definition, feature, hex, input_feature, only_write, sim_io, writes,
     };
@@ -224,5 +225,24 @@ mod tests {
         assert_eq!(parse(Endpoint::RxBleBattery, &[]), None);
         assert_eq!(parse(Endpoint::RxBleBattery, &[87, 1, 2]), Some(87));
         assert!(p.read_input(&f, InputType::Pressure).is_err());
+    }
+
+    #[tokio::test]
+    async fn every_database_output_encodes() {
+        for def in db_definitions("galaku") {
+            let name = def.identifier.clone().unwrap_or_else(|| "GX21".into());
+            let mut p = connected(&name, def.features.clone()).await;
+            assert_encodes_all(&mut *p, &def);
+        }
+        // The Rhino's rotation goes in slot 1 of the two-output packet.
+        let def = db_resolve("galaku", Some("G339"));
+        let mut p = connected("G339", def.features.clone()).await;
+        let rotate = def
+            .features
+            .iter()
+            .find(|f| f.output(Rotate).is_some())
+            .unwrap();
+        let out = only_write(&p.encode_output(rotate, cmd(Rotate, 100)).unwrap());
+        assert_eq!(out, galaku_encode([0x5A, 0, 0, 1, 0x40, 3, 0, 100, 0, 0]));
     }
 }

@@ -56,6 +56,7 @@ mod tests {
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::galaku::galaku_frame;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
@@ -89,5 +90,12 @@ mod tests {
             hex("23 81 BB AB D2 9B 44 33 BB A3 3B D2")
         );
         assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("galaku-pump") {
+            assert_encodes_all(&mut *create(), &def);
+        }
     }
 }

@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::device_config::{
-    BtleSpecifier, CommunicationSpecifier, DeviceDefinition, FeatureDefinition, InputDefinition,
-    OutputDefinition,
+    BtleSpecifier, CommunicationSpecifier, DeviceConfig, DeviceDefinition, DeviceIdentity,
+    FeatureDefinition, InputDefinition, OutputDefinition,
 };
 use crate::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec, SimulatedManager};
 use crate::hardware::{Endpoint, HardwareManager, ManagerEvent};
 use crate::protocol::{InputCommandType, InputType, OutputCommand, OutputType};
-use crate::protocols::{DeviceIo, HardwareCommand, HardwareOp};
+use crate::protocols::{DeviceIo, HardwareCommand, HardwareOp, ProtocolHandler};
 
 /// Bytes from a hex string; spaces are ignored (`"B0 01 FF"`).
 pub fn hex(s: &str) -> Vec<u8> {
@@ -162,5 +162,52 @@ pub fn write_op(endpoint: Endpoint, data: &[u8], with_response: bool) -> SimOp {
         endpoint,
         data: data.to_vec(),
         write_with_response: with_response,
+    }
+}
+
+/// Every definition (defaults and configurations) of a protocol key in the embedded database.
+pub fn db_definitions(protocol: &str) -> Vec<DeviceDefinition> {
+    let defs: Vec<DeviceDefinition> = DeviceConfig::embedded()
+        .all_definitions()
+        .into_iter()
+        .filter(|d| d.protocol == protocol)
+        .collect();
+    assert!(!defs.is_empty(), "no definitions for {protocol}");
+    defs
+}
+
+/// The embedded database's definition for a protocol key and identifier.
+pub fn db_resolve(protocol: &str, identifier: Option<&str>) -> DeviceDefinition {
+    DeviceConfig::embedded()
+        .resolve(&DeviceIdentity {
+            address: "test".into(),
+            protocol: protocol.into(),
+            identifier: identifier.map(String::from),
+        })
+        .expect("known protocol")
+}
+
+/// Encode every output type of every feature of `def` at its maximum, its minimum and 0: each
+/// must be accepted, and the maximum must produce at least one operation.
+pub fn assert_encodes_all(handler: &mut dyn ProtocolHandler, def: &DeviceDefinition) {
+    for f in &def.features {
+        for o in &f.outputs {
+            let (min, max) = o.base_range;
+            for (v, must_write) in [(max, true), (min, false), (0, false)] {
+                let command = OutputCommand::new(o.output_type, v, 500);
+                let out = handler.encode_output(f, command);
+                let Ok(out) = out else {
+                    panic!(
+                        "{}: {command:?} on feature {} failed: {out:?}",
+                        def.name, f.index
+                    );
+                };
+                assert!(
+                    !must_write || !out.is_empty(),
+                    "{}: {command:?} wrote nothing",
+                    def.name
+                );
+            }
+        }
     }
 }
