@@ -409,6 +409,31 @@ mod tests {
         );
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn handshake_resends_then_gives_up_after_four_timeouts() {
+        let def = vibrosa();
+        let (mut io, ops) = scripted_io("JXT002", &[Endpoint::Tx, Endpoint::Rx], vec![], vec![]);
+        let mut h = create();
+        let t0 = tokio::time::Instant::now();
+        let e = h.initialize(&mut io, &def).await.unwrap_err();
+        assert_eq!(
+            e,
+            ProtocolError::InvalidReply("handshake failed: no reply".into())
+        );
+        // Waits of 1, 2, 3 and 4 s; the request goes out again (next counter) after three.
+        assert_eq!(t0.elapsed(), Duration::from_secs(10));
+        let mut second = hex(REQUEST);
+        second[6] = 1;
+        assert_eq!(
+            *ops.lock(),
+            vec![
+                Op::Subscribe(Endpoint::Rx),
+                Op::Write(Endpoint::Tx, hex(REQUEST), true),
+                Op::Write(Endpoint::Tx, second, true),
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn idle_refresh_every_500ms() {
         let def = vibrosa();
