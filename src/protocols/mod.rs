@@ -32,6 +32,13 @@ mod galaku;
 mod galaku_pump;
 mod kgoal_boost;
 mod lovense;
+mod synchro;
+mod tcode_v03;
+mod thehandy;
+mod thehandy_v3;
+mod tryfun;
+mod tryfun_blackhole;
+mod tryfun_meta2;
 
 pub use framework::*;
 pub use registry::{ProtocolSpec, lookup, supported_protocols};

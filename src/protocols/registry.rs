@@ -42,6 +42,13 @@ protocol_table! {
     "galaku-pump" => galaku_pump,
     "kgoal-boost" => kgoal_boost,
     "lovense" => lovense,
+    "synchro" => synchro,
+    "tcode-v03" => tcode_v03,
+    "thehandy" => thehandy,
+    "thehandy-v3" => thehandy_v3,
+    "tryfun" => tryfun,
+    "tryfun-blackhole" => tryfun_blackhole,
+    "tryfun-meta2" => tryfun_meta2,
 }
 
 /// The implementation for a database key.

@@ -6,3 +6,4 @@ pub mod cipher;
 pub mod galaku;
 #[cfg(test)]
 pub mod testing;
+pub mod tryfun;
