@@ -49,6 +49,21 @@ protocol_table! {
     "tryfun" => tryfun,
     "tryfun-blackhole" => tryfun_blackhole,
     "tryfun-meta2" => tryfun_meta2,
+    "vibcrafter" => vibcrafter,
+    "vibratissimo" => vibratissimo,
+    "vorze-cyclone-x" => vorze_cyclone_x,
+    "vorze-sa" => vorze_sa,
+    "wetoy" => wetoy,
+    "wevibe" => wevibe,
+    "wevibe-8bit" => wevibe_8bit,
+    "wevibe-chorus" => wevibe_chorus,
+    "xibao" => xibao,
+    "xinput" => xinput,
+    "xiuxiuda" => xiuxiuda,
+    "xuanhuan" => xuanhuan,
+    "youcups" => youcups,
+    "youou" => youou,
+    "zalo" => zalo,
 }
 
 /// The implementation for a database key.
