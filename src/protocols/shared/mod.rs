@@ -1,6 +1,7 @@
 //! Helpers several protocols share, each written once: checksums and ciphers on top of
 //! well-kept crates (crc, aes, ecb, ctr, sha2, md-5), the Galaku byte encoding, the Fleshlight
-//! Launch speed formula and the Lelo security handshake; plus test kits for protocol unit tests.
+//! Launch speed formula, the Lelo security handshake and the TryFun checksum; plus test kits for
+//! protocol unit tests.
 
 pub mod checksum;
 pub mod cipher;
@@ -11,3 +12,4 @@ pub mod lelo;
 pub mod test_kit;
 #[cfg(test)]
 pub mod testing;
+pub mod tryfun;
