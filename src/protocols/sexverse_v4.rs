@@ -34,7 +34,7 @@ mod tests {
     use super::*;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
-        assert_encodes_all, cmd, db_definitions, feature, hex, writes,
+        assert_encodes_all, cmd, db_definitions, db_resolve, feature, hex, writes,
     };
 
     #[test]
@@ -46,6 +46,12 @@ mod tests {
         assert_eq!(w(75)[0].1, hex("BB 01 4B 66"));
         assert_eq!(w(0)[0].1, hex("BB 01 00 66"));
         assert!(SexverseV4.encode_output(&f, cmd(Rotate, 1)).is_err());
+    }
+
+    #[test]
+    fn duplicate_bc1847_resolves_to_the_later_entry() {
+        let def = db_resolve("sexverse-v4", Some("BC1847"));
+        assert_eq!(def.name, "Sexverse Dark Knight");
     }
 
     #[test]

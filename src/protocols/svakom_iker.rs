@@ -107,6 +107,37 @@ mod tests {
         );
     }
 
+    /// The packets one client message leaves, coalesced as the server does (vectors README
+    /// §3.4): a packet drops queued packets of earlier entries whose key overlaps its own.
+    fn coalesced(entries: Vec<Vec<HardwareCommand>>) -> Vec<Vec<u8>> {
+        let mut queue: Vec<(usize, HardwareCommand)> = Vec::new();
+        for (entry, cmds) in entries.into_iter().enumerate() {
+            for c in cmds {
+                queue.retain(|(e, q)| *e == entry || !q.key.overlaps(c.key));
+                queue.push((entry, c));
+            }
+        }
+        let cmds: Vec<HardwareCommand> = queue.into_iter().map(|(_, c)| c).collect();
+        bytes(&cmds)
+    }
+
+    #[test]
+    fn one_message_gives_one_packet_per_motor() {
+        let f0 = feature(0, Vibrate, (0, 10));
+        let f1 = feature(1, Vibrate, (0, 5));
+        let mut p = SvakomIker::default();
+        let a = p.encode_output(&f0, cmd(Vibrate, 8)).unwrap();
+        let b = p.encode_output(&f1, cmd(Vibrate, 3)).unwrap();
+        assert_eq!(
+            coalesced(vec![a, b]),
+            vec![hex("55 03 03 00 01 08"), hex("55 07 00 00 03 00")]
+        );
+        // Stopping both: only the all-off packet remains.
+        let a = p.encode_output(&f0, cmd(Vibrate, 0)).unwrap();
+        let b = p.encode_output(&f1, cmd(Vibrate, 0)).unwrap();
+        assert_eq!(coalesced(vec![a, b]), vec![hex("55 07 00 00 00 00")]);
+    }
+
     #[test]
     fn every_database_output_encodes() {
         for def in db_definitions("svakom-iker") {
