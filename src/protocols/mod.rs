@@ -12,6 +12,18 @@ pub mod shared;
 mod aneros;
 mod kgoal_boost;
 mod lovense;
+mod lovenuts;
+mod luvmazer;
+mod magic_motion_1;
+mod magic_motion_2;
+mod magic_motion_3;
+mod magic_motion_4;
+mod mannuo;
+mod maxpro;
+mod meese;
+mod mizzzee;
+mod mizzzee_v2;
+mod mizzzee_v3;
 
 pub use framework::*;
 pub use registry::{ProtocolSpec, lookup, supported_protocols};

@@ -22,6 +22,18 @@ protocol_table! {
     "aneros" => aneros,
     "kgoal-boost" => kgoal_boost,
     "lovense" => lovense,
+    "lovenuts" => lovenuts,
+    "luvmazer" => luvmazer,
+    "magic-motion-1" => magic_motion_1,
+    "magic-motion-2" => magic_motion_2,
+    "magic-motion-3" => magic_motion_3,
+    "magic-motion-4" => magic_motion_4,
+    "mannuo" => mannuo,
+    "maxpro" => maxpro,
+    "meese" => meese,
+    "mizzzee" => mizzzee,
+    "mizzzee-v2" => mizzzee_v2,
+    "mizzzee-v3" => mizzzee_v3,
 }
 
 /// The implementation for a database key.
