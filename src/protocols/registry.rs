@@ -34,6 +34,20 @@ protocol_table! {
     "mizzzee" => mizzzee,
     "mizzzee-v2" => mizzzee_v2,
     "mizzzee-v3" => mizzzee_v3,
+    "motorbunny" => motorbunny,
+    "muse" => muse,
+    "mymuselinkplus" => mymuselinkplus,
+    "mysteryvibe" => mysteryvibe,
+    "mysteryvibe-v2" => mysteryvibe_v2,
+    "nextlevelracing" => nextlevelracing,
+    "nexus-revo" => nexus_revo,
+    "nobra" => nobra,
+    "omobo" => omobo,
+    "picobong" => picobong,
+    "pink_punch" => pink_punch,
+    "prettylove" => prettylove,
+    "raw" => raw,
+    "realov" => realov,
 }
 
 /// The implementation for a database key.
