@@ -32,6 +32,7 @@ mod mysteryvibe;
 mod mysteryvibe_v2;
 mod nextlevelracing;
 mod nexus_revo;
+mod nintendo_joycon;
 mod nobra;
 mod omobo;
 mod patoo;

@@ -42,6 +42,7 @@ protocol_table! {
     "mysteryvibe-v2" => mysteryvibe_v2,
     "nextlevelracing" => nextlevelracing,
     "nexus-revo" => nexus_revo,
+    "nintendo-joycon" => nintendo_joycon,
     "nobra" => nobra,
     "omobo" => omobo,
     "patoo" => patoo,
