@@ -41,6 +41,7 @@ mod pink_punch;
 mod prettylove;
 mod raw;
 mod realov;
+mod realtouch;
 
 pub use framework::*;
 pub use registry::{ProtocolSpec, lookup, supported_protocols};

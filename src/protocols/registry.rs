@@ -51,6 +51,7 @@ protocol_table! {
     "prettylove" => prettylove,
     "raw" => raw,
     "realov" => realov,
+    "realtouch" => realtouch,
 }
 
 /// The implementation for a database key.
