@@ -12,6 +12,7 @@ pub mod shared;
 mod aneros;
 mod kgoal_boost;
 mod lovense;
+mod lovense_connect_service;
 mod lovenuts;
 mod luvmazer;
 mod magic_motion_1;

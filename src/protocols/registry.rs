@@ -22,6 +22,7 @@ protocol_table! {
     "aneros" => aneros,
     "kgoal-boost" => kgoal_boost,
     "lovense" => lovense,
+    "lovense-connect-service" => lovense_connect_service,
     "lovenuts" => lovenuts,
     "luvmazer" => luvmazer,
     "magic-motion-1" => magic_motion_1,
