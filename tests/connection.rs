@@ -478,19 +478,22 @@ async fn replies_keep_request_order_behind_a_slow_read() {
     }
     toy.notify(Endpoint::Rx, b"Z:11:0082059AD3BD;".to_vec());
     until_connected(&mut ops).await;
+    let ev = c.recv().await.unwrap();
+    assert_eq!(msg_type(&ev), "DeviceList");
     let read = c.msg(
         "InputCmd",
         json!({"DeviceIndex":0,"FeatureIndex":1,"Type":"Battery","Command":"Read"}),
     );
     let read_id = body(&read)["Id"].as_u64().unwrap();
-    let mut frame = vec![read];
+    c.send(vec![read]).await;
+    // One frame per command: each is its own client message, so none coalesces away.
     for v in 1..=5 {
-        frame.push(c.msg(
+        let m = c.msg(
             "OutputCmd",
             json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":v}}}),
-        ));
+        );
+        c.send(vec![m]).await;
     }
-    c.send(frame).await;
     // The outputs reach the toy while the battery read waits for its answer...
     assert_eq!(next_write(&mut ops).await, b"Battery;");
     for v in 1..=5 {

@@ -234,4 +234,11 @@ pub struct DeviceIdentity {
 }
 
 mod db;
+mod load;
+mod matching;
+mod user;
+
 pub use db::DeviceConfig;
+
+#[cfg(test)]
+mod tests;

@@ -2,17 +2,45 @@
 //! objects. Decoding is per message (so one bad message gets its own Error and the rest of the
 //! frame still runs); encoding emits one message per frame with sorted keys, converted to the
 //! layout of the connection's spec version.
+//!
+//! Submodules: [`decode`] (client messages per spec version, server frames for our client),
+//! [`encode`] (server frames per version, client frames).
 
-use super::SpecVersion;
+pub mod decode;
+pub mod encode;
+
+use serde_json::Value;
+
 use super::errors::ButtplugError;
 use super::legacy::{LegacyClientMessage, LegacyServerMessage};
 use super::v4::{ClientMessage, ServerMessage};
+
+pub use decode::{decode_client_message, decode_server_frame};
+pub use encode::{encode_client_frame, encode_server_frame};
 
 /// A decoded client message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Incoming {
     V4(ClientMessage),
     Legacy(LegacyClientMessage),
+}
+
+impl Incoming {
+    /// The message's `Id`.
+    pub fn id(&self) -> u32 {
+        match self {
+            Incoming::V4(m) => m.id(),
+            Incoming::Legacy(m) => m.id(),
+        }
+    }
+
+    /// The message type name as on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Incoming::V4(m) => m.name(),
+            Incoming::Legacy(m) => m.name(),
+        }
+    }
 }
 
 /// A server message on its way out.
@@ -22,6 +50,28 @@ pub enum Outgoing {
     Legacy(LegacyServerMessage),
 }
 
+impl Outgoing {
+    /// The message's `Id` (0 for events).
+    pub fn id(&self) -> u32 {
+        match self {
+            Outgoing::V4(m) => m.id(),
+            Outgoing::Legacy(m) => m.id(),
+        }
+    }
+}
+
+impl From<ServerMessage> for Outgoing {
+    fn from(msg: ServerMessage) -> Outgoing {
+        Outgoing::V4(msg)
+    }
+}
+
+impl From<LegacyServerMessage> for Outgoing {
+    fn from(msg: LegacyServerMessage) -> Outgoing {
+        Outgoing::Legacy(msg)
+    }
+}
+
 /// A message of a frame that could not be decoded: reply `Error` with this id (0 when unreadable).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecodeFailure {
@@ -29,31 +79,49 @@ pub struct DecodeFailure {
     pub error: ButtplugError,
 }
 
-/// Split a frame into its message objects. `Err` when the frame as a whole is unusable.
-pub fn split_frame(_text: &str) -> Result<Vec<serde_json::Value>, ButtplugError> {
-    todo!()
+impl DecodeFailure {
+    /// The `Error` reply for this failure.
+    pub fn to_reply(&self) -> ServerMessage {
+        ServerMessage::error(self.id, &self.error)
+    }
 }
 
-/// Decode one message for a connection at `version` (`None` before the handshake).
-pub fn decode_client_message(
-    _version: Option<SpecVersion>,
-    _value: serde_json::Value,
-) -> Result<Incoming, DecodeFailure> {
-    todo!()
+/// Split a frame into its message objects. `Err` when the frame as a whole is unusable: not
+/// JSON, a top-level value that is not an array, or no message at all. Several concatenated
+/// top-level arrays (`[..][..]`) form one stream. Elements that are not message objects are
+/// returned as they are; [`decode_client_message`] reports them one by one.
+pub fn split_frame(text: &str) -> Result<Vec<Value>, ButtplugError> {
+    let mut messages = Vec::new();
+    for value in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
+        match value {
+            Ok(Value::Array(items)) => messages.extend(items),
+            Ok(other) => {
+                return Err(ButtplugError::parse(format!(
+                    "a frame must be a JSON array of messages, found {}",
+                    json_kind(&other)
+                )));
+            }
+            Err(e) => {
+                return Err(ButtplugError::parse(format!(
+                    "frame is not valid JSON: {e}"
+                )));
+            }
+        }
+    }
+    if messages.is_empty() {
+        return Err(ButtplugError::parse("frame contains no messages"));
+    }
+    Ok(messages)
 }
 
-/// Encode one server message as a frame for a connection at `version`; `None` when the message
-/// has no form in that version.
-pub fn encode_server_frame(_version: SpecVersion, _msg: &Outgoing) -> Option<String> {
-    todo!()
-}
-
-/// Encode client messages as one frame (v4).
-pub fn encode_client_frame(_msgs: &[ClientMessage]) -> String {
-    todo!()
-}
-
-/// Decode a frame from a v4 server.
-pub fn decode_server_frame(_text: &str) -> Result<Vec<ServerMessage>, ButtplugError> {
-    todo!()
+/// A short name of a JSON value's kind, for error texts.
+pub(crate) fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }

@@ -421,16 +421,16 @@ impl Serialize for InputData {
 impl<'de> Deserialize<'de> for InputData {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let map: BTreeMap<InputType, InputDataValue> = BTreeMap::deserialize(d)?;
-        if map.len() != 1 {
-            return Err(serde::de::Error::custom(
+        let mut entries = map.into_iter();
+        match (entries.next(), entries.next()) {
+            (Some((input_type, v)), None) => Ok(InputData {
+                input_type,
+                value: v.value,
+            }),
+            _ => Err(serde::de::Error::custom(
                 "Reading must have exactly one input type",
-            ));
+            )),
         }
-        let (input_type, v) = map.into_iter().next().expect("one entry");
-        Ok(InputData {
-            input_type,
-            value: v.value,
-        })
     }
 }
 

@@ -94,11 +94,11 @@ impl ProtocolHandler for KGoalBoost {
             i32::from(u16::from_be_bytes([data[5], data[6]])),
         ];
         let mut out = Vec::new();
-        for ch in 0..2 {
-            if self.subscribed[ch] && values[ch] != self.last[ch] {
-                out.push((ch as u32, InputType::Pressure, values[ch]));
+        for (ch, value) in values.into_iter().enumerate() {
+            if self.subscribed[ch] && value != self.last[ch] {
+                out.push((ch as u32, InputType::Pressure, value));
             }
-            self.last[ch] = values[ch];
+            self.last[ch] = value;
         }
         out
     }

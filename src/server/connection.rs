@@ -345,8 +345,8 @@ impl Connection {
         self.inner.stop_scanning().await;
         self.inner.stop_all(CLEANUP_TIMEOUT).await;
         let err: ButtplugError = PingError::PingedOut.into();
-        // Replies still pending are refused, then the error event closes the connection.
-        while let Some(_) = self.pending.next().now_or_never().flatten() {}
+        // Replies still pending are dropped: the error event ends the connection.
+        self.pending = FuturesOrdered::new();
         let _ = self.send(Outgoing::V4(ServerMessage::error(0, &err))).await;
     }
 
