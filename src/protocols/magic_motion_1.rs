@@ -63,7 +63,7 @@ impl ProtocolHandler for MagicMotion1 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::testing::{battery, encode, hex, output, stop};
+    use crate::protocols::shared::testing::{battery, encode, hex, output, serve, stop};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -105,5 +105,21 @@ mod tests {
         assert_eq!(parse(endpoint, &[87]), Some(87));
         assert_eq!(parse(endpoint, &[]), None);
         assert!(h.read_input(&battery(1), InputType::Pressure).is_err());
+    }
+
+    #[tokio::test]
+    async fn exact_names_pick_models_and_wildcards_the_defaults() {
+        assert_eq!(
+            serve("Magic Cell", &[]).await.chosen.1,
+            "MagicMotion Dante/Candy/Rise"
+        );
+        assert_eq!(
+            serve("Smart Mini Vibe3", &[]).await.chosen.1,
+            "MagicMotion Vini"
+        );
+        assert_eq!(
+            serve("Smart Mini Vibe2", &[]).await.chosen.1,
+            "Magic Motion V1 Device"
+        );
     }
 }

@@ -86,7 +86,7 @@ mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
-        battery, definition, encode, hex, link, message, output, seen, stop,
+        battery, definition, encode, hex, link, message, next_op, output, seen, serve, stop,
     };
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
@@ -151,5 +151,17 @@ mod tests {
             stop(h.as_mut(), &[&m0, &m1]),
             vec![tx("10 FF 04 0A 32 32 00 04 08 00 64 00 04 08 00 64 01")]
         );
+    }
+
+    #[tokio::test]
+    async fn models_through_the_server() {
+        let mut s = serve("bobi2", &[]).await;
+        assert_eq!(
+            s.chosen,
+            ("magic-motion-4".into(), "MagicMotion Bobi".into())
+        );
+        assert!(s.setup.is_empty());
+        assert_eq!(next_op(&mut s.ops).await, None, "no stop at connect");
+        assert_eq!(serve("nyx", &[]).await.chosen.1, "MagicMotion Nyx");
     }
 }

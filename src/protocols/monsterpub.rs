@@ -121,7 +121,7 @@ mod tests {
     use crate::hardware::simulated::SimOp;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
-        definition, encode, link, message, output, seen, stop, write_op,
+        definition, encode, link, message, next_op, output, seen, serve, stop, write_op,
     };
 
     #[test]
@@ -263,6 +263,34 @@ mod tests {
         assert_eq!(
             stop(h.as_mut(), &refs),
             vec![(Endpoint::Generic(0), vec![0x03, 0x00, 0x00, 0x00], false)]
+        );
+    }
+
+    #[tokio::test]
+    async fn pop_through_the_server() {
+        let mut challenge = vec![0x00];
+        challenge.extend([0x11; 15]);
+        let mut s = serve(
+            "MonsterPub",
+            &[
+                (Endpoint::RxBleModel, b"MP_SUCKBANG_P5\0\0"),
+                (Endpoint::Rx, &challenge),
+            ],
+        )
+        .await;
+        assert_eq!(
+            s.chosen,
+            ("monsterpub".into(), "Sistalk MonsterPub Pop".into())
+        );
+        let response: Vec<u8> = b"2IPO2IPO2IPO2IP".iter().map(|k| k ^ 0x11).collect();
+        assert_eq!(
+            s.setup.last(),
+            Some(&write_op(Endpoint::Rx, &response, true))
+        );
+        s.server.stop_all_devices(Duration::from_secs(1)).await;
+        assert_eq!(
+            next_op(&mut s.ops).await,
+            Some(write_op(Endpoint::TxVibrate, &[0, 0], false))
         );
     }
 }

@@ -79,7 +79,7 @@ mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
-        definition, link, message, output, seen, stop, write_op,
+        definition, link, message, next_op, output, seen, serve, stop, write_op,
     };
 
     fn vib(b: &[u8]) -> (Endpoint, Vec<u8>, bool) {
@@ -115,5 +115,24 @@ mod tests {
         );
         assert_eq!(both, vec![vib(&[0x1C, 0, 0, 0, 0, 0x38])]);
         assert_eq!(stop(h.as_mut(), &refs), vec![vib(&[0; 6])]);
+    }
+
+    #[tokio::test]
+    async fn connect_sends_mode_then_zeros_and_keeps_alive() {
+        let mut s = serve("MV Tenuto   ", &[]).await;
+        assert_eq!(
+            s.chosen,
+            ("mysteryvibe".into(), "MysteryVibe Tenuto".into())
+        );
+        assert_eq!(
+            s.setup,
+            vec![write_op(Endpoint::TxMode, &[0x43, 0x02, 0x00], true)]
+        );
+        let zeros = write_op(Endpoint::TxVibrate, &[0; 6], false);
+        assert_eq!(next_op(&mut s.ops).await, Some(zeros.clone()));
+        // Repeated while idle.
+        assert_eq!(next_op(&mut s.ops).await, Some(zeros));
+        let s = serve("MV Poco     ", &[]).await;
+        assert_eq!(s.chosen.1, "MysteryVibe Poco");
     }
 }

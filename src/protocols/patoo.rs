@@ -79,7 +79,7 @@ impl ProtocolHandler for Patoo {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, link, message, output, seen, stop};
+    use crate::protocols::shared::testing::{encode, link, message, output, seen, serve, stop};
 
     fn pair(speed: u8, mode: u8) -> Vec<(Endpoint, Vec<u8>, bool)> {
         vec![
@@ -128,5 +128,14 @@ mod tests {
         );
         assert_eq!(both, pair(0x3C, 0x80));
         assert_eq!(stop(h.as_mut(), &[&m0, &m1]), pair(0x00, 0x00));
+    }
+
+    #[tokio::test]
+    async fn devil_through_the_server() {
+        let s = serve("PBT01", &[]).await;
+        assert_eq!(s.chosen, ("patoo".into(), "Patoo Devil".into()));
+        assert!(s.setup.is_empty());
+        let s = serve("PTVEA3", &[]).await;
+        assert_eq!(s.chosen.1, "Patoo Carrot");
     }
 }

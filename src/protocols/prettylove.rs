@@ -46,7 +46,7 @@ impl ProtocolHandler for PrettyLove {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, link, output, seen, stop};
+    use crate::protocols::shared::testing::{encode, link, output, seen, serve, stop};
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)
@@ -67,5 +67,11 @@ mod tests {
         assert_eq!(encode(&mut h, &f, Vibrate, 1), vec![tx([0x00, 0x01])]);
         assert_eq!(encode(&mut h, &f, Vibrate, 3), vec![tx([0x00, 0x03])]);
         assert_eq!(stop(&mut h, &[&f]), vec![tx([0x00, 0x00])]);
+    }
+
+    #[tokio::test]
+    async fn any_aogu_name_gets_the_defaults() {
+        let s = serve("Aogu BLE 5", &[]).await;
+        assert_eq!(s.chosen, ("prettylove".into(), "Pretty Love Device".into()));
     }
 }

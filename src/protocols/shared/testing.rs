@@ -192,3 +192,59 @@ pub fn hex(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
         .collect()
 }
+
+/// A simulated device connected through a whole server (database matching, identify,
+/// definition lookup, initialize, device task).
+pub struct Served {
+    pub server: crate::server::Server,
+    pub device: SimulatedDevice,
+    /// Ops before the server added the device (identify and initialize).
+    pub setup: Vec<SimOp>,
+    /// (protocol key, device name) the server chose.
+    pub chosen: (String, String),
+    /// Ops from then on.
+    pub ops: mpsc::UnboundedReceiver<SimOp>,
+}
+
+/// Advertise a device named `name` (answering `reads` in order) to a fresh server and wait
+/// until it is added.
+pub async fn serve(name: &str, reads: &[(Endpoint, &[u8])]) -> Served {
+    use crate::server::{Server, ServerOptions, Transports};
+    let server = Server::new(ServerOptions {
+        transports: Transports::none(),
+        ..ServerOptions::default()
+    });
+    let device = SimulatedDevice::new(SimulatedDeviceSpec::new(name, format!("addr-{name}")));
+    for (endpoint, data) in reads {
+        device.queue_read(*endpoint, data.to_vec());
+    }
+    let mut ops = device.op_receiver();
+    server.advertise(device.clone());
+    server.start_scanning().await;
+    let mut setup = Vec::new();
+    let chosen = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match ops.recv().await.expect("device ops") {
+                SimOp::Connected { protocol, name } => return (protocol, name),
+                op => setup.push(op),
+            }
+        }
+    })
+    .await
+    .expect("device never connected");
+    Served {
+        server,
+        device,
+        setup,
+        chosen,
+        ops,
+    }
+}
+
+/// The next op within a second, if any.
+pub async fn next_op(ops: &mut mpsc::UnboundedReceiver<SimOp>) -> Option<SimOp> {
+    tokio::time::timeout(std::time::Duration::from_secs(1), ops.recv())
+        .await
+        .ok()
+        .flatten()
+}
