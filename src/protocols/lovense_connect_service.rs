@@ -64,7 +64,10 @@ impl ProtocolHandler for LovenseConnectService {
         let key = CoalesceKey::feature(feature.index);
         Ok(match command {
             OutputCommand::Vibrate(_) => {
-                vec![self.request(&format!("Vibrate{}?v={v}", feature.index + 1), key)]
+                vec![self.request(
+                    &format!("Vibrate{}?v={v}", u64::from(feature.index) + 1),
+                    key,
+                )]
             }
             // Choice: the reference sends oscillate-only toys other than the Solace (the Sex
             // Machine) `AirAuto`, a leftover of its air-pump code that does not drive a thruster;

@@ -24,7 +24,7 @@ impl ProtocolHandler for NexusRevo {
             OutputCommand::Vibrate(_) => [0xAA, 0x01, 0x01, 0x00, 0x01, byte(v)],
             // Mode 1–2: counter-clockwise slow/fast; 3–4: clockwise slow/fast; 0: stop.
             OutputCommand::Rotate(_) => {
-                let mode = byte(v.saturating_abs()) + if v > 0 { 2 } else { 0 };
+                let mode = byte(v.saturating_abs()).min(2) + if v > 0 { 2 } else { 0 };
                 [0xAA, 0x01, 0x02, 0x00, mode, 0x00]
             }
             _ => return Err(unsupported_output(&command)),

@@ -46,7 +46,7 @@ fn report(payload: &[u8]) -> Vec<u8> {
 
 /// The vector-movement payload for a move from `prev` to `position` over `duration` ms.
 fn vector(prev: i32, position: i32, duration: u32) -> [u8; 11] {
-    let distance = f64::from((position - prev).unsigned_abs()) / 99.0;
+    let distance = f64::from(position.abs_diff(prev)) / 99.0;
     let speed = fleshlight::speed(distance, duration);
     let magnitude = (MIN_MAGNITUDE + (255.0 - MIN_MAGNITUDE) * speed.min(1.0)) as u8;
     let axis = if position > prev {

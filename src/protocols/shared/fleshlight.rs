@@ -17,7 +17,7 @@ pub fn speed(distance: f64, duration: u32) -> f64 {
 /// The stroker speed byte for a move from `prev` to `position` (steps 0–99) over `duration` ms:
 /// `speed × 99`, truncated and saturated to a byte (not clamped to 99; NaN → 0, +∞ → 255).
 pub fn speed_byte(prev: i32, position: i32, duration: u32) -> u8 {
-    let distance = f64::from((prev - position).unsigned_abs()) / 99.0;
+    let distance = f64::from(prev.abs_diff(position)) / 99.0;
     // `as` from float saturates and maps NaN to 0, which is the documented conversion.
     (speed(distance, duration) * 99.0) as u8
 }

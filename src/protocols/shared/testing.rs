@@ -248,3 +248,84 @@ pub async fn next_op(ops: &mut mpsc::UnboundedReceiver<SimOp>) -> Option<SimOp> 
         .ok()
         .flatten()
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    /// Keys whose handlers must survive any command value, feature index and notification.
+    const KEYS: [&str; 31] = [
+        "lovense-connect-service",
+        "lovenuts",
+        "luvmazer",
+        "magic-motion-1",
+        "magic-motion-2",
+        "magic-motion-3",
+        "magic-motion-4",
+        "mannuo",
+        "maxpro",
+        "meese",
+        "mizzzee",
+        "mizzzee-v2",
+        "mizzzee-v3",
+        "monsterpub",
+        "motorbunny",
+        "muse",
+        "mymuselinkplus",
+        "mysteryvibe",
+        "mysteryvibe-v2",
+        "nextlevelracing",
+        "nexus-revo",
+        "nintendo-joycon",
+        "nobra",
+        "omobo",
+        "patoo",
+        "picobong",
+        "pink_punch",
+        "prettylove",
+        "raw",
+        "realov",
+        "realtouch",
+    ];
+
+    #[test]
+    fn no_panics_on_extreme_commands() {
+        let types = [
+            OutputType::Vibrate,
+            OutputType::Rotate,
+            OutputType::Oscillate,
+            OutputType::Constrict,
+            OutputType::Temperature,
+            OutputType::Led,
+            OutputType::Spray,
+            OutputType::Position,
+            OutputType::HwPositionWithDuration,
+        ];
+        for key in KEYS {
+            let spec = crate::protocols::lookup(key).unwrap_or_else(|| panic!("{key} registered"));
+            let mut h = (spec.create)();
+            for index in [0, 1, 2, 7, 47, 48, u32::MAX] {
+                for t in types {
+                    let f = feature(index, &[(t, -1000, 1000)]);
+                    for v in [i32::MIN, -1000, -1, 0, 1, 2, 99, 255, 256, 1000, i32::MAX] {
+                        for d in [0, 1, u32::MAX] {
+                            let _ = h.encode_output(&f, OutputCommand::new(t, v, d));
+                        }
+                    }
+                    let _ = h.stop_positional(&f);
+                }
+                for input in [InputType::Battery, InputType::Pressure] {
+                    if let Ok(crate::protocols::InputPlan::Read { mut parse, .. }) =
+                        h.read_input(&battery(index), input)
+                    {
+                        let _ = parse(Endpoint::Tx, &[]);
+                        let _ = parse(Endpoint::Tx, &[0xFF; 64]);
+                    }
+                }
+            }
+            let _ = h.tick();
+            let _ = h.parse_notification(Endpoint::Rx, &[]);
+            let _ = h.parse_notification(Endpoint::Rx, &[0xFF; 300]);
+        }
+    }
+}
