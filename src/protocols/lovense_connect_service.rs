@@ -120,7 +120,7 @@ impl ProtocolHandler for LovenseConnectService {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
-    use crate::protocols::shared::testing::{
+    use crate::protocols::shared::test_support::{
         battery, definition, encode, link, output, seen, signed, stop, write_op,
     };
 

@@ -43,7 +43,7 @@ impl ProtocolHandler for LoveNuts {
 mod tests {
     use super::*;
     use crate::protocol::OutputType;
-    use crate::protocols::shared::testing::{encode, hex, output, stop};
+    use crate::protocols::shared::test_support::{encode, hex, output, stop};
 
     #[test]
     fn sheet_examples() {

@@ -51,7 +51,7 @@ impl ProtocolHandler for Luvmazer {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
-    use crate::protocols::shared::testing::{encode, message, output, stop};
+    use crate::protocols::shared::test_support::{encode, message, output, stop};
 
     fn tx(b: &[u8]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)

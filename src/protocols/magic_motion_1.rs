@@ -63,7 +63,7 @@ impl ProtocolHandler for MagicMotion1 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::testing::{battery, encode, hex, output, serve, stop};
+    use crate::protocols::shared::test_support::{battery, encode, hex, output, serve, stop};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

@@ -64,7 +64,7 @@ impl ProtocolHandler for MagicMotion2 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::testing::{battery, encode, hex, message, output, stop};
+    use crate::protocols::shared::test_support::{battery, encode, hex, message, output, stop};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

@@ -63,7 +63,7 @@ impl ProtocolHandler for MagicMotion3 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{battery, encode, hex, output, stop};
+    use crate::protocols::shared::test_support::{battery, encode, hex, output, stop};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

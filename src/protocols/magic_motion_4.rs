@@ -85,7 +85,7 @@ impl ProtocolHandler for MagicMotion4 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{
+    use crate::protocols::shared::test_support::{
         battery, definition, encode, hex, link, message, next_op, output, seen, serve, stop,
     };
 

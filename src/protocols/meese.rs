@@ -40,7 +40,7 @@ impl ProtocolHandler for Meese {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, message, output, stop};
+    use crate::protocols::shared::test_support::{encode, message, output, stop};
 
     fn tx(b: [u8; 4]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)

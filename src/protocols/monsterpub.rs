@@ -120,7 +120,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimOp;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::testing::{
+    use crate::protocols::shared::test_support::{
         definition, encode, link, message, next_op, output, seen, serve, stop, write_op,
     };
 

@@ -55,7 +55,7 @@ impl ProtocolHandler for Motorbunny {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Rotate, Vibrate};
-    use crate::protocols::shared::testing::{encode, hex, output, signed, stop};
+    use crate::protocols::shared::test_support::{encode, hex, output, signed, stop};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

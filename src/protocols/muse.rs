@@ -50,7 +50,7 @@ impl ProtocolHandler for Muse {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, next_op, output, serve, stop};
+    use crate::protocols::shared::test_support::{encode, next_op, output, serve, stop};
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -73,7 +73,7 @@ mod tests {
     async fn connect_stops_and_keeps_alive() {
         let mut s = serve("WB-TDD", &[]).await;
         assert_eq!(s.chosen, ("muse".into(), "Galaku Panty Vib".into()));
-        let off = crate::protocols::shared::testing::write_op(Endpoint::Tx, &[0, 0], false);
+        let off = crate::protocols::shared::test_support::write_op(Endpoint::Tx, &[0, 0], false);
         assert_eq!(next_op(&mut s.ops).await, Some(off.clone()));
         assert_eq!(next_op(&mut s.ops).await, Some(off));
     }

@@ -39,7 +39,7 @@ impl ProtocolHandler for MyMuseLinkPlus {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, hex, output, stop};
+    use crate::protocols::shared::test_support::{encode, hex, output, stop};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

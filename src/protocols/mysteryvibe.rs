@@ -78,7 +78,7 @@ impl ProtocolHandler for MysteryVibe {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{
+    use crate::protocols::shared::test_support::{
         definition, link, message, next_op, output, seen, serve, stop, write_op,
     };
 

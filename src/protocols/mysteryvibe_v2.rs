@@ -14,7 +14,7 @@ mod tests {
     use crate::device_config::FeatureDefinition;
     use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{
+    use crate::protocols::shared::test_support::{
         definition, encode, link, output, seen, stop, write_op,
     };
 

@@ -35,7 +35,7 @@ impl ProtocolHandler for NextLevelRacing {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, output, stop};
+    use crate::protocols::shared::test_support::{encode, output, stop};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, s.as_bytes().to_vec(), false)

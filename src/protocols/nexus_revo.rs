@@ -42,7 +42,7 @@ impl ProtocolHandler for NexusRevo {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Rotate, Vibrate};
-    use crate::protocols::shared::testing::{encode, output, signed, stop};
+    use crate::protocols::shared::test_support::{encode, output, signed, stop};
 
     fn tx(b: [u8; 6]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)

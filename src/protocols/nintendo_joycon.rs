@@ -120,7 +120,7 @@ impl ProtocolHandler for NintendoJoycon {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{
+    use crate::protocols::shared::test_support::{
         definition, encode, hex, link, output, seen, stop, write_op, writes,
     };
 

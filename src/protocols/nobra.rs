@@ -52,7 +52,7 @@ impl ProtocolHandler for Nobra {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{
+    use crate::protocols::shared::test_support::{
         definition, encode, link, output, seen, stop, write_op,
     };
 

@@ -36,7 +36,7 @@ impl ProtocolHandler for Picobong {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, output, stop};
+    use crate::protocols::shared::test_support::{encode, output, stop};
 
     fn tx(b: [u8; 3]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)

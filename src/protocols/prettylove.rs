@@ -46,7 +46,7 @@ impl ProtocolHandler for PrettyLove {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, link, output, seen, serve, stop};
+    use crate::protocols::shared::test_support::{encode, link, output, seen, serve, stop};
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)

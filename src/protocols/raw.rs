@@ -41,7 +41,7 @@ impl ProtocolHandler for Raw {
 mod tests {
     use super::*;
     use crate::protocol::OutputType;
-    use crate::protocols::shared::testing::{battery, output};
+    use crate::protocols::shared::test_support::{battery, output};
 
     #[test]
     fn refuses_every_output() {

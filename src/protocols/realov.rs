@@ -34,7 +34,7 @@ impl ProtocolHandler for Realov {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::testing::{encode, output, stop};
+    use crate::protocols::shared::test_support::{encode, output, stop};
 
     fn tx(b: [u8; 4]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)

@@ -121,7 +121,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimOp;
     use crate::protocol::OutputType::HwPositionWithDuration;
-    use crate::protocols::shared::testing::{
+    use crate::protocols::shared::test_support::{
         definition, feature, hex, link, seen, write_op, writes,
     };
 

@@ -567,7 +567,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimOp;
     use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
-    use crate::protocols::shared::testing::{definition, feature, link, seen, write_op};
+    use crate::protocols::shared::test_support::{definition, feature, link, seen, write_op};
 
     /// Writes `[feature, value]`; a positional stop writes `[EE, feature]`.
     struct Fake;

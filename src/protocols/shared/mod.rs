@@ -6,5 +6,5 @@ pub mod checksum;
 pub mod cipher;
 pub mod fleshlight;
 #[cfg(test)]
-pub mod testing;
+pub mod test_support;
 pub mod values;
