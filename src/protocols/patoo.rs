@@ -79,7 +79,9 @@ impl ProtocolHandler for Patoo {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, link, message, output, seen, serve, stop};
+    use crate::protocols::shared::test_support::{
+        encode, link, message, output, seen, serve, stop,
+    };
 
     fn pair(speed: u8, mode: u8) -> Vec<(Endpoint, Vec<u8>, bool)> {
         vec![

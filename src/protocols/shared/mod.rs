@@ -1,10 +1,17 @@
-//! Helpers several protocols share: checksums and ciphers, each written once on top of
-//! well-kept crates (crc, aes, ecb, ctr, sha2, md-5), the Fleshlight speed formula, step values
-//! and whole-device state tables.
+//! Helpers several protocols share, each written once: checksums and ciphers on top of
+//! well-kept crates (crc, aes, ecb, ctr, sha2, md-5), the Galaku byte encoding, the Fleshlight
+//! Launch speed formula, the Lelo security handshake, step values and whole-device state tables;
+//! plus test kits for protocol unit tests.
 
 pub mod checksum;
 pub mod cipher;
 pub mod fleshlight;
+pub mod galaku;
+pub mod lelo;
+#[cfg(test)]
+pub mod test_kit;
 #[cfg(test)]
 pub mod test_support;
+#[cfg(test)]
+pub mod testing;
 pub mod values;

@@ -328,4 +328,60 @@ mod robustness {
             let _ = h.parse_notification(Endpoint::Rx, &[0xFF; 300]);
         }
     }
+
+    /// Every definition of these keys in the shipped database initializes, encodes every output
+    /// type it lists (top of range, zero, and the bottom of signed ranges) and plans its inputs.
+    #[tokio::test(start_paused = true)]
+    async fn every_database_definition_is_served() {
+        let endpoints = [
+            Endpoint::Tx,
+            Endpoint::Rx,
+            Endpoint::TxMode,
+            Endpoint::TxVibrate,
+            Endpoint::Generic(0),
+            Endpoint::RxBleModel,
+            Endpoint::RxBleBattery,
+        ];
+        let mut checked = 0;
+        for def in crate::device_config::DeviceConfig::embedded().all_definitions() {
+            if !KEYS.contains(&def.protocol.as_str()) {
+                continue;
+            }
+            let (device, mut io, _ops) = link(&def.name, &endpoints).await;
+            if def.protocol == "monsterpub" {
+                device.queue_read(Endpoint::Rx, vec![0; 16]);
+            }
+            let spec = crate::protocols::lookup(&def.protocol).expect("registered");
+            let mut h = (spec.create)();
+            h.initialize(&mut io, &def)
+                .await
+                .unwrap_or_else(|e| panic!("{} {}: {e}", def.protocol, def.name));
+            for f in &def.features {
+                for o in &f.outputs {
+                    let (lo, hi) = o.base_range;
+                    for v in [hi, 0, lo] {
+                        let c = OutputCommand::new(o.output_type, v, 500);
+                        if let Err(e) = h.encode_output(f, c) {
+                            panic!(
+                                "{} {} feature {}: {c:?}: {e}",
+                                def.protocol, def.name, f.index
+                            );
+                        }
+                    }
+                }
+                for i in &f.inputs {
+                    assert!(
+                        h.read_input(f, i.input_type).is_ok(),
+                        "{} {} input {:?}",
+                        def.protocol,
+                        def.name,
+                        i.input_type
+                    );
+                }
+            }
+            checked += 1;
+        }
+        // Every key but `raw` (no database entry) has definitions.
+        assert!(checked >= KEYS.len() - 1, "only {checked} definitions");
+    }
 }
