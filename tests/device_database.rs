@@ -35,6 +35,11 @@ fn script(protocol: &str, spec: &mut SimulatedDeviceSpec) {
         "lelo-harmony" | "lelo-f1sv2" => spec
             .subscribe_replies
             .push((Endpoint::Whitelist, vec![0x01, 0, 0, 0, 0, 0, 0, 0])),
+        // Authentication challenge: key index 1 and 15 challenge bytes.
+        "monsterpub" => {
+            spec.read_values.retain(|(e, _)| *e != Endpoint::Rx);
+            spec.read_values.push((Endpoint::Rx, vec![0x01; 16]));
+        }
         _ => {}
     }
 }

@@ -430,6 +430,8 @@ impl DeviceConnector for SimConnector {
             | CommunicationSpecifier::Hid(_)
             | CommunicationSpecifier::Usb(_)
             | CommunicationSpecifier::Websocket { .. } => vec![Endpoint::Tx, Endpoint::Rx],
+            // A Lovense Connect toy: requests are writes to its one endpoint.
+            CommunicationSpecifier::LovenseConnectService => vec![Endpoint::Tx],
             other => {
                 self.device.inner.claimed.store(false, Ordering::SeqCst);
                 return Err(HardwareError::ConnectionFailed(format!(
