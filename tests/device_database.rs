@@ -10,6 +10,7 @@ use teleplug::device_config::{DeviceConfig, DeviceIdentity};
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{AutoReply, SimOp, SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::protocols;
+use teleplug::protocols::shared::cipher;
 use teleplug::server::{Server, ServerOptions, Transports};
 
 /// Scripted answers for protocols whose initialization is a conversation with the device.
@@ -40,6 +41,11 @@ fn script(protocol: &str, spec: &mut SimulatedDeviceSpec) {
             spec.read_values.retain(|(e, _)| *e != Endpoint::Rx);
             spec.read_values.push((Endpoint::Rx, vec![0x01; 16]));
         }
+        // Authentication: the toy accepts the first request ("OK;", AES-128-ECB encrypted).
+        "vibcrafter" => spec.auto_replies.push(any_write(
+            Endpoint::Rx,
+            cipher::aes128_ecb_encrypt_pkcs7(b"jdk#Cra%f5Vib28r", b"OK;"),
+        )),
         _ => {}
     }
 }
@@ -125,6 +131,10 @@ async fn every_supported_device_connects_and_stops() {
     for def in definitions {
         if protocols::lookup(&def.protocol).is_none() {
             unsupported.insert(def.protocol.clone());
+            continue;
+        }
+        // A protocol default without features (vorze-sa's) is a placeholder, not a device.
+        if def.features.is_empty() && def.identifier.is_none() {
             continue;
         }
         // Where an identifier is listed twice in a protocol, the first configuration wins: the

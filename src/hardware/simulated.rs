@@ -429,15 +429,9 @@ impl DeviceConnector for SimConnector {
             CommunicationSpecifier::Serial(_)
             | CommunicationSpecifier::Hid(_)
             | CommunicationSpecifier::Usb(_)
-            | CommunicationSpecifier::Websocket { .. } => vec![Endpoint::Tx, Endpoint::Rx],
-            // A Lovense Connect toy: requests are writes to its one endpoint.
-            CommunicationSpecifier::LovenseConnectService => vec![Endpoint::Tx],
-            other => {
-                self.device.inner.claimed.store(false, Ordering::SeqCst);
-                return Err(HardwareError::ConnectionFailed(format!(
-                    "a simulated device cannot connect through {other:?}"
-                )));
-            }
+            | CommunicationSpecifier::Websocket { .. }
+            | CommunicationSpecifier::XInput
+            | CommunicationSpecifier::LovenseConnectService => vec![Endpoint::Tx, Endpoint::Rx],
         };
         let r = self.device.transport(endpoints);
         if r.is_err() {

@@ -1,7 +1,7 @@
 //! Helpers several protocols share, each written once: checksums and ciphers on top of
 //! well-kept crates (crc, aes, ecb, ctr, sha2, md-5), the Galaku byte encoding, the Fleshlight
-//! Launch speed formula, the Lelo security handshake, step values and whole-device state tables;
-//! plus test kits for protocol unit tests.
+//! Launch speed formula, the Lelo security handshake, the TryFun checksum, step values and
+//! whole-device state tables; plus test kits for protocol unit tests.
 
 pub mod checksum;
 pub mod cipher;
@@ -14,4 +14,5 @@ pub mod test_kit;
 pub mod test_support;
 #[cfg(test)]
 pub mod testing;
+pub mod tryfun;
 pub mod values;
