@@ -36,6 +36,11 @@ fn script(protocol: &str, spec: &mut SimulatedDeviceSpec) {
         "lelo-harmony" | "lelo-f1sv2" => spec
             .subscribe_replies
             .push((Endpoint::Whitelist, vec![0x01, 0, 0, 0, 0, 0, 0, 0])),
+        // Authentication challenge: key index 1 and 15 challenge bytes.
+        "monsterpub" => {
+            spec.read_values.retain(|(e, _)| *e != Endpoint::Rx);
+            spec.read_values.push((Endpoint::Rx, vec![0x01; 16]));
+        }
         // Authentication: the toy accepts the first request ("OK;", AES-128-ECB encrypted).
         "vibcrafter" => spec.auto_replies.push(any_write(
             Endpoint::Rx,
@@ -66,9 +71,10 @@ async fn bring_up(
     .into_iter()
     .map(|e| (e, vec![0, 0, 0, 0]))
     .collect();
-    // A 7-byte PnP ID (devices that need no pairing handshake).
+    // A 7-byte PnP ID (devices that need no pairing handshake) and a 7-byte device-type reply.
     spec.read_values
         .push((Endpoint::Generic(0), vec![1, 2, 3, 4, 5, 6, 7]));
+    spec.read_values.push((Endpoint::Tx, vec![0; 7]));
     script(&protocol, &mut spec);
     let device = SimulatedDevice::new(spec);
     let mut ops = device.op_receiver();
@@ -123,6 +129,8 @@ async fn every_supported_device_connects_and_stops() {
     );
     let mut set = tokio::task::JoinSet::new();
     let mut unsupported = BTreeSet::new();
+    // Bounded concurrency keeps every device within its time budgets on a small machine.
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(64));
     for def in definitions {
         if protocols::lookup(&def.protocol).is_none() {
             unsupported.insert(def.protocol.clone());
@@ -142,7 +150,9 @@ async fn every_supported_device_connects_and_stops() {
             })
             .expect("every definition resolves")
             .name;
+        let slots = slots.clone();
         set.spawn(async move {
+            let _slot = slots.acquire_owned().await.expect("semaphore open");
             let label = format!("{} {:?} ({})", def.protocol, def.identifier, def.name);
             (
                 label,
