@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::{debug, info, warn};
 
 use super::NetError;
-use super::link::{self, Inbound, LinkConfig};
+use super::link::{self, Inbound, LinkConfig, LinkHandle};
 use super::listen::{self, HANDSHAKE_TIMEOUT, ListenerHandle, MAX_MESSAGE_SIZE};
 use super::origin::OriginPolicy;
 use crate::server::{ConnectError, ConnectionInfo, JsonConnection, Server};
@@ -68,6 +68,9 @@ enum Slot {
 /// The one-client slot.
 struct SlotState {
     slot: Mutex<Slot>,
+    /// The socket of the session holding the slot: once it has ended, the session is leaving
+    /// even if it has not noticed yet.
+    link: Mutex<Option<LinkHandle>>,
     released: Notify,
 }
 
@@ -89,7 +92,21 @@ impl SlotState {
         }
     }
 
+    /// Whether the holder's socket is gone or it is cleaning up.
+    fn holder_leaving(&self) -> bool {
+        match *self.slot.lock() {
+            Slot::Taken { leaving: true } => true,
+            Slot::Taken { leaving: false } => self
+                .link
+                .lock()
+                .as_ref()
+                .is_some_and(|l| l.is_closed()),
+            Slot::Free => false,
+        }
+    }
+
     fn release(&self) {
+        self.link.lock().take();
         *self.slot.lock() = Slot::Free;
         self.released.notify_waiters();
     }
@@ -164,6 +181,7 @@ impl WsServer {
         let options = Arc::new(options);
         let slot = Arc::new(SlotState {
             slot: Mutex::new(Slot::Free),
+            link: Mutex::new(None),
             released: Notify::new(),
         });
         listen::spawn_accept_loop(listener, "Buttplug WebSocket server", move |stream, peer, shutdown| {
@@ -191,16 +209,15 @@ async fn handle_connection(
     let gate_claim = claim.clone();
     let gate_slot = slot.clone();
     let gate: listen::Gate = Box::new(move |_req| {
-        let current = *gate_slot.slot.lock();
-        let outcome = match current {
-            Slot::Free if gate_slot.try_take() => ClaimOutcome::Taken,
-            Slot::Taken { leaving: true } => ClaimOutcome::WaitForLeaving,
-            _ => {
+        let outcome = if gate_slot.try_take() {
+            ClaimOutcome::Taken
+        } else if gate_slot.holder_leaving() {
+            ClaimOutcome::WaitForLeaving
+        } else {
                 return Err((
                     StatusCode::SERVICE_UNAVAILABLE,
                     "another Buttplug client is connected; only one at a time".into(),
                 ));
-            }
         };
         *gate_claim.lock() = outcome;
         Ok(())
@@ -253,6 +270,7 @@ async fn handle_connection(
             return;
         }
     };
+    *slot.link.lock() = Some(link.handle.clone());
     info!(%peer, "Buttplug client connected");
     session(link, conn, &slot, shutdown).await;
     drop(guard);
