@@ -105,7 +105,7 @@ pub async fn upgrade(
     }
 }
 
-/// A running accept loop.
+/// A running accept loop. Dropping the handle shuts it down too (without waiting).
 pub struct ListenerHandle {
     local: SocketAddr,
     shutdown_tx: watch::Sender<bool>,
