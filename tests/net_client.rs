@@ -60,11 +60,10 @@ async fn client_core_over_websocket_end_to_end() {
     server.advertise(toy);
 
     let conn = ws_client::connect(&url).await.expect("connect");
-    let client = Client::connect_with("WS Client", conn).await.expect("handshake");
-    assert_eq!(
-        client.server_info().unwrap().server_name,
-        "Teleplug Server"
-    );
+    let client = Client::connect_with("WS Client", conn)
+        .await
+        .expect("handshake");
+    assert_eq!(client.server_info().unwrap().server_name, "Teleplug Server");
     let mut events = client.events();
     client.start_scanning().await.unwrap();
     let entry = tokio::time::timeout(WAIT, async {
@@ -114,7 +113,10 @@ async fn server_going_away_is_seen_by_the_client() {
     })
     .await
     .expect("no Disconnected event");
-    assert!(matches!(client.ping().await, Err(ClientError::NotConnected)));
+    assert!(matches!(
+        client.ping().await,
+        Err(ClientError::NotConnected)
+    ));
 }
 
 #[tokio::test]

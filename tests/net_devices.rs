@@ -201,7 +201,11 @@ async fn simulator_reads_subscriptions_and_disconnects() {
             json!({"DeviceIndex":0,"FeatureIndex":2,"Type":"Battery","Command":"Read"}),
         )
         .await;
-    assert_eq!(body(&reading)["Reading"], json!({"Battery":{"Value":77}}), "{reading}");
+    assert_eq!(
+        body(&reading)["Reading"],
+        json!({"Battery":{"Value":77}}),
+        "{reading}"
+    );
     assert_eq!(
         sim.next().await,
         json!({"Read":{"id":"boost","endpoint":"rxblebattery"}})
@@ -250,7 +254,9 @@ async fn simulator_answers_bad_frames_with_errors() {
         sim.send(bad.clone()).await;
         let e = sim.next().await;
         assert!(
-            e["Error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            e["Error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
             "{bad} → {e}"
         );
     }
@@ -269,7 +275,8 @@ async fn closing_the_control_connection_disconnects_its_devices() {
     let mut sim = SimPeer::connect(&h.sim_url).await;
     sim.advertise("a", "LVS-A", "AA:00:00:00:00:0A").await;
     sim.lovense_until_connected("a").await;
-    sim.advertise("b", "Massage Demo", "AA:00:00:00:00:0B").await;
+    sim.advertise("b", "Massage Demo", "AA:00:00:00:00:0B")
+        .await;
     loop {
         let f = sim.next().await;
         if f.get("Connected").is_some() {

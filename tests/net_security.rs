@@ -150,7 +150,11 @@ async fn browser_origins_are_checked() {
     let ws2 = ws::open(&url, Some("https://app.example")).await.unwrap();
     ws::close_and_wait(ws2).await;
     assert!(ws::open(&url, Some("http://localhost:8080")).await.is_err());
-    assert!(ws::open(&url, Some("https://app.example.evil")).await.is_err());
+    assert!(
+        ws::open(&url, Some("https://app.example.evil"))
+            .await
+            .is_err()
+    );
     still_serves(&url).await;
 }
 
@@ -211,7 +215,13 @@ async fn approval_hook_approves() {
     let seen = recorder.seen.lock().clone();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].name, "Asking App");
-    assert!(seen[0].address.as_deref().unwrap_or("").starts_with("127.0.0.1:"));
+    assert!(
+        seen[0]
+            .address
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("127.0.0.1:")
+    );
 }
 
 #[tokio::test]

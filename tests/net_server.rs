@@ -33,7 +33,9 @@ async fn harness_with(options: ServerOptions, ws_options: WsServerOptions) -> Ha
         ..options
     });
     let link = ws_options.link.clone();
-    let bound = WsServer::bind(server.clone(), ws_options).await.expect("bind");
+    let bound = WsServer::bind(server.clone(), ws_options)
+        .await
+        .expect("bind");
     let url = format!("ws://{}", bound.local_addr());
     let ws = bound.spawn();
     let sim = net::simulator::start(server.clone(), loopback0(), link)
@@ -279,8 +281,8 @@ async fn second_client_is_refused_while_one_is_connected() {
     match ws::open(&h.url, None).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
             assert_eq!(resp.status().as_u16(), 503);
-            let body = String::from_utf8_lossy(resp.body().as_deref().unwrap_or_default())
-                .to_string();
+            let body =
+                String::from_utf8_lossy(resp.body().as_deref().unwrap_or_default()).to_string();
             assert!(body.contains("another Buttplug client"), "{body}");
         }
         other => panic!("second client not refused: {:?}", other.map(|_| ())),
@@ -302,7 +304,11 @@ async fn a_new_client_is_served_after_the_first_leaves_with_the_same_devices() {
     let mut second = Peer::connect(&h.url).await;
     assert_eq!(msg_type(&second.handshake("Second", 3).await), "ServerInfo");
     let list = second.request("RequestDeviceList", json!({})).await;
-    assert_eq!(body(&list)["Devices"][0]["DeviceName"], "Lovense Hush", "{list}");
+    assert_eq!(
+        body(&list)["Devices"][0]["DeviceName"],
+        "Lovense Hush",
+        "{list}"
+    );
     let (name, fields) = vibrate_half(3);
     assert_eq!(msg_type(&second.request(name, fields).await), "Ok");
     assert_eq!(sim.next_write().await, "Vibrate:10;");

@@ -123,7 +123,9 @@ impl HardwareManager for WebsocketDeviceManager {
     /// Devices dial in whenever they like: there is nothing to scan, so this manager reports at
     /// once that it is not scanning (other managers decide when scanning finishes).
     async fn start_scanning(&self) -> Result<(), HardwareError> {
-        let _ = self.events.send(ManagerEvent::ScanningStopped(MANAGER_NAME));
+        let _ = self
+            .events
+            .send(ManagerEvent::ScanningStopped(MANAGER_NAME));
         Ok(())
     }
 
@@ -148,11 +150,10 @@ impl DeviceConnector for WebsocketConnector {
                 "a websocket device cannot connect through {specifier:?}"
             )));
         }
-        let parts = self
-            .link
-            .lock()
-            .take()
-            .ok_or_else(|| HardwareError::ConnectionFailed("device already connected".into()))?;
+        let parts =
+            self.link.lock().take().ok_or_else(|| {
+                HardwareError::ConnectionFailed("device already connected".into())
+            })?;
         Ok(WebsocketTransport::start(parts))
     }
 

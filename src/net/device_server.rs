@@ -55,7 +55,9 @@ pub async fn start(
     Ok(listen::spawn_accept_loop(
         listener,
         "WebSocket device listener",
-        move |stream, peer, shutdown| device_connection(stream, peer, manager.clone(), link.clone(), shutdown),
+        move |stream, peer, shutdown| {
+            device_connection(stream, peer, manager.clone(), link.clone(), shutdown)
+        },
     ))
 }
 

@@ -182,10 +182,8 @@ where
         return;
     }
     let grace = Instant::now() + CLOSE_GRACE;
-    let _ = tokio::time::timeout_at(grace, async {
-        while let Some(Ok(_)) = ws.next().await {}
-    })
-    .await;
+    let _ =
+        tokio::time::timeout_at(grace, async { while let Some(Ok(_)) = ws.next().await {} }).await;
 }
 
 async fn run<S>(

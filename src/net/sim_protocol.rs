@@ -124,9 +124,8 @@ impl ControlEvent {
 
     /// The frame text.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| {
-            format!(r#"{{"Error":{{"message":"cannot encode event: {e}"}}}}"#)
-        })
+        serde_json::to_string(self)
+            .unwrap_or_else(|e| format!(r#"{{"Error":{{"message":"cannot encode event: {e}"}}}}"#))
     }
 }
 
@@ -181,10 +180,7 @@ mod tests {
         };
         let spec = a.to_spec().unwrap();
         assert_eq!(spec.services.len(), 1);
-        assert_eq!(
-            spec.manufacturer_data,
-            vec![(15, vec![1, 2]), (7, vec![3])]
-        );
+        assert_eq!(spec.manufacturer_data, vec![(15, vec![1, 2]), (7, vec![3])]);
         assert_eq!(
             ControlRequest::parse(r#"{"Notify":{"id":"d1","endpoint":"rx","data":[1]}}"#).unwrap(),
             ControlRequest::Notify(DeviceData {

@@ -41,7 +41,9 @@ pub async fn start(
     Ok(listen::spawn_accept_loop(
         listener,
         "simulator control endpoint",
-        move |stream, peer, shutdown| control_connection(stream, peer, server.clone(), link.clone(), shutdown),
+        move |stream, peer, shutdown| {
+            control_connection(stream, peer, server.clone(), link.clone(), shutdown)
+        },
     ))
 }
 

@@ -62,7 +62,9 @@ impl Default for WsServerOptions {
 enum Slot {
     Free,
     /// A client session runs; `leaving` once its socket ended and cleanup runs.
-    Taken { leaving: bool },
+    Taken {
+        leaving: bool,
+    },
 }
 
 /// The one-client slot.
@@ -96,11 +98,9 @@ impl SlotState {
     fn holder_leaving(&self) -> bool {
         match *self.slot.lock() {
             Slot::Taken { leaving: true } => true,
-            Slot::Taken { leaving: false } => self
-                .link
-                .lock()
-                .as_ref()
-                .is_some_and(|l| l.is_closed()),
+            Slot::Taken { leaving: false } => {
+                self.link.lock().as_ref().is_some_and(|l| l.is_closed())
+            }
             Slot::Free => false,
         }
     }
@@ -184,9 +184,20 @@ impl WsServer {
             link: Mutex::new(None),
             released: Notify::new(),
         });
-        listen::spawn_accept_loop(listener, "Buttplug WebSocket server", move |stream, peer, shutdown| {
-            handle_connection(stream, peer, server.clone(), options.clone(), slot.clone(), shutdown)
-        })
+        listen::spawn_accept_loop(
+            listener,
+            "Buttplug WebSocket server",
+            move |stream, peer, shutdown| {
+                handle_connection(
+                    stream,
+                    peer,
+                    server.clone(),
+                    options.clone(),
+                    slot.clone(),
+                    shutdown,
+                )
+            },
+        )
     }
 
     /// Serve until the process ends.
@@ -214,10 +225,10 @@ async fn handle_connection(
         } else if gate_slot.holder_leaving() {
             ClaimOutcome::WaitForLeaving
         } else {
-                return Err((
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "another Buttplug client is connected; only one at a time".into(),
-                ));
+            return Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "another Buttplug client is connected; only one at a time".into(),
+            ));
         };
         *gate_claim.lock() = outcome;
         Ok(())

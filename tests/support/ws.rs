@@ -19,10 +19,14 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Open a WebSocket, optionally with an Origin header.
-pub async fn open(url: &str, origin: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+pub async fn open(
+    url: &str,
+    origin: Option<&str>,
+) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
     let mut req = url.into_client_request().expect("request");
     if let Some(o) = origin {
-        req.headers_mut().insert("Origin", o.parse().expect("header"));
+        req.headers_mut()
+            .insert("Origin", o.parse().expect("header"));
     }
     let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req))
         .await
@@ -196,7 +200,9 @@ impl SimPeer {
 
     /// The next frame from the server.
     pub async fn next(&mut self) -> Value {
-        let text = next_text(&mut self.ws).await.expect("simulator connection ended");
+        let text = next_text(&mut self.ws)
+            .await
+            .expect("simulator connection ended");
         serde_json::from_str(&text).expect("simulator frame is JSON")
     }
 

@@ -44,8 +44,8 @@ impl ClientApprover for TerminalApprover {
         let mut lines = self.lines.lock().await;
         while lines.try_recv().is_ok() {}
         let from = client.address.as_deref().unwrap_or("this machine");
-        print!(
-            "Client \"{}\" from {from} wants to connect. Allow? [y/N] ({} s) ",
+        println!(
+            "Client \"{}\" from {from} wants to connect. Allow? [y/N] ({} s)",
             client.name,
             self.limit.as_secs()
         );
@@ -54,11 +54,11 @@ impl ClientApprover for TerminalApprover {
         let allowed = match answer {
             Ok(Some(line)) => matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"),
             Ok(None) => {
-                println!("\nno input; refused");
+                println!("no input; refused");
                 false
             }
             Err(_) => {
-                println!("\nno answer in time; refused");
+                println!("no answer in time; refused");
                 false
             }
         };

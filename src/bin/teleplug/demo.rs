@@ -80,4 +80,3 @@ pub async fn run() -> Result<(), String> {
     println!("done");
     Ok(())
 }
-

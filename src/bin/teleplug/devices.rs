@@ -59,7 +59,11 @@ pub async fn run(args: DevicesArgs) -> Result<(), Failure> {
             .display_name()
             .map(|n| format!(" \"{n}\""))
             .unwrap_or_default();
-        println!("device {}: {}{display} (protocol {protocol})", d.index(), d.name());
+        println!(
+            "device {}: {}{display} (protocol {protocol})",
+            d.index(),
+            d.name()
+        );
         for f in d.features() {
             let raw = f.raw();
             let mut parts = Vec::new();

@@ -36,9 +36,8 @@ impl HardwareArgs {
     /// The device database with the user config applied. Unreadable files are usage errors.
     pub fn device_config(&self) -> Result<DeviceConfig, Failure> {
         let base = match &self.device_config {
-            Some(path) => DeviceConfig::from_base_file(path).map_err(|e| {
-                Failure::Usage(format!("--device-config {}: {e}", path.display()))
-            })?,
+            Some(path) => DeviceConfig::from_base_file(path)
+                .map_err(|e| Failure::Usage(format!("--device-config {}: {e}", path.display())))?,
             None => DeviceConfig::embedded(),
         };
         match &self.user_device_config {

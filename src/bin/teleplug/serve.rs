@@ -93,7 +93,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     options.max_ping_time = Duration::from_millis(args.max_ping_time);
     options.allowed_clients = args.allow_clients.clone();
     if args.ask {
-        options.approver = Some(Arc::new(TerminalApprover::new(ANSWER_TIME)) as Arc<dyn ClientApprover>);
+        options.approver =
+            Some(Arc::new(TerminalApprover::new(ANSWER_TIME)) as Arc<dyn ClientApprover>);
     }
     // Watch signals before anything can be driven.
     let signal = tokio::spawn(shutdown_signal());
