@@ -32,13 +32,13 @@ async fn harness_with(options: ServerOptions, ws_options: WsServerOptions) -> Ha
         transports: Transports::none(),
         ..options
     });
-    let link = ws_options.link.clone();
     let bound = WsServer::bind(server.clone(), ws_options)
         .await
         .expect("bind");
     let url = format!("ws://{}", bound.local_addr());
     let ws = bound.spawn();
-    let sim = net::simulator::start(server.clone(), loopback0(), link)
+    // The simulator keeps default link settings: tests tune only the client's.
+    let sim = net::simulator::start(server.clone(), loopback0(), LinkConfig::default())
         .await
         .expect("simulator");
     let sim_url = format!("ws://{}", sim.local_addr());
@@ -226,7 +226,7 @@ async fn malformed_and_premature_messages_get_errors() {
 async fn buttplug_ping_timeout_stops_the_device_and_closes() {
     let h = harness_with(
         ServerOptions {
-            max_ping_time: Duration::from_millis(300),
+            max_ping_time: Duration::from_millis(1000),
             ..ServerOptions::default()
         },
         ws_options(),
@@ -253,7 +253,8 @@ async fn websocket_ping_timeout_drops_a_dead_peer() {
         ServerOptions::default(),
         WsServerOptions {
             link: LinkConfig {
-                ping_interval: Duration::from_millis(100),
+                // Long enough for the setup below, during which the client reads little.
+                ping_interval: Duration::from_millis(500),
                 ..LinkConfig::default()
             },
             ..ws_options()
