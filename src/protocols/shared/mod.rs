@@ -1,5 +1,16 @@
-//! Helpers several protocols share: checksums and ciphers, each written once on top of
-//! well-kept crates (crc, aes, ecb, ctr, sha2, md-5).
+//! Helpers several protocols share, each written once: checksums and ciphers on top of
+//! well-kept crates (crc, aes, ecb, ctr, sha2, md-5), the Galaku byte encoding, the Fleshlight
+//! Launch speed formula, the Lelo security handshake, Svakom's shared-speed packet and the TryFun
+//! checksum; plus test kits for protocol unit tests.
 
 pub mod checksum;
 pub mod cipher;
+pub mod fleshlight;
+pub mod galaku;
+pub mod lelo;
+pub mod svakom;
+#[cfg(test)]
+pub mod test_kit;
+#[cfg(test)]
+pub mod testing;
+pub mod tryfun;
