@@ -214,7 +214,6 @@ async fn handle_connection(
     slot: Arc<SlotState>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let _ = stream.set_nodelay(true);
     // Claimed during the upgrade so that a second client gets a clean HTTP 503.
     let claim = Arc::new(Mutex::new(ClaimOutcome::None));
     let gate_claim = claim.clone();
