@@ -8,6 +8,7 @@
 pub mod client;
 pub mod device_config;
 pub mod hardware;
+pub mod net;
 pub mod protocol;
 pub mod protocols;
 pub mod server;
