@@ -50,7 +50,10 @@ async fn request(ws: &mut Ws, frame: String) -> String {
 
 /// Handshake and scan until `devices` devices are listed; returns the first device index.
 async fn connect(url: &str, devices: usize) -> (Ws, u32) {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+    // tungstenite's default 128 KiB read buffer is zero-filled before each read: use the
+    // library's small-read settings so the client's cost does not swamp the server's.
+    let config = teleplug::net::listen::ws_config(teleplug::net::listen::MAX_MESSAGE_SIZE);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), false)
         .await
         .expect("connect");
     let info = request(

@@ -143,7 +143,8 @@ struct SimState {
 struct SimInner {
     spec: SimulatedDeviceSpec,
     state: Mutex<SimState>,
-    observers: Mutex<Vec<Observer>>,
+    /// Copy-on-write: reporting an op clones the `Arc`, not the list.
+    observers: Mutex<Arc<Vec<Observer>>>,
     read_ready: Notify,
     /// Set while a server holds a connection or a connection attempt is pending.
     claimed: AtomicBool,
@@ -176,7 +177,7 @@ impl SimulatedDevice {
                     reads: VecDeque::new(),
                     events: None,
                 }),
-                observers: Mutex::new(Vec::new()),
+                observers: Mutex::new(Arc::new(Vec::new())),
                 read_ready: Notify::new(),
                 claimed: AtomicBool::new(false),
             }),
@@ -189,7 +190,10 @@ impl SimulatedDevice {
 
     /// Call `f` for every op from now on (in the thread that performs the op; keep it short).
     pub fn observe(&self, f: impl Fn(&SimOp) + Send + Sync + 'static) {
-        self.inner.observers.lock().push(Arc::new(f));
+        let mut observers = self.inner.observers.lock();
+        let mut list = Vec::clone(&observers);
+        list.push(Arc::new(f));
+        *observers = Arc::new(list);
     }
 
     /// A channel receiving every op from now on.
@@ -202,8 +206,17 @@ impl SimulatedDevice {
     }
 
     fn report(&self, op: SimOp) {
-        let observers: Vec<Observer> = self.inner.observers.lock().clone();
-        for o in observers {
+        self.report_with(|| op);
+    }
+
+    /// Report the op `make` builds; it is built only if someone observes.
+    fn report_with(&self, make: impl FnOnce() -> SimOp) {
+        let observers = self.inner.observers.lock().clone();
+        if observers.is_empty() {
+            return;
+        }
+        let op = make();
+        for o in observers.iter() {
             o(&op);
         }
     }
@@ -322,7 +335,7 @@ impl Transport for SimTransport {
         with_response: bool,
     ) -> Result<(), HardwareError> {
         self.check(endpoint)?;
-        self.device.report(SimOp::Write {
+        self.device.report_with(|| SimOp::Write {
             endpoint,
             data: data.to_vec(),
             write_with_response: with_response,

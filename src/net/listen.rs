@@ -43,11 +43,18 @@ pub async fn bind(address: SocketAddr, what: &str) -> Result<TcpListener, NetErr
     })
 }
 
-/// The WebSocket settings of every listener.
+/// Bytes read from a socket per read call. Buttplug frames are a few hundred bytes; tungstenite
+/// zero-fills this much of its read buffer before every read (128 KiB by default, which cost
+/// ~350,000 instructions per command on the WebSocket path), so keep it small. Larger frames
+/// still arrive whole, over several reads.
+pub const READ_CHUNK: usize = 4096;
+
+/// The WebSocket settings of every listener and of the client connector.
 pub fn ws_config(max_message_size: usize) -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(max_message_size))
         .max_frame_size(Some(max_message_size))
+        .read_buffer_size(READ_CHUNK)
 }
 
 fn refuse(status: StatusCode, body: &str) -> ErrorResponse {

@@ -3,7 +3,7 @@
 //! deterministic coalescing of the commands of one client message, the per-device message gap
 //! (latest value wins), keep-alive, input reads and subscriptions, and noticing the device go.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -99,7 +99,8 @@ pub struct DeviceTask {
 }
 
 struct Runtime {
-    last_sent: HashMap<u32, OutputCommand>,
+    /// The last command encoded per feature (a device has a handful: a list beats hashing).
+    last_sent: Vec<(u32, OutputCommand)>,
     queue: Vec<QueuedPacket>,
     queue_acks: Vec<Ack>,
     last_write_at: Option<Instant>,
@@ -109,6 +110,31 @@ struct Runtime {
     keepalive: Keepalive,
     next_tick: Option<Instant>,
     disconnected: bool,
+    /// Buffers of `process_batch`, kept between batches so a command allocates none.
+    scratch: Scratch,
+}
+
+#[derive(Default)]
+struct Scratch {
+    entries: Vec<(u32, OutputCommand)>,
+    acks: Vec<Ack>,
+    packets: Vec<QueuedPacket>,
+}
+
+impl Runtime {
+    fn last_sent(&self, feature: u32) -> Option<&OutputCommand> {
+        self.last_sent
+            .iter()
+            .find(|(f, _)| *f == feature)
+            .map(|(_, c)| c)
+    }
+
+    fn set_last_sent(&mut self, feature: u32, command: OutputCommand) {
+        match self.last_sent.iter_mut().find(|(f, _)| *f == feature) {
+            Some(slot) => slot.1 = command,
+            None => self.last_sent.push((feature, command)),
+        }
+    }
 }
 
 impl DeviceTask {
@@ -116,7 +142,7 @@ impl DeviceTask {
     pub async fn run(mut self) {
         let keepalive = self.handler.keepalive();
         let mut rt = Runtime {
-            last_sent: HashMap::new(),
+            last_sent: Vec::new(),
             queue: Vec::new(),
             queue_acks: Vec::new(),
             last_write_at: None,
@@ -129,6 +155,7 @@ impl DeviceTask {
                 _ => None,
             },
             disconnected: false,
+            scratch: Scratch::default(),
         };
         if self.handler.stop_on_connect() {
             self.process_batch(
@@ -219,8 +246,9 @@ impl DeviceTask {
 
     async fn process_batch(&mut self, rt: &mut Runtime, items: Vec<BatchItem>) {
         // Expand into (feature, command) entries and collect the acks.
-        let mut entries: Vec<(u32, OutputCommand)> = Vec::new();
-        let mut acks: Vec<Ack> = Vec::new();
+        let definition = self.definition.clone();
+        let mut entries = std::mem::take(&mut rt.scratch.entries);
+        let mut acks = std::mem::take(&mut rt.scratch.acks);
         let mut unsubscribe: Vec<(u32, InputType)> = Vec::new();
         // Stopped features that have outputs but none a stop zeroes (positional only).
         let mut positional: Vec<u32> = Vec::new();
@@ -241,7 +269,7 @@ impl DeviceTask {
                     ack,
                 } => {
                     if outputs {
-                        for f in &self.definition.features {
+                        for f in &definition.features {
                             if feature.is_some_and(|i| i != f.index) {
                                 continue;
                             }
@@ -269,18 +297,17 @@ impl DeviceTask {
         let entry_count = entries.len();
 
         let mut error: Option<ButtplugError> = None;
-        let mut packets: Vec<QueuedPacket> = Vec::new();
-        for (entry, (feature_index, command)) in entries.into_iter().enumerate() {
-            if rt.last_sent.get(&feature_index) == Some(&command) {
+        let mut packets = std::mem::take(&mut rt.scratch.packets);
+        for (entry, (feature_index, command)) in entries.drain(..).enumerate() {
+            if rt.last_sent(feature_index) == Some(&command) {
                 continue;
             }
-            let Some(feature) = self.definition.feature(feature_index) else {
+            let Some(feature) = definition.feature(feature_index) else {
                 continue;
             };
-            let feature = feature.clone();
-            match self.handler.encode_output(&feature, command) {
+            match self.handler.encode_output(feature, command) {
                 Ok(cmds) => {
-                    rt.last_sent.insert(feature_index, command);
+                    rt.set_last_sent(feature_index, command);
                     for cmd in cmds {
                         packets.retain(|q| q.entry == entry || !q.cmd.key.overlaps(cmd.key));
                         packets.push(QueuedPacket { cmd, entry });
@@ -293,11 +320,12 @@ impl DeviceTask {
             }
         }
 
+        rt.scratch.entries = entries;
         for (n, feature_index) in positional.into_iter().enumerate() {
-            let Some(feature) = self.definition.feature(feature_index).cloned() else {
+            let Some(feature) = definition.feature(feature_index) else {
                 continue;
             };
-            for cmd in self.handler.stop_positional(&feature) {
+            for cmd in self.handler.stop_positional(feature) {
                 let entry = entry_count + n;
                 packets.retain(|q| q.entry == entry || !q.cmd.key.overlaps(cmd.key));
                 packets.push(QueuedPacket { cmd, entry });
@@ -306,10 +334,10 @@ impl DeviceTask {
 
         for (feature, input) in unsubscribe {
             rt.subscriptions.remove(&(feature, input));
-            let Some(f) = self.feature(feature).cloned() else {
+            let Some(f) = definition.feature(feature) else {
                 continue;
             };
-            match self.handler.unsubscribe_input(&f, input) {
+            match self.handler.unsubscribe_input(f, input) {
                 Ok(cmds) => {
                     if let Err(e) = self.perform_now(rt, &cmds).await {
                         debug!(device = self.index, "unsubscribe failed: {e}");
@@ -320,20 +348,20 @@ impl DeviceTask {
         }
 
         // Merge into the queue of unsent packets: a newer packet supersedes older ones it overlaps.
-        let mut queue = std::mem::take(&mut rt.queue);
         for p in &packets {
-            queue.retain(|q| !q.cmd.key.overlaps(p.cmd.key));
+            rt.queue.retain(|q| !q.cmd.key.overlaps(p.cmd.key));
         }
-        queue.extend(packets);
-        rt.queue = queue;
+        rt.queue.append(&mut packets);
+        rt.scratch.packets = packets;
 
         let window_open = rt
             .last_write_at
             .is_some_and(|t| !self.gap.is_zero() && t.elapsed() < self.gap);
         if let Some(e) = error {
-            for ack in acks {
+            for ack in acks.drain(..) {
                 let _ = ack.send(Err(e.clone()));
             }
+            rt.scratch.acks = acks;
             if !window_open {
                 self.flush(rt).await;
             }
@@ -341,24 +369,31 @@ impl DeviceTask {
         }
         if window_open {
             // Queued until the gap window closes; the command is accepted now.
-            for ack in acks {
+            for ack in acks.drain(..) {
                 let _ = ack.send(Ok(()));
             }
+            rt.scratch.acks = acks;
             return;
         }
-        rt.queue_acks.extend(acks);
+        rt.queue_acks.append(&mut acks);
+        rt.scratch.acks = acks;
         self.flush(rt).await;
     }
 
     /// Write every queued packet now.
     async fn flush(&mut self, rt: &mut Runtime) {
-        let queue = std::mem::take(&mut rt.queue);
         let mut result: Result<(), ButtplugError> = Ok(());
-        if !queue.is_empty() {
-            let cmds: Vec<HardwareCommand> = queue.into_iter().map(|q| q.cmd).collect();
-            if let Err(e) = self.perform_now(rt, &cmds).await {
-                result = Err(e);
+        if !rt.queue.is_empty() {
+            // Taken out while writing (the writes need `rt`), then put back: its buffer is reused.
+            let mut queue = std::mem::take(&mut rt.queue);
+            for q in &queue {
+                if let Err(e) = self.perform(rt, &q.cmd).await {
+                    result = Err(e);
+                    break;
+                }
             }
+            queue.clear();
+            rt.queue = queue;
             rt.last_write_at = Some(Instant::now());
         }
         for ack in rt.queue_acks.drain(..) {
@@ -366,37 +401,44 @@ impl DeviceTask {
         }
     }
 
-    /// Perform hardware commands immediately, in order.
+    /// Perform hardware commands immediately, in order; stop at the first failure.
     async fn perform_now(
         &mut self,
         rt: &mut Runtime,
         cmds: &[HardwareCommand],
     ) -> Result<(), ButtplugError> {
         for c in cmds {
-            let r = match &c.op {
-                HardwareOp::Write {
-                    endpoint,
-                    data,
-                    with_response,
-                } => {
-                    let r = self.transport.write(*endpoint, data, *with_response).await;
-                    if r.is_ok() {
-                        rt.last_packet = Some((*endpoint, data.clone(), *with_response));
-                    }
-                    r
+            self.perform(rt, c).await?;
+        }
+        Ok(())
+    }
+
+    /// Perform one hardware command now.
+    async fn perform(&mut self, rt: &mut Runtime, c: &HardwareCommand) -> Result<(), ButtplugError> {
+        let r = match &c.op {
+            HardwareOp::Write {
+                endpoint,
+                data,
+                with_response,
+            } => {
+                let r = self.transport.write(*endpoint, data, *with_response).await;
+                // Only a repeat-last keep-alive needs the packet again.
+                if r.is_ok() && matches!(rt.keepalive, Keepalive::RepeatLast(_)) {
+                    rt.last_packet = Some((*endpoint, data.clone(), *with_response));
                 }
-                HardwareOp::Subscribe(e) => self.transport.subscribe(*e).await,
-                HardwareOp::Unsubscribe(e) => self.transport.unsubscribe(*e).await,
-            };
-            if let Err(e) = r {
-                if e == HardwareError::Disconnected {
-                    rt.disconnected = true;
-                }
-                warn!(device = self.index, "hardware operation failed: {e}");
-                return Err(ProtocolError::Hardware(e)
-                    .to_device_error(&self.protocol)
-                    .into());
+                r
             }
+            HardwareOp::Subscribe(e) => self.transport.subscribe(*e).await,
+            HardwareOp::Unsubscribe(e) => self.transport.unsubscribe(*e).await,
+        };
+        if let Err(e) = r {
+            if e == HardwareError::Disconnected {
+                rt.disconnected = true;
+            }
+            warn!(device = self.index, "hardware operation failed: {e}");
+            return Err(ProtocolError::Hardware(e)
+                .to_device_error(&self.protocol)
+                .into());
         }
         Ok(())
     }
