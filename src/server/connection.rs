@@ -9,15 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use futures::stream::FuturesOrdered;
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use super::batch::FrameBatch;
 use super::device::{BatchItem, DeviceRequest};
 use super::registry::DeviceHandle;
+use super::reply::{Reply, ReplyQueue, V4Reply, ack_result};
 use super::{ClientInfo, ConnectError, ServerEvent, ServerInner, validate};
 use crate::protocol::json::{self, Incoming, Outgoing};
 use crate::protocol::legacy::{self, LegacyAction, LegacyClientMessage, LegacyDeviceTracker};
@@ -173,7 +173,8 @@ fn spawn(inner: Arc<ServerInner>, info: ConnectionInfo, rx: mpsc::Receiver<Inbou
         ping_deadline: None,
         known: BTreeSet::new(),
         tracker: None,
-        pending: FuturesOrdered::new(),
+        pending: ReplyQueue::default(),
+        batch: FrameBatch::default(),
         sink,
     };
     let task_inner = inner.clone();
@@ -203,43 +204,6 @@ enum State {
     PingedOut,
 }
 
-type Reply = BoxFuture<'static, Outgoing>;
-type V4Reply = BoxFuture<'static, ServerMessage>;
-
-/// Device work collected while handling one frame, sent per device at the end of the frame so
-/// commands of one client message coalesce.
-#[derive(Default)]
-struct FrameBatch {
-    devices: Vec<(Arc<DeviceHandle>, Vec<BatchItem>)>,
-}
-
-impl FrameBatch {
-    fn add(&mut self, device: &Arc<DeviceHandle>, item: BatchItem) {
-        match self
-            .devices
-            .iter_mut()
-            .find(|(d, _)| d.index == device.index)
-        {
-            Some((_, items)) => items.push(item),
-            None => self.devices.push((device.clone(), vec![item])),
-        }
-    }
-
-    async fn flush_device(&mut self, index: u32) {
-        if let Some(pos) = self.devices.iter().position(|(d, _)| d.index == index) {
-            let (d, items) = self.devices.remove(pos);
-            let _ = d.requests.send(DeviceRequest::Batch(items)).await;
-        }
-    }
-
-    async fn flush(&mut self) {
-        for (d, items) in self.devices.drain(..) {
-            // A failed send drops the acks: their waiters report the device as gone.
-            let _ = d.requests.send(DeviceRequest::Batch(items)).await;
-        }
-    }
-}
-
 struct Connection {
     inner: Arc<ServerInner>,
     info: ConnectionInfo,
@@ -249,42 +213,60 @@ struct Connection {
     /// Device indexes the (v4) client was told about.
     known: BTreeSet<u32>,
     tracker: Option<LegacyDeviceTracker>,
-    pending: FuturesOrdered<Reply>,
+    pending: ReplyQueue,
+    /// Reused from frame to frame.
+    batch: FrameBatch,
     sink: Sink,
 }
 
 fn ready(out: Outgoing) -> Reply {
-    futures::future::ready(out).boxed()
+    Reply::ready(out)
 }
 
 fn error_reply(id: u32, err: ButtplugError) -> Reply {
-    ready(Outgoing::V4(ServerMessage::error(id, &err)))
+    Reply::error(id, err)
 }
 
 fn v4_ready(msg: ServerMessage) -> V4Reply {
-    futures::future::ready(msg).boxed()
+    V4Reply::ready(msg)
 }
 
 fn v4_error(id: u32, err: ButtplugError) -> V4Reply {
-    v4_ready(ServerMessage::error(id, &err))
+    V4Reply::error(id, err)
 }
 
-async fn sleep_until_opt(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
+type EventRecv = (
+    broadcast::Receiver<ServerEvent>,
+    Result<ServerEvent, broadcast::error::RecvError>,
+);
+
+/// The next server event. Kept alive across loop turns: a broadcast `recv` dropped unfinished
+/// has to unlink its waiter under the channel's lock, which every command would otherwise pay.
+async fn next_event(mut events: broadcast::Receiver<ServerEvent>) -> EventRecv {
+    let ev = events.recv().await;
+    (events, ev)
 }
 
 impl Connection {
     async fn run(
         mut self,
         mut rx: mpsc::Receiver<Inbound>,
-        mut events: broadcast::Receiver<ServerEvent>,
+        events: broadcast::Receiver<ServerEvent>,
     ) {
+        let mut event = Box::pin(next_event(events));
+        // One timer, re-armed when the deadline moves (not one per loop turn).
+        let ping = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(ping);
+        let mut armed: Option<Instant> = None;
         loop {
             if self.state == State::Closing && self.pending.is_empty() {
                 break;
+            }
+            if self.ping_deadline != armed {
+                armed = self.ping_deadline;
+                if let Some(deadline) = armed {
+                    ping.as_mut().reset(deadline);
+                }
             }
             let accepting = self.state != State::Closing;
             tokio::select! {
@@ -301,7 +283,9 @@ impl Connection {
                         break;
                     }
                 },
-                ev = events.recv() => match ev {
+                (events, ev) = &mut event => {
+                    event.set(next_event(events));
+                    match ev {
                     Ok(ev) => {
                         if !self.handle_event(ev).await {
                             break;
@@ -313,8 +297,8 @@ impl Connection {
                         }
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
-                },
-                _ = sleep_until_opt(self.ping_deadline) => {
+                }},
+                () = &mut ping, if armed.is_some() => {
                     self.ping_out().await;
                     break;
                 }
@@ -346,12 +330,12 @@ impl Connection {
         self.inner.stop_all(CLEANUP_TIMEOUT).await;
         let err: ButtplugError = PingError::PingedOut.into();
         // Replies still pending are dropped: the error event ends the connection.
-        self.pending = FuturesOrdered::new();
+        self.pending.clear();
         let _ = self.send(Outgoing::V4(ServerMessage::error(0, &err))).await;
     }
 
     async fn handle_inbound(&mut self, inbound: Inbound) {
-        let mut batch = FrameBatch::default();
+        let mut batch = std::mem::take(&mut self.batch);
         match inbound {
             Inbound::Typed(msgs) => {
                 for m in msgs {
@@ -379,6 +363,7 @@ impl Connection {
             },
         }
         batch.flush().await;
+        self.batch = batch;
     }
 
     /// A reply refusing the message when the connection state forbids it.
@@ -424,7 +409,7 @@ impl Connection {
         if self.version.is_none() && !matches!(m, ClientMessage::RequestServerInfo(_)) {
             return error_reply(id, HandshakeError::RequestServerInfoExpected.into());
         }
-        self.v4_message(m, batch).await.map(Outgoing::V4).boxed()
+        Reply::V4(self.v4_message(m, batch).await)
     }
 
     async fn v4_message(&mut self, m: ClientMessage, batch: &mut FrameBatch) -> V4Reply {
@@ -444,6 +429,7 @@ impl Connection {
                     ServerMessage::ok(id)
                 }
                 .boxed()
+                .into()
             }
             ClientMessage::StopScanning(_) => {
                 let inner = self.inner.clone();
@@ -452,6 +438,7 @@ impl Connection {
                     ServerMessage::ok(id)
                 }
                 .boxed()
+                .into()
             }
             ClientMessage::RequestDeviceList(_) => {
                 let snapshot = self.inner.registry.snapshot();
@@ -521,6 +508,7 @@ impl Connection {
                             ServerMessage::ok(id)
                         }
                         .boxed()
+                        .into()
                     }
                 }
             }
@@ -611,6 +599,7 @@ impl Connection {
                     legacy::legacy_reply(version, &m, replies)
                 }
                 .boxed()
+                .into()
             }
         }
     }
@@ -669,24 +658,8 @@ impl Connection {
     }
 }
 
-fn ack_result(
-    device: u32,
-    r: Result<Result<(), ButtplugError>, oneshot::error::RecvError>,
-) -> Result<(), ButtplugError> {
-    match r {
-        Ok(r) => r,
-        Err(_) => Err(DeviceError::DeviceNotAvailable(device).into()),
-    }
-}
-
 fn ack_reply(id: u32, device: u32, rx: oneshot::Receiver<Result<(), ButtplugError>>) -> V4Reply {
-    async move {
-        match ack_result(device, rx.await) {
-            Ok(()) => ServerMessage::ok(id),
-            Err(e) => ServerMessage::error(id, &e),
-        }
-    }
-    .boxed()
+    V4Reply::Ack { id, device, rx }
 }
 
 async fn input_request(device: Arc<DeviceHandle>, cmd: InputCmd) -> V4Reply {
@@ -728,4 +701,5 @@ async fn input_request(device: Arc<DeviceHandle>, cmd: InputCmd) -> V4Reply {
         }
     }
     .boxed()
+    .into()
 }

@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
+use super::batch::BatchItems;
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::{Endpoint, HardwareError, HardwareEvent, Transport};
 use crate::protocol::{ButtplugError, DeviceError, InputCommandType, InputType, OutputCommand};
@@ -41,7 +42,7 @@ pub enum BatchItem {
 /// A request to a device task.
 pub enum DeviceRequest {
     /// The device's part of one client message: coalesced as a unit.
-    Batch(Vec<BatchItem>),
+    Batch(BatchItems),
     /// An input operation; Read answers with the value, the others with `None`.
     Input {
         feature: u32,
@@ -160,12 +161,13 @@ impl DeviceTask {
         if self.handler.stop_on_connect() {
             self.process_batch(
                 &mut rt,
-                vec![BatchItem::Stop {
+                BatchItem::Stop {
                     feature: None,
                     outputs: true,
                     inputs: false,
                     ack: None,
-                }],
+                }
+                .into(),
             )
             .await;
         }
@@ -244,7 +246,7 @@ impl DeviceTask {
         self.definition.feature(index)
     }
 
-    async fn process_batch(&mut self, rt: &mut Runtime, items: Vec<BatchItem>) {
+    async fn process_batch(&mut self, rt: &mut Runtime, items: BatchItems) {
         // Expand into (feature, command) entries and collect the acks.
         let definition = self.definition.clone();
         let mut entries = std::mem::take(&mut rt.scratch.entries);
@@ -414,7 +416,11 @@ impl DeviceTask {
     }
 
     /// Perform one hardware command now.
-    async fn perform(&mut self, rt: &mut Runtime, c: &HardwareCommand) -> Result<(), ButtplugError> {
+    async fn perform(
+        &mut self,
+        rt: &mut Runtime,
+        c: &HardwareCommand,
+    ) -> Result<(), ButtplugError> {
         let r = match &c.op {
             HardwareOp::Write {
                 endpoint,
@@ -678,7 +684,7 @@ mod tests {
             inputs: true,
             ack: Some(ack),
         };
-        assert!(tx.send(DeviceRequest::Batch(vec![stop])).await.is_ok());
+        assert!(tx.send(DeviceRequest::Batch(stop.into())).await.is_ok());
         assert_eq!(acked.await.ok(), Some(Ok(())));
         let (done, gone) = oneshot::channel();
         assert!(tx.send(DeviceRequest::Disconnect(done)).await.is_ok());

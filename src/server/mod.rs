@@ -2,11 +2,13 @@
 //! and per-client connections (see [`connection`]). Safety is the server's job: when a client
 //! goes away, pings out or the server shuts down, every device stops.
 
+mod batch;
 pub mod connection;
 pub mod device;
 mod device_entry;
 mod discovery;
 pub mod registry;
+mod reply;
 mod validate;
 
 use std::collections::HashSet;
@@ -388,7 +390,7 @@ impl ServerInner {
                 ack: Some(tx),
             };
             if d.requests
-                .send(DeviceRequest::Batch(vec![item]))
+                .send(DeviceRequest::Batch(item.into()))
                 .await
                 .is_ok()
             {
