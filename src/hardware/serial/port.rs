@@ -355,3 +355,46 @@ impl DeviceConnector for SerialConnector {
         self.claimed.lock().remove(&self.port);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device_config::DeviceConfig;
+
+    #[test]
+    fn settings_come_from_the_database_template() {
+        // A user config names the port; the protocol's database entry supplies the settings.
+        let user = r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
+            "kizuna":{"communication":[{"serial":{"port":"/dev/ttyUSB7"}}]}}}}"#;
+        let config = DeviceConfig::embedded()
+            .with_user_config_json(user)
+            .expect("user config");
+        let spec = config
+            .communication("kizuna")
+            .into_iter()
+            .find_map(|c| match c {
+                CommunicationSpecifier::Serial(s) if s.port == "/dev/ttyUSB7" => Some(s),
+                _ => None,
+            })
+            .expect("user serial specifier");
+        assert_eq!(
+            SerialSettings::from(&spec),
+            SerialSettings {
+                baud_rate: 19_200,
+                data_bits: 8,
+                parity: Parity::None,
+                stop_bits: 1
+            }
+        );
+    }
+
+    #[test]
+    fn settings_map_to_serialport() {
+        assert_eq!(data_bits(7), Ok(DataBits::Seven));
+        assert!(data_bits(9).is_err());
+        assert_eq!(stop_bits(2), Ok(StopBits::Two));
+        assert!(stop_bits(3).is_err());
+        assert_eq!(parity(Parity::Even), serialport::Parity::Even);
+        assert_eq!(parity(Parity::Odd), serialport::Parity::Odd);
+    }
+}
