@@ -364,6 +364,9 @@ impl Worker {
             session.close().await;
         }
         if let CloseReason::Shutdown(reason) = reason {
+            while let Ok(op) = self.sim_rx.try_recv() {
+                self.emit(&s::response(0, response::Body::SimulatorOp(op))).await;
+            }
             for id in pending {
                 self.emit(&s::error_response(
                     id,
