@@ -25,6 +25,8 @@ fn compile_schema(out: &std::path::Path) {
     pbjson_build::Builder::new()
         .register_descriptors(&descriptor)
         .expect("register descriptors")
+        // proto3 JSON readers ignore unknown fields (forward compatibility).
+        .ignore_unknown_fields()
         .build(&[".teleplug.v1"])
         .expect("pbjson-build");
 }
