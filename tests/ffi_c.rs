@@ -34,7 +34,10 @@ fn lib_dir() -> &'static PathBuf {
                 .expect("cargo build");
             assert!(status.success(), "cargo build --lib failed");
         }
-        assert!(dir.join("libteleplug.so").exists(), "no libteleplug.so in {dir:?}");
+        assert!(
+            dir.join("libteleplug.so").exists(),
+            "no libteleplug.so in {dir:?}"
+        );
         dir
     })
 }
@@ -70,7 +73,14 @@ fn build_c(source: &Path, name: &str) -> PathBuf {
     let lib = lib_dir();
     run_ok(
         Command::new("gcc")
-            .args(["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-g"])
+            .args([
+                "-std=c11",
+                "-D_GNU_SOURCE",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-g",
+            ])
             .arg("-I")
             .arg(root().join("include"))
             .arg(source)
@@ -99,8 +109,8 @@ fn valgrind(exe: &Path, args: &[&str]) -> String {
 
 #[test]
 fn header_is_fresh() {
-    let generated = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/teleplug.h"))
-        .expect("generated header");
+    let generated =
+        std::fs::read_to_string(concat!(env!("OUT_DIR"), "/teleplug.h")).expect("generated header");
     let committed =
         std::fs::read_to_string(root().join("include/teleplug.h")).expect("include/teleplug.h");
     assert!(
@@ -132,7 +142,10 @@ fn header_version_macros_match_the_crate() {
         define("TP_ABI_VERSION"),
         teleplug::ffi::tp_abi_version().to_string()
     );
-    assert_eq!(teleplug::ffi::TP_ABI_VERSION, teleplug::ffi::tp_abi_version());
+    assert_eq!(
+        teleplug::ffi::TP_ABI_VERSION,
+        teleplug::ffi::tp_abi_version()
+    );
 }
 
 #[test]

@@ -155,36 +155,40 @@ fn requests() -> Vec<Request> {
         req(
             16,
             B::SimulatorAdvertise(s::SimulatorAdvertise {
-                device: Some(s::simulator_advertise::Device::Spec(s::SimulatedDeviceSpec {
-                    name: "LVS-Sim".into(),
-                    address: "aa:bb".into(),
-                    services: vec!["50300001-0023-4bd4-bbd5-a6920e4c5653".into()],
-                    manufacturer_data: vec![s::ManufacturerData {
-                        company: 0xffff,
-                        data: vec![0, 1, 2, 255],
-                    }],
-                    auto_replies: vec![s::AutoReply {
-                        on_write: b"DeviceType;".to_vec(),
-                        endpoint: "rx".into(),
-                        reply: b"Z:11:0082059AD3BD;".to_vec(),
-                    }],
-                    read_values: vec![s::ReadValue {
-                        endpoint: "rxblebattery".into(),
-                        data: vec![87],
-                    }],
-                    message_gap_ms: 10,
-                })),
+                device: Some(s::simulator_advertise::Device::Spec(
+                    s::SimulatedDeviceSpec {
+                        name: "LVS-Sim".into(),
+                        address: "aa:bb".into(),
+                        services: vec!["50300001-0023-4bd4-bbd5-a6920e4c5653".into()],
+                        manufacturer_data: vec![s::ManufacturerData {
+                            company: 0xffff,
+                            data: vec![0, 1, 2, 255],
+                        }],
+                        auto_replies: vec![s::AutoReply {
+                            on_write: b"DeviceType;".to_vec(),
+                            endpoint: "rx".into(),
+                            reply: b"Z:11:0082059AD3BD;".to_vec(),
+                        }],
+                        read_values: vec![s::ReadValue {
+                            endpoint: "rxblebattery".into(),
+                            data: vec![87],
+                        }],
+                        message_gap_ms: 10,
+                    },
+                )),
                 observe: true,
             }),
         ),
         req(
             17,
             B::SimulatorAdvertise(s::SimulatorAdvertise {
-                device: Some(s::simulator_advertise::Device::Lovense(s::SimulatedLovense {
-                    address: "11:22".into(),
-                    type_reply: "W:11:0082059AD3BD;".into(),
-                    battery: 50,
-                })),
+                device: Some(s::simulator_advertise::Device::Lovense(
+                    s::SimulatedLovense {
+                        address: "11:22".into(),
+                        type_reply: "W:11:0082059AD3BD;".into(),
+                        battery: 50,
+                    },
+                )),
                 observe: false,
             }),
         ),
@@ -329,7 +333,12 @@ fn responses() -> Vec<Response> {
 /// protobuf → value, JSON → value agree; protobuf → JSON → protobuf is byte-identical.
 fn round_trip<M>(m: &M) -> Value
 where
-    M: Message + Default + PartialEq + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned,
+    M: Message
+        + Default
+        + PartialEq
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned,
 {
     let pb = m.encode_to_vec();
     let from_pb = M::decode(pb.as_slice()).expect("protobuf decodes");
@@ -339,7 +348,11 @@ where
     assert_eq!(&from_json, m, "JSON {json}");
     let json_of_pb = serde_json::to_string(&from_pb).unwrap();
     let back: M = serde_json::from_str(&json_of_pb).unwrap();
-    assert_eq!(back.encode_to_vec(), pb, "protobuf → JSON → protobuf: {json_of_pb}");
+    assert_eq!(
+        back.encode_to_vec(),
+        pb,
+        "protobuf → JSON → protobuf: {json_of_pb}"
+    );
     serde_json::from_str(&json).unwrap()
 }
 
@@ -408,14 +421,29 @@ fn samples_cover_every_request_and_response_body() {
         })
         .collect();
     for member in oneof_members("Response", "body") {
-        assert!(seen_resp.contains(&member), "no Response sample for {member}");
+        assert!(
+            seen_resp.contains(&member),
+            "no Response sample for {member}"
+        );
     }
     // Every message type of the schema appears somewhere in the samples.
     let fds = prost_types::FileDescriptorSet::decode(s::DESCRIPTOR_SET).unwrap();
     let all_json = format!(
         "{}{}",
-        serde_json::to_string(&requests().iter().map(|r| serde_json::to_value(r).unwrap()).collect::<Vec<_>>()).unwrap(),
-        serde_json::to_string(&responses().iter().map(|r| serde_json::to_value(r).unwrap()).collect::<Vec<_>>()).unwrap()
+        serde_json::to_string(
+            &requests()
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap())
+                .collect::<Vec<_>>()
+        )
+        .unwrap(),
+        serde_json::to_string(
+            &responses()
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap())
+                .collect::<Vec<_>>()
+        )
+        .unwrap()
     );
     for m in &fds.file[0].message_type {
         for f in &m.field {
@@ -455,7 +483,10 @@ fn json_follows_the_proto3_mapping() {
     assert_eq!(v["stop"]["deviceIndex"], 0);
     assert_eq!(v["stop"]["inputs"], false);
     // An empty message is an empty object.
-    assert_eq!(round_trip(&responses()[0]), json!({"id": 1, "schemaVersion": 1, "ok": {}}));
+    assert_eq!(
+        round_trip(&responses()[0]),
+        json!({"id": 1, "schemaVersion": 1, "ok": {}})
+    );
 }
 
 #[test]

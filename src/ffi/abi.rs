@@ -71,7 +71,8 @@ pub struct tp_client {
 }
 
 /// Event sink: one message (a `Response`), borrowed for the duration of the call.
-pub type tp_event_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, buf: *const u8, len: usize)>;
+pub type tp_event_fn =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, buf: *const u8, len: usize)>;
 
 /// Finalizer of `user_data`: runs exactly once, after the last callback that receives it.
 pub type tp_free_fn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;

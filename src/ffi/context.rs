@@ -45,9 +45,8 @@ impl Context {
             .enable_all()
             .build()
             .map_err(|e| FfiError::new(TP_ERR_INTERNAL, format!("cannot start runtime: {e}")))?;
-        let dispatcher = Dispatcher::start(key).map_err(|e| {
-            FfiError::new(TP_ERR_INTERNAL, format!("cannot start dispatcher: {e}"))
-        })?;
+        let dispatcher = Dispatcher::start(key)
+            .map_err(|e| FfiError::new(TP_ERR_INTERNAL, format!("cannot start dispatcher: {e}")))?;
         Ok(Arc::new(Context {
             flags,
             handle: runtime.handle().clone(),

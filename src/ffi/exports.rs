@@ -139,7 +139,9 @@ pub unsafe extern "C" fn tp_context_new(flags: u32, out: *mut *mut tp_context) -
             return Err(FfiError::null("out"));
         }
         if flags & !TP_CONTEXT_DEBUG != 0 {
-            return Err(FfiError::invalid(format!("unknown context flags {flags:#x}")));
+            return Err(FfiError::invalid(format!(
+                "unknown context flags {flags:#x}"
+            )));
         }
         let key = next_key();
         let ctx = Context::new(key, flags)?;
@@ -157,9 +159,7 @@ pub unsafe extern "C" fn tp_context_new(flags: u32, out: *mut *mut tp_context) -
 /// sends fail with TP_ERR_SHUTDOWN, polls drain and then return TP_CLOSED.
 #[unsafe(no_mangle)]
 pub extern "C" fn tp_context_shutdown(ctx: *mut tp_context, timeout_ms: u32) -> i32 {
-    status_call(|| {
-        context(ctx)?.shutdown(Duration::from_millis(u64::from(timeout_ms)))
-    })
+    status_call(|| context(ctx)?.shutdown(Duration::from_millis(u64::from(timeout_ms))))
 }
 
 /// Free a context (shutting it down first if needed, with a 5 s bound) and every client
@@ -266,6 +266,7 @@ pub unsafe extern "C" fn tp_client_send(c: *mut tp_client, msg: *const u8, len: 
         };
         shared.requests.try_send(input).map_err(|e| match e {
             TrySendError::Full(_) => FfiError::new(TP_ERR_BUSY, "the request queue is full"),
+            TrySendError::Closed(_) if shared.is_freed() => FfiError::handle("client"),
             TrySendError::Closed(_) => FfiError::shutdown(),
         })
     })
@@ -317,7 +318,8 @@ pub unsafe extern "C" fn tp_client_poll(
                 "tp_client_poll needs a poll-mode client (created with on_event NULL)",
             ));
         };
-        let timeout = (timeout_ms != u32::MAX).then(|| Duration::from_millis(u64::from(timeout_ms)));
+        let timeout =
+            (timeout_ms != u32::MAX).then(|| Duration::from_millis(u64::from(timeout_ms)));
         match queue.pop(timeout) {
             Pop::Item(bytes) => {
                 let buf = buffer::into_buffer(bytes);

@@ -93,7 +93,13 @@ fn level_number(level: &Level) -> i32 {
 
 fn recompute_level(state: &LogState) {
     let cb = state.sink.as_ref().map_or(TP_LOG_OFF, |s| s.level);
-    let clients = HUB.clients.lock().iter().map(|s| s.level).max().unwrap_or(TP_LOG_OFF);
+    let clients = HUB
+        .clients
+        .lock()
+        .iter()
+        .map(|s| s.level)
+        .max()
+        .unwrap_or(TP_LOG_OFF);
     HUB.level.store(cb.max(clients), Ordering::SeqCst);
 }
 
@@ -265,7 +271,9 @@ impl<S: Subscriber> Layer<S> for ForwardLayer {
                 let note = format!("teleplug: {dropped} log records were dropped");
                 let _ = q.try_push((2, note));
             }
-            if q.try_push((level, format!("{target}: {}", text.message))).is_err() {
+            if q.try_push((level, format!("{target}: {}", text.message)))
+                .is_err()
+            {
                 HUB.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }

@@ -18,7 +18,8 @@ use super::abi::{TP_FORMAT_BUTTPLUG_JSON, TP_FORMAT_JSON, TP_FORMAT_PROTOBUF};
 pub const SCHEMA_VERSION: u32 = SchemaVersion::Current as u32;
 
 /// The protobuf descriptor set of the schema (for tests and tools).
-pub const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/teleplug_descriptor.bin"));
+pub const DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/teleplug_descriptor.bin"));
 
 /// How a client's messages are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,15 +56,13 @@ pub fn decode(format: Format, bytes: &[u8]) -> Result<Incoming, String> {
             .map(Incoming::Request)
             .map_err(|e| format!("not a protobuf Request: {e}")),
         Format::Json => decode_json(bytes).map(Incoming::Request),
-        Format::ButtplugJson => {
-            match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-                Some(b'[') => std::str::from_utf8(bytes)
-                    .map(|s| Incoming::Frame(s.to_string()))
-                    .map_err(|e| format!("Buttplug frame is not UTF-8: {e}")),
-                Some(b'{') => decode_json(bytes).map(Incoming::Request),
-                _ => Err("expected a Buttplug JSON array or a Request JSON object".into()),
-            }
-        }
+        Format::ButtplugJson => match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => std::str::from_utf8(bytes)
+                .map(|s| Incoming::Frame(s.to_string()))
+                .map_err(|e| format!("Buttplug frame is not UTF-8: {e}")),
+            Some(b'{') => decode_json(bytes).map(Incoming::Request),
+            _ => Err("expected a Buttplug JSON array or a Request JSON object".into()),
+        },
     }
 }
 

@@ -2,7 +2,7 @@
 //! disconnecting, the requests that drive the client core, and the simulated devices of the
 //! embedded server.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,10 +47,16 @@ pub struct Session {
     server: Option<Server>,
     /// Simulated devices by address.
     sims: HashMap<String, SimulatedDevice>,
+    /// The device list as of the last event forwarded (so `device_list_changed` carries the
+    /// list of that change, not of the moment it is forwarded).
+    pub devices: BTreeMap<u32, s::Device>,
 }
 
 /// Connect as the Connect request says.
-pub async fn connect(client: &Arc<ClientShared>, c: s::Connect) -> Result<Session, (ErrorCode, String)> {
+pub async fn connect(
+    client: &Arc<ClientShared>,
+    c: s::Connect,
+) -> Result<Session, (ErrorCode, String)> {
     match c.mode {
         None => embedded(client, s::EmbeddedOptions::default()).await,
         Some(s::connect::Mode::Embedded(o)) => embedded(client, o).await,
@@ -65,14 +71,17 @@ pub async fn connect(client: &Arc<ClientShared>, c: s::Connect) -> Result<Sessio
 }
 
 fn server_options(o: &s::EmbeddedOptions) -> Result<ServerOptions, (ErrorCode, String)> {
-    let invalid = |e: crate::device_config::ConfigError| (ErrorCode::InvalidArgument, e.to_string());
+    let invalid =
+        |e: crate::device_config::ConfigError| (ErrorCode::InvalidArgument, e.to_string());
     let mut config = if o.device_config_json.is_empty() {
         DeviceConfig::embedded()
     } else {
         DeviceConfig::from_base_json(&o.device_config_json).map_err(invalid)?
     };
     if !o.user_config_json.is_empty() {
-        config = config.with_user_config_json(&o.user_config_json).map_err(invalid)?;
+        config = config
+            .with_user_config_json(&o.user_config_json)
+            .map_err(invalid)?;
     }
     let off = o.disabled_transports;
     let defaults = ServerOptions::default();
@@ -132,11 +141,21 @@ async fn embedded(
         }
     };
     match link {
-        Ok(link) => Ok(Session {
-            link,
-            server: Some(server),
-            sims: HashMap::new(),
-        }),
+        Ok(link) => {
+            let mut session = Session {
+                link,
+                server: Some(server),
+                sims: HashMap::new(),
+                devices: BTreeMap::new(),
+            };
+            session.devices = session
+                .device_list()
+                .devices
+                .into_iter()
+                .map(|d| (d.index, d))
+                .collect();
+            Ok(session)
+        }
         Err(e) => {
             server.shutdown(CLOSE_TIMEOUT).await;
             Err(e)
@@ -276,8 +295,10 @@ fn output(c: Client, o: s::OutputCommand) -> BoxFuture<'static, Reply> {
 }
 
 fn input(c: Client, i: s::InputCommand) -> BoxFuture<'static, Reply> {
-    let (Some(t), Some(cmd)) = (convert::input_type(i.r#type), convert::input_command(i.command))
-    else {
+    let (Some(t), Some(cmd)) = (
+        convert::input_type(i.r#type),
+        convert::input_command(i.command),
+    ) else {
         return ready(err(
             ErrorCode::InvalidArgument,
             "input: set a known `type` and `command`",
@@ -370,7 +391,9 @@ fn sim_op(address: &str, op: &SimOp) -> s::SimulatorOp {
             write_with_response,
         } => {
             o.endpoint = endpoint.name().into_owned();
-            o.text = std::str::from_utf8(data).map(str::to_string).unwrap_or_default();
+            o.text = std::str::from_utf8(data)
+                .map(str::to_string)
+                .unwrap_or_default();
             o.data = data.clone();
             o.write_with_response = *write_with_response;
             K::Write
@@ -409,7 +432,10 @@ fn embedded_server(session: Option<&Session>) -> Result<(&Session, &Server), (Er
     }
 }
 
-fn sim<'a>(session: Option<&'a Session>, address: &str) -> Result<&'a SimulatedDevice, (ErrorCode, String)> {
+fn sim<'a>(
+    session: Option<&'a Session>,
+    address: &str,
+) -> Result<&'a SimulatedDevice, (ErrorCode, String)> {
     let (sess, _) = embedded_server(session)?;
     sess.sims.get(address).ok_or_else(|| {
         (
@@ -436,7 +462,10 @@ pub fn advertise(
         Some(s::simulator_advertise::Device::Spec(p)) => spec_from(p)?,
         Some(s::simulator_advertise::Device::Lovense(l)) => {
             if l.address.is_empty() {
-                return err(ErrorCode::InvalidArgument, "simulated Lovense: `address` is required");
+                return err(
+                    ErrorCode::InvalidArgument,
+                    "simulated Lovense: `address` is required",
+                );
             }
             let type_reply = if l.type_reply.is_empty() {
                 DEFAULT_LOVENSE_TYPE
@@ -445,7 +474,12 @@ pub fn advertise(
             };
             SimulatedDeviceSpec::lovense(l.address, type_reply, l.battery.min(100) as u8)
         }
-        None => return err(ErrorCode::InvalidArgument, "simulator_advertise: set `spec` or `lovense`"),
+        None => {
+            return err(
+                ErrorCode::InvalidArgument,
+                "simulator_advertise: set `spec` or `lovense`",
+            );
+        }
     };
     let address = spec.address.clone();
     let device = match session.sims.get(&address) {

@@ -165,9 +165,9 @@ impl Worker {
                     }
                     _ => {
                         let fut = self.request(req);
-                        let guarded = AssertUnwindSafe(fut).catch_unwind().map(move |r| {
-                            to_response(id, r.unwrap_or_else(|p| panicked(&*p)))
-                        });
+                        let guarded = AssertUnwindSafe(fut)
+                            .catch_unwind()
+                            .map(move |r| to_response(id, r.unwrap_or_else(|p| panicked(&*p))));
                         self.inflight.push_back(guarded.boxed());
                         self.inflight_ids.push_back(id);
                     }
@@ -175,7 +175,8 @@ impl Worker {
             }
             WorkerInput::Frame(text) => self.raw_frame(text).await,
             WorkerInput::Log(record) => {
-                self.emit(&s::response(0, response::Body::Log(record))).await;
+                self.emit(&s::response(0, response::Body::Log(record)))
+                    .await;
             }
         }
     }
@@ -189,18 +190,12 @@ impl Worker {
         match body {
             B::Connect(_) | B::Disconnect(_) => ready(err(ErrorCode::Unknown, "barrier")),
             B::SubscribeLogs(sub) => {
-                super::log::subscribe(
-                    self.client.key,
-                    sub.max_level,
-                    self.client.requests.clone(),
-                );
+                super::log::subscribe(self.client.key, sub.max_level, self.client.requests.clone());
                 ready(ok())
             }
-            B::SimulatorAdvertise(a) => ready(session::advertise(
-                self.session.as_mut(),
-                a,
-                &self.sim_tx,
-            )),
+            B::SimulatorAdvertise(a) => {
+                ready(session::advertise(self.session.as_mut(), a, &self.sim_tx))
+            }
             B::SimulatorNotify(n) => ready(session::notify(self.session.as_ref(), n)),
             B::SimulatorQueueRead(q) => ready(session::queue_read(self.session.as_ref(), q)),
             B::SimulatorDisconnect(d) => {
@@ -246,6 +241,7 @@ impl Worker {
                 Ok(reply)
             }
             Some(request::Body::Disconnect(_)) => {
+                self.drain_session_events().await;
                 if let Some(session) = self.session.take() {
                     session.close().await;
                 }
@@ -295,20 +291,32 @@ impl Worker {
                     return;
                 }
                 let body = match ev {
-                    ClientEvent::DeviceAdded(e) => response::Body::DeviceAdded(s::DeviceAdded {
-                        device: Some(convert::device(&e)),
-                    }),
+                    ClientEvent::DeviceAdded(e) => {
+                        let device = convert::device(&e);
+                        if let Some(sess) = self.session.as_mut() {
+                            sess.devices.insert(device.index, device.clone());
+                        }
+                        response::Body::DeviceAdded(s::DeviceAdded {
+                            device: Some(device),
+                        })
+                    }
                     ClientEvent::DeviceRemoved(e) => {
+                        if let Some(sess) = self.session.as_mut() {
+                            sess.devices.remove(&e.device_index);
+                        }
                         response::Body::DeviceRemoved(s::DeviceRemoved {
                             device: Some(convert::device(&e)),
                         })
                     }
-                    ClientEvent::DeviceListChanged => response::Body::DeviceListChanged(
-                        self.session
-                            .as_ref()
-                            .map(|s| s.device_list())
-                            .unwrap_or_default(),
-                    ),
+                    ClientEvent::DeviceListChanged => {
+                        response::Body::DeviceListChanged(s::DeviceList {
+                            devices: self
+                                .session
+                                .as_ref()
+                                .map(|s| s.devices.values().cloned().collect())
+                                .unwrap_or_default(),
+                        })
+                    }
                     ClientEvent::ScanningFinished => response::Body::ScanningFinished(s::Empty {}),
                     ClientEvent::InputReading(r) => {
                         response::Body::InputReading(convert::reading(&r))
@@ -347,6 +355,25 @@ impl Worker {
         }
     }
 
+    /// Forward the events the client core already produced (before the session closes, so
+    /// every event of the session reaches the caller, in order).
+    async fn drain_session_events(&mut self) {
+        while let Some(ev) = self.pending_session_event() {
+            self.session_event(ev).await;
+        }
+    }
+
+    fn pending_session_event(&mut self) -> Option<SessionEvent> {
+        match self.session.as_mut().map(|s| &mut s.link) {
+            Some(Link::Client { events, .. }) => match events.try_recv() {
+                Ok(ev) => Some(SessionEvent::Client(ev)),
+                Err(broadcast::error::TryRecvError::Lagged(n)) => Some(SessionEvent::Lagged(n)),
+                Err(_) => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Stop: answer what is pending (on shutdown), disconnect, say `closed` (on shutdown).
     async fn finish(&mut self, reason: CloseReason, rx: &mut mpsc::Receiver<WorkerInput>) {
         rx.close();
@@ -360,12 +387,16 @@ impl Worker {
                 pending.push(r.id);
             }
         }
+        if matches!(reason, CloseReason::Shutdown(_)) {
+            self.drain_session_events().await;
+        }
         if let Some(session) = self.session.take() {
             session.close().await;
         }
         if let CloseReason::Shutdown(reason) = reason {
             while let Ok(op) = self.sim_rx.try_recv() {
-                self.emit(&s::response(0, response::Body::SimulatorOp(op))).await;
+                self.emit(&s::response(0, response::Body::SimulatorOp(op)))
+                    .await;
             }
             for id in pending {
                 self.emit(&s::error_response(
@@ -375,8 +406,11 @@ impl Worker {
                 ))
                 .await;
             }
-            self.emit(&s::response(0, response::Body::Closed(s::Closed { reason })))
-                .await;
+            self.emit(&s::response(
+                0,
+                response::Body::Closed(s::Closed { reason }),
+            ))
+            .await;
         }
         debug!("client {} worker finished", self.client.key);
     }
