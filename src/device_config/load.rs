@@ -241,7 +241,8 @@ pub(super) struct Protocol {
     pub communication: Vec<CommunicationSpecifier>,
     pub defaults: Template,
     pub configurations: Vec<Template>,
-    /// Identifier → index in `configurations` (first configuration listing it wins).
+    /// Identifier → index in `configurations` (the last configuration listing it wins, as in the
+    /// reference: sexverse-v4 `BC1847` is the Dark Knight, libo-vibes `Yuyi` the Feather).
     by_identifier: HashMap<String, usize>,
 }
 
@@ -374,7 +375,7 @@ impl Protocol {
         let mut by_identifier = HashMap::new();
         for (i, c) in configurations.iter().enumerate() {
             for ident in &c.identifiers {
-                by_identifier.entry(ident.clone()).or_insert(i);
+                by_identifier.insert(ident.clone(), i);
             }
         }
         Protocol {

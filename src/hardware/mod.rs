@@ -143,6 +143,12 @@ pub trait DeviceConnector: Send + Sync + 'static {
     /// The server will not connect to this candidate (no protocol matched, denied, already
     /// connected); lets the source offer it again later.
     async fn abandon(&self) {}
+
+    /// A (protocol, identifier) this device is known to be, skipping matching and the
+    /// protocol's identify step (simulated devices standing in for a given model).
+    fn forced_identity(&self) -> Option<(String, Option<String>)> {
+        None
+    }
 }
 
 /// A device found by a hardware manager.

@@ -36,10 +36,17 @@ pub struct SimulatedDeviceSpec {
     pub auto_replies: Vec<AutoReply>,
     /// Answers for reads when no read reply is queued (e.g. a battery characteristic).
     pub read_values: Vec<(Endpoint, Vec<u8>)>,
+    /// Notifications sent right after the server subscribes to an endpoint (e.g. a status
+    /// characteristic that reports on subscription).
+    pub subscribe_replies: Vec<(Endpoint, Vec<u8>)>,
+    /// Stand in for this (protocol, identifier): the server skips matching and the protocol's
+    /// identify step. `None`: found by its advertisement like a real device.
+    pub identity: Option<(String, Option<String>)>,
 }
 
-/// A scripted answer of a simulated device: after a write of `on_write` (to any endpoint), the
-/// device notifies `reply` on `endpoint` (if subscribed).
+/// A scripted answer of a simulated device: after a write of `on_write` (to any endpoint; an
+/// empty `on_write` matches every write), the device notifies `reply` on `endpoint` (if
+/// subscribed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AutoReply {
     pub on_write: Vec<u8>,
@@ -58,6 +65,8 @@ impl SimulatedDeviceSpec {
             message_gap: Duration::ZERO,
             auto_replies: Vec::new(),
             read_values: Vec::new(),
+            subscribe_replies: Vec::new(),
+            identity: None,
         }
     }
 
@@ -319,7 +328,7 @@ impl Transport for SimTransport {
             write_with_response: with_response,
         });
         for r in &self.device.inner.spec.auto_replies {
-            if r.on_write == data {
+            if r.on_write.is_empty() || r.on_write == data {
                 self.device.notify(r.endpoint, r.reply.clone());
             }
         }
@@ -373,6 +382,11 @@ impl Transport for SimTransport {
         self.check(endpoint)?;
         self.device.inner.state.lock().subscribed.insert(endpoint);
         self.device.report(SimOp::Subscribe { endpoint });
+        for (e, reply) in &self.device.inner.spec.subscribe_replies {
+            if *e == endpoint {
+                self.device.notify(endpoint, reply.clone());
+            }
+        }
         Ok(())
     }
 
@@ -411,12 +425,13 @@ impl DeviceConnector for SimConnector {
     ) -> Result<Arc<dyn Transport>, HardwareError> {
         let endpoints = match specifier {
             CommunicationSpecifier::Btle(b) => b.endpoints(),
-            other => {
-                self.device.inner.claimed.store(false, Ordering::SeqCst);
-                return Err(HardwareError::ConnectionFailed(format!(
-                    "a simulated device cannot connect through {other:?}"
-                )));
-            }
+            // Byte-stream transports (serial, HID, WebSocket) expose a write and a read side.
+            CommunicationSpecifier::Serial(_)
+            | CommunicationSpecifier::Hid(_)
+            | CommunicationSpecifier::Usb(_)
+            | CommunicationSpecifier::Websocket { .. }
+            | CommunicationSpecifier::XInput
+            | CommunicationSpecifier::LovenseConnectService => vec![Endpoint::Tx, Endpoint::Rx],
         };
         let r = self.device.transport(endpoints);
         if r.is_err() {
@@ -427,6 +442,10 @@ impl DeviceConnector for SimConnector {
 
     async fn abandon(&self) {
         self.device.inner.claimed.store(false, Ordering::SeqCst);
+    }
+
+    fn forced_identity(&self) -> Option<(String, Option<String>)> {
+        self.device.inner.spec.identity.clone()
     }
 }
 

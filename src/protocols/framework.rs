@@ -336,6 +336,13 @@ pub trait ProtocolHandler: Send + 'static {
         command: OutputCommand,
     ) -> Result<Vec<HardwareCommand>, ProtocolError>;
 
+    /// Packets a device stop adds for a feature whose outputs are all positional (Position,
+    /// HwPositionWithDuration), which a stop otherwise leaves alone: for devices where a
+    /// position move keeps running until told otherwise. Default: none.
+    fn stop_positional(&mut self, _feature: &FeatureDefinition) -> Vec<HardwareCommand> {
+        Vec::new()
+    }
+
     /// How to read an input. Default: not supported.
     fn read_input(
         &mut self,

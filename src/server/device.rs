@@ -222,6 +222,8 @@ impl DeviceTask {
         let mut entries: Vec<(u32, OutputCommand)> = Vec::new();
         let mut acks: Vec<Ack> = Vec::new();
         let mut unsubscribe: Vec<(u32, InputType)> = Vec::new();
+        // Stopped features that have outputs but none a stop zeroes (positional only).
+        let mut positional: Vec<u32> = Vec::new();
         for item in items {
             match item {
                 BatchItem::Output {
@@ -246,6 +248,8 @@ impl DeviceTask {
                             if let Some(o) = f.outputs.iter().find(|o| o.output_type.is_stoppable())
                             {
                                 entries.push((f.index, OutputCommand::new(o.output_type, 0, 0)));
+                            } else if !f.outputs.is_empty() {
+                                positional.push(f.index);
                             }
                         }
                     }
@@ -262,6 +266,7 @@ impl DeviceTask {
             }
         }
         entries.sort_by_key(|(f, _)| *f);
+        let entry_count = entries.len();
 
         let mut error: Option<ButtplugError> = None;
         let mut packets: Vec<QueuedPacket> = Vec::new();
@@ -285,6 +290,17 @@ impl DeviceTask {
                     warn!(device = self.index, "cannot encode {command:?}: {e}");
                     error.get_or_insert_with(|| e.to_device_error(&self.protocol).into());
                 }
+            }
+        }
+
+        for (n, feature_index) in positional.into_iter().enumerate() {
+            let Some(feature) = self.definition.feature(feature_index).cloned() else {
+                continue;
+            };
+            for cmd in self.handler.stop_positional(&feature) {
+                let entry = entry_count + n;
+                packets.retain(|q| q.entry == entry || !q.cmd.key.overlaps(cmd.key));
+                packets.push(QueuedPacket { cmd, entry });
             }
         }
 
@@ -543,5 +559,95 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hardware::simulated::SimOp;
+    use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
+    use crate::protocols::shared::test_support::{definition, feature, link, seen, write_op};
+
+    /// Writes `[feature, value]`; a positional stop writes `[EE, feature]`.
+    struct Fake;
+
+    impl ProtocolHandler for Fake {
+        fn encode_output(
+            &mut self,
+            f: &FeatureDefinition,
+            c: OutputCommand,
+        ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+            let data = vec![f.index as u8, c.value() as u8];
+            Ok(vec![HardwareCommand::feature_write(
+                f.index,
+                Endpoint::Tx,
+                data,
+                false,
+            )])
+        }
+
+        fn stop_positional(&mut self, f: &FeatureDefinition) -> Vec<HardwareCommand> {
+            let data = vec![0xEE, f.index as u8];
+            vec![HardwareCommand::feature_write(
+                f.index,
+                Endpoint::Tx,
+                data,
+                false,
+            )]
+        }
+    }
+
+    struct NoReadings;
+
+    impl DeviceTaskEvents for NoReadings {
+        fn reading(&self, _device_index: u32, _reading: SubscriptionReading) {}
+    }
+
+    #[tokio::test]
+    async fn stop_asks_the_protocol_about_positional_features() {
+        let (_dev, io, mut ops) = link("fake", &[Endpoint::Tx]).await;
+        let (transport, events, _) = io.into_parts();
+        let def = definition(
+            "fake",
+            vec![
+                feature(0, &[(Vibrate, 0, 10)]),
+                feature(1, &[(HwPositionWithDuration, 0, 99)]),
+                feature(2, &[]),
+            ],
+        );
+        let (tx, requests) = mpsc::channel(8);
+        let task = DeviceTask {
+            index: 0,
+            protocol: "fake".into(),
+            definition: Arc::new(def),
+            handler: Box::new(Fake),
+            transport,
+            events,
+            requests,
+            gap: Duration::ZERO,
+            reporter: Arc::new(NoReadings),
+        };
+        tokio::spawn(task.run());
+        let (ack, acked) = oneshot::channel();
+        let stop = BatchItem::Stop {
+            feature: None,
+            outputs: true,
+            inputs: true,
+            ack: Some(ack),
+        };
+        assert!(tx.send(DeviceRequest::Batch(vec![stop])).await.is_ok());
+        assert_eq!(acked.await.ok(), Some(Ok(())));
+        let (done, gone) = oneshot::channel();
+        assert!(tx.send(DeviceRequest::Disconnect(done)).await.is_ok());
+        assert!(gone.await.is_ok());
+        assert_eq!(
+            seen(&mut ops),
+            vec![
+                write_op(Endpoint::Tx, &[0, 0], false),
+                write_op(Endpoint::Tx, &[0xEE, 1], false),
+                SimOp::Disconnected,
+            ]
+        );
     }
 }

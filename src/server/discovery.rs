@@ -13,7 +13,7 @@ use super::ServerInner;
 use super::device::{DeviceTask, REQUEST_QUEUE};
 use super::device_entry::device_entry;
 use super::registry::DeviceHandle;
-use crate::device_config::DeviceIdentity;
+use crate::device_config::{CommunicationSpecifier, DeviceIdentity, ProtocolMatch};
 use crate::hardware::DeviceCandidate;
 use crate::protocols::{self, DeviceIo};
 
@@ -70,9 +70,25 @@ pub async fn connect_candidate(inner: Arc<ServerInner>, candidate: DeviceCandida
 /// Returns Err("") when nothing matched (not worth a warning).
 async fn setup(inner: Arc<ServerInner>, candidate: &DeviceCandidate) -> Result<(), String> {
     let ad = &candidate.advertisement;
-    let matches = inner.config.match_advertisement(ad);
-    let Some(m) = matches.into_iter().next() else {
-        return Err(String::new());
+    let forced = candidate.connector.forced_identity();
+    let m = match &forced {
+        Some((protocol, _)) => {
+            let specs = inner.config.communication(protocol);
+            let specifier = specs
+                .iter()
+                .find(|s| matches!(s, CommunicationSpecifier::Btle(_)))
+                .or(specs.first())
+                .cloned()
+                .ok_or_else(|| format!("unknown protocol {protocol:?}"))?;
+            ProtocolMatch {
+                protocol: protocol.clone(),
+                specifier,
+            }
+        }
+        None => match inner.config.match_advertisement(ad).into_iter().next() {
+            Some(m) => m,
+            None => return Err(String::new()),
+        },
     };
     let Some(spec) = protocols::lookup(&m.protocol) else {
         info!(
@@ -93,7 +109,7 @@ async fn setup(inner: Arc<ServerInner>, candidate: &DeviceCandidate) -> Result<(
         return Err("transport has no event stream".into());
     };
     let mut io = DeviceIo::new(transport.clone(), events, ad.clone());
-    match finish_setup(&inner, &mut io, spec, &m.protocol).await {
+    match finish_setup(&inner, &mut io, spec, &m.protocol, forced).await {
         Ok(parts) => {
             let (transport, events, _) = io.into_parts();
             start_device(inner, parts, transport, events);
@@ -118,12 +134,19 @@ async fn finish_setup(
     io: &mut DeviceIo,
     spec: &'static protocols::ProtocolSpec,
     matched: &str,
+    forced: Option<(String, Option<String>)>,
 ) -> Result<SetupResult, String> {
     let mut handler = (spec.create)();
-    let ident = handler
-        .identify(io)
-        .await
-        .map_err(|e| format!("identification failed: {e}"))?;
+    let ident = match forced {
+        Some((_, identifier)) => protocols::Identification {
+            identifier,
+            switch_to: None,
+        },
+        None => handler
+            .identify(io)
+            .await
+            .map_err(|e| format!("identification failed: {e}"))?,
+    };
     let mut protocol = matched.to_string();
     if let Some(new_key) = ident.switch_to {
         let new_spec = protocols::lookup(new_key)

@@ -31,7 +31,9 @@ pub enum Scope {
 }
 
 struct OpStream {
-    rx: mpsc::UnboundedReceiver<SimOp>,
+    /// Ops stamped when the device performed them (not when the runner gets to them, which
+    /// under load can be much later and would make a keep-alive repeat look immediate).
+    rx: mpsc::UnboundedReceiver<(SimOp, Instant)>,
     buffered: VecDeque<(Op, Instant)>,
     connected: Option<(String, String)>,
     last_write: Option<(Op, Instant)>,
@@ -65,13 +67,13 @@ impl OpStream {
         loop {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Err(_) | Ok(None) => return false,
-                Ok(Some(SimOp::Connected { protocol, name })) => {
+                Ok(Some((SimOp::Connected { protocol, name }, _))) => {
                     self.connected = Some((protocol, name));
                     return true;
                 }
-                Ok(Some(op)) => {
+                Ok(Some((op, at))) => {
                     if let Some(op) = to_op(op) {
-                        self.buffered.push_back((op, Instant::now()));
+                        self.buffered.push_back((op, at));
                         return true;
                     }
                 }
@@ -459,8 +461,12 @@ pub async fn run(
         .clone()
         .unwrap_or_else(|| format!("sim-{file}"));
     let device = SimulatedDevice::new(SimulatedDeviceSpec::new(&vdev.identifier.name, address));
+    let (op_tx, op_rx) = mpsc::unbounded_channel();
+    device.observe(move |op| {
+        let _ = op_tx.send((op.clone(), Instant::now()));
+    });
     let mut ops = OpStream {
-        rx: device.op_receiver(),
+        rx: op_rx,
         buffered: VecDeque::new(),
         connected: None,
         last_write: None,

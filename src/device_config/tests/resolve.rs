@@ -117,7 +117,7 @@ fn all_definitions_match_resolve() {
         let r = c
             .resolve(&identity("a", &d.protocol, d.identifier.as_deref()))
             .expect("resolves");
-        // Duplicate identifiers within a protocol resolve to the first configuration.
+        // Duplicate identifiers within a protocol resolve to the last configuration.
         if r.id != d.id {
             assert!(d.identifier.is_some(), "{} defaults differ", d.protocol);
             continue;
@@ -276,4 +276,17 @@ fn section_6_6_example() {
     assert_eq!(c.reserved_indexes(), vec![5]);
     assert!(c.is_allowed("sim-aneros-0001"));
     assert!(c.is_allowed("anything-else"));
+}
+
+#[test]
+fn duplicate_identifiers_resolve_to_the_last_configuration() {
+    let c = DeviceConfig::embedded();
+    let d = c
+        .resolve(&identity("a", "sexverse-v4", Some("BC1847")))
+        .expect("resolves");
+    assert_eq!(d.name, "Sexverse Dark Knight");
+    let d = c
+        .resolve(&identity("a", "libo-vibes", Some("Yuyi")))
+        .expect("resolves");
+    assert_eq!(d.name, "Libo Feather");
 }

@@ -1,0 +1,101 @@
+//! Galaku pump (`galaku-pump`, Galaku Nebula): one obfuscated packet (see [`galaku_encode`])
+//! `[5A 00 00 01 60 03 oscillate vibrate 00 00]` carrying both motors, written to `tx` with
+//! response on every change.
+
+use super::shared::galaku::galaku_encode;
+use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
+use crate::device_config::FeatureDefinition;
+use crate::hardware::Endpoint;
+use crate::protocol::OutputCommand;
+
+#[derive(Default)]
+pub struct GalakuPump {
+    oscillate: u8,
+    vibrate: u8,
+}
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(GalakuPump::default())
+}
+
+impl ProtocolHandler for GalakuPump {
+    fn encode_output(
+        &mut self,
+        _feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        // The slot follows the output type, not the feature index.
+        match command {
+            OutputCommand::Oscillate(v) => self.oscillate = v.value.clamp(0, 255) as u8,
+            OutputCommand::Vibrate(v) => self.vibrate = v.value.clamp(0, 255) as u8,
+            _ => return Err(unsupported_output(&command)),
+        }
+        let data = galaku_encode([
+            0x5A,
+            0x00,
+            0x00,
+            0x01,
+            0x60,
+            0x03,
+            self.oscillate,
+            self.vibrate,
+            0x00,
+            0x00,
+        ]);
+        Ok(vec![HardwareCommand::device_write(
+            Endpoint::Tx,
+            data,
+            true,
+        )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
+    use crate::protocols::CoalesceKey;
+    use crate::protocols::shared::galaku::galaku_frame;
+    use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
+    use crate::protocols::shared::testing::{cmd, feature, hex, writes};
+
+    #[test]
+    fn sheet_examples() {
+        let f0 = feature(0, Oscillate, (0, 100));
+        let f1 = feature(1, Vibrate, (0, 100));
+        let mut p = GalakuPump::default();
+        assert_eq!(
+            galaku_frame([0x5A, 0, 0, 1, 0x60, 3, 0, 0x32, 0, 0]).to_vec(),
+            hex("23 5A 00 00 01 60 03 00 32 00 00 13")
+        );
+        let out = p.encode_output(&f1, cmd(Vibrate, 50)).unwrap();
+        assert_eq!(out[0].key, CoalesceKey::device());
+        assert_eq!(
+            writes(&out),
+            vec![(
+                Endpoint::Tx,
+                hex("23 81 BB AB D2 9B 44 33 ED 43 3B 44"),
+                true
+            )]
+        );
+        let out = p.encode_output(&f0, cmd(Oscillate, 75)).unwrap();
+        assert_eq!(
+            writes(&out)[0].1,
+            hex("23 81 BB AB D2 9B 44 6A 25 43 3B 81")
+        );
+        p.encode_output(&f0, cmd(Oscillate, 0)).unwrap();
+        let out = p.encode_output(&f1, cmd(Vibrate, 0)).unwrap();
+        assert_eq!(
+            writes(&out)[0].1,
+            hex("23 81 BB AB D2 9B 44 33 BB A3 3B D2")
+        );
+        assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("galaku-pump") {
+            assert_encodes_all(&mut *create(), &def);
+        }
+    }
+}

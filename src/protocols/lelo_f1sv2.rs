@@ -1,0 +1,132 @@
+//! Lelo F1s V2 (`lelo-f1sv2`; F1s V2/V3, F2S): a security handshake at connect, then either the
+//! F1s packets with response (devices with the `whitelist` characteristic) or the Harmony
+//! packets (devices without it, handshake on `generic0`).
+
+use async_trait::async_trait;
+
+use super::lelo_f1s::F1sMotors;
+use super::lelo_harmony::encode_motor;
+use super::shared::lelo::{AUTH_TIMEOUT, authorise};
+use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler};
+use crate::device_config::{DeviceDefinition, FeatureDefinition};
+use crate::hardware::Endpoint;
+use crate::protocol::OutputCommand;
+
+pub struct LeloF1sV2 {
+    /// `None` = Harmony mode.
+    f1s: Option<F1sMotors>,
+}
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(LeloF1sV2 {
+        f1s: Some(F1sMotors::new(true)),
+    })
+}
+
+#[async_trait]
+impl ProtocolHandler for LeloF1sV2 {
+    async fn initialize(
+        &mut self,
+        io: &mut DeviceIo,
+        _def: &DeviceDefinition,
+    ) -> Result<(), ProtocolError> {
+        let f1s_mode = io.transport().endpoints().contains(&Endpoint::Whitelist);
+        let security = if f1s_mode {
+            Endpoint::Whitelist
+        } else {
+            Endpoint::Generic(0)
+        };
+        self.f1s = f1s_mode.then(|| F1sMotors::new(true));
+        authorise(io, security, true, AUTH_TIMEOUT).await
+    }
+
+    fn encode_output(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        match self.f1s.as_mut() {
+            Some(m) => m.encode(feature, command),
+            // Harmony packets go to this key's `tx` (0xFFF1), as in the reference.
+            None => encode_motor(feature, command),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::test_kit::*;
+
+    fn def() -> DeviceDefinition {
+        definition(vec![
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 100)]),
+        ])
+    }
+
+    #[tokio::test]
+    async fn f1s_mode() {
+        let w = Endpoint::Whitelist;
+        let def = def();
+        let mut h = create();
+        let (mut io, ops) = scripted_io(
+            "F1SV2A",
+            &[Endpoint::Tx, w, Endpoint::Generic(0)],
+            vec![],
+            vec![
+                (w, vec![0; 8]),
+                (w, vec![1, 2, 3, 4, 5, 6, 8]),
+                (w, vec![1, 0, 0, 0, 0, 0, 0, 0]),
+            ],
+        );
+        h.initialize(&mut io, &def).await.unwrap();
+        assert_eq!(
+            *ops.lock(),
+            vec![
+                Op::Subscribe(w),
+                Op::Unsubscribe(w),
+                Op::Write(w, vec![1, 2, 3, 4, 5, 6, 8], true),
+                Op::Subscribe(w)
+            ]
+        );
+        assert_eq!(
+            writes(&encode(h.as_mut(), &def, 0, cmd(Vibrate, 50))),
+            vec![(Endpoint::Tx, vec![1, 0x32, 0], true)]
+        );
+        let m = message(
+            h.as_mut(),
+            &def,
+            &[(0, cmd(Vibrate, 75)), (1, cmd(Vibrate, 50))],
+        );
+        assert_eq!(writes(&m), vec![(Endpoint::Tx, vec![1, 0x4B, 0x32], true)]);
+        assert_eq!(
+            writes(&stop(h.as_mut(), &def)),
+            vec![(Endpoint::Tx, vec![1, 0, 0], true)]
+        );
+    }
+
+    #[tokio::test]
+    async fn harmony_mode_without_whitelist() {
+        let g = Endpoint::Generic(0);
+        let def = def();
+        let mut h = create();
+        let (mut io, ops) = scripted_io(
+            "F2",
+            &[Endpoint::Tx, g],
+            vec![],
+            vec![(g, vec![1, 0, 0, 0, 0, 0, 0, 0])],
+        );
+        h.initialize(&mut io, &def).await.unwrap();
+        assert_eq!(*ops.lock(), vec![Op::Subscribe(g)]);
+        assert_eq!(
+            writes(&encode(h.as_mut(), &def, 1, cmd(Vibrate, 50))),
+            vec![(
+                Endpoint::Tx,
+                vec![0x0A, 0x12, 2, 8, 0, 0, 0, 0, 0x32, 0],
+                false
+            )]
+        );
+    }
+}

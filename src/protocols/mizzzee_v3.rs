@@ -1,0 +1,114 @@
+//! Mizz Zee v3 (`mizzzee-v3`): one vibrator (0–1000) driven by a 20-byte packet on `tx` (with
+//! response) holding a 10-bit motor level that never drops below 30 % while running. The device
+//! needs the packet repeated every 200 ms of idleness, and gets a stop at connect.
+
+use std::time::Duration;
+
+use super::{HardwareCommand, Keepalive, ProtocolError, ProtocolHandler, unsupported_output};
+use crate::device_config::FeatureDefinition;
+use crate::hardware::Endpoint;
+use crate::protocol::OutputCommand;
+
+const KEEPALIVE: Duration = Duration::from_millis(200);
+
+pub struct MizzZeeV3;
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(MizzZeeV3)
+}
+
+/// The 16-bit level word for a step 1–1000: `trunc((s/1000 × 0.7 + 0.3) × 1023) << 6 | 0x3C`,
+/// in 32-bit floats like the reference.
+fn level_word(step: i32) -> u16 {
+    let f = step.clamp(0, 1000) as f32 / 1000.0;
+    let v = ((f * 0.7 + 0.3) * 1023.0) as u16;
+    (v.min(1023) << 6) | 0x3C
+}
+
+fn packet(step: i32) -> Vec<u8> {
+    let mut p = vec![0x03, 0x12];
+    if step <= 0 {
+        p.resize(20, 0);
+        return p;
+    }
+    let [lo, hi] = level_word(step).to_le_bytes();
+    p.push(0xF3);
+    for _ in 0..2 {
+        p.extend([0x00, 0xFC, 0x00, 0xFE, 0x40, 0x01, lo, hi]);
+    }
+    p.push(0x00);
+    p
+}
+
+impl ProtocolHandler for MizzZeeV3 {
+    fn encode_output(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let OutputCommand::Vibrate(v) = command else {
+            return Err(unsupported_output(&command));
+        };
+        Ok(vec![HardwareCommand::feature_write(
+            feature.index,
+            Endpoint::Tx,
+            packet(v.value),
+            true,
+        )])
+    }
+
+    fn keepalive(&self) -> Keepalive {
+        Keepalive::RepeatLast(KEEPALIVE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::Vibrate;
+    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+
+    fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
+        (Endpoint::Tx, hex(s), true)
+    }
+
+    #[test]
+    fn sheet_examples() {
+        let f = output(0, Vibrate, 1000);
+        let mut h = MizzZeeV3;
+        assert_eq!(
+            encode(&mut h, &f, Vibrate, 500),
+            vec![tx(
+                "03 12 F3 00 FC 00 FE 40 01 3C A6 00 FC 00 FE 40 01 3C A6 00"
+            )]
+        );
+        assert_eq!(
+            encode(&mut h, &f, Vibrate, 1000),
+            vec![tx(
+                "03 12 F3 00 FC 00 FE 40 01 FC FF 00 FC 00 FE 40 01 FC FF 00"
+            )]
+        );
+        assert_eq!(level_word(250), 0x797C);
+        assert_eq!(level_word(1), 0x4CFC);
+        let mut zero = vec![0x03, 0x12];
+        zero.resize(20, 0);
+        assert_eq!(stop(&mut h, &[&f]), vec![(Endpoint::Tx, zero, true)]);
+    }
+
+    #[test]
+    fn f32_and_f64_agree_on_every_step() {
+        for s in 1..=1000 {
+            let v64 = ((f64::from(s) / 1000.0 * 0.7 + 0.3) * 1023.0) as u16;
+            assert_eq!(level_word(s) >> 6, v64, "step {s}");
+        }
+    }
+
+    #[test]
+    fn keeps_alive_every_200_ms_and_stops_at_connect() {
+        assert_eq!(
+            MizzZeeV3.keepalive(),
+            Keepalive::RepeatLast(Duration::from_millis(200))
+        );
+        assert!(MizzZeeV3.stop_on_connect());
+    }
+}

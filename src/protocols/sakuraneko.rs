@@ -1,0 +1,88 @@
+//! Sakuraneko (`sakuraneko`): 12-byte packets to `tx`, vibrate
+//! `[A1 08 01 00 00 00 64 s 00 64 DF 55]` and, on the Koikoi, rotate
+//! `[A2 08 01 00 00 00 64 r 00 32 DF 55]`.
+
+use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
+use crate::device_config::FeatureDefinition;
+use crate::hardware::Endpoint;
+use crate::protocol::OutputCommand;
+
+pub struct Sakuraneko;
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(Sakuraneko)
+}
+
+impl ProtocolHandler for Sakuraneko {
+    fn encode_output(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        // The rotation range is 0..100 with no direction.
+        let (kind, tail, v) = match command {
+            OutputCommand::Vibrate(v) => (0xA1, 0x64, v.value),
+            OutputCommand::Rotate(v) => (0xA2, 0x32, v.value),
+            _ => return Err(unsupported_output(&command)),
+        };
+        let s = v.clamp(0, 255) as u8;
+        Ok(vec![HardwareCommand::feature_write(
+            feature.index,
+            Endpoint::Tx,
+            [
+                kind, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, s, 0x00, tail, 0xDF, 0x55,
+            ],
+            false,
+        )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
+    use crate::protocols::shared::testing::{
+        assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
+    };
+
+    #[test]
+    fn sheet_examples() {
+        let f0 = feature(0, Vibrate, (0, 100));
+        let f1 = feature(1, Rotate, (0, 100));
+        let mut p = Sakuraneko;
+        let out = p.encode_output(&f0, cmd(Vibrate, 50)).unwrap();
+        assert_eq!(
+            writes(&out),
+            vec![(
+                Endpoint::Tx,
+                hex("A1 08 01 00 00 00 64 32 00 64 DF 55"),
+                false
+            )]
+        );
+        let mut w = |f, c| only_write(&p.encode_output(f, c).unwrap());
+        assert_eq!(
+            w(&f0, cmd(Vibrate, 75)),
+            hex("A1 08 01 00 00 00 64 4B 00 64 DF 55")
+        );
+        assert_eq!(
+            w(&f1, cmd(Rotate, 50)),
+            hex("A2 08 01 00 00 00 64 32 00 32 DF 55")
+        );
+        assert_eq!(
+            w(&f0, cmd(Vibrate, 0)),
+            hex("A1 08 01 00 00 00 64 00 00 64 DF 55")
+        );
+        assert_eq!(
+            w(&f1, cmd(Rotate, 0)),
+            hex("A2 08 01 00 00 00 64 00 00 32 DF 55")
+        );
+        assert!(p.encode_output(&f0, cmd(Oscillate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("sakuraneko") {
+            assert_encodes_all(&mut *create(), &def);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Sexverse LG389 (`sexverse-lg389`): vibrator and stroker in one packet
+//! `[AA 05 v 14 anchor 00 range 00 o 00]`, written to `tx` with response.
+
+use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
+use crate::device_config::FeatureDefinition;
+use crate::hardware::Endpoint;
+use crate::protocol::OutputCommand;
+
+#[derive(Default)]
+pub struct SexverseLg389 {
+    vibrate: u8,
+    oscillate: u8,
+}
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(SexverseLg389::default())
+}
+
+impl ProtocolHandler for SexverseLg389 {
+    fn encode_output(
+        &mut self,
+        _feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        match command {
+            OutputCommand::Vibrate(v) => self.vibrate = v.value.clamp(0, 255) as u8,
+            OutputCommand::Oscillate(v) => self.oscillate = v.value.clamp(0, 255) as u8,
+            _ => return Err(unsupported_output(&command)),
+        }
+        let o = self.oscillate;
+        // While stroking: anchor to the base (0x01) over the full range (0x04).
+        let (anchor, range) = if o != 0 { (0x01, 0x04) } else { (0x00, 0x00) };
+        Ok(vec![HardwareCommand::device_write(
+            Endpoint::Tx,
+            [
+                0xAA,
+                0x05,
+                self.vibrate,
+                0x14,
+                anchor,
+                0x00,
+                range,
+                0x00,
+                o,
+                0x00,
+            ],
+            true,
+        )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
+    use crate::protocols::CoalesceKey;
+    use crate::protocols::shared::testing::{
+        assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
+    };
+
+    #[test]
+    fn sheet_examples() {
+        let f0 = feature(0, Vibrate, (0, 3));
+        let f1 = feature(1, Oscillate, (0, 10));
+        let mut p = SexverseLg389::default();
+        let out = p.encode_output(&f0, cmd(Vibrate, 2)).unwrap();
+        assert_eq!(out[0].key, CoalesceKey::device());
+        assert_eq!(
+            writes(&out),
+            vec![(Endpoint::Tx, hex("AA 05 02 14 00 00 00 00 00 00"), true)]
+        );
+        let mut w = |f, c| only_write(&p.encode_output(f, c).unwrap());
+        w(&f0, cmd(Vibrate, 3));
+        assert_eq!(
+            w(&f1, cmd(Oscillate, 8)),
+            hex("AA 05 03 14 01 00 04 00 08 00")
+        );
+        w(&f0, cmd(Vibrate, 0));
+        assert_eq!(
+            w(&f1, cmd(Oscillate, 0)),
+            hex("AA 05 00 14 00 00 00 00 00 00")
+        );
+        assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("sexverse-lg389") {
+            assert_encodes_all(&mut *create(), &def);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Svakom byte helpers: the on/off flag next to a step, and the packet of the models whose two
+//! motors share one speed byte (svakom-barney, -v4, -v5, -v6).
+
+use crate::protocols::CoalesceKey;
+
+/// A step as one byte (database ranges fit; anything else is clamped, never wrapped).
+pub fn byte(step: i32) -> u8 {
+    step.clamp(0, 255) as u8
+}
+
+/// The "running" flag most Svakom packets carry: 1 when the step is not 0.
+pub fn flag(step: u8) -> u8 {
+    u8::from(step > 0)
+}
+
+/// Two motors driven by one packet: a selector says which run, one byte gives their common
+/// speed (the larger of the two).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SharedSpeed {
+    pub a: u8,
+    pub b: u8,
+}
+
+impl SharedSpeed {
+    /// Store the step of motor 0 or 1; `false` for any other motor.
+    pub fn set(&mut self, motor: u32, step: u8) -> bool {
+        match motor {
+            0 => self.a = step,
+            1 => self.b = step,
+            _ => return false,
+        }
+        true
+    }
+
+    /// `[55 03 SEL 00 ON max(a, b)]`: SEL is 0 for a one-motor model (`single`), when both or
+    /// neither motor runs, else 1 (only motor 0) or 2 (only motor 1); ON is `on` unless both are 0.
+    pub fn packet(&self, single: bool, on: u8) -> [u8; 6] {
+        let (a, b) = (self.a, self.b);
+        let sel = if single || (a > 0 && b > 0) || a == b {
+            0x00
+        } else if a > 0 {
+            0x01
+        } else {
+            0x02
+        };
+        let on = if a == 0 && b == 0 { 0x00 } else { on };
+        [0x55, 0x03, sel, 0x00, on, a.max(b)]
+    }
+
+    /// The coalescing key of these packets: both motors' features, so a newer packet replaces an
+    /// unsent older one while packets of other features stay.
+    pub fn key() -> CoalesceKey {
+        CoalesceKey(CoalesceKey::feature(0).0 | CoalesceKey::feature(1).0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selector_and_speed() {
+        let mut s = SharedSpeed::default();
+        assert_eq!(s.packet(false, 1), [0x55, 0x03, 0x00, 0x00, 0x00, 0x00]);
+        assert!(s.set(0, 4));
+        assert_eq!(s.packet(false, 1), [0x55, 0x03, 0x01, 0x00, 0x01, 0x04]);
+        assert_eq!(s.packet(true, 1), [0x55, 0x03, 0x00, 0x00, 0x01, 0x04]);
+        s.set(1, 7);
+        assert_eq!(s.packet(false, 3), [0x55, 0x03, 0x00, 0x00, 0x03, 0x07]);
+        s.set(0, 0);
+        assert_eq!(s.packet(false, 1), [0x55, 0x03, 0x02, 0x00, 0x01, 0x07]);
+        assert!(!s.set(2, 1));
+        assert!(SharedSpeed::key().overlaps(CoalesceKey::feature(1)));
+        assert!(!SharedSpeed::key().overlaps(CoalesceKey::feature(2)));
+        assert_eq!(byte(-3), 0);
+        assert_eq!(byte(300), 255);
+        assert_eq!(flag(0), 0);
+        assert_eq!(flag(9), 1);
+    }
+}

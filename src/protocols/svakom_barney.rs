@@ -1,0 +1,109 @@
+//! Mutufun Barney (`svakom-barney`): two vibrators sharing one packet
+//! `[55 03 SEL 00 ON max(a, b) 00]` (ON = 0x03 while running), whole-state coalesced.
+
+use async_trait::async_trait;
+
+use super::shared::svakom::{SharedSpeed, byte};
+use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
+use crate::device_config::{DeviceDefinition, FeatureDefinition};
+use crate::hardware::Endpoint;
+use crate::protocol::{OutputCommand, OutputType};
+
+#[derive(Default)]
+pub struct SvakomBarney {
+    motors: SharedSpeed,
+    /// The definition has a single vibrator.
+    single: bool,
+}
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(SvakomBarney::default())
+}
+
+impl SvakomBarney {
+    fn setup(&mut self, def: &DeviceDefinition) {
+        let n = def
+            .features
+            .iter()
+            .filter(|f| f.output(OutputType::Vibrate).is_some())
+            .count();
+        self.single = n == 1;
+    }
+}
+
+#[async_trait]
+impl ProtocolHandler for SvakomBarney {
+    async fn initialize(
+        &mut self,
+        _io: &mut DeviceIo,
+        def: &DeviceDefinition,
+    ) -> Result<(), ProtocolError> {
+        self.setup(def);
+        Ok(())
+    }
+
+    fn encode_output(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let OutputCommand::Vibrate(v) = command else {
+            return Err(unsupported_output(&command));
+        };
+        if !self.motors.set(feature.index, byte(v.value)) {
+            return Err(unsupported_output(&command));
+        }
+        let [a, b, c, d, e, f] = self.motors.packet(self.single, 0x03);
+        Ok(vec![HardwareCommand::write(
+            Endpoint::Tx,
+            [a, b, c, d, e, f, 0x00],
+            false,
+            SharedSpeed::key(),
+        )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::{Oscillate, Vibrate};
+    use crate::protocols::shared::testing::{
+        assert_encodes_all, cmd, db_definitions, definition, feature, hex, writes,
+    };
+
+    #[test]
+    fn sheet_examples() {
+        let f0 = feature(0, Vibrate, (0, 10));
+        let f1 = feature(1, Vibrate, (0, 10));
+        let mut p = SvakomBarney::default();
+        p.setup(&definition("svakom-barney", vec![f0.clone(), f1.clone()]));
+        let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
+        assert_eq!(out[0].key, SharedSpeed::key());
+        assert_eq!(
+            writes(&out),
+            vec![(Endpoint::Tx, hex("55 03 01 00 03 05 00"), false)]
+        );
+        let mut w = |f, v| {
+            writes(&p.encode_output(f, cmd(Vibrate, v)).unwrap())[0]
+                .1
+                .clone()
+        };
+        assert_eq!(w(&f1, 8), hex("55 03 00 00 03 08 00"));
+        assert_eq!(w(&f0, 0), hex("55 03 02 00 03 08 00"));
+        assert_eq!(w(&f1, 0), hex("55 03 00 00 00 00 00"));
+        assert!(p.encode_output(&f0, cmd(Oscillate, 1)).is_err());
+        assert!(
+            p.encode_output(&feature(2, Vibrate, (0, 10)), cmd(Vibrate, 1))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("svakom-barney") {
+            let mut p = SvakomBarney::default();
+            p.setup(&def);
+            assert_encodes_all(&mut p, &def);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Coleur Dor DT250A (`svakom-dt250a`): `[55 MODE 00 00 s FLAG]` to `tx` per feature; MODE 0x03
+//! for vibrator 0, 0x08 for the other vibrator, 0x09 for suction (whose flag is always 0).
+
+use super::shared::svakom::{byte, flag};
+use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
+use crate::device_config::FeatureDefinition;
+use crate::hardware::Endpoint;
+use crate::protocol::OutputCommand;
+
+pub struct SvakomDt250a;
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(SvakomDt250a)
+}
+
+impl ProtocolHandler for SvakomDt250a {
+    fn encode_output(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let packet = match (feature.index, command) {
+            (0, OutputCommand::Vibrate(v)) => {
+                let s = byte(v.value);
+                [0x55, 0x03, 0x00, 0x00, s, flag(s)]
+            }
+            (_, OutputCommand::Vibrate(v)) => {
+                let s = byte(v.value);
+                [0x55, 0x08, 0x00, 0x00, s, flag(s)]
+            }
+            (_, OutputCommand::Constrict(v)) => [0x55, 0x09, 0x00, 0x00, byte(v.value), 0x00],
+            _ => return Err(unsupported_output(&command)),
+        };
+        Ok(vec![HardwareCommand::feature_write(
+            feature.index,
+            Endpoint::Tx,
+            packet,
+            false,
+        )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
+    use crate::protocols::shared::testing::{
+        assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
+    };
+
+    #[test]
+    fn sheet_examples() {
+        let f0 = feature(0, Vibrate, (0, 3));
+        let f1 = feature(1, Vibrate, (0, 3));
+        let f2 = feature(2, Constrict, (0, 2));
+        let mut p = SvakomDt250a;
+        let out = p.encode_output(&f0, cmd(Vibrate, 2)).unwrap();
+        assert_eq!(
+            writes(&out),
+            vec![(Endpoint::Tx, hex("55 03 00 00 02 01"), false)]
+        );
+        let mut w = |f, c| only_write(&p.encode_output(f, c).unwrap());
+        assert_eq!(w(&f1, cmd(Vibrate, 3)), hex("55 08 00 00 03 01"));
+        assert_eq!(w(&f2, cmd(Constrict, 2)), hex("55 09 00 00 02 00"));
+        assert_eq!(w(&f0, cmd(Vibrate, 0)), hex("55 03 00 00 00 00"));
+        assert_eq!(w(&f1, cmd(Vibrate, 0)), hex("55 08 00 00 00 00"));
+        assert_eq!(w(&f2, cmd(Constrict, 0)), hex("55 09 00 00 00 00"));
+        assert!(p.encode_output(&f0, cmd(Oscillate, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("svakom-dt250a") {
+            assert_encodes_all(&mut *create(), &def);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Svakom v6 (`svakom-v6`): vibrators 0 and 1 share one packet
+//! `[55 03 SEL 00 ON max(a, b) 00]`; a third vibrator (Iker Neo) has its own
+//! `[55 07 00 00 F c 00]`.
+
+use async_trait::async_trait;
+
+use super::shared::svakom::{SharedSpeed, byte, flag};
+use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
+use crate::device_config::{DeviceDefinition, FeatureDefinition};
+use crate::hardware::Endpoint;
+use crate::protocol::{OutputCommand, OutputType};
+
+#[derive(Default)]
+pub struct SvakomV6 {
+    motors: SharedSpeed,
+    /// The definition has a single vibrator (SEL stays 0).
+    single: bool,
+}
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(SvakomV6::default())
+}
+
+impl SvakomV6 {
+    fn setup(&mut self, def: &DeviceDefinition) {
+        let n = def
+            .features
+            .iter()
+            .filter(|f| f.output(OutputType::Vibrate).is_some())
+            .count();
+        self.single = n == 1;
+    }
+}
+
+#[async_trait]
+impl ProtocolHandler for SvakomV6 {
+    async fn initialize(
+        &mut self,
+        _io: &mut DeviceIo,
+        def: &DeviceDefinition,
+    ) -> Result<(), ProtocolError> {
+        self.setup(def);
+        Ok(())
+    }
+
+    fn encode_output(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let OutputCommand::Vibrate(v) = command else {
+            return Err(unsupported_output(&command));
+        };
+        let s = byte(v.value);
+        if self.motors.set(feature.index, s) {
+            let [a, b, c, d, e, f] = self.motors.packet(self.single, 0x01);
+            return Ok(vec![HardwareCommand::write(
+                Endpoint::Tx,
+                [a, b, c, d, e, f, 0x00],
+                false,
+                SharedSpeed::key(),
+            )]);
+        }
+        Ok(vec![HardwareCommand::feature_write(
+            feature.index,
+            Endpoint::Tx,
+            [0x55, 0x07, 0x00, 0x00, flag(s), s, 0x00],
+            false,
+        )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::{Constrict, Vibrate};
+    use crate::protocols::shared::testing::{
+        assert_encodes_all, cmd, db_definitions, db_resolve, hex, only_write, writes,
+    };
+
+    fn setup(id: &str) -> (SvakomV6, DeviceDefinition) {
+        let def = db_resolve("svakom-v6", Some(id));
+        let mut p = SvakomV6::default();
+        p.setup(&def);
+        (p, def)
+    }
+
+    #[test]
+    fn coco_pro_single_motor() {
+        let (mut p, def) = setup("CocoPro");
+        let f0 = &def.features[0];
+        let out = p.encode_output(f0, cmd(Vibrate, 5)).unwrap();
+        assert_eq!(
+            writes(&out),
+            vec![(Endpoint::Tx, hex("55 03 00 00 01 05 00"), false)]
+        );
+        let mut w = |v| only_write(&p.encode_output(f0, cmd(Vibrate, v)).unwrap());
+        assert_eq!(w(8), hex("55 03 00 00 01 08 00"));
+        assert_eq!(w(0), hex("55 03 00 00 00 00 00"));
+        assert!(p.encode_output(f0, cmd(Constrict, 1)).is_err());
+    }
+
+    #[test]
+    fn vick_neo_2_and_iker_neo() {
+        let (mut p, def) = setup("Vick Neo 2");
+        let out = p.encode_output(&def.features[1], cmd(Vibrate, 6)).unwrap();
+        assert_eq!(only_write(&out), hex("55 03 02 00 01 06 00"));
+        let (mut p, def) = setup("Iker Neo");
+        let out = p.encode_output(&def.features[2], cmd(Vibrate, 3)).unwrap();
+        assert_eq!(out[0].key, crate::protocols::CoalesceKey::feature(2));
+        assert_eq!(only_write(&out), hex("55 07 00 00 01 03 00"));
+        let out = p.encode_output(&def.features[0], cmd(Vibrate, 2)).unwrap();
+        assert_eq!(only_write(&out), hex("55 03 01 00 01 02 00"));
+        let out = p.encode_output(&def.features[2], cmd(Vibrate, 0)).unwrap();
+        assert_eq!(only_write(&out), hex("55 07 00 00 00 00 00"));
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("svakom-v6") {
+            let mut p = SvakomV6::default();
+            p.setup(&def);
+            assert_encodes_all(&mut p, &def);
+        }
+    }
+}

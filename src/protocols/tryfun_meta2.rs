@@ -1,0 +1,124 @@
+//! TryFun Meta 2 (`tryfun-meta2`): `[n, 02, 00, 05, 21, 05, cmd, val, C]` on `tx` without
+//! response, `n` an 8-bit packet counter shared by all outputs, `cmd` 0x0B oscillate / 0x08
+//! vibrate / 0x0E rotate (signed, sent as `-(r + 1)` clockwise and `-r` counter-clockwise).
+
+use super::shared::tryfun::tryfun_checksum;
+use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
+use crate::device_config::FeatureDefinition;
+use crate::hardware::Endpoint;
+use crate::protocol::OutputCommand;
+
+#[derive(Default)]
+pub struct TryFunMeta2 {
+    counter: u8,
+}
+
+pub fn create() -> Box<dyn ProtocolHandler> {
+    Box::new(TryFunMeta2::default())
+}
+
+/// The rotation byte: clockwise steps become negative numbers offset by one (so a stop is
+/// 0xFF), counter-clockwise steps their magnitude.
+fn rotation_byte(r: i32) -> u8 {
+    let v = if r >= 0 {
+        r.wrapping_add(1).wrapping_neg()
+    } else {
+        r.wrapping_neg()
+    };
+    v as u8
+}
+
+impl TryFunMeta2 {
+    fn packet(&mut self, cmd: u8, value: u8) -> Vec<u8> {
+        let mut p = vec![self.counter, 0x02, 0x00, 0x05, 0x21, 0x05, cmd, value];
+        p.push(tryfun_checksum(&p[1..], 8));
+        self.counter = self.counter.wrapping_add(1);
+        p
+    }
+}
+
+impl ProtocolHandler for TryFunMeta2 {
+    fn encode_output(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+        let data = match command {
+            OutputCommand::Oscillate(v) => self.packet(0x0B, v.value as u8),
+            OutputCommand::Vibrate(v) => self.packet(0x08, v.value as u8),
+            OutputCommand::Rotate(v) => self.packet(0x0E, rotation_byte(v.value)),
+            _ => return Err(unsupported_output(&command)),
+        };
+        Ok(vec![HardwareCommand::feature_write(
+            feature.index,
+            Endpoint::Tx,
+            data,
+            false,
+        )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OutputType::{Oscillate, Rotate, Spray, Vibrate};
+    use crate::protocols::shared::testing::{
+        assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
+    };
+
+    #[test]
+    fn sheet_sequence_with_counter() {
+        let osc = feature(0, Oscillate, (0, 100));
+        let vib = feature(1, Vibrate, (0, 100));
+        let rot = feature(2, Rotate, (-100, 100));
+        let mut p = TryFunMeta2::default();
+        let w = writes(&p.encode_output(&osc, cmd(Oscillate, 100)).unwrap());
+        let first = hex("00 02 00 05 21 05 0B 64 6B");
+        assert_eq!(w, vec![(Endpoint::Tx, first, false)]);
+        let mut next = |f, c| only_write(&p.encode_output(f, c).unwrap());
+        assert_eq!(
+            next(&vib, cmd(Vibrate, 100)),
+            hex("01 02 00 05 21 05 08 64 6E")
+        );
+        assert_eq!(
+            next(&rot, cmd(Rotate, 100)),
+            hex("02 02 00 05 21 05 0E 9B 31")
+        );
+        assert_eq!(
+            next(&rot, cmd(Rotate, -100)),
+            hex("03 02 00 05 21 05 0E 64 68")
+        );
+        assert_eq!(
+            next(&rot, cmd(Rotate, -50)),
+            hex("04 02 00 05 21 05 0E 32 9A")
+        );
+        assert_eq!(
+            next(&osc, cmd(Oscillate, 50)),
+            hex("05 02 00 05 21 05 0B 32 9D")
+        );
+        assert_eq!(
+            next(&vib, cmd(Vibrate, 50)),
+            hex("06 02 00 05 21 05 08 32 A0")
+        );
+        assert_eq!(
+            next(&osc, cmd(Oscillate, 0)),
+            hex("07 02 00 05 21 05 0B 00 CF")
+        );
+        assert_eq!(
+            next(&vib, cmd(Vibrate, 0)),
+            hex("08 02 00 05 21 05 08 00 D2")
+        );
+        assert_eq!(
+            next(&rot, cmd(Rotate, 0)),
+            hex("09 02 00 05 21 05 0E FF CD")
+        );
+        assert!(p.encode_output(&osc, cmd(Spray, 1)).is_err());
+    }
+
+    #[test]
+    fn every_database_output_encodes() {
+        for def in db_definitions("tryfun-meta2") {
+            assert_encodes_all(&mut *create(), &def);
+        }
+    }
+}
