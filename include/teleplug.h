@@ -203,7 +203,9 @@ int32_t tp_context_new(uint32_t flags, tp_context **out);
  Shut a context down within `timeout_ms`: every client's pending requests are answered
  (ERROR_CODE_SHUTDOWN), devices stop and disconnect, each client gets a final `closed`
  event, every library thread of the context is joined and the remaining finalizers run.
- After it returns no callback of this context runs. Idempotent. Not allowed inside a
+ After it returns no callback of this context runs (messages still queued at the deadline
+ are dropped; a callback running at the deadline cannot be interrupted and is waited for).
+ Idempotent. Not allowed inside a
  callback of the same context (TP_ERR_INVALID_ARG). Client handles stay valid until freed:
  sends fail with TP_ERR_SHUTDOWN, polls drain and then return TP_CLOSED.
  */

@@ -179,6 +179,34 @@ fn embedded_scenario_gives_the_same_results_in_every_encoding_and_mode() {
     }
 }
 
+#[test]
+fn shutdown_stops_a_running_toy() {
+    use request::Body as B;
+    let ctx = Ctx::new(0);
+    let c = Client::new(&ctx, TP_FORMAT_PROTOBUF, Mode::Poll);
+    let mut ev = Vec::new();
+    c.call_collect(req(1, connect_sim()), &mut ev);
+    c.call_collect(req(2, lovense("run-away", true)), &mut ev);
+    c.call_collect(req(3, B::StartScanning(empty())), &mut ev);
+    c.wait_event(&mut ev, |e| {
+        matches!(e.body, Some(response::Body::DeviceAdded(_)))
+    });
+    assert!(is_ok(
+        &c.call_collect(req(4, output_steps(0, 0, 15)), &mut ev)
+    ));
+    // No stop, no disconnect: the context goes away with the toy running.
+    assert_eq!(ctx.shutdown(), TP_OK);
+    while let Some(m) = c.next(Duration::from_millis(1000)) {
+        ev.push(m);
+    }
+    let w = writes(&ev);
+    let run = w.iter().position(|x| x == "Vibrate:15;").expect("ran");
+    assert!(
+        w[run..].iter().any(|x| x == "Vibrate:0;"),
+        "the toy was stopped at shutdown: {w:?}"
+    );
+}
+
 // ---- status codes ----------------------------------------------------------------------------
 
 #[test]
