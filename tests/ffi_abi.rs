@@ -179,6 +179,41 @@ fn embedded_scenario_gives_the_same_results_in_every_encoding_and_mode() {
     }
 }
 
+/// The exact message sequence of a pipelined burst (replies only: one ordered source).
+fn burst(format: i32, mode: Mode) -> Vec<Vec<u8>> {
+    use request::Body as B;
+    let ctx = Ctx::new(TP_CONTEXT_DEBUG);
+    let c = Client::new(&ctx, format, mode);
+    for id in 1..=300u32 {
+        let body = match id % 4 {
+            0 => B::Ping(empty()),
+            1 => B::Debug(s::DebugRequest {
+                action: Some(s::debug_request::Action::SleepMs(id % 3)),
+            }),
+            2 => output_steps(id, 0, 1),
+            _ => B::Debug(s::DebugRequest {
+                action: Some(s::debug_request::Action::Panic(s::PanicSite::Task as i32)),
+            }),
+        };
+        assert_eq!(c.send(&req(id, body)), TP_OK);
+    }
+    let out: Vec<Vec<u8>> = (0..300).map(|_| c.next_bytes(WAIT).expect("reply")).collect();
+    c.free();
+    out
+}
+
+#[test]
+fn poll_and_sink_modes_deliver_the_same_sequence() {
+    for format in [TP_FORMAT_JSON, TP_FORMAT_PROTOBUF] {
+        let polled = burst(format, Mode::Poll);
+        let sunk = burst(format, Mode::Sink);
+        assert_eq!(polled, sunk, "format {format}");
+        let c = Client { c: std::ptr::null_mut(), format, rx: None, finalized: Default::default(), data: std::ptr::null() };
+        let ids: Vec<u32> = polled.iter().map(|b| c.decode(b).id).collect();
+        assert_eq!(ids, (1..=300).collect::<Vec<u32>>());
+    }
+}
+
 #[test]
 fn shutdown_stops_a_running_toy() {
     use request::Body as B;
