@@ -197,7 +197,9 @@ fn burst(format: i32, mode: Mode) -> Vec<Vec<u8>> {
         };
         assert_eq!(c.send(&req(id, body)), TP_OK);
     }
-    let out: Vec<Vec<u8>> = (0..300).map(|_| c.next_bytes(WAIT).expect("reply")).collect();
+    let out: Vec<Vec<u8>> = (0..300)
+        .map(|_| c.next_bytes(WAIT).expect("reply"))
+        .collect();
     c.free();
     out
 }
@@ -208,7 +210,13 @@ fn poll_and_sink_modes_deliver_the_same_sequence() {
         let polled = burst(format, Mode::Poll);
         let sunk = burst(format, Mode::Sink);
         assert_eq!(polled, sunk, "format {format}");
-        let c = Client { c: std::ptr::null_mut(), format, rx: None, finalized: Default::default(), data: std::ptr::null() };
+        let c = Client {
+            c: std::ptr::null_mut(),
+            format,
+            rx: None,
+            finalized: Default::default(),
+            data: std::ptr::null(),
+        };
         let ids: Vec<u32> = polled.iter().map(|b| c.decode(b).id).collect();
         assert_eq!(ids, (1..=300).collect::<Vec<u32>>());
     }
@@ -785,6 +793,100 @@ fn scanning_finishes_and_simulated_inputs_flow() {
         error_code(&c.call_collect(req(6, n), &mut ev)),
         Some(ErrorCode::InvalidArgument)
     );
+}
+
+#[test]
+fn input_subscriptions_deliver_readings_as_events() {
+    use request::Body as B;
+    let ctx = Ctx::new(0);
+    let c = Client::new(&ctx, TP_FORMAT_JSON, Mode::Sink);
+    let mut ev = Vec::new();
+    c.call_collect(req(1, connect_sim()), &mut ev);
+    // A KGoal Boost described field by field: name, address, a battery read value.
+    let spec = B::SimulatorAdvertise(s::SimulatorAdvertise {
+        device: Some(s::simulator_advertise::Device::Spec(
+            s::SimulatedDeviceSpec {
+                name: "Boost".into(),
+                address: "kg1".into(),
+                read_values: vec![s::ReadValue {
+                    endpoint: "rxblebattery".into(),
+                    data: vec![77],
+                }],
+                ..Default::default()
+            },
+        )),
+        observe: true,
+    });
+    assert!(is_ok(&c.call_collect(req(2, spec), &mut ev)));
+    c.call_collect(req(3, B::StartScanning(empty())), &mut ev);
+    let added = c.wait_event(&mut ev, |e| {
+        matches!(e.body, Some(response::Body::DeviceAdded(_)))
+    });
+    let Some(response::Body::DeviceAdded(s::DeviceAdded { device: Some(dev) })) = added.body else {
+        unreachable!()
+    };
+    let has = |t: s::InputType| {
+        dev.features
+            .iter()
+            .find(|f| f.inputs.iter().any(|i| i.r#type == t as i32))
+            .map(|f| f.index)
+    };
+    let pressure = has(s::InputType::Pressure).expect("pressure feature");
+    let battery = has(s::InputType::Battery).expect("battery feature");
+    let input = |cmd: s::InputCommandType, feature: u32, t: s::InputType| {
+        B::Input(s::InputCommand {
+            device_index: dev.index,
+            feature_index: feature,
+            r#type: t as i32,
+            command: cmd as i32,
+        })
+    };
+    let sub = input(
+        s::InputCommandType::Subscribe,
+        pressure,
+        s::InputType::Pressure,
+    );
+    assert!(is_ok(&c.call_collect(req(4, sub), &mut ev)), "{ev:?}");
+    let notify = B::SimulatorNotify(s::SimulatorNotify {
+        address: "kg1".into(),
+        endpoint: "rxpressure".into(),
+        data: vec![0, 0, 0, 0, 42, 0, 42],
+    });
+    assert!(is_ok(&c.call_collect(req(5, notify), &mut ev)));
+    let reading = c.wait_event(&mut ev, |e| {
+        matches!(e.body, Some(response::Body::InputReading(_)))
+    });
+    assert_eq!(reading.id, 0, "a subscription reading is an event");
+    assert_eq!(
+        reading.body,
+        Some(response::Body::InputReading(s::InputReading {
+            device_index: dev.index,
+            feature_index: pressure,
+            r#type: s::InputType::Pressure as i32,
+            value: 42,
+        }))
+    );
+    let unsub = input(
+        s::InputCommandType::Unsubscribe,
+        pressure,
+        s::InputType::Pressure,
+    );
+    assert!(is_ok(&c.call_collect(req(6, unsub), &mut ev)));
+    let read = input(s::InputCommandType::Read, battery, s::InputType::Battery);
+    let r = c.call_collect(req(7, read), &mut ev);
+    let Some(response::Body::InputReading(r)) = r.body else {
+        panic!("{r:?}")
+    };
+    assert_eq!(r.value, 77);
+    let ops: Vec<i32> = ev
+        .iter()
+        .filter_map(|e| match &e.body {
+            Some(response::Body::SimulatorOp(op)) => Some(op.kind),
+            _ => None,
+        })
+        .collect();
+    assert!(ops.contains(&(s::SimulatorOpKind::Subscribe as i32)));
+    assert!(ops.contains(&(s::SimulatorOpKind::Read as i32)));
 }
 
 #[test]
