@@ -890,6 +890,34 @@ fn input_subscriptions_deliver_readings_as_events() {
 }
 
 #[test]
+fn a_server_going_away_is_reported_and_the_client_can_reconnect() {
+    use request::Body as B;
+    let ctx = Ctx::new(TP_CONTEXT_DEBUG);
+    let c = Client::new(&ctx, TP_FORMAT_PROTOBUF, Mode::Poll);
+    let mut ev = Vec::new();
+    c.call_collect(req(1, connect_sim()), &mut ev);
+    let stop = B::Debug(s::DebugRequest {
+        action: Some(s::debug_request::Action::ShutdownServer(empty())),
+    });
+    assert!(is_ok(&c.call_collect(req(2, stop), &mut ev)));
+    let gone = c.wait_event(&mut ev, |e| {
+        matches!(e.body, Some(response::Body::ServerDisconnected(_)))
+    });
+    let Some(response::Body::ServerDisconnected(d)) = gone.body else {
+        unreachable!()
+    };
+    assert!(!d.reason.is_empty());
+    let r = c.call_collect(req(3, B::Ping(empty())), &mut ev);
+    assert_eq!(error_code(&r), Some(ErrorCode::NotConnected));
+    let r = c.call_collect(req(4, connect_sim()), &mut ev);
+    assert!(
+        matches!(r.body, Some(response::Body::Connected(_))),
+        "{r:?}"
+    );
+    assert!(is_ok(&c.call_collect(req(5, B::Ping(empty())), &mut ev)));
+}
+
+#[test]
 fn replies_keep_request_order_while_slow_requests_run() {
     use request::Body as B;
     let ctx = Ctx::new(TP_CONTEXT_DEBUG);

@@ -226,6 +226,12 @@ fn requests() -> Vec<Request> {
                 action: Some(s::debug_request::Action::SleepMs(5)),
             }),
         ),
+        req(
+            23,
+            B::Debug(s::DebugRequest {
+                action: Some(s::debug_request::Action::ShutdownServer(s::Empty {})),
+            }),
+        ),
     ]
 }
 

@@ -183,6 +183,11 @@ impl Session {
         response::Body::Connected(c)
     }
 
+    /// The embedded server, if this session has one.
+    pub fn server(&self) -> Option<Server> {
+        self.server.clone()
+    }
+
     /// The client's current device list.
     pub fn device_list(&self) -> s::DeviceList {
         match &self.link {

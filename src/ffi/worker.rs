@@ -225,6 +225,16 @@ impl Worker {
                 ok()
             }
             .boxed(),
+            Some(s::debug_request::Action::ShutdownServer(_)) => {
+                match self.session.as_ref().and_then(|s| s.server()) {
+                    Some(server) => async move {
+                        server.shutdown(std::time::Duration::from_secs(2)).await;
+                        ok()
+                    }
+                    .boxed(),
+                    None => ready(err(ErrorCode::NotConnected, "no embedded server")),
+                }
+            }
             None => ready(ok()),
         }
     }
@@ -232,6 +242,8 @@ impl Worker {
     async fn barrier_request(&mut self, req: Request) -> Reply {
         match req.body {
             Some(request::Body::Connect(c)) => {
+                // A server that went away is noticed before deciding "already connected".
+                self.drain_session_events().await;
                 if self.session.is_some() {
                     return err(ErrorCode::AlreadyConnected, "already connected");
                 }
