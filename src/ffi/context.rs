@@ -37,7 +37,6 @@ pub struct Context {
 
 impl Context {
     pub fn new(key: usize, flags: u32) -> Result<Arc<Context>, FfiError> {
-        super::log::install();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(RUNTIME_WORKERS)
             .max_blocking_threads(2)

@@ -72,8 +72,8 @@ static HUB: LazyLock<Hub> = LazyLock::new(|| Hub {
 
 static INSTALL: Once = Once::new();
 
-/// Install the forwarding layer as the global subscriber (once; skipped if the host already
-/// installed one).
+/// Install the forwarding layer as the global subscriber (once, when the first log consumer
+/// registers; skipped if the host already installed one, so Rust hosts keep their own).
 pub fn install() {
     INSTALL.call_once(|| {
         let subscriber = tracing_subscriber::registry().with(ForwardLayer);
