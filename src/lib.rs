@@ -11,6 +11,7 @@ pub mod client;
 pub mod device_config;
 pub mod ffi;
 pub mod hardware;
+pub mod net;
 pub mod protocol;
 pub mod protocols;
 pub mod server;

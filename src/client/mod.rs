@@ -155,7 +155,15 @@ impl Client {
                 0,
                 client.inner.name.clone(),
             )))
-            .await?;
+            .await
+            .map_err(|e| match e {
+                ClientError::NotConnected => ClientError::Connect(
+                    "the server closed the connection during the handshake (is it a Buttplug \
+                     server?)"
+                        .into(),
+                ),
+                other => other,
+            })?;
         let ServerMessage::ServerInfo(info) = reply else {
             return Err(ClientError::UnexpectedReply(format!("{reply:?}")));
         };

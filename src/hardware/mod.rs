@@ -5,6 +5,7 @@
 
 pub mod endpoint;
 pub mod simulated;
+pub mod websocket;
 
 use std::time::Duration;
 

@@ -18,8 +18,9 @@ const IDENTIFY_TIMEOUT: Duration = Duration::from_millis(500);
 const IDENTIFY_ATTEMPTS: usize = 6;
 const STROKER_PERIOD: Duration = Duration::from_millis(100);
 
-/// Coalescing identities of RotateVibrator packets (separate from the features').
-const KEY_ROTATE_CHANGE: u8 = 0;
+/// Coalescing identity of RotateVibrator `Rotate:` packets (separate from the features'). The
+/// `RotateChange;` toggle has none: a later command must never drop a queued toggle, or the
+/// toy's direction would drift from the one tracked here.
 const KEY_ROTATE: u8 = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,10 +213,7 @@ impl ProtocolHandler for Lovense {
                 let mut out = Vec::new();
                 let want_ccw = x < 0;
                 if x != 0 && want_ccw != self.counter_clockwise {
-                    out.push(write(
-                        "RotateChange;".into(),
-                        CoalesceKey::custom(KEY_ROTATE_CHANGE),
-                    ));
+                    out.push(write("RotateChange;".into(), CoalesceKey(0)));
                     self.counter_clockwise = want_ccw;
                 }
                 if x == 0 {
@@ -340,6 +338,44 @@ mod tests {
                 _ => unreachable!(),
             })
             .collect()
+    }
+
+    fn texts(cmds: Vec<HardwareCommand>) -> Vec<String> {
+        cmds.into_iter()
+            .map(|c| match c.op {
+                super::super::HardwareOp::Write { data, .. } => String::from_utf8(data).unwrap(),
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rotate_direction_is_tracked() {
+        let mut l = Lovense {
+            device_type: "A".into(),
+            variant: Variant::RotateVibrator,
+            slots: Vec::new(),
+            counter_clockwise: false,
+            stroke: Stroke::default(),
+        };
+        let f = crate::protocols::shared::testing::feature(1, OutputType::Rotate, (-20, 20));
+        let mut rot = |v| {
+            texts(
+                l.encode_output(&f, OutputCommand::new(OutputType::Rotate, v, 0))
+                    .unwrap(),
+            )
+        };
+        assert_eq!(rot(-20), ["RotateChange;", "Rotate:20;"]);
+        // Still counter-clockwise: no second toggle (the reference would flip back here).
+        assert_eq!(rot(-10), ["Rotate:10;"]);
+        assert_eq!(rot(5), ["RotateChange;", "Rotate:5;"]);
+        assert_eq!(rot(0), ["Rotate:0;"]);
+        assert_eq!(rot(-3), ["RotateChange;", "Rotate:3;"]);
+        // A toggle never coalesces away.
+        let cmds = l
+            .encode_output(&f, OutputCommand::new(OutputType::Rotate, 4, 0))
+            .unwrap();
+        assert_eq!(cmds[0].key, CoalesceKey(0));
     }
 
     #[test]

@@ -232,6 +232,16 @@ impl Server {
         self.inner.registry.snapshot().list.clone()
     }
 
+    /// Who a connected device is: address, protocol and identifier (for listings and logs).
+    pub fn device_identity(&self, index: u32) -> Option<crate::device_config::DeviceIdentity> {
+        self.inner
+            .registry
+            .snapshot()
+            .devices
+            .get(&index)
+            .map(|d| d.identity.clone())
+    }
+
     /// The device database in use.
     pub fn device_config(&self) -> &DeviceConfig {
         &self.inner.config

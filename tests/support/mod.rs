@@ -4,3 +4,4 @@
 pub mod vector_file;
 pub mod vector_runner;
 pub mod wire;
+pub mod ws;

@@ -23,7 +23,7 @@ impl LaunchSpeed {
     /// Speed byte for a move from the previous position to `position` in `duration` ms:
     /// truncating, saturating (NaN → 0, +∞ → 255), not clamped to 99.
     pub fn next(&mut self, position: i32, duration: u32) -> u8 {
-        let distance = f64::from((self.prev - position).unsigned_abs()) / 99.0;
+        let distance = f64::from(self.prev.abs_diff(position)) / 99.0;
         self.prev = position;
         // `as` from f64 to u8 truncates and saturates, with NaN → 0: exactly the rule.
         (speed(distance, duration) * 99.0) as u8

@@ -1,40 +1,11 @@
-//! The `teleplug` command line: `demo` drives a simulated toy through the embedded server and
-//! the client core, printing what the toy receives.
+//! `teleplug demo`: the embedded server finds a simulated Lovense toy, the client core drives it,
+//! and every byte the toy receives is printed.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
 use teleplug::client::{Client, ClientEvent, EmbeddedConnector};
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::server::{Server, ServerOptions, Transports};
-
-#[derive(Parser)]
-#[command(name = "teleplug", version, about = "A Buttplug server and toolkit")]
-struct Cli {
-    /// Log level (error, warn, info, debug, trace).
-    #[arg(long, global = true, default_value = "warn")]
-    log: String,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the embedded server with a simulated Lovense toy, drive it through the client core and
-    /// print what the toy receives.
-    Demo,
-}
-
-fn init_logging(level: &str) -> Result<(), String> {
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .map_err(|e| format!("invalid --log level {level:?}: {e}"))?;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-    Ok(())
-}
 
 fn describe(op: &SimOp) -> String {
     match op {
@@ -50,7 +21,7 @@ fn describe(op: &SimOp) -> String {
     }
 }
 
-async fn demo() -> Result<(), String> {
+pub async fn run() -> Result<(), String> {
     let server = Server::new(ServerOptions {
         transports: Transports::none(),
         ..ServerOptions::default()
@@ -108,34 +79,4 @@ async fn demo() -> Result<(), String> {
     client.disconnect().await.map_err(|e| e.to_string())?;
     println!("done");
     Ok(())
-}
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Err(e) = init_logging(&cli.log) {
-        eprintln!("teleplug: {e}");
-        return ExitCode::from(2);
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("teleplug: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Demo => demo().await,
-        }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("teleplug: {e}");
-            ExitCode::FAILURE
-        }
-    }
 }

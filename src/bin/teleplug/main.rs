@@ -1,0 +1,98 @@
+//! The `teleplug` command line: `serve` (the Buttplug WebSocket server), `devices` (scan and
+//! list what is found), `demo` (drive a simulated toy through the embedded server).
+//!
+//! Exit codes: 0 success, 1 runtime failure (e.g. port in use), 2 usage or configuration error.
+
+mod ask;
+mod demo;
+mod devices;
+mod options;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "teleplug", version, about = "A Buttplug server and toolkit")]
+struct Cli {
+    /// Log level or filter (error, warn, info, debug, trace; e.g. "teleplug=debug").
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the Buttplug WebSocket server (default ws://127.0.0.1:12345) until SIGINT/SIGTERM.
+    Serve(Box<serve::ServeArgs>),
+    /// Scan for devices for a while and list what was found, with protocol and features.
+    Devices(devices::DevicesArgs),
+    /// Run the embedded server with a simulated Lovense toy, drive it through the client core and
+    /// print what the toy receives.
+    Demo,
+}
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage or configuration (exit code 2).
+    Usage(String),
+    /// Something failed while running (exit code 1).
+    Runtime(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Runtime(message)
+    }
+}
+
+fn init_logging(level: &str) -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .map_err(|e| format!("invalid --log level {level:?}: {e}"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = init_logging(&cli.log) {
+        eprintln!("teleplug: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("teleplug: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(*args).await,
+            Command::Devices(args) => devices::run(args).await,
+            Command::Demo => demo::run().await.map_err(Failure::Runtime),
+        }
+    });
+    // Do not wait for tasks still blocked (e.g. the stdin reader of --ask).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(e)) => {
+            eprintln!("teleplug: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("teleplug: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

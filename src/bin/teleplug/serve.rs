@@ -1,0 +1,159 @@
+//! `teleplug serve`: the Buttplug WebSocket server, optionally with the device listener and the
+//! simulator control endpoint. Runs until SIGINT/SIGTERM, then stops every device, waits
+//! (bounded) for the stop packets to be written, and exits 0.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use teleplug::net::{self, LinkConfig, ListenerHandle, OriginPolicy, WsServer, WsServerOptions};
+use teleplug::server::{ClientApprover, Server};
+
+use crate::Failure;
+use crate::ask::{ANSWER_TIME, TerminalApprover};
+use crate::options::HardwareArgs;
+
+/// How long shutdown waits for stop packets, and for each listener to close.
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Port for Buttplug clients (0 = any free port; the chosen one is printed).
+    #[arg(long, default_value_t = net::ws_server::DEFAULT_PORT)]
+    pub port: u16,
+    /// Address to listen on (default 127.0.0.1: this machine only).
+    #[arg(long, value_name = "IP", conflicts_with = "listen_all")]
+    pub address: Option<IpAddr>,
+    /// Listen on every network interface (0.0.0.0) instead of loopback only. Anyone on the
+    /// network can then drive your devices: combine with --allow-client or --ask.
+    #[arg(long)]
+    pub listen_all: bool,
+    /// Server name sent to clients in ServerInfo.
+    #[arg(long, default_value = "Teleplug Server")]
+    pub server_name: String,
+    /// Clients must send Ping at least this often (milliseconds; 0 = no ping required).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub max_ping_time: u64,
+    /// Web page origin allowed to connect (repeatable, e.g. https://app.example; `*` = any).
+    /// Without it only pages served from this machine may connect; native apps always can.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// Only clients with this name may connect (repeatable).
+    #[arg(long = "allow-client", value_name = "NAME")]
+    pub allow_clients: Vec<String>,
+    /// Ask on this terminal (y/n, 30 s) before each client is let in.
+    #[arg(long)]
+    pub ask: bool,
+    /// Accept devices dialing in over WebSocket on this port (Intiface's websocket device
+    /// manager; Intiface uses 54817). Off by default.
+    #[arg(long, value_name = "PORT")]
+    pub device_websocket_port: Option<u16>,
+    /// Open the simulator control endpoint on this port (loopback only).
+    #[arg(long, value_name = "PORT")]
+    pub simulator_port: Option<u16>,
+    /// Period of WebSocket-level pings; a peer missing one pong is dropped (milliseconds).
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ws_ping_interval: u64,
+    #[command(flatten)]
+    pub hardware: HardwareArgs,
+}
+
+impl ServeArgs {
+    fn host(&self) -> IpAddr {
+        match (self.address, self.listen_all) {
+            (Some(a), _) => a,
+            (None, true) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            (None, false) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        }
+    }
+}
+
+fn announce(line: String) {
+    println!("{line}");
+    let _ = std::io::stdout().flush();
+}
+
+async fn shutdown_signal() -> Result<&'static str, Failure> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())
+        .map_err(|e| Failure::Runtime(format!("cannot watch SIGTERM: {e}")))?;
+    let mut int = signal(SignalKind::interrupt())
+        .map_err(|e| Failure::Runtime(format!("cannot watch SIGINT: {e}")))?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    })
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), Failure> {
+    let mut options = args.hardware.server_options()?;
+    options.name = args.server_name.clone();
+    options.max_ping_time = Duration::from_millis(args.max_ping_time);
+    options.allowed_clients = args.allow_clients.clone();
+    if args.ask {
+        options.approver =
+            Some(Arc::new(TerminalApprover::new(ANSWER_TIME)) as Arc<dyn ClientApprover>);
+    }
+    // Watch signals before anything can be driven.
+    let signal = tokio::spawn(shutdown_signal());
+    let server = Server::new(options);
+    let link = LinkConfig {
+        ping_interval: Duration::from_millis(args.ws_ping_interval),
+        ..LinkConfig::default()
+    };
+    let host = args.host();
+    let bound = WsServer::bind(
+        server.clone(),
+        WsServerOptions {
+            address: SocketAddr::new(host, args.port),
+            origins: OriginPolicy::new(args.allowed_origins.clone()),
+            link: link.clone(),
+            ..WsServerOptions::default()
+        },
+    )
+    .await
+    .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let mut listeners: Vec<ListenerHandle> = Vec::new();
+    if let Some(port) = args.device_websocket_port {
+        let h = net::device_server::start(&server, SocketAddr::new(host, port), link.clone())
+            .await
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
+        announce(format!("devices may dial in on ws://{}", h.local_addr()));
+        listeners.push(h);
+    }
+    if let Some(port) = args.simulator_port {
+        let h = net::simulator::start(
+            server.clone(),
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+            link.clone(),
+        )
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        announce(format!("simulator control on ws://{}", h.local_addr()));
+        listeners.push(h);
+    }
+    let local = bound.local_addr();
+    if !host.is_loopback() {
+        tracing::warn!("listening on {host}: other machines can connect");
+    }
+    let ws = bound.spawn();
+    announce(format!("Buttplug server listening on ws://{local}"));
+
+    let which = match signal.await {
+        Ok(r) => r?,
+        Err(e) => return Err(Failure::Runtime(format!("signal watcher failed: {e}"))),
+    };
+    announce(format!("{which} received: stopping every device"));
+    // No new commands from the client, then stop everything and wait for the packets.
+    ws.shutdown(STOP_TIMEOUT).await;
+    server.stop_all_devices(STOP_TIMEOUT).await;
+    server.shutdown(STOP_TIMEOUT).await;
+    // Device sockets and simulator connections last, so the stop packets reach them.
+    for l in listeners {
+        l.shutdown(STOP_TIMEOUT).await;
+    }
+    announce("stopped".into());
+    Ok(())
+}

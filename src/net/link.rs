@@ -1,0 +1,264 @@
+//! One WebSocket connection driven by one task: frames from the peer come out of a channel,
+//! frames to the peer go through a bounded queue (a peer that does not keep up is dropped, never
+//! buffered without bound), every write has a timeout, and a WebSocket Ping is sent every
+//! `ping_interval`: a peer that has not answered the previous one is dropped. Used by the client
+//! server, the simulator control endpoint and the device listener alike.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tracing::{debug, warn};
+
+/// How long to wait for the peer's answer to our Close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// Frames from the peer buffered before reading pauses.
+const INBOUND_QUEUE: usize = 64;
+
+/// Limits of a link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkConfig {
+    /// Period of WebSocket Pings; the peer must answer each before the next.
+    pub ping_interval: Duration,
+    /// Longest a single write may take before the peer is dropped.
+    pub write_timeout: Duration,
+    /// Frames queued towards the peer before it is considered stuck and dropped.
+    pub queue: usize,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            ping_interval: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
+            queue: 1024,
+        }
+    }
+}
+
+/// A frame from the peer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+enum Outbound {
+    Frame(Message),
+    Close(CloseCode, String),
+}
+
+/// Why a link ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkEnd {
+    /// The peer closed the connection (Close frame or end of stream).
+    PeerClosed,
+    /// We closed it (a close request, or every handle and the consumer went away).
+    Closed,
+    /// The peer did not answer a WebSocket Ping in time.
+    PingTimeout,
+    /// A write did not complete in time.
+    WriteTimeout,
+    /// The peer did not read fast enough: the outbound queue filled up.
+    QueueOverflow,
+    /// The peer sent a message over the size limit.
+    TooBig,
+    /// A transport or protocol error.
+    Error(String),
+}
+
+/// Sends frames to the peer. Cheap to clone. Sending never waits: a full queue drops the peer.
+#[derive(Clone)]
+pub struct LinkHandle {
+    tx: mpsc::Sender<Outbound>,
+    kill: Arc<Notify>,
+}
+
+impl LinkHandle {
+    fn push(&self, out: Outbound) -> bool {
+        match self.tx.try_send(out) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.kill.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queue a text frame. False when the link is gone (or was just dropped for overflow).
+    pub fn send_text(&self, text: String) -> bool {
+        self.push(Outbound::Frame(Message::text(text)))
+    }
+
+    /// Queue a binary frame.
+    pub fn send_binary(&self, data: Vec<u8>) -> bool {
+        self.push(Outbound::Frame(Message::binary(data)))
+    }
+
+    /// Queue a binary frame, waiting for room (for producers that tolerate back-pressure).
+    pub async fn send_binary_wait(&self, data: Vec<u8>) -> bool {
+        self.tx
+            .send(Outbound::Frame(Message::binary(data)))
+            .await
+            .is_ok()
+    }
+
+    /// Close the connection after the frames already queued, with this code and reason.
+    pub fn close(&self, code: CloseCode, reason: &str) {
+        self.push(Outbound::Close(code, reason.to_string()));
+    }
+
+    /// Whether the link has ended.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// A running link.
+pub struct Link {
+    pub handle: LinkHandle,
+    /// Frames from the peer; ends when the link ends.
+    pub inbound: mpsc::Receiver<Inbound>,
+    /// Resolves to why the link ended.
+    pub done: JoinHandle<LinkEnd>,
+}
+
+/// Drive `ws` on its own task.
+pub fn spawn<S>(ws: WebSocketStream<S>, config: LinkConfig, peer: String) -> Link
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (out_tx, out_rx) = mpsc::channel(config.queue.max(1));
+    let (in_tx, in_rx) = mpsc::channel(INBOUND_QUEUE);
+    let kill = Arc::new(Notify::new());
+    let task_kill = kill.clone();
+    let done = tokio::spawn(async move {
+        let end = run(ws, &config, out_rx, in_tx, task_kill).await;
+        debug!(%peer, ?end, "websocket link ended");
+        end
+    });
+    Link {
+        handle: LinkHandle { tx: out_tx, kill },
+        inbound: in_rx,
+        done,
+    }
+}
+
+async fn write<S>(ws: &mut WebSocketStream<S>, msg: Message, limit: Duration) -> Option<LinkEnd>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match tokio::time::timeout(limit, ws.send(msg)).await {
+        Ok(Ok(())) => None,
+        Ok(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => Some(LinkEnd::PeerClosed),
+        Ok(Err(e)) => Some(LinkEnd::Error(e.to_string())),
+        Err(_) => Some(LinkEnd::WriteTimeout),
+    }
+}
+
+/// Send a Close frame and wait (briefly) for the peer's, so that nothing unread is reset.
+async fn close<S>(ws: &mut WebSocketStream<S>, code: CloseCode, reason: &str, limit: Duration)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let frame = CloseFrame {
+        code,
+        reason: reason.to_string().into(),
+    };
+    let deadline = Instant::now() + limit.min(CLOSE_GRACE * 5);
+    if tokio::time::timeout_at(deadline, ws.close(Some(frame)))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let grace = Instant::now() + CLOSE_GRACE;
+    let _ =
+        tokio::time::timeout_at(grace, async { while let Some(Ok(_)) = ws.next().await {} }).await;
+}
+
+async fn run<S>(
+    mut ws: WebSocketStream<S>,
+    config: &LinkConfig,
+    mut out_rx: mpsc::Receiver<Outbound>,
+    in_tx: mpsc::Sender<Inbound>,
+    kill: Arc<Notify>,
+) -> LinkEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut ticker = tokio::time::interval_at(
+        Instant::now() + config.ping_interval,
+        config.ping_interval.max(Duration::from_millis(1)),
+    );
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut awaiting_pong = false;
+    loop {
+        tokio::select! {
+            biased;
+            _ = kill.notified() => {
+                warn!("peer does not read fast enough; dropping it");
+                close(&mut ws, CloseCode::Policy, "too slow: outbound queue full", Duration::from_millis(200)).await;
+                return LinkEnd::QueueOverflow;
+            }
+            out = out_rx.recv() => match out {
+                Some(Outbound::Frame(msg)) => {
+                    if let Some(end) = write(&mut ws, msg, config.write_timeout).await {
+                        return end;
+                    }
+                }
+                Some(Outbound::Close(code, reason)) => {
+                    close(&mut ws, code, &reason, config.write_timeout).await;
+                    return LinkEnd::Closed;
+                }
+                None => {
+                    close(&mut ws, CloseCode::Normal, "", config.write_timeout).await;
+                    return LinkEnd::Closed;
+                }
+            },
+            _ = ticker.tick() => {
+                if awaiting_pong {
+                    warn!("peer did not answer the WebSocket ping; dropping it");
+                    return LinkEnd::PingTimeout;
+                }
+                awaiting_pong = true;
+                if let Some(end) = write(&mut ws, Message::Ping(Default::default()), config.write_timeout).await {
+                    return end;
+                }
+            }
+            frame = ws.next() => {
+                let inbound = match frame {
+                    None => return LinkEnd::PeerClosed,
+                    Some(Err(WsError::Capacity(e))) => {
+                        warn!("peer sent a message over the size limit ({e}); dropping it");
+                        close(&mut ws, CloseCode::Size, "message too big", Duration::from_millis(200)).await;
+                        return LinkEnd::TooBig;
+                    }
+                    Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => return LinkEnd::PeerClosed,
+                    Some(Err(e)) => return LinkEnd::Error(e.to_string()),
+                    Some(Ok(Message::Text(t))) => Inbound::Text(t.as_str().to_string()),
+                    Some(Ok(Message::Binary(b))) => Inbound::Binary(b.to_vec()),
+                    Some(Ok(Message::Pong(_))) => {
+                        awaiting_pong = false;
+                        continue;
+                    }
+                    // Pings are answered by the library; Close is answered and then the stream ends.
+                    Some(Ok(Message::Ping(_) | Message::Close(_) | Message::Frame(_))) => continue,
+                };
+                if in_tx.send(inbound).await.is_err() {
+                    close(&mut ws, CloseCode::Normal, "", config.write_timeout).await;
+                    return LinkEnd::Closed;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Listening sockets and the WebSocket upgrade shared by every listener: binding with clear
+//! errors, the message size limit, a bounded handshake time, and the checks made on the HTTP
+//! upgrade request (Origin, and any caller-specific gate such as "one client at a time").
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use super::NetError;
+use super::origin::OriginPolicy;
+
+/// Largest message (and frame) accepted from a peer: 1 MiB. Buttplug frames are tiny; anything
+/// bigger is an attack or a bug.
+pub const MAX_MESSAGE_SIZE: usize = 1 << 20;
+
+/// Longest an HTTP upgrade may take before the socket is dropped.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bind a TCP listener; `what` names it in the error ("Buttplug server", "device listener").
+pub async fn bind(address: SocketAddr, what: &str) -> Result<TcpListener, NetError> {
+    TcpListener::bind(address).await.map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "the port is already in use".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::AddrNotAvailable => {
+                "the address is not available on this machine".to_string()
+            }
+            _ => e.to_string(),
+        };
+        NetError::Bind {
+            what: what.to_string(),
+            address,
+            reason,
+        }
+    })
+}
+
+/// The WebSocket settings of every listener.
+pub fn ws_config(max_message_size: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(max_message_size))
+        .max_frame_size(Some(max_message_size))
+}
+
+fn refuse(status: StatusCode, body: &str) -> ErrorResponse {
+    let mut resp = ErrorResponse::new(Some(format!("{body}\n")));
+    *resp.status_mut() = status;
+    resp
+}
+
+/// A caller's verdict on an upgrade request.
+pub type Gate = Box<dyn FnOnce(&Request) -> Result<(), (StatusCode, String)> + Send>;
+
+/// Upgrade an accepted connection: the request's Origin must pass `origins`, then `gate` decides
+/// (e.g. 503 when busy). Bounded by `timeout`. The error says why the upgrade failed.
+pub async fn upgrade(
+    stream: TcpStream,
+    origins: &OriginPolicy,
+    gate: Gate,
+    max_message_size: usize,
+    timeout: Duration,
+) -> Result<WebSocketStream<TcpStream>, String> {
+    let origins = origins.clone();
+    // The error type is the library's (an HTTP response); its size is not ours to choose.
+    #[allow(clippy::result_large_err)]
+    let callback = move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+        let origin = req
+            .headers()
+            .get("origin")
+            .map(|v| v.to_str().unwrap_or("<not text>"));
+        if !origins.allows(origin) {
+            tracing::warn!(
+                origin = origin.unwrap_or(""),
+                "WebSocket request from a web page of another origin refused (see --allowed-origin)"
+            );
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                "this web origin may not connect (see teleplug serve --allowed-origin)",
+            ));
+        }
+        match gate(req) {
+            Ok(()) => Ok(resp),
+            Err((status, body)) => Err(refuse(status, &body)),
+        }
+    };
+    match tokio::time::timeout(
+        timeout,
+        tokio_tungstenite::accept_hdr_async_with_config(
+            stream,
+            callback,
+            Some(ws_config(max_message_size)),
+        ),
+    )
+    .await
+    {
+        Ok(Ok(ws)) => Ok(ws),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("handshake timed out".into()),
+    }
+}
+
+/// A running accept loop. Dropping the handle shuts it down too (without waiting).
+pub struct ListenerHandle {
+    local: SocketAddr,
+    shutdown_tx: watch::Sender<bool>,
+    join: JoinHandle<()>,
+}
+
+impl ListenerHandle {
+    /// The address listened on (the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Stop accepting, tell every connection to close, and wait (bounded) for them to finish.
+    pub async fn shutdown(self, timeout: Duration) {
+        let _ = self.shutdown_tx.send(true);
+        let _ = tokio::time::timeout(timeout, self.join).await;
+    }
+
+    /// Wait until the loop ends (it ends only when shut down).
+    pub async fn wait(self) {
+        let _ = self.join.await;
+    }
+}
+
+/// Accept connections on a task of its own, each handled on its own task by `on_connection`
+/// (given a receiver that turns true at shutdown). A failed accept never ends the loop.
+pub fn spawn_accept_loop<F, Fut>(
+    listener: TcpListener,
+    name: &'static str,
+    on_connection: F,
+) -> ListenerHandle
+where
+    F: Fn(TcpStream, SocketAddr, watch::Receiver<bool>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let local = listener
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let (shutdown_tx, _) = watch::channel(false);
+    let mut shutdown = shutdown_tx.subscribe();
+    let conn_shutdown = shutdown_tx.clone();
+    let join = tokio::spawn(async move {
+        tracing::info!(address = %local, "{name} listening");
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = shutdown_requested(&mut shutdown) => break,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        connections.spawn(on_connection(stream, peer, conn_shutdown.subscribe()));
+                    }
+                    Err(e) => {
+                        // E.g. out of file descriptors: keep serving.
+                        tracing::warn!("{name}: accept failed: {e}");
+                        tokio::task::yield_now().await;
+                    }
+                },
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        drop(listener);
+        while connections.join_next().await.is_some() {}
+        tracing::info!("{name} stopped");
+    });
+    ListenerHandle {
+        local,
+        shutdown_tx,
+        join,
+    }
+}
+
+/// Resolves once shutdown was requested (or the loop that owns the sender is gone).
+pub async fn shutdown_requested(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}

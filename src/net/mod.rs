@@ -1,0 +1,34 @@
+//! Networking: the Buttplug WebSocket server in front of a [`crate::server::Server`]
+//! ([`ws_server`]), the WebSocket client connector ([`ws_client`]), the listener for devices
+//! that dial in ([`device_server`]) and the simulator control endpoint ([`simulator`]).
+//!
+//! Shared pieces: [`link`] (one socket, one task: bounded outbound queue, write timeout,
+//! WebSocket ping), [`listen`] (binding, upgrade, accept loop), [`origin`] (which web pages may
+//! connect).
+
+pub mod device_server;
+pub mod link;
+pub mod listen;
+pub mod origin;
+pub mod sim_protocol;
+pub mod simulator;
+pub mod ws_client;
+pub mod ws_server;
+
+use std::net::SocketAddr;
+
+pub use link::LinkConfig;
+pub use listen::ListenerHandle;
+pub use origin::OriginPolicy;
+pub use ws_server::{WsServer, WsServerHandle, WsServerOptions};
+
+/// Network setup failures.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    #[error("cannot listen on {address} for the {what}: {reason}")]
+    Bind {
+        what: String,
+        address: SocketAddr,
+        reason: String,
+    },
+}

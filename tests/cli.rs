@@ -1,0 +1,341 @@
+//! The `teleplug` binary as a person uses it: `serve` with the simulator and the device listener,
+//! stopping every device on SIGTERM/SIGINT before exiting 0, `--ask`, and the errors and exit
+//! codes of bad usage (2) and runtime failures (1).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::json;
+use support::wire::{body, msg_type};
+use support::ws::{self, Peer, SimPeer, WAIT};
+use tokio_tungstenite::tungstenite::Message;
+
+const BIN: &str = env!("CARGO_BIN_EXE_teleplug");
+
+/// A running `teleplug serve` and its stdout lines.
+struct Serve {
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    exited: Option<mpsc::Receiver<ExitStatus>>,
+}
+
+impl Serve {
+    fn start(args: &[&str]) -> Serve {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(["--port", "0", "--no-bluetooth", "--no-serial", "--no-hid"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn teleplug serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Serve {
+            child: Some(child),
+            stdin,
+            lines,
+            exited: None,
+        }
+    }
+
+    /// The next stdout line containing `needle`.
+    fn line_with(&self, needle: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(WAIT)
+                .unwrap_or_else(|_| panic!("no line with {needle:?}"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// The ws:// URL on the next line containing `needle`.
+    fn url(&self, needle: &str) -> String {
+        let line = self.line_with(needle);
+        let start = line.find("ws://").expect("a URL");
+        line[start..].trim().to_string()
+    }
+
+    fn signal(&mut self, name: &str) {
+        let mut child_wait = self.child.take().expect("running");
+        let status = Command::new("kill")
+            .args([format!("-{name}"), child_wait.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok(s) = child_wait.wait() {
+                let _ = tx.send(s);
+            }
+        });
+        self.exited = Some(rx);
+    }
+
+    fn exit_status(&mut self) -> ExitStatus {
+        self.exited
+            .as_ref()
+            .expect("signalled")
+            .recv_timeout(WAIT)
+            .expect("teleplug serve did not exit in time")
+    }
+
+    fn answer(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin");
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_device_then_exits_0() {
+    let mut serve = Serve::start(&["--simulator-port", "0"]);
+    let sim_url = serve.url("simulator control on");
+    let url = serve.url("Buttplug server listening on");
+    let mut sim = SimPeer::connect(&sim_url).await;
+    let mut c = Peer::connect(&url).await;
+    assert_eq!(msg_type(&c.handshake("CLI Test", 4).await), "ServerInfo");
+    assert_eq!(msg_type(&c.request("StartScanning", json!({})).await), "Ok");
+    sim.advertise("toy", "LVS-Hush", "AA:BB:CC:DD:EE:01").await;
+    sim.lovense_until_connected("toy").await;
+    c.event("DeviceList").await;
+    let ok = c
+        .request(
+            "OutputCmd",
+            json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":15}}}),
+        )
+        .await;
+    assert_eq!(msg_type(&ok), "Ok");
+    assert_eq!(sim.next_write().await, "Vibrate:15;");
+
+    serve.signal("TERM");
+    assert_eq!(sim.next_write().await, "Vibrate:0;");
+    ws::until_closed(&mut c.ws).await;
+    ws::until_closed(&mut sim.ws).await;
+    assert_eq!(serve.exit_status().code(), Some(0));
+}
+
+#[tokio::test]
+async fn sigint_stops_a_device_that_dialed_in() {
+    let config = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-user-config.json");
+    std::fs::write(
+        &config,
+        r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
+            "aneros":{"communication":[{"websocket":{"name":"SimAneros"}}]}}}}"#,
+    )
+    .unwrap();
+    let mut serve = Serve::start(&[
+        "--device-websocket-port",
+        "0",
+        "--user-device-config",
+        config.to_str().unwrap(),
+    ]);
+    let device_url = serve.url("devices may dial in on");
+    let url = serve.url("Buttplug server listening on");
+    let mut c = Peer::connect(&url).await;
+    assert_eq!(msg_type(&c.handshake("CLI Test", 4).await), "ServerInfo");
+    let mut dev = ws::open(&device_url, None).await.unwrap();
+    dev.send(Message::text(
+        r#"{"identifier":"SimAneros","address":"aneros-cli","version":0}"#,
+    ))
+    .await
+    .unwrap();
+    let list = c.event("DeviceList").await;
+    assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
+    let ok = c
+        .request(
+            "OutputCmd",
+            json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":127}}}),
+        )
+        .await;
+    assert_eq!(msg_type(&ok), "Ok");
+    let mut frames = Vec::new();
+    let mut closed = false;
+    serve.signal("INT");
+    tokio::time::timeout(WAIT, async {
+        while let Some(msg) = dev.next().await {
+            match msg {
+                Ok(Message::Binary(b)) => frames.push(b.to_vec()),
+                Ok(Message::Close(_)) => closed = true,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    })
+    .await
+    .expect("device socket not closed");
+    assert_eq!(frames[0], vec![0xF1, 0x7F]);
+    assert!(frames.contains(&vec![0xF1, 0x00]), "{frames:?}");
+    assert!(closed);
+    assert_eq!(serve.exit_status().code(), Some(0));
+}
+
+#[tokio::test]
+async fn ask_lets_the_user_decide() {
+    let mut serve = Serve::start(&["--ask"]);
+    let url = serve.url("Buttplug server listening on");
+
+    let mut denied = Peer::connect(&url).await;
+    let id = denied
+        .send_request(
+            "RequestServerInfo",
+            json!({"ClientName":"Stranger","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}),
+        )
+        .await;
+    let prompt = serve.line_with("wants to connect");
+    assert!(prompt.contains("\"Stranger\""), "{prompt}");
+    assert!(prompt.contains("127.0.0.1"), "{prompt}");
+    serve.answer("n\n");
+    let err = denied.reply_to(id).await;
+    assert_eq!(msg_type(&err), "Error");
+    ws::until_closed(&mut denied.ws).await;
+
+    let mut friend = Peer::connect(&url).await;
+    let id = friend
+        .send_request(
+            "RequestServerInfo",
+            json!({"ClientName":"Friend","MessageVersion":3}),
+        )
+        .await;
+    serve.line_with("\"Friend\"");
+    serve.answer("y\n");
+    assert_eq!(msg_type(&friend.reply_to(id).await), "ServerInfo");
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run teleplug")
+}
+
+#[test]
+fn port_in_use_is_a_clear_runtime_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run(&[
+        "serve",
+        "--port",
+        &port,
+        "--no-bluetooth",
+        "--no-serial",
+        "--no-hid",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already in use"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn unreadable_config_is_a_usage_error() {
+    let out = run(&["serve", "--user-device-config", "/nonexistent/user.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/user.json"), "{err}");
+
+    let bad = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-bad-config.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let out = run(&[
+        "devices",
+        "--seconds",
+        "0",
+        "--device-config",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    assert_eq!(run(&["serve", "--port", "notaport"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["serve", "--listen-all", "--address", "127.0.0.1"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn version_and_help() {
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("teleplug {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = run(&["serve", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--port",
+        "--address",
+        "--listen-all",
+        "--allowed-origin",
+        "--allow-client",
+        "--ask",
+        "--device-websocket-port",
+        "--simulator-port",
+        "--max-ping-time",
+        "--server-name",
+        "--device-config",
+        "--user-device-config",
+        "--no-bluetooth",
+        "--no-serial",
+        "--no-hid",
+        "--serial-port",
+        "--log",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from serve --help");
+    }
+}
+
+#[test]
+fn devices_lists_nothing_without_hardware() {
+    let out = run(&[
+        "devices",
+        "--seconds",
+        "1",
+        "--no-bluetooth",
+        "--no-serial",
+        "--no-hid",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no devices found"));
+}
+
+#[test]
+fn demo_still_works() {
+    let out = run(&["demo"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Vibrate:10;"));
+}
