@@ -681,7 +681,14 @@ fn requests_before_connecting_and_connect_errors() {
         })),
     });
     let r = c.call(req(4, remote));
-    assert_eq!(error_code(&r), Some(ErrorCode::Unsupported), "{r:?}");
+    assert_eq!(error_code(&r), Some(ErrorCode::ConnectFailed), "{r:?}");
+    let bad_url = B::Connect(s::Connect {
+        mode: Some(s::connect::Mode::Remote(s::RemoteOptions {
+            url: "http://nope".into(),
+        })),
+    });
+    let r = c.call(req(40, bad_url));
+    assert_eq!(error_code(&r), Some(ErrorCode::InvalidArgument), "{r:?}");
     let denied = B::Connect(s::Connect {
         mode: Some(s::connect::Mode::Embedded(s::EmbeddedOptions {
             disabled_transports: 7,
@@ -945,6 +952,98 @@ fn replies_keep_request_order_while_slow_requests_run() {
     assert_eq!(ids, (2..50).collect::<Vec<u32>>());
     // The pings ran while the slow request slept (replies waited only for order).
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn remote_connections_reach_a_websocket_server() {
+    use request::Body as B;
+    use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
+    use teleplug::net::{WsServer, WsServerOptions};
+    use teleplug::server::{Server, ServerOptions, Transports};
+    // An in-process `teleplug serve`: its own runtime, a simulated Lovense toy, port 0.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let toy = SimulatedDevice::new(SimulatedDeviceSpec::lovense(
+        "remote-toy",
+        "Z:11:0082059AD3BD;",
+        66,
+    ));
+    let mut ops = toy.op_receiver();
+    let (addr, handle) = rt.block_on(async {
+        let server = Server::new(ServerOptions {
+            name: "remote test".into(),
+            transports: Transports::none(),
+            ..ServerOptions::default()
+        });
+        server.advertise(toy.clone());
+        let ws = WsServer::bind(
+            server,
+            WsServerOptions {
+                address: "127.0.0.1:0".parse().unwrap(),
+                ..WsServerOptions::default()
+            },
+        )
+        .await
+        .expect("bind");
+        (ws.local_addr(), ws.spawn())
+    });
+    let ctx = Ctx::new(0);
+    let c = Client::new(&ctx, TP_FORMAT_JSON, Mode::Poll);
+    let mut ev = Vec::new();
+    let remote = B::Connect(s::Connect {
+        mode: Some(s::connect::Mode::Remote(s::RemoteOptions {
+            url: format!("ws://{addr}"),
+        })),
+    });
+    let r = c.call_collect(req(1, remote), &mut ev);
+    let Some(response::Body::Connected(info)) = r.body else {
+        panic!("{r:?}")
+    };
+    assert_eq!(info.server_name, "remote test");
+    assert_eq!(info.protocol_version_major, 4);
+    // Simulated devices belong to an embedded server.
+    let r = c.call_collect(req(2, lovense("x", false)), &mut ev);
+    assert_eq!(error_code(&r), Some(ErrorCode::Unsupported), "{r:?}");
+    assert!(is_ok(
+        &c.call_collect(req(3, B::StartScanning(empty())), &mut ev)
+    ));
+    c.wait_event(&mut ev, |e| {
+        matches!(e.body, Some(response::Body::DeviceAdded(_)))
+    });
+    assert!(is_ok(
+        &c.call_collect(req(4, output_fraction(0, 0, 0.5)), &mut ev)
+    ));
+    let r = c.call_collect(req(5, read_battery(0, 1)), &mut ev);
+    assert!(
+        matches!(
+            r.body,
+            Some(response::Body::InputReading(s::InputReading {
+                value: 66,
+                ..
+            }))
+        ),
+        "{r:?}"
+    );
+    assert!(is_ok(
+        &c.call_collect(req(6, B::Disconnect(empty())), &mut ev)
+    ));
+    // The toy saw the command, and was stopped when the client left.
+    let seen = rt.block_on(async {
+        let mut seen = Vec::new();
+        while !seen.iter().any(|w: &String| w == "Vibrate:0;") {
+            match tokio::time::timeout(WAIT, ops.recv()).await {
+                Ok(Some(SimOp::Write { data, .. })) => {
+                    seen.push(String::from_utf8_lossy(&data).into_owned())
+                }
+                Ok(Some(_)) => {}
+                _ => break,
+            }
+        }
+        seen
+    });
+    assert!(seen.contains(&"Vibrate:10;".to_string()), "{seen:?}");
+    assert!(seen.contains(&"Vibrate:0;".to_string()), "{seen:?}");
+    drop(ctx);
+    rt.block_on(async { drop(handle) });
 }
 
 // ---- panics ----------------------------------------------------------------------------------

@@ -60,14 +60,42 @@ pub async fn connect(
     match c.mode {
         None => embedded(client, s::EmbeddedOptions::default()).await,
         Some(s::connect::Mode::Embedded(o)) => embedded(client, o).await,
-        Some(s::connect::Mode::Remote(r)) => Err((
-            ErrorCode::Unsupported,
-            format!(
-                "remote connections are not available in this build (url {:?})",
-                r.url
-            ),
-        )),
+        Some(s::connect::Mode::Remote(r)) => remote(client, r).await,
     }
+}
+
+fn client_name(client: &ClientShared) -> &str {
+    if client.name.is_empty() {
+        "teleplug"
+    } else {
+        &client.name
+    }
+}
+
+/// Connect the client core to a remote Buttplug server over WebSocket.
+async fn remote(
+    client: &Arc<ClientShared>,
+    r: s::RemoteOptions,
+) -> Result<Session, (ErrorCode, String)> {
+    if client.format == Format::ButtplugJson {
+        return Err((
+            ErrorCode::Unsupported,
+            "a raw channel talks to the embedded server only".into(),
+        ));
+    }
+    let conn = crate::net::ws_client::connect(&r.url)
+        .await
+        .map_err(|e| convert::client_error(&e))?;
+    let c = Client::connect_with(client_name(client), conn)
+        .await
+        .map_err(|e| convert::client_error(&e))?;
+    Ok(Session::new(
+        Link::Client {
+            events: c.events(),
+            client: c,
+        },
+        None,
+    ))
 }
 
 fn server_options(o: &s::EmbeddedOptions) -> Result<ServerOptions, (ErrorCode, String)> {
@@ -124,13 +152,8 @@ async fn embedded(
             Err(e) => Err((ErrorCode::ConnectFailed, e.to_string())),
         }
     } else {
-        let name = if client.name.is_empty() {
-            "teleplug"
-        } else {
-            &client.name
-        };
         match EmbeddedConnector::connect_to(&server) {
-            Ok(conn) => match Client::connect_with(name, conn).await {
+            Ok(conn) => match Client::connect_with(client_name(client), conn).await {
                 Ok(c) => Ok(Link::Client {
                     events: c.events(),
                     client: c,
@@ -141,21 +164,7 @@ async fn embedded(
         }
     };
     match link {
-        Ok(link) => {
-            let mut session = Session {
-                link,
-                server: Some(server),
-                sims: HashMap::new(),
-                devices: BTreeMap::new(),
-            };
-            session.devices = session
-                .device_list()
-                .devices
-                .into_iter()
-                .map(|d| (d.index, d))
-                .collect();
-            Ok(session)
-        }
+        Ok(link) => Ok(Session::new(link, Some(server))),
         Err(e) => {
             server.shutdown(CLOSE_TIMEOUT).await;
             Err(e)
@@ -164,6 +173,22 @@ async fn embedded(
 }
 
 impl Session {
+    fn new(link: Link, server: Option<Server>) -> Session {
+        let mut session = Session {
+            link,
+            server,
+            sims: HashMap::new(),
+            devices: BTreeMap::new(),
+        };
+        session.devices = session
+            .device_list()
+            .devices
+            .into_iter()
+            .map(|d| (d.index, d))
+            .collect();
+        session
+    }
+
     /// The reply to a successful connect.
     pub fn connected_reply(&self) -> response::Body {
         let mut c = s::Connected::default();
