@@ -3,10 +3,13 @@
 //! Layers, top to bottom: `client` (the Rust client API) → `server` (connections, device
 //! registry, device tasks) → `protocols` (per-brand byte encodings) → `hardware` (transports).
 //! Beside them: `protocol` (wire messages and JSON framing) and `device_config` (the device
-//! database and matching).
+//! database and matching). The C ABI lives in `ffi`, the only module allowed `unsafe` code.
+
+#![deny(unsafe_code)]
 
 pub mod client;
 pub mod device_config;
+pub mod ffi;
 pub mod hardware;
 pub mod net;
 pub mod protocol;

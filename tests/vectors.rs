@@ -78,11 +78,15 @@ async fn every_vector_passes() {
         );
     }
     let mut set = tokio::task::JoinSet::new();
+    // Bounded concurrency: every replay gets its 500 ms per op without starving the others.
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(48));
     for (file, versions, scope) in &cases {
         for v in versions {
             for mode in [Mode::InProcess, Mode::Json] {
                 let (file, v, scope) = (file.clone(), *v, *scope);
+                let slots = slots.clone();
                 set.spawn(async move {
+                    let _slot = slots.acquire_owned().await.expect("semaphore open");
                     let r = run(&dir(), &file, v, mode, scope).await;
                     (file, v, mode, r)
                 });

@@ -1,9 +1,17 @@
 //! The hardware layer: what a device is to the server before and after it speaks a protocol.
 //! Hardware managers scan and report [`DeviceCandidate`]s; a candidate's connector opens a
 //! [`Transport`], the byte pipe every protocol drives through logical [`Endpoint`]s.
-//! Transports: simulated devices (always), and behind cargo features Bluetooth LE, serial and HID.
+//! Transports: simulated devices (always), and behind cargo features Bluetooth LE (`btle`),
+//! serial ports (`serial`) and USB HID (`hid`); [`add_platform_managers`] creates the managers of
+//! those compiled in and switched on in [`Transports`].
 
+#[cfg(feature = "btle")]
+pub mod btle;
 pub mod endpoint;
+#[cfg(feature = "hid")]
+pub mod hid;
+#[cfg(feature = "serial")]
+pub mod serial;
 pub mod simulated;
 pub mod websocket;
 
@@ -232,10 +240,38 @@ impl Transports {
     }
 }
 
-/// The hardware managers for the selected real transports.
+/// The hardware managers for the selected real transports (those compiled in; a transport
+/// switched on here but not compiled in is skipped with a log line).
+///
+/// Scanning: Bluetooth LE scans until told to stop (like Intiface); serial and HID enumerate once
+/// per StartScanning and then report [`ManagerEvent::ScanningStopped`].
 pub fn add_platform_managers(
-    _transports: &Transports,
-    _events: &ManagerEventSender,
+    transports: &Transports,
+    events: &ManagerEventSender,
 ) -> Vec<std::sync::Arc<dyn HardwareManager>> {
-    Vec::new()
+    #[allow(unused_mut)]
+    let mut managers: Vec<std::sync::Arc<dyn HardwareManager>> = Vec::new();
+    if transports.bluetooth {
+        #[cfg(feature = "btle")]
+        managers.push(std::sync::Arc::new(btle::BtleManager::new(events.clone())));
+        #[cfg(not(feature = "btle"))]
+        tracing::info!("Bluetooth LE support is not compiled in (cargo feature `btle`)");
+    }
+    if transports.serial {
+        #[cfg(feature = "serial")]
+        managers.push(std::sync::Arc::new(serial::SerialManager::new(
+            events.clone(),
+            transports.serial_ports.clone(),
+        )));
+        #[cfg(not(feature = "serial"))]
+        tracing::info!("serial port support is not compiled in (cargo feature `serial`)");
+    }
+    if transports.hid {
+        #[cfg(feature = "hid")]
+        managers.push(std::sync::Arc::new(hid::HidManager::new(events.clone())));
+        #[cfg(not(feature = "hid"))]
+        tracing::info!("USB HID support is not compiled in (cargo feature `hid`)");
+    }
+    let _ = events;
+    managers
 }

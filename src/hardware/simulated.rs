@@ -279,7 +279,10 @@ impl SimulatedDevice {
         self.report(SimOp::Disconnected);
     }
 
-    fn transport(&self, endpoints: Vec<Endpoint>) -> Result<Arc<dyn Transport>, HardwareError> {
+    pub(crate) fn transport(
+        &self,
+        endpoints: Vec<Endpoint>,
+    ) -> Result<Arc<dyn Transport>, HardwareError> {
         let (tx, rx) = mpsc::channel(EVENT_QUEUE_CAPACITY);
         {
             let mut st = self.inner.state.lock();

@@ -117,8 +117,9 @@ struct Runtime {
 
 #[derive(Default)]
 struct Scratch {
-    entries: Vec<(u32, OutputCommand)>,
-    acks: Vec<Ack>,
+    entries: Vec<(u32, OutputCommand, usize)>,
+    acks: Vec<Option<Ack>>,
+    errors: Vec<Option<ButtplugError>>,
     packets: Vec<QueuedPacket>,
 }
 
@@ -247,7 +248,7 @@ impl DeviceTask {
     }
 
     async fn process_batch(&mut self, rt: &mut Runtime, items: BatchItems) {
-        // Expand into (feature, command) entries and collect the acks.
+        // Expand into (feature, command, item) entries; each item keeps its own ack and error.
         let definition = self.definition.clone();
         let mut entries = std::mem::take(&mut rt.scratch.entries);
         let mut acks = std::mem::take(&mut rt.scratch.acks);
@@ -261,8 +262,8 @@ impl DeviceTask {
                     command,
                     ack,
                 } => {
-                    entries.push((feature, command));
-                    acks.extend(ack);
+                    entries.push((feature, command, acks.len()));
+                    acks.push(ack);
                 }
                 BatchItem::Stop {
                     feature,
@@ -277,7 +278,8 @@ impl DeviceTask {
                             }
                             if let Some(o) = f.outputs.iter().find(|o| o.output_type.is_stoppable())
                             {
-                                entries.push((f.index, OutputCommand::new(o.output_type, 0, 0)));
+                                let zero = OutputCommand::new(o.output_type, 0, 0);
+                                entries.push((f.index, zero, acks.len()));
                             } else if !f.outputs.is_empty() {
                                 positional.push(f.index);
                             }
@@ -291,16 +293,17 @@ impl DeviceTask {
                                 .copied(),
                         );
                     }
-                    acks.extend(ack);
+                    acks.push(ack);
                 }
             }
         }
-        entries.sort_by_key(|(f, _)| *f);
+        entries.sort_by_key(|(f, _, _)| *f);
         let entry_count = entries.len();
 
-        let mut error: Option<ButtplugError> = None;
+        let mut errors = std::mem::take(&mut rt.scratch.errors);
+        errors.resize(acks.len(), None);
         let mut packets = std::mem::take(&mut rt.scratch.packets);
-        for (entry, (feature_index, command)) in entries.drain(..).enumerate() {
+        for (entry, (feature_index, command, item)) in entries.drain(..).enumerate() {
             if rt.last_sent(feature_index) == Some(&command) {
                 continue;
             }
@@ -317,7 +320,7 @@ impl DeviceTask {
                 }
                 Err(e) => {
                     warn!(device = self.index, "cannot encode {command:?}: {e}");
-                    error.get_or_insert_with(|| e.to_device_error(&self.protocol).into());
+                    errors[item].get_or_insert_with(|| e.to_device_error(&self.protocol).into());
                 }
             }
         }
@@ -359,27 +362,25 @@ impl DeviceTask {
         let window_open = rt
             .last_write_at
             .is_some_and(|t| !self.gap.is_zero() && t.elapsed() < self.gap);
-        if let Some(e) = error {
-            for ack in acks.drain(..) {
-                let _ = ack.send(Err(e.clone()));
+        for (ack, error) in acks.drain(..).zip(errors.drain(..)) {
+            let Some(ack) = ack else { continue };
+            match error {
+                // This item could not be encoded; the rest of the message goes on.
+                Some(e) => {
+                    let _ = ack.send(Err(e));
+                }
+                // Queued until the gap window closes; the command is accepted now.
+                None if window_open => {
+                    let _ = ack.send(Ok(()));
+                }
+                None => rt.queue_acks.push(ack),
             }
-            rt.scratch.acks = acks;
-            if !window_open {
-                self.flush(rt).await;
-            }
-            return;
         }
-        if window_open {
-            // Queued until the gap window closes; the command is accepted now.
-            for ack in acks.drain(..) {
-                let _ = ack.send(Ok(()));
-            }
-            rt.scratch.acks = acks;
-            return;
-        }
-        rt.queue_acks.append(&mut acks);
         rt.scratch.acks = acks;
-        self.flush(rt).await;
+        rt.scratch.errors = errors;
+        if !window_open {
+            self.flush(rt).await;
+        }
     }
 
     /// Write every queued packet now.
@@ -697,5 +698,97 @@ mod tests {
                 SimOp::Disconnected,
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod item_errors {
+    use super::*;
+    use crate::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec};
+    use crate::protocol::OutputType;
+    use crate::protocols::shared::testing::{definition, feature};
+
+    /// Encodes feature 0 and refuses feature 1.
+    struct HalfWorking;
+
+    impl ProtocolHandler for HalfWorking {
+        fn encode_output(
+            &mut self,
+            feature: &FeatureDefinition,
+            command: OutputCommand,
+        ) -> Result<Vec<HardwareCommand>, ProtocolError> {
+            if feature.index == 1 {
+                return Err(ProtocolError::Unsupported("no".into()));
+            }
+            Ok(vec![HardwareCommand::feature_write(
+                feature.index,
+                Endpoint::Tx,
+                [command.value() as u8],
+                false,
+            )])
+        }
+    }
+
+    struct NoReadings;
+    impl DeviceTaskEvents for NoReadings {
+        fn reading(&self, _: u32, _: SubscriptionReading) {}
+    }
+
+    #[tokio::test]
+    async fn an_item_that_cannot_be_encoded_fails_alone() {
+        let dev = SimulatedDevice::new(SimulatedDeviceSpec::new("x", "x"));
+        let mut ops = dev.op_receiver();
+        let transport = dev.transport(vec![Endpoint::Tx]).unwrap();
+        let events = transport.take_events().unwrap();
+        let (tx, rx) = mpsc::channel(8);
+        let def = definition(
+            "test",
+            vec![
+                feature(0, OutputType::Vibrate, (0, 20)),
+                feature(1, OutputType::Vibrate, (0, 20)),
+            ],
+        );
+        let task = DeviceTask {
+            index: 0,
+            protocol: "test".into(),
+            definition: Arc::new(def),
+            handler: Box::new(HalfWorking),
+            transport,
+            events,
+            requests: rx,
+            gap: Duration::ZERO,
+            reporter: Arc::new(NoReadings),
+        };
+        let join = tokio::spawn(task.run());
+        let (a0, r0) = oneshot::channel();
+        let (a1, r1) = oneshot::channel();
+        let vib = |v| OutputCommand::new(OutputType::Vibrate, v, 0);
+        tx.send(DeviceRequest::Batch(BatchItems::Many(vec![
+            BatchItem::Output {
+                feature: 0,
+                command: vib(5),
+                ack: Some(a0),
+            },
+            BatchItem::Output {
+                feature: 1,
+                command: vib(6),
+                ack: Some(a1),
+            },
+        ])))
+        .await
+        .unwrap();
+        assert_eq!(r0.await.unwrap(), Ok(()));
+        assert!(matches!(
+            r1.await.unwrap(),
+            Err(ButtplugError::ButtplugDeviceError(
+                DeviceError::UnhandledCommand(_)
+            ))
+        ));
+        match ops.recv().await.unwrap() {
+            crate::hardware::simulated::SimOp::Write { data, .. } => assert_eq!(data, vec![5]),
+            other => panic!("{other:?}"),
+        }
+        drop(tx);
+        join.await.unwrap();
     }
 }

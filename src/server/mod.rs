@@ -330,7 +330,15 @@ impl ServerInner {
                 return;
             }
             scan.scanning = true;
-            scan.active = managers.iter().map(|m| m.name()).collect();
+            // An idle simulator (nothing advertised) is started, so devices advertised later
+            // are found, but cannot hold the scan open: with real transports failing or
+            // finishing, clients still get ScanningFinished.
+            let simulator_idle = self.simulator.devices().is_empty();
+            scan.active = managers
+                .iter()
+                .map(|m| m.name())
+                .filter(|n| !(simulator_idle && *n == self.simulator.name()))
+                .collect();
         }
         for m in managers {
             if let Err(e) = m.start_scanning().await {
@@ -338,6 +346,24 @@ impl ServerInner {
                 self.report_error(format!("{} scanning unavailable: {e}", m.name()));
                 self.manager_stopped(m.name());
             }
+        }
+        // Nothing that scans on its own (no transport enabled, no simulated device).
+        self.finish_if_idle();
+    }
+
+    fn finish_if_idle(&self) {
+        let finished = {
+            let mut scan = self.scan.lock();
+            if scan.scanning && scan.active.is_empty() {
+                scan.scanning = false;
+                true
+            } else {
+                false
+            }
+        };
+        if finished {
+            info!("scanning finished");
+            self.emit(ServerEvent::ScanningFinished);
         }
     }
 

@@ -1,0 +1,261 @@
+//! A connected HID device behind the [`Transport`] trait: one I/O thread per device owns the
+//! blocking [`HidIo`] (hidapi devices are not shareable between threads), performs queued writes
+//! (`tx`: output reports, first byte = report id) and reads input reports in between (`rx`:
+//! notifications while subscribed, otherwise kept for `read`). A failing read or write means the
+//! device is gone: the thread ends and reports [`HardwareEvent::Disconnected`].
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use tokio::sync::{Notify, mpsc, oneshot};
+use tracing::{info, warn};
+
+use crate::hardware::{EVENT_QUEUE_CAPACITY, Endpoint, HardwareError, HardwareEvent, Transport};
+
+/// How long one read waits before the I/O thread looks at queued writes again.
+const READ_SLICE: Duration = Duration::from_millis(4);
+/// Upper bound for a write, queueing included.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Largest input report read.
+const REPORT_MAX: usize = 256;
+
+/// Blocking I/O with one HID device: what the transport needs from hidapi (or a fake).
+pub trait HidIo: Send + 'static {
+    /// Write one output report (first byte: report id).
+    fn write(&mut self, data: &[u8]) -> Result<(), HardwareError>;
+    /// Read one input report, waiting at most `timeout`; `Ok(0)` when none came. An error
+    /// means the device is gone.
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, HardwareError>;
+}
+
+/// A transport over `io`, with its I/O thread running.
+pub fn transport_from_io(io: Box<dyn HidIo>) -> Arc<dyn Transport> {
+    transport_with_release(io, Box::new(|| {}))
+}
+
+/// As [`transport_from_io`]; `release` runs once when the device closes (either side).
+pub(super) fn transport_with_release(
+    io: Box<dyn HidIo>,
+    release: Box<dyn FnOnce() + Send>,
+) -> Arc<dyn Transport> {
+    let (tx, rx) = mpsc::channel(EVENT_QUEUE_CAPACITY);
+    let (writes, write_rx) = std_mpsc::channel();
+    let shared = Arc::new(Shared {
+        open: AtomicBool::new(true),
+        subscribed: AtomicBool::new(false),
+        buffer: Mutex::new(VecDeque::new()),
+        data_ready: Notify::new(),
+        release: Mutex::new(Some(release)),
+    });
+    let thread_shared = shared.clone();
+    let spawned = std::thread::Builder::new()
+        .name("hid io".into())
+        .spawn(move || io_loop(io, write_rx, thread_shared, tx));
+    if let Err(e) = spawned {
+        warn!("cannot start the HID I/O thread: {e}");
+        shared.close();
+    }
+    Arc::new(HidTransport {
+        shared,
+        writes: Mutex::new(Some(writes)),
+        events: Mutex::new(Some(rx)),
+    })
+}
+
+type WriteRequest = (Vec<u8>, oneshot::Sender<Result<(), HardwareError>>);
+
+struct Shared {
+    open: AtomicBool,
+    subscribed: AtomicBool,
+    buffer: Mutex<VecDeque<Vec<u8>>>,
+    data_ready: Notify,
+    release: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Shared {
+    /// Marks the device closed; true the first time.
+    fn close(&self) -> bool {
+        let first = self.open.swap(false, Ordering::SeqCst);
+        if first {
+            if let Some(release) = self.release.lock().take() {
+                release();
+            }
+            self.data_ready.notify_waiters();
+        }
+        first
+    }
+}
+
+fn io_loop(
+    mut io: Box<dyn HidIo>,
+    writes: std_mpsc::Receiver<WriteRequest>,
+    shared: Arc<Shared>,
+    tx: mpsc::Sender<HardwareEvent>,
+) {
+    let mut buf = [0u8; REPORT_MAX];
+    'run: while shared.open.load(Ordering::SeqCst) {
+        loop {
+            match writes.try_recv() {
+                Ok((data, reply)) => {
+                    let r = io.write(&data);
+                    let failed = r.is_err();
+                    let _ = reply.send(r);
+                    if failed {
+                        break 'run;
+                    }
+                }
+                Err(std_mpsc::TryRecvError::Empty) => break,
+                // The transport was closed.
+                Err(std_mpsc::TryRecvError::Disconnected) => break 'run,
+            }
+        }
+        match io.read(&mut buf, READ_SLICE) {
+            Ok(0) => {}
+            Ok(n) => {
+                let data = buf[..n.min(REPORT_MAX)].to_vec();
+                if shared.subscribed.load(Ordering::SeqCst) {
+                    let event = HardwareEvent::Notification {
+                        endpoint: Endpoint::Rx,
+                        data,
+                    };
+                    if tx.try_send(event).is_err() {
+                        warn!("HID report dropped: event queue full");
+                    }
+                } else {
+                    let mut b = shared.buffer.lock();
+                    b.push_back(data);
+                    // Keep only recent reports for reads.
+                    while b.len() > 64 {
+                        b.pop_front();
+                    }
+                    drop(b);
+                    shared.data_ready.notify_waiters();
+                }
+            }
+            Err(e) => {
+                if shared.open.load(Ordering::SeqCst) {
+                    info!("HID device gone: {e}");
+                }
+                break;
+            }
+        }
+    }
+    drop(io);
+    if shared.close() {
+        let _ = tx.blocking_send(HardwareEvent::Disconnected);
+    }
+}
+
+struct HidTransport {
+    shared: Arc<Shared>,
+    writes: Mutex<Option<std_mpsc::Sender<WriteRequest>>>,
+    events: Mutex<Option<mpsc::Receiver<HardwareEvent>>>,
+}
+
+impl HidTransport {
+    fn check(&self, endpoint: Endpoint, expected: Endpoint) -> Result<(), HardwareError> {
+        if !self.shared.open.load(Ordering::SeqCst) {
+            return Err(HardwareError::Disconnected);
+        }
+        if endpoint != expected {
+            return Err(HardwareError::InvalidEndpoint(endpoint));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Transport for HidTransport {
+    fn endpoints(&self) -> Vec<Endpoint> {
+        vec![Endpoint::Rx, Endpoint::Tx]
+    }
+
+    fn default_message_gap(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    async fn write(
+        &self,
+        endpoint: Endpoint,
+        data: &[u8],
+        _with_response: bool,
+    ) -> Result<(), HardwareError> {
+        self.check(endpoint, Endpoint::Tx)?;
+        let (reply, done) = oneshot::channel();
+        let sent = match self.writes.lock().as_ref() {
+            Some(w) => w.send((data.to_vec(), reply)).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(HardwareError::Disconnected);
+        }
+        match tokio::time::timeout(WRITE_TIMEOUT, done).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => Err(HardwareError::Disconnected),
+            Err(_) => Err(HardwareError::Timeout),
+        }
+    }
+
+    /// The oldest input report received while `rx` is not subscribed (at most `max_len`
+    /// bytes); waits for one.
+    async fn read(
+        &self,
+        endpoint: Endpoint,
+        max_len: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, HardwareError> {
+        self.check(endpoint, Endpoint::Rx)?;
+        let wait = async {
+            loop {
+                let ready = self.shared.data_ready.notified();
+                if let Some(mut report) = self.shared.buffer.lock().pop_front() {
+                    report.truncate(max_len);
+                    return Ok(report);
+                }
+                if !self.shared.open.load(Ordering::SeqCst) {
+                    return Err(HardwareError::Disconnected);
+                }
+                ready.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .unwrap_or(Err(HardwareError::Timeout))
+    }
+
+    async fn subscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
+        self.check(endpoint, Endpoint::Rx)?;
+        self.shared.subscribed.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
+        self.check(endpoint, Endpoint::Rx)?;
+        self.shared.subscribed.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Closes the device; the I/O thread ends within one read slice and drops the handle.
+    async fn disconnect(&self) {
+        self.writes.lock().take();
+        if self.shared.close() {
+            info!("HID device closed");
+        }
+    }
+
+    fn take_events(&self) -> Option<mpsc::Receiver<HardwareEvent>> {
+        self.events.lock().take()
+    }
+}
+
+impl Drop for HidTransport {
+    fn drop(&mut self) {
+        self.writes.lock().take();
+        self.shared.close();
+    }
+}

@@ -1,0 +1,148 @@
+//! Scanning across hardware managers: StartScanning starts every enabled manager,
+//! ScanningFinished comes once when all stopped on their own, StopScanning is idempotent and
+//! never produces ScanningFinished, and transports switched off are not started.
+
+use std::time::Duration;
+
+use teleplug::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec};
+use teleplug::hardware::{Transports, add_platform_managers};
+use teleplug::server::{Server, ServerEvent, ServerOptions};
+use tokio::sync::broadcast;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long "nothing more happens" is watched for.
+const QUIET: Duration = Duration::from_millis(300);
+
+fn serial_only() -> Transports {
+    Transports {
+        bluetooth: false,
+        serial: true,
+        hid: false,
+        serial_ports: Vec::new(),
+    }
+}
+
+fn server(transports: Transports) -> Server {
+    Server::new(ServerOptions {
+        transports,
+        ..ServerOptions::default()
+    })
+}
+
+async fn finished(events: &mut broadcast::Receiver<ServerEvent>) -> Vec<ServerEvent> {
+    let mut seen = Vec::new();
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            let e = events.recv().await.expect("events");
+            if e == ServerEvent::ScanningFinished {
+                return;
+            }
+            seen.push(e);
+        }
+    })
+    .await
+    .expect("ScanningFinished");
+    seen
+}
+
+/// Events during the next QUIET period.
+async fn quiet(events: &mut broadcast::Receiver<ServerEvent>) -> Vec<ServerEvent> {
+    let mut seen = Vec::new();
+    let _ = tokio::time::timeout(QUIET, async {
+        while let Ok(e) = events.recv().await {
+            seen.push(e);
+        }
+    })
+    .await;
+    seen
+}
+
+#[tokio::test]
+async fn finished_once_when_the_serial_scan_and_a_timed_simulated_scan_both_ended() {
+    let s = server(serial_only());
+    let mut events = s.events();
+    s.simulator()
+        .set_scan_duration(Some(Duration::from_millis(100)));
+    let dev = SimulatedDevice::new(SimulatedDeviceSpec::new("Massage Demo", "sim-1"));
+    s.advertise(dev);
+    let started = tokio::time::Instant::now();
+    s.start_scanning().await;
+    let before = finished(&mut events).await;
+    // The simulated scan (100 ms) outlasts the one-shot serial enumeration.
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    assert!(before.contains(&ServerEvent::DeviceAdded(0)), "{before:?}");
+    assert!(
+        !before.iter().any(|e| matches!(e, ServerEvent::Error(_))),
+        "{before:?}"
+    );
+    assert_eq!(quiet(&mut events).await, Vec::new());
+    // A new scan runs the managers again and finishes again.
+    s.start_scanning().await;
+    finished(&mut events).await;
+}
+
+#[tokio::test]
+async fn stop_scanning_is_idempotent_and_never_reports_finished() {
+    let s = server(serial_only());
+    let mut events = s.events();
+    // The simulator scans until stopped (it has a device): the scan stays open.
+    s.advertise(SimulatedDevice::new(SimulatedDeviceSpec::new(
+        "Massage Demo",
+        "sim-2",
+    )));
+    s.start_scanning().await;
+    s.start_scanning().await;
+    let seen = quiet(&mut events).await;
+    assert!(!seen.contains(&ServerEvent::ScanningFinished), "{seen:?}");
+    s.stop_scanning().await;
+    s.stop_scanning().await;
+    let seen = quiet(&mut events).await;
+    assert!(!seen.contains(&ServerEvent::ScanningFinished), "{seen:?}");
+}
+
+#[tokio::test]
+async fn with_nothing_to_scan_the_scan_finishes_at_once() {
+    let s = server(Transports::none());
+    let mut events = s.events();
+    s.start_scanning().await;
+    assert_eq!(finished(&mut events).await, Vec::new());
+}
+
+#[test]
+fn transports_switched_off_are_not_created() {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let names = |t: &Transports| -> Vec<&'static str> {
+        add_platform_managers(t, &tx)
+            .iter()
+            .map(|m| m.name())
+            .collect()
+    };
+    assert_eq!(names(&Transports::none()), Vec::<&str>::new());
+    let mut expected = Vec::new();
+    if cfg!(feature = "btle") {
+        expected.push("bluetooth");
+    }
+    if cfg!(feature = "serial") {
+        expected.push("serial");
+    }
+    if cfg!(feature = "hid") {
+        expected.push("hid");
+    }
+    assert_eq!(names(&Transports::default()), expected);
+    let serial = names(&serial_only());
+    assert_eq!(serial.len(), usize::from(cfg!(feature = "serial")));
+}
+
+#[tokio::test]
+async fn switched_off_bluetooth_is_not_started() {
+    // Switched off, Bluetooth is neither started nor reported as unavailable: only the serial
+    // scan runs and the scan finishes quietly.
+    let s = server(serial_only());
+    let mut events = s.events();
+    s.start_scanning().await;
+    let seen = finished(&mut events).await;
+    assert!(
+        !seen.iter().any(|e| matches!(e, ServerEvent::Error(_))),
+        "{seen:?}"
+    );
+}
