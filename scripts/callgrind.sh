@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per command on a hot path, counted by callgrind (repeatable on a loaded machine).
 #
-#   scripts/callgrind.sh [embedded|ws] [current|multi] [N]
+#   scripts/callgrind.sh [embedded|ffi|ws] [current|multi] [N]
 #
 # Runs the bench binary's fixed workload (`profile WHAT N FLAVOUR`) with 1,000 and with N+1,000
 # commands and prints (Ir(N+1000) − Ir(1000)) / N: set-up, connection and shutdown cancel out.

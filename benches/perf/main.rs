@@ -3,14 +3,15 @@
 //! Markdown tables (see BENCHMARKS.md).
 //!
 //! Run: `cargo bench --bench perf` (all sections) or `cargo bench --bench perf -- SECTION…`
-//! with sections `startup`, `embedded`, `ws`, `scale`; `--quick` runs fewer commands.
-//! Instruction counts: `scripts/callgrind.sh` runs `profile embedded|ws N` under callgrind.
+//! with sections `startup`, `ffi`, `embedded`, `ws`, `scale`; `--quick` runs fewer commands.
+//! Instruction counts: `scripts/callgrind.sh` runs `profile embedded|ffi|ws N` under callgrind.
 //!
 //! Not a test: under `cargo test`/`cargo nextest` (no `--bench` argument) it lists no tests and
 //! exits at once.
 
 mod alloc;
 mod embedded;
+mod ffi;
 mod rig;
 mod scale;
 mod startup;
@@ -102,6 +103,7 @@ fn main() {
         let flavour = Flavour::parse(words.get(3).copied().unwrap_or("multi"));
         match what {
             "ws" => ws::profile(n),
+            "ffi" => ffi::profile(n),
             _ => embedded::profile(flavour, n),
         }
         return;
@@ -117,6 +119,9 @@ fn main() {
     machine();
     if wants("startup") {
         startup::run(&settings);
+    }
+    if wants("ffi") {
+        ffi::run(&settings);
     }
     if wants("embedded") {
         embedded::run(&settings);

@@ -56,6 +56,11 @@ impl WriteLog {
         log
     }
 
+    /// Record a write now (for observers set up elsewhere).
+    pub fn push(&self, at: Instant) {
+        self.times.lock().push(at);
+    }
+
     /// Forget the timestamps so far and make room for `n` (so the observer does not grow the
     /// vector while measuring).
     pub fn expect(&self, n: usize) {
