@@ -22,9 +22,12 @@ use crate::Settings;
 use crate::rig::{self, WriteLog};
 use crate::stats::{Summary, rate};
 
+/// Write logs by device address.
+type Logs = RwLock<Vec<(String, Arc<WriteLog>)>>;
+
 /// Write logs of simulated devices by address, fed by the process-wide observer.
-fn write_logs() -> &'static RwLock<Vec<(String, Arc<WriteLog>)>> {
-    static LOGS: OnceLock<RwLock<Vec<(String, Arc<WriteLog>)>>> = OnceLock::new();
+fn write_logs() -> &'static Logs {
+    static LOGS: OnceLock<Logs> = OnceLock::new();
     LOGS.get_or_init(|| {
         observe_process(|address, op| {
             if let SimOp::Write { .. } = op {
