@@ -9,11 +9,26 @@ use super::ClientError;
 use crate::protocol::{ClientMessage, ServerMessage};
 use crate::server::{ConnectionInfo, ConnectionSender, Server, ServerOptions};
 
+/// What [`ConnectorSender::try_send_one`] did.
+pub enum TrySend {
+    Sent,
+    /// The link is gone.
+    Closed,
+    /// Not sent now (queue full, or the connector has no waiting-free path): send it with
+    /// [`ConnectorSender::send`].
+    Later(ClientMessage),
+}
+
 /// The sending half of a connection to a server.
 #[async_trait]
 pub trait ConnectorSender: Send + Sync + 'static {
     /// Send messages as one frame.
     async fn send(&self, messages: Vec<ClientMessage>) -> Result<(), ClientError>;
+    /// Send one message as a frame if that needs no waiting (the embedded path: a typed value
+    /// into the server connection's queue, without boxing a future). The default sends nothing.
+    fn try_send_one(&self, message: ClientMessage) -> TrySend {
+        TrySend::Later(message)
+    }
     /// Close the link (idempotent).
     async fn close(&self);
 }
@@ -65,6 +80,18 @@ impl ConnectorSender for EmbeddedSender {
                 .await
                 .map_err(|_| ClientError::NotConnected),
             None => Err(ClientError::NotConnected),
+        }
+    }
+
+    fn try_send_one(&self, message: ClientMessage) -> TrySend {
+        use tokio::sync::mpsc::error::TrySendError;
+        match self.sender.lock().as_ref() {
+            None => TrySend::Closed,
+            Some(s) => match s.try_send_one(message) {
+                Ok(()) => TrySend::Sent,
+                Err(TrySendError::Full(m)) => TrySend::Later(m),
+                Err(TrySendError::Closed(_)) => TrySend::Closed,
+            },
         }
     }
 

@@ -15,7 +15,7 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::debug;
 
-pub use connector::{Connection, ConnectorSender, EmbeddedConnector};
+pub use connector::{Connection, ConnectorSender, EmbeddedConnector, TrySend};
 pub use device::{Device, Feature};
 
 use crate::protocol::{
@@ -67,7 +67,29 @@ pub enum ClientEvent {
     Disconnected(String),
 }
 
-type Pending = HashMap<u32, oneshot::Sender<ServerMessage>>;
+/// Hashes request ids (sequential `u32`s) with one multiplication instead of SipHash: the map
+/// is looked up twice per request.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Pending =
+    HashMap<u32, oneshot::Sender<ServerMessage>, std::hash::BuildHasherDefault<IdHasher>>;
 
 struct ClientInner {
     name: String,
@@ -138,7 +160,7 @@ impl Client {
         let inner = Arc::new(ClientInner {
             name: name.into(),
             next_id: AtomicU32::new(1),
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Pending::default()),
             devices: RwLock::new(BTreeMap::new()),
             events,
             sender: connection.sender,
@@ -229,9 +251,30 @@ impl Client {
 
     /// Send one message (its Id is assigned here) and wait for the reply. An `Error` reply
     /// becomes `Err(ClientError::Server)`.
-    pub async fn request(&self, message: ClientMessage) -> Result<ServerMessage, ClientError> {
-        let mut replies = self.request_batch(vec![message]).await?;
-        replies.pop().unwrap_or(Err(ClientError::NotConnected))
+    pub async fn request(&self, mut message: ClientMessage) -> Result<ServerMessage, ClientError> {
+        if !self.connected() {
+            return Err(ClientError::NotConnected);
+        }
+        let id = self.next_id();
+        message.set_id(id);
+        let (tx, rx) = oneshot::channel();
+        self.inner.pending.lock().insert(id, tx);
+        // Sent before the first await when the link takes it at once (the embedded path), so
+        // requests leave in the order they were made.
+        let sent = match self.inner.sender.try_send_one(message) {
+            TrySend::Sent => Ok(()),
+            TrySend::Closed => Err(ClientError::NotConnected),
+            TrySend::Later(message) => self.inner.sender.send(vec![message]).await,
+        };
+        if let Err(e) = sent {
+            self.inner.connection_lost("send failed");
+            return Err(e);
+        }
+        match rx.await {
+            Ok(ServerMessage::Error(e)) => Err(ClientError::Server(e)),
+            Ok(m) => Ok(m),
+            Err(_) => Err(ClientError::NotConnected),
+        }
     }
 
     /// Send several messages as one frame (so commands to one device coalesce) and wait for

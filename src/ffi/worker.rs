@@ -126,6 +126,12 @@ impl Worker {
                 }
                 Some(resp) = self.inflight.next(), if !self.inflight.is_empty() => {
                     self.inflight_ids.pop_front();
+                    // Device operations queued by now happened before this reply was made
+                    // (a simulated device reports an op before the server acknowledges it):
+                    // deliver them first, whatever the scheduling.
+                    while let Ok(op) = self.sim_rx.try_recv() {
+                        self.emit(&s::response(0, response::Body::SimulatorOp(op))).await;
+                    }
                     self.emit(&resp).await;
                 }
                 input = rx.recv(), if self.barrier.is_none() => match input {

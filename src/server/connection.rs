@@ -45,6 +45,8 @@ pub struct ConnectionInfo {
 pub struct Closed;
 
 enum Inbound {
+    /// One typed message (the common case: no frame vector).
+    One(ClientMessage),
     Typed(Vec<ClientMessage>),
     Decoded(Vec<Incoming>),
     Text(String),
@@ -63,6 +65,22 @@ impl ConnectionSender {
             .send(Inbound::Typed(messages))
             .await
             .map_err(|_| Closed)
+    }
+
+    /// Send one typed v4 message without waiting. `Err` hands it back: `Full` when the queue is
+    /// full (send it with [`ConnectionSender::send`]), `Closed` when the connection ended.
+    pub fn try_send_one(
+        &self,
+        message: ClientMessage,
+    ) -> Result<(), mpsc::error::TrySendError<ClientMessage>> {
+        use mpsc::error::TrySendError;
+        self.tx
+            .try_send(Inbound::One(message))
+            .map_err(|e| match e {
+                TrySendError::Full(Inbound::One(m)) => TrySendError::Full(m),
+                TrySendError::Closed(Inbound::One(m)) => TrySendError::Closed(m),
+                _ => unreachable!("sent Inbound::One"),
+            })
     }
 
     /// Send decoded messages of any spec version as one frame (the in-process path for legacy
@@ -337,6 +355,10 @@ impl Connection {
     async fn handle_inbound(&mut self, inbound: Inbound) {
         let mut batch = std::mem::take(&mut self.batch);
         match inbound {
+            Inbound::One(m) => {
+                let reply = self.typed_message(m, &mut batch).await;
+                self.pending.push_back(reply);
+            }
             Inbound::Typed(msgs) => {
                 for m in msgs {
                     let reply = self.typed_message(m, &mut batch).await;
