@@ -104,6 +104,7 @@ fn main() {
         match what {
             "ws" => ws::profile(n),
             "ffi" => ffi::profile(n),
+            "scale" => scale::profile(n),
             _ => embedded::profile(flavour, n),
         }
         return;

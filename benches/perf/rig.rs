@@ -83,12 +83,11 @@ pub fn options() -> ServerOptions {
 
 /// Wait until `n` devices are connected (after scanning started), bounded.
 pub async fn wait_for_devices(server: &Server, n: usize, limit: Duration) -> Result<(), String> {
+    // Counting events (not copying the device list at each one, which is quadratic).
     let mut events = server.events();
     let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        if server.device_list().devices.len() >= n {
-            return Ok(());
-        }
+    let mut count = server.device_list().devices.len();
+    while count < n {
         match tokio::time::timeout_at(deadline, events.recv()).await {
             Err(_) => {
                 return Err(format!(
@@ -96,10 +95,13 @@ pub async fn wait_for_devices(server: &Server, n: usize, limit: Duration) -> Res
                     server.device_list().devices.len()
                 ));
             }
-            Ok(Ok(ServerEvent::DeviceAdded(_)) | Err(_)) => {}
+            Ok(Ok(ServerEvent::DeviceAdded(_))) => count += 1,
+            Ok(Ok(ServerEvent::DeviceRemoved(_))) => count -= 1,
+            Ok(Err(_)) => count = server.device_list().devices.len(),
             Ok(Ok(_)) => {}
         }
     }
+    Ok(())
 }
 
 /// Pair each send time with the matching write time: `write[i] - send[i]`.

@@ -21,6 +21,8 @@ pub fn run(settings: &Settings) {
         "| devices | connect all | DeviceList JSON | encode | heap/device | RSS/device | RSS total | send → write (1 in flight) | send → reply | commands/s (256 in flight) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
+    // Parsed once per process: not a per-device cost.
+    drop(teleplug::device_config::DeviceConfig::embedded());
     for n in [1usize, 100, 1000] {
         let rt = Flavour::MultiThread.runtime();
         rt.block_on(async {
@@ -65,4 +67,12 @@ pub fn run(settings: &Settings) {
             e.server.shutdown(Duration::from_secs(5)).await;
         });
     }
+}
+
+/// A fixed workload for instruction counting (`profile scale N`): connect N devices.
+pub fn profile(n: usize) {
+    Flavour::MultiThread.runtime().block_on(async {
+        let e = Embedded::start(n).await;
+        e.server.shutdown(Duration::from_secs(5)).await;
+    });
 }

@@ -253,16 +253,50 @@ fn v4_error(id: u32, err: ButtplugError) -> V4Reply {
     V4Reply::error(id, err)
 }
 
+type EventResult = Result<ServerEvent, broadcast::error::RecvError>;
+
+/// The receiver back, the next event, and the event after it when a burst was folded.
 type EventRecv = (
     broadcast::Receiver<ServerEvent>,
-    Result<ServerEvent, broadcast::error::RecvError>,
+    EventResult,
+    Option<EventResult>,
 );
 
 /// The next server event. Kept alive across loop turns: a broadcast `recv` dropped unfinished
 /// has to unlink its waiter under the channel's lock, which every command would otherwise pay.
+///
+/// Device additions and removals already queued behind one another fold into one (the client
+/// is sent the device list as it is now, once): while 1,000 devices connect, a client gets a
+/// handful of lists instead of 1,000 ever longer ones. The event that ends the burst comes
+/// second, so order is kept.
 async fn next_event(mut events: broadcast::Receiver<ServerEvent>) -> EventRecv {
-    let ev = events.recv().await;
-    (events, ev)
+    use broadcast::error::{RecvError, TryRecvError};
+    let mut ev = events.recv().await;
+    let mut then = None;
+    if matches!(
+        ev,
+        Ok(ServerEvent::DeviceAdded(_) | ServerEvent::DeviceRemoved(_))
+    ) {
+        loop {
+            match events.try_recv() {
+                Ok(e @ (ServerEvent::DeviceAdded(_) | ServerEvent::DeviceRemoved(_))) => ev = Ok(e),
+                Ok(other) => {
+                    then = Some(Ok(other));
+                    break;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Lagged(n)) => {
+                    ev = Err(RecvError::Lagged(n));
+                    break;
+                }
+                Err(TryRecvError::Closed) => {
+                    then = Some(Err(RecvError::Closed));
+                    break;
+                }
+            }
+        }
+    }
+    (events, ev, then)
 }
 
 impl Connection {
@@ -301,26 +335,31 @@ impl Connection {
                         break;
                     }
                 },
-                (events, ev) = &mut event => {
+                (events, ev, then) = &mut event => {
                     event.set(next_event(events));
-                    match ev {
-                    Ok(ev) => {
-                        if !self.handle_event(ev).await {
+                    if !self.on_event(ev).await {
+                        break;
+                    }
+                    if let Some(ev) = then {
+                        if !self.on_event(ev).await {
                             break;
                         }
                     }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        if !self.devices_changed().await {
-                            break;
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }},
+                },
                 () = &mut ping, if armed.is_some() => {
                     self.ping_out().await;
                     break;
                 }
             }
+        }
+    }
+
+    /// Returns false when the connection must end.
+    async fn on_event(&mut self, ev: EventResult) -> bool {
+        match ev {
+            Ok(ev) => self.handle_event(ev).await,
+            Err(broadcast::error::RecvError::Lagged(_)) => self.devices_changed().await,
+            Err(broadcast::error::RecvError::Closed) => false,
         }
     }
 
@@ -466,9 +505,9 @@ impl Connection {
                 let snapshot = self.inner.registry.snapshot();
                 self.known = snapshot.indexes();
                 if self.tracker.is_some() {
-                    self.tracker = Some(LegacyDeviceTracker::new(&snapshot.list));
+                    self.tracker = Some(LegacyDeviceTracker::new(snapshot.list()));
                 }
-                let mut list = snapshot.list.clone();
+                let mut list = snapshot.list().clone();
                 list.id = id;
                 v4_ready(ServerMessage::DeviceList(list))
             }
@@ -590,7 +629,7 @@ impl Connection {
         let snapshot = self.inner.registry.snapshot();
         self.known = snapshot.indexes();
         if version < SpecVersion::V4 {
-            self.tracker = Some(LegacyDeviceTracker::new(&snapshot.list));
+            self.tracker = Some(LegacyDeviceTracker::new(snapshot.list()));
         }
         if !opts.max_ping_time.is_zero() {
             self.ping_deadline = Some(Instant::now() + opts.max_ping_time);
@@ -608,7 +647,7 @@ impl Connection {
         let id = m.id();
         let version = self.version.unwrap_or(SpecVersion::V0);
         let snapshot = self.inner.registry.snapshot();
-        match legacy::convert_legacy(version, &m, &snapshot.list) {
+        match legacy::convert_legacy(version, &m, snapshot.list()) {
             Err(e) => error_reply(id, e),
             Ok(LegacyAction::Reply(out)) => ready(out),
             Ok(LegacyAction::Forward(msgs)) => {
@@ -660,7 +699,7 @@ impl Connection {
         let snapshot = self.inner.registry.snapshot();
         let version = self.version.unwrap_or(SpecVersion::V4);
         if let Some(tracker) = self.tracker.as_mut() {
-            let outs = tracker.update(version, &snapshot.list);
+            let outs = tracker.update(version, snapshot.list());
             for out in outs {
                 if !self.send(out).await {
                     return false;
@@ -674,7 +713,7 @@ impl Connection {
         }
         self.known = indexes;
         self.send(Outgoing::V4(ServerMessage::DeviceList(
-            snapshot.list.clone(),
+            snapshot.list().clone(),
         )))
         .await
     }

@@ -231,7 +231,7 @@ impl Server {
 
     /// The connected devices.
     pub fn device_list(&self) -> DeviceList {
-        self.inner.registry.snapshot().list.clone()
+        self.inner.registry.snapshot().list().clone()
     }
 
     /// Who a connected device is: address, protocol and identifier (for listings and logs).

@@ -1,9 +1,13 @@
 //! The registry of connected devices: stable index assignment (user-pinned indexes, then the
 //! lowest free index, kept per device identity for the life of the server) and an immutable
 //! snapshot of the connected devices that connections read without locking for long.
+//!
+//! A new snapshot shares the device handles of the previous one and builds its DeviceList only
+//! when first asked: connecting N devices costs O(N) pointer copies each, not N deep copies of
+//! every entry (which made connecting 1,000 devices quadratic).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::mpsc;
@@ -35,17 +39,28 @@ impl std::fmt::Debug for DeviceHandle {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub devices: BTreeMap<u32, Arc<DeviceHandle>>,
-    /// The DeviceList (Id 0) of these devices.
-    pub list: DeviceList,
+    /// The DeviceList (Id 0) of these devices, built on first use.
+    list: OnceLock<DeviceList>,
 }
 
 impl Snapshot {
     fn build(devices: BTreeMap<u32, Arc<DeviceHandle>>) -> Snapshot {
-        let list = DeviceList {
-            devices: devices.iter().map(|(i, d)| (*i, d.entry.clone())).collect(),
+        Snapshot {
+            devices,
+            list: OnceLock::new(),
+        }
+    }
+
+    /// The DeviceList (Id 0) of these devices.
+    pub fn list(&self) -> &DeviceList {
+        self.list.get_or_init(|| DeviceList {
+            devices: self
+                .devices
+                .iter()
+                .map(|(i, d)| (*i, d.entry.clone()))
+                .collect(),
             id: 0,
-        };
-        Snapshot { devices, list }
+        })
     }
 
     /// Indexes of the connected devices.
@@ -54,10 +69,29 @@ impl Snapshot {
     }
 }
 
+/// Indexes given out, per identity, for the life of the server.
+#[derive(Default)]
+struct Assigned {
+    by_identity: HashMap<DeviceIdentity, u32>,
+    /// Every index in `by_identity` (looked up instead of collecting them per device).
+    indexes: HashSet<u32>,
+}
+
+impl Assigned {
+    fn insert(&mut self, identity: DeviceIdentity, index: u32) {
+        if let Some(old) = self.by_identity.insert(identity, index) {
+            if old != index && !self.by_identity.values().any(|i| *i == old) {
+                self.indexes.remove(&old);
+            }
+        }
+        self.indexes.insert(index);
+    }
+}
+
 /// Connected devices and index bookkeeping.
 pub struct Registry {
     snapshot: RwLock<Arc<Snapshot>>,
-    assigned: Mutex<HashMap<DeviceIdentity, u32>>,
+    assigned: Mutex<Assigned>,
     connecting: Mutex<HashSet<String>>,
 }
 
@@ -65,7 +99,7 @@ impl Registry {
     pub fn new() -> Registry {
         Registry {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
-            assigned: Mutex::new(HashMap::new()),
+            assigned: Mutex::new(Assigned::default()),
             connecting: Mutex::new(HashSet::new()),
         }
     }
@@ -107,15 +141,16 @@ impl Registry {
             assigned.insert(identity.clone(), i);
             return Some(i);
         }
-        if let Some(i) = assigned.get(identity) {
+        if let Some(i) = assigned.by_identity.get(identity) {
             if !snapshot.devices.contains_key(i) {
                 return Some(*i);
             }
         }
-        let mut taken: BTreeSet<u32> = config.reserved_indexes().into_iter().collect();
-        taken.extend(assigned.values().copied());
-        taken.extend(snapshot.devices.keys().copied());
-        let index = (0u32..).find(|i| !taken.contains(i))?;
+        let reserved: BTreeSet<u32> = config.reserved_indexes().into_iter().collect();
+        let taken = |i: &u32| {
+            reserved.contains(i) || assigned.indexes.contains(i) || snapshot.devices.contains_key(i)
+        };
+        let index = (0u32..).find(|i| !taken(i))?;
         assigned.insert(identity.clone(), index);
         Some(index)
     }
