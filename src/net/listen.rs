@@ -43,11 +43,12 @@ pub async fn bind(address: SocketAddr, what: &str) -> Result<TcpListener, NetErr
     })
 }
 
-/// Bytes read from a socket per read call. Buttplug frames are a few hundred bytes; tungstenite
-/// zero-fills this much of its read buffer before every read (128 KiB by default, which cost
-/// ~350,000 instructions per command on the WebSocket path), so keep it small. Larger frames
-/// still arrive whole, over several reads.
-pub const READ_CHUNK: usize = 4096;
+/// Bytes read from a socket per read call. Buttplug frames from clients are a few hundred
+/// bytes; tungstenite zero-fills this much of its read buffer before every read, including the
+/// one that finds the socket empty (128 KiB by default: ~350,000 instructions per command on
+/// the WebSocket path; 4 KiB: ~8,000; 1 KiB: ~2,000). Larger frames (a DeviceList read by our
+/// client connector) still arrive whole, over more reads.
+pub const READ_CHUNK: usize = 1024;
 
 /// The WebSocket settings of every listener and of the client connector.
 pub fn ws_config(max_message_size: usize) -> WebSocketConfig {

@@ -4,10 +4,12 @@
 //! layout of the connection's spec version.
 //!
 //! Submodules: [`decode`] (client messages per spec version, server frames for our client),
-//! [`encode`] (server frames per version, client frames).
+//! [`encode`] (server frames per version, client frames), [`fast`] (v4 frames without the
+//! `Value` detour, for the common case).
 
 pub mod decode;
 pub mod encode;
+pub mod fast;
 
 use serde_json::Value;
 

@@ -410,21 +410,39 @@ impl Connection {
                     self.pending.push_back(reply);
                 }
             }
-            Inbound::Text(text) => match json::split_frame(&text) {
-                Err(e) => self.pending.push_back(error_reply(0, e)),
-                Ok(values) => {
-                    for v in values {
-                        let reply = match json::decode_client_message(self.version, v) {
-                            Ok(m) => self.decoded_message(m, &mut batch).await,
-                            Err(f) => error_reply(f.id, f.error),
-                        };
+            Inbound::Text(text) => match self
+                .version
+                .filter(|v| *v == SpecVersion::V4)
+                .and_then(|_| json::fast::decode_v4_frame(&text))
+            {
+                // The common case at v4, decoded without the `Value` detour.
+                Some(msgs) => {
+                    for m in msgs {
+                        let reply = self.typed_message(m, &mut batch).await;
                         self.pending.push_back(reply);
                     }
                 }
+                None => self.text_frame(&text, &mut batch).await,
             },
         }
         batch.flush().await;
         self.batch = batch;
+    }
+
+    /// A text frame through the general decoder (every version, exact error texts).
+    async fn text_frame(&mut self, text: &str, batch: &mut FrameBatch) {
+        match json::split_frame(text) {
+            Err(e) => self.pending.push_back(error_reply(0, e)),
+            Ok(values) => {
+                for v in values {
+                    let reply = match json::decode_client_message(self.version, v) {
+                        Ok(m) => self.decoded_message(m, batch).await,
+                        Err(f) => error_reply(f.id, f.error),
+                    };
+                    self.pending.push_back(reply);
+                }
+            }
+        }
     }
 
     /// A reply refusing the message when the connection state forbids it.
