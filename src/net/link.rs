@@ -137,20 +137,42 @@ pub fn spawn<S>(ws: WebSocketStream<S>, config: LinkConfig, peer: String) -> Lin
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (out_tx, out_rx) = mpsc::channel(config.queue.max(1));
     let (in_tx, in_rx) = mpsc::channel(INBOUND_QUEUE);
-    let kill = Arc::new(Notify::new());
-    let task_kill = kill.clone();
-    let done = tokio::spawn(async move {
-        let end = run(ws, &config, out_rx, in_tx, task_kill).await;
-        debug!(%peer, ?end, "websocket link ended");
-        end
+    let (handle, done) = spawn_direct(ws, config, peer, move |inbound| {
+        let tx = in_tx.clone();
+        async move { tx.send(inbound).await.is_ok() }
     });
     Link {
-        handle: LinkHandle { tx: out_tx, kill },
+        handle,
         inbound: in_rx,
         done,
     }
+}
+
+/// Drive `ws` on its own task, handing each frame from the peer to `deliver` in that task (no
+/// channel and no task in between: one task hop less per frame). Reading pauses while
+/// `deliver` waits; `deliver` returning false closes the link. Returns the sending handle and
+/// why the link ended.
+pub fn spawn_direct<S, F, Fut>(
+    ws: WebSocketStream<S>,
+    config: LinkConfig,
+    peer: String,
+    deliver: F,
+) -> (LinkHandle, JoinHandle<LinkEnd>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    F: FnMut(Inbound) -> Fut + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let (out_tx, out_rx) = mpsc::channel(config.queue.max(1));
+    let kill = Arc::new(Notify::new());
+    let task_kill = kill.clone();
+    let done = tokio::spawn(async move {
+        let end = run(ws, &config, out_rx, deliver, task_kill).await;
+        debug!(%peer, ?end, "websocket link ended");
+        end
+    });
+    (LinkHandle { tx: out_tx, kill }, done)
 }
 
 async fn write<S>(ws: &mut WebSocketStream<S>, msg: Message, limit: Duration) -> Option<LinkEnd>
@@ -186,15 +208,17 @@ where
         tokio::time::timeout_at(grace, async { while let Some(Ok(_)) = ws.next().await {} }).await;
 }
 
-async fn run<S>(
+async fn run<S, F, Fut>(
     mut ws: WebSocketStream<S>,
     config: &LinkConfig,
     mut out_rx: mpsc::Receiver<Outbound>,
-    in_tx: mpsc::Sender<Inbound>,
+    mut deliver: F,
     kill: Arc<Notify>,
 ) -> LinkEnd
 where
     S: AsyncRead + AsyncWrite + Unpin,
+    F: FnMut(Inbound) -> Fut,
+    Fut: Future<Output = bool>,
 {
     let mut ticker = tokio::time::interval_at(
         Instant::now() + config.ping_interval,
@@ -254,7 +278,7 @@ where
                     // Pings are answered by the library; Close is answered and then the stream ends.
                     Some(Ok(Message::Ping(_) | Message::Close(_) | Message::Frame(_))) => continue,
                 };
-                if in_tx.send(inbound).await.is_err() {
+                if !deliver(inbound).await {
                     close(&mut ws, CloseCode::Normal, "", config.write_timeout).await;
                     return LinkEnd::Closed;
                 }

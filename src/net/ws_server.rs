@@ -9,11 +9,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, oneshot, watch};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::{debug, info, warn};
@@ -22,7 +23,7 @@ use super::NetError;
 use super::link::{self, Inbound, LinkConfig, LinkHandle};
 use super::listen::{self, HANDSHAKE_TIMEOUT, ListenerHandle, MAX_MESSAGE_SIZE};
 use super::origin::OriginPolicy;
-use crate::server::{ConnectError, ConnectionInfo, JsonConnection, Server};
+use crate::server::{ConnectError, ConnectionInfo, ConnectionSender, DeliverText, Server};
 
 /// The default Buttplug port.
 pub const DEFAULT_PORT: u16 = 12345;
@@ -248,7 +249,16 @@ async fn handle_connection(
             return;
         }
     };
-    let link = link::spawn(ws, options.link.clone(), peer.to_string());
+    // Frames go from the socket's task straight into the server connection once it exists.
+    let core = Arc::new(CoreSlot::default());
+    let (handle, done) = link::spawn_direct(ws, options.link.clone(), peer.to_string(), {
+        let core = core.clone();
+        move |inbound| {
+            let core = core.clone();
+            async move { core.deliver(inbound).await }
+        }
+    });
+    let link = DirectLink { handle, done };
     let guard = match guard {
         Some(g) => g,
         None => {
@@ -265,9 +275,10 @@ async fn handle_connection(
             }
         }
     };
-    let conn = match connect_core(&server, &peer).await {
+    let (conn, ended) = match connect_core(&server, &peer, &link.handle).await {
         Ok(c) => c,
         Err(e) => {
+            core.set(None);
             let (code, reason) = match e {
                 ConnectError::Busy => (
                     CloseCode::Again,
@@ -280,9 +291,10 @@ async fn handle_connection(
             return;
         }
     };
+    core.set(Some(conn));
     *slot.link.lock() = Some(link.handle.clone());
     info!(%peer, "Buttplug client connected");
-    session(link, conn, &slot, shutdown).await;
+    session(link, core, ended, &slot, shutdown).await;
     drop(guard);
     info!(%peer, "Buttplug client left");
 }
@@ -294,73 +306,132 @@ enum ClaimOutcome {
     WaitForLeaving,
 }
 
+/// The socket task of a client and why it ended.
+struct DirectLink {
+    handle: LinkHandle,
+    done: tokio::task::JoinHandle<link::LinkEnd>,
+}
+
+/// The server connection a socket delivers into: unset while it is being opened (frames wait),
+/// `None` when opening failed (frames are dropped; the link is being closed).
+#[derive(Default)]
+struct CoreSlot {
+    sender: std::sync::OnceLock<Option<ConnectionSender>>,
+    ready: Notify,
+}
+
+impl CoreSlot {
+    fn set(&self, sender: Option<ConnectionSender>) {
+        let _ = self.sender.set(sender);
+        self.ready.notify_waiters();
+    }
+
+    /// Hand one frame from the client to the server connection; false ends the link.
+    async fn deliver(&self, inbound: Inbound) -> bool {
+        let text = match inbound {
+            Inbound::Text(text) => text,
+            Inbound::Binary(data) => {
+                warn!(
+                    "binary frame from the client ignored ({} bytes); Buttplug uses text frames",
+                    data.len()
+                );
+                return true;
+            }
+        };
+        loop {
+            let ready = self.ready.notified();
+            match self.sender.get() {
+                Some(Some(sender)) => return sender.send_text(text).await.is_ok(),
+                Some(None) => return true,
+                None => ready.await,
+            }
+        }
+    }
+}
+
+/// Ends the socket when the server connection ends (client refused, Disconnect, ping timeout),
+/// and tells the session that it has. Inert unless the connection was opened (`armed`).
+struct ConnectionEnded {
+    link: LinkHandle,
+    ended: Option<oneshot::Sender<()>>,
+    armed: Arc<AtomicBool>,
+}
+
+impl Drop for ConnectionEnded {
+    fn drop(&mut self) {
+        if !self.armed.load(Ordering::SeqCst) {
+            return;
+        }
+        self.link
+            .close(CloseCode::Normal, "connection closed by the server");
+        if let Some(tx) = self.ended.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 /// The server core may still be cleaning up after the previous client (stopping its devices):
-/// wait for that, bounded.
-async fn connect_core(server: &Server, peer: &SocketAddr) -> Result<JsonConnection, ConnectError> {
+/// wait for that, bounded. The connection's frames go straight into the socket's send queue.
+/// Returns the sender and a signal that fires when the server connection has ended.
+async fn connect_core(
+    server: &Server,
+    peer: &SocketAddr,
+    link: &LinkHandle,
+) -> Result<(ConnectionSender, oneshot::Receiver<()>), ConnectError> {
     let deadline = tokio::time::Instant::now() + TAKEOVER_WAIT;
     loop {
         let info = ConnectionInfo {
             address: Some(peer.to_string()),
         };
-        match server.connect_json(info) {
+        let (ended_tx, ended) = oneshot::channel();
+        let armed = Arc::new(AtomicBool::new(false));
+        let guard = ConnectionEnded {
+            link: link.clone(),
+            ended: Some(ended_tx),
+            armed: armed.clone(),
+        };
+        let out = link.clone();
+        let deliver: DeliverText = Box::new(move |text| {
+            let _ = &guard;
+            out.send_text(text)
+        });
+        match server.connect_json_direct(info, deliver) {
+            Ok(sender) => {
+                armed.store(true, Ordering::SeqCst);
+                return Ok((sender, ended));
+            }
             Err(ConnectError::Busy) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(TAKEOVER_POLL).await;
             }
-            other => return other,
+            Err(e) => return Err(e),
         }
     }
 }
 
 async fn session(
-    link: link::Link,
-    conn: JsonConnection,
+    link: DirectLink,
+    core: Arc<CoreSlot>,
+    ended: oneshot::Receiver<()>,
     slot: &SlotState,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let link::Link {
-        handle,
-        mut inbound,
-        done,
-    } = link;
-    let JsonConnection {
-        sender,
-        mut receiver,
-    } = conn;
-    let out = handle.clone();
-    // Server → client on its own task, so a flood in one direction cannot block the other.
-    let forward = tokio::spawn(async move {
-        while let Some(text) = receiver.recv().await {
-            if !out.send_text(text) {
-                return;
-            }
+    let DirectLink { handle, mut done } = link;
+    let end = tokio::select! {
+        end = &mut done => Some(end),
+        _ = listen::shutdown_requested(&mut shutdown) => {
+            handle.close(CloseCode::Away, "server shutting down");
+            None
         }
-        // The server ended the connection (client refused, Disconnect, ping timeout).
-        out.close(CloseCode::Normal, "connection closed by the server");
-    });
-    loop {
-        tokio::select! {
-            msg = inbound.recv() => match msg {
-                Some(Inbound::Text(text)) => {
-                    if sender.send_text(text).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Inbound::Binary(data)) => {
-                    warn!("binary frame from the client ignored ({} bytes); Buttplug uses text frames", data.len());
-                }
-                None => break,
-            },
-            _ = listen::shutdown_requested(&mut shutdown) => {
-                handle.close(CloseCode::Away, "server shutting down");
-                break;
-            }
-        }
-    }
+    };
     slot.set_leaving();
-    // Dropping the sender ends the server connection: every device stops.
-    drop(sender);
+    // The socket task holds the other reference to the server connection's sender: once it
+    // has ended too, the server connection ends, and every device stops.
+    drop(core);
     drop(handle);
-    let end = done.await;
+    let end = match end {
+        Some(end) => end,
+        None => done.await,
+    };
     debug!(?end, "client link ended");
-    let _ = forward.await;
+    let _ = ended.await;
 }

@@ -126,7 +126,14 @@ enum Sink {
     Typed(mpsc::Sender<ServerMessage>),
     Decoded(mpsc::Sender<Outgoing>),
     Json(mpsc::Sender<String>),
+    /// Text frames handed over in the connection's own task.
+    JsonDirect(DeliverText),
 }
+
+/// Takes a JSON connection's outgoing frames in the connection's own task, without a channel
+/// or a task of its own (e.g. straight into a WebSocket's send queue). `deliver` must not block;
+/// returning false ends the connection. Dropped when the connection ends.
+pub type DeliverText = Box<dyn FnMut(String) -> bool + Send>;
 
 fn claim(inner: &ServerInner) -> Result<(), ConnectError> {
     if inner.shut_down.load(Ordering::SeqCst) {
@@ -179,6 +186,17 @@ pub(crate) fn spawn_json(
         sender: ConnectionSender { tx: in_tx },
         receiver: out_rx,
     })
+}
+
+pub(crate) fn spawn_json_direct(
+    inner: Arc<ServerInner>,
+    info: ConnectionInfo,
+    deliver: DeliverText,
+) -> Result<ConnectionSender, ConnectError> {
+    claim(&inner)?;
+    let (in_tx, in_rx) = mpsc::channel(CONNECTION_QUEUE);
+    spawn(inner, info, in_rx, Sink::JsonDirect(deliver));
+    Ok(ConnectionSender { tx: in_tx })
 }
 
 fn spawn(inner: Arc<ServerInner>, info: ConnectionInfo, rx: mpsc::Receiver<Inbound>, sink: Sink) {
@@ -364,7 +382,7 @@ impl Connection {
     }
 
     async fn send(&mut self, out: Outgoing) -> bool {
-        match &self.sink {
+        match &mut self.sink {
             Sink::Typed(tx) => match out {
                 Outgoing::V4(m) => tx.send(m).await.is_ok(),
                 Outgoing::Legacy(_) => true,
@@ -374,6 +392,13 @@ impl Connection {
                 let version = self.version.unwrap_or(SpecVersion::V4);
                 match json::encode_server_frame(version, &out) {
                     Some(text) => tx.send(text).await.is_ok(),
+                    None => true,
+                }
+            }
+            Sink::JsonDirect(deliver) => {
+                let version = self.version.unwrap_or(SpecVersion::V4);
+                match json::encode_server_frame(version, &out) {
+                    Some(text) => deliver(text),
                     None => true,
                 }
             }

@@ -23,7 +23,8 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 pub use connection::{
-    Closed, ConnectionInfo, ConnectionSender, DecodedConnection, JsonConnection, TypedConnection,
+    Closed, ConnectionInfo, ConnectionSender, DecodedConnection, DeliverText, JsonConnection,
+    TypedConnection,
 };
 use device::{BatchItem, DeviceRequest, DeviceTaskEvents, SubscriptionReading};
 use registry::Registry;
@@ -262,6 +263,16 @@ impl Server {
     /// Open a JSON connection (text frames of Buttplug JSON, all spec versions).
     pub fn connect_json(&self, info: ConnectionInfo) -> Result<JsonConnection, ConnectError> {
         connection::spawn_json(self.inner.clone(), info)
+    }
+
+    /// Open a JSON connection whose outgoing frames go to `deliver`, called in the connection's
+    /// own task (no channel, no forwarding task); see [`DeliverText`].
+    pub fn connect_json_direct(
+        &self,
+        info: ConnectionInfo,
+        deliver: DeliverText,
+    ) -> Result<ConnectionSender, ConnectError> {
+        connection::spawn_json_direct(self.inner.clone(), info, deliver)
     }
 
     /// Whether a client is connected.
