@@ -40,7 +40,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 16));
+        let f = feature(0, &[(Vibrate, 0, 16)]);
         let mut p = AdrienLastic;
         let mut enc = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(

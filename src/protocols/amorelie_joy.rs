@@ -53,7 +53,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 100));
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut p = AmorelieJoy;
         let mut enc = |v| only_write(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(enc(50), [0x01, 0x01, 0x32]);
@@ -65,7 +65,7 @@ mod tests {
     async fn initialize_writes_03() {
         let (_dev, mut io, mut ops) =
             sim_io(SimulatedDeviceSpec::new("4D01", "a"), &[Endpoint::Tx]).await;
-        let def = definition("amorelie-joy", vec![feature(0, Vibrate, (0, 100))]);
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
         AmorelieJoy.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
             drain(&mut ops),

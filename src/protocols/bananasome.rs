@@ -49,9 +49,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Oscillate, (0, 255));
-        let f1 = feature(1, Vibrate, (0, 255));
-        let f2 = feature(2, Vibrate, (0, 255));
+        let f0 = feature(0, &[(Oscillate, 0, 255)]);
+        let f1 = feature(1, &[(Vibrate, 0, 255)]);
+        let f2 = feature(2, &[(Vibrate, 0, 255)]);
         let mut p = Bananasome::default();
         let out = p.encode_output(&f1, cmd(Vibrate, 128)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -67,7 +67,7 @@ mod tests {
         let out = p.encode_output(&f2, cmd(Vibrate, 0)).unwrap();
         assert_eq!(only_write(&out), hex("A0 03 00 00 00"));
         assert!(
-            p.encode_output(&feature(3, Vibrate, (0, 255)), cmd(Vibrate, 1))
+            p.encode_output(&feature(3, &[(Vibrate, 0, 255)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }

@@ -46,8 +46,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 5));
-        let f1 = feature(1, Vibrate, (0, 100));
+        let f0 = feature(0, &[(Vibrate, 0, 5)]);
+        let f1 = feature(1, &[(Vibrate, 0, 100)]);
         let mut p = Cachito;
         let out = p.encode_output(&f0, cmd(Vibrate, 3)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::feature(0));

@@ -46,8 +46,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 255));
-        let f1 = feature(1, Rotate, (0, 255));
+        let f0 = feature(0, &[(Vibrate, 0, 255)]);
+        let f1 = feature(1, &[(Rotate, 0, 255)]);
         let mut p = Cowgirl::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 128)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());

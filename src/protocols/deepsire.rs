@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 255));
+        let f = feature(0, &[(Vibrate, 0, 255)]);
         let mut p = DeepSire;
         let mut enc = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(

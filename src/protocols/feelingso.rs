@@ -47,8 +47,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 19));
-        let f1 = feature(1, Oscillate, (0, 19));
+        let f0 = feature(0, &[(Vibrate, 0, 19)]);
+        let f1 = feature(1, &[(Oscillate, 0, 19)]);
         let mut p = FeelingSo::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 10)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());

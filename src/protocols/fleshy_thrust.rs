@@ -44,7 +44,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, HwPositionWithDuration, (0, 180));
+        let f = feature(0, &[(HwPositionWithDuration, 0, 180)]);
         let mut p = FleshyThrust;
         let mut enc = |v, d| writes(&p.encode_output(&f, position(v, d)).unwrap());
         assert_eq!(enc(54, 1000), vec![(Endpoint::Tx, hex("36 03 E8"), false)]);

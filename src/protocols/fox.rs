@@ -38,7 +38,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 3));
+        let f = feature(0, &[(Vibrate, 0, 3)]);
         let mut p = Fox;
         let mut enc = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(enc(2), vec![(Endpoint::Tx, hex("03 01 01 FE 02"), false)]);

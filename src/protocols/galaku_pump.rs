@@ -61,8 +61,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Oscillate, (0, 100));
-        let f1 = feature(1, Vibrate, (0, 100));
+        let f0 = feature(0, &[(Oscillate, 0, 100)]);
+        let f1 = feature(1, &[(Vibrate, 0, 100)]);
         let mut p = GalakuPump::default();
         assert_eq!(
             galaku_frame([0x5A, 0, 0, 1, 0x60, 3, 0, 0x32, 0, 0]).to_vec(),

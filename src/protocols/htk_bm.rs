@@ -47,7 +47,7 @@ impl ProtocolHandler for HtkBm {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn left_right_both_off() {
@@ -57,17 +57,17 @@ mod tests {
         ]);
         let mut h = HtkBm::default();
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 1))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 1))),
             vec![(Endpoint::Tx, vec![0x0C], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Vibrate, 1))),
+            data(&encode(&mut h, &def.features[1], cmd(Vibrate, 1))),
             vec![vec![0x0B]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 0))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 0))),
             vec![vec![0x0D]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0x0F]]);
+        assert_eq!(data(&stop(&mut h, &def.features)), vec![vec![0x0F]]);
     }
 }

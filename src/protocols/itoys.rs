@@ -41,7 +41,7 @@ impl ProtocolHandler for IToys {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn seagull_and_twinkling_stars() {
@@ -51,15 +51,15 @@ mod tests {
         ]);
         let mut h = IToys;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 2))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 2))),
             vec![(Endpoint::Tx, vec![0xA0, 1, 0, 0, 2, 0xFF], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Oscillate, 230))),
+            data(&encode(&mut h, &def.features[1], cmd(Oscillate, 230))),
             vec![vec![0xA0, 6, 1, 0, 1, 0xE6]]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![0xA0, 1, 0, 0, 0, 0xFF], vec![0xA0, 6, 0, 0, 0, 0]]
         );
     }

@@ -47,7 +47,7 @@ impl ProtocolHandler for JeJoue {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn modes() {
@@ -57,21 +57,21 @@ mod tests {
         ]);
         let mut h = JeJoue::default();
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 3))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 3))),
             vec![(Endpoint::Tx, vec![2, 3], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 5))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 5))),
             vec![vec![2, 5]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Vibrate, 4))),
+            data(&encode(&mut h, &def.features[1], cmd(Vibrate, 4))),
             vec![vec![2, 5]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 0))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 0))),
             vec![vec![3, 4]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![1, 0]]);
+        assert_eq!(data(&stop(&mut h, &def.features)), vec![vec![1, 0]]);
     }
 }

@@ -55,7 +55,7 @@ impl ProtocolHandler for KiirooPowerShot {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn both_motors_in_one_packet() {
@@ -66,15 +66,15 @@ mod tests {
         ]);
         let mut h = KiirooPowerShot::default();
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![1, 0, 0, 0x32, 0, 0], true)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Vibrate, 100))),
+            data(&encode(&mut h, &def.features[1], cmd(Vibrate, 100))),
             vec![vec![1, 0, 0, 0x32, 0x64, 0]]
         );
         assert_eq!(
-            writes(&stop(&mut h, &def)),
+            writes(&stop(&mut h, &def.features)),
             vec![(Endpoint::Tx, vec![1, 0, 0, 0, 0, 0], true)]
         );
         let f = def.feature(2).unwrap();

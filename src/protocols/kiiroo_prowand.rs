@@ -51,21 +51,24 @@ impl ProtocolHandler for KiirooProWand {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn vibrate_and_stop() {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 255)]), battery(1)]);
         let mut h = KiirooProWand;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 128))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 128))),
             vec![(Endpoint::Tx, vec![0, 0, 0x64, 0xFF, 0x80, 0x80], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 255))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 255))),
             vec![vec![0, 0, 0x64, 0xFF, 0xFF, 0xFF]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0, 0, 0x64, 0, 0, 0]]);
+        assert_eq!(
+            data(&stop(&mut h, &def.features)),
+            vec![vec![0, 0, 0x64, 0, 0, 0]]
+        );
         assert!(
             h.read_input(def.feature(1).unwrap(), InputType::Battery)
                 .is_ok()

@@ -49,21 +49,24 @@ impl ProtocolHandler for KiirooSpot {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn vibrate_and_stop() {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 100)]), battery(1)]);
         let mut h = KiirooSpot;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![0, 0xFF, 0, 0, 0, 0x32], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 100))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 100))),
             vec![vec![0, 0xFF, 0, 0, 0, 0x64]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0, 0xFF, 0, 0, 0, 0]]);
+        assert_eq!(
+            data(&stop(&mut h, &def.features)),
+            vec![vec![0, 0xFF, 0, 0, 0, 0]]
+        );
         assert!(
             h.read_input(def.feature(1).unwrap(), InputType::Pressure)
                 .is_err()

@@ -41,7 +41,7 @@ impl ProtocolHandler for KiirooV2Vibrator {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn all_slots_in_every_packet() {
@@ -49,11 +49,11 @@ mod tests {
         let def = definition(vec![v(0), v(1), v(2)]);
         let mut h = KiirooV2Vibrator::default();
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 20))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 20))),
             vec![(Endpoint::Tx, vec![0x14, 0, 0], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 2, cmd(Vibrate, 100))),
+            data(&encode(&mut h, &def.features[2], cmd(Vibrate, 100))),
             vec![vec![0x14, 0, 0x64]]
         );
         // Fuse stop: one packet per feature, the last one all zero.
@@ -61,11 +61,13 @@ mod tests {
         let mut h = KiirooV2Vibrator::default();
         message(
             &mut h,
-            &def,
-            &[(0, cmd(Vibrate, 30)), (1, cmd(Vibrate, 40))],
+            &[
+                (&def.features[0], cmd(Vibrate, 30)),
+                (&def.features[1], cmd(Vibrate, 40)),
+            ],
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![0, 0x28, 0], vec![0, 0, 0]]
         );
     }

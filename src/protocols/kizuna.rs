@@ -36,20 +36,23 @@ impl ProtocolHandler for Kizuna {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Rotate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn digits() {
         let def = definition(vec![feature(0, &[(Rotate, 0, 9)])]);
         let mut h = Kizuna;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Rotate, 5))),
+            writes(&encode(&mut h, &def.features[0], cmd(Rotate, 5))),
             vec![(Endpoint::Tx, vec![0x35, 0x0D, 0x0A], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Rotate, 9))),
+            data(&encode(&mut h, &def.features[0], cmd(Rotate, 9))),
             vec![vec![0x39, 0x0D, 0x0A]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0x30, 0x0D, 0x0A]]);
+        assert_eq!(
+            data(&stop(&mut h, &def.features)),
+            vec![vec![0x30, 0x0D, 0x0A]]
+        );
     }
 }

@@ -77,8 +77,9 @@ impl ProtocolHandler for LeloF1s {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn subscribe_then_shared_packets() {
@@ -87,19 +88,30 @@ mod tests {
             feature(1, &[(Vibrate, 0, 100)]),
         ]);
         let mut h = LeloF1s::default();
-        let (mut io, ops) = scripted_io("F1s", &[Endpoint::Tx, Endpoint::Rx], vec![], vec![]);
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("F1s", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         h.initialize(&mut io, &def).await.unwrap();
-        assert_eq!(*ops.lock(), vec![Op::Subscribe(Endpoint::Rx)]);
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            drain(&mut ops),
+            vec![SimOp::Subscribe {
+                endpoint: Endpoint::Rx
+            }]
+        );
+        assert_eq!(
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![1, 0x32, 0], false)]
         );
         let m = message(
             &mut h,
-            &def,
-            &[(0, cmd(Vibrate, 75)), (1, cmd(Vibrate, 50))],
+            &[
+                (&def.features[0], cmd(Vibrate, 75)),
+                (&def.features[1], cmd(Vibrate, 50)),
+            ],
         );
         assert_eq!(data(&m), vec![vec![1, 0x4B, 0x32]]);
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![1, 0, 0]]);
+        assert_eq!(data(&stop(&mut h, &def.features)), vec![vec![1, 0, 0]]);
     }
 }

@@ -56,8 +56,9 @@ impl ProtocolHandler for LeloF1sV2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     fn def() -> DeviceDefinition {
         definition(vec![
@@ -71,38 +72,37 @@ mod tests {
         let w = Endpoint::Whitelist;
         let def = def();
         let mut h = create();
-        let (mut io, ops) = scripted_io(
-            "F1SV2A",
-            &[Endpoint::Tx, w, Endpoint::Generic(0)],
-            vec![],
-            vec![
-                (w, vec![0; 8]),
-                (w, vec![1, 2, 3, 4, 5, 6, 8]),
-                (w, vec![1, 0, 0, 0, 0, 0, 0, 0]),
-            ],
-        );
+        let mut spec = SimulatedDeviceSpec::new("F1SV2A", "a");
+        spec.subscribe_replies = vec![
+            (w, vec![0; 8]),
+            (w, vec![1, 2, 3, 4, 5, 6, 8]),
+            (w, vec![1, 0, 0, 0, 0, 0, 0, 0]),
+        ];
+        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx, w, Endpoint::Generic(0)]).await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Subscribe(w),
-                Op::Unsubscribe(w),
-                Op::Write(w, vec![1, 2, 3, 4, 5, 6, 8], true),
-                Op::Subscribe(w)
+                SimOp::Subscribe { endpoint: w },
+                SimOp::Unsubscribe { endpoint: w },
+                write_op(w, &[1, 2, 3, 4, 5, 6, 8], true),
+                SimOp::Subscribe { endpoint: w }
             ]
         );
         assert_eq!(
-            writes(&encode(h.as_mut(), &def, 0, cmd(Vibrate, 50))),
+            writes(&encode(h.as_mut(), &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![1, 0x32, 0], true)]
         );
         let m = message(
             h.as_mut(),
-            &def,
-            &[(0, cmd(Vibrate, 75)), (1, cmd(Vibrate, 50))],
+            &[
+                (&def.features[0], cmd(Vibrate, 75)),
+                (&def.features[1], cmd(Vibrate, 50)),
+            ],
         );
         assert_eq!(writes(&m), vec![(Endpoint::Tx, vec![1, 0x4B, 0x32], true)]);
         assert_eq!(
-            writes(&stop(h.as_mut(), &def)),
+            writes(&stop(h.as_mut(), &def.features)),
             vec![(Endpoint::Tx, vec![1, 0, 0], true)]
         );
     }
@@ -112,16 +112,13 @@ mod tests {
         let g = Endpoint::Generic(0);
         let def = def();
         let mut h = create();
-        let (mut io, ops) = scripted_io(
-            "F2",
-            &[Endpoint::Tx, g],
-            vec![],
-            vec![(g, vec![1, 0, 0, 0, 0, 0, 0, 0])],
-        );
+        let mut spec = SimulatedDeviceSpec::new("F2", "a");
+        spec.subscribe_replies = vec![(g, vec![1, 0, 0, 0, 0, 0, 0, 0])];
+        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx, g]).await;
         h.initialize(&mut io, &def).await.unwrap();
-        assert_eq!(*ops.lock(), vec![Op::Subscribe(g)]);
+        assert_eq!(drain(&mut ops), vec![SimOp::Subscribe { endpoint: g }]);
         assert_eq!(
-            writes(&encode(h.as_mut(), &def, 1, cmd(Vibrate, 50))),
+            writes(&encode(h.as_mut(), &def.features[1], cmd(Vibrate, 50))),
             vec![(
                 Endpoint::Tx,
                 vec![0x0A, 0x12, 2, 8, 0, 0, 0, 0, 0x32, 0],

@@ -58,28 +58,33 @@ impl ProtocolHandler for Leten {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn connect_vibrate_stop() {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 25)])]);
         let mut h = Leten;
-        let (mut io, ops) = scripted_io("T528-LT", &[Endpoint::Tx, Endpoint::Rx], vec![], vec![]);
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("T528-LT", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         h.initialize(&mut io, &def).await.unwrap();
-        assert_eq!(*ops.lock(), vec![Op::Write(Endpoint::Tx, vec![4, 1], true)]);
+        assert_eq!(drain(&mut ops), vec![write_op(Endpoint::Tx, &[4, 1], true)]);
         assert!(h.stop_on_connect());
         assert_eq!(h.keepalive(), Keepalive::RepeatLast(KEEPALIVE));
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 13))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 13))),
             vec![(Endpoint::Tx, vec![2, 0x0D], true)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 19))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 19))),
             vec![vec![2, 0x13]]
         );
         assert_eq!(
-            writes(&stop(&mut h, &def)),
+            writes(&stop(&mut h, &def.features)),
             vec![(Endpoint::Tx, vec![2, 0], true)]
         );
     }

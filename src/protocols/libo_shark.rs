@@ -40,7 +40,7 @@ impl ProtocolHandler for LiboShark {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn one_byte_two_motors() {
@@ -50,13 +50,13 @@ mod tests {
         ]);
         let mut h = LiboShark::default();
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 2))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 2))),
             vec![(Endpoint::Tx, vec![0x20], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Vibrate, 3))),
+            data(&encode(&mut h, &def.features[1], cmd(Vibrate, 3))),
             vec![vec![0x23]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0x00]]);
+        assert_eq!(data(&stop(&mut h, &def.features)), vec![vec![0x00]]);
     }
 }

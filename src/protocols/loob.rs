@@ -52,39 +52,41 @@ impl ProtocolHandler for Loob {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::HwPositionWithDuration;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn moves() {
         let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 1000)])]);
         let mut h = Loob;
-        let (mut io, ops) = scripted_io("LOOB", &[Endpoint::Tx], vec![], vec![]);
+        let (_dev, mut io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new("LOOB", "a"), &[Endpoint::Tx]).await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
-            vec![Op::Write(Endpoint::Tx, vec![0, 1, 1, 0xF4], true)]
+            drain(&mut ops),
+            vec![write_op(Endpoint::Tx, &[0, 1, 1, 0xF4], true)]
         );
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, pos(510, 200))),
+            writes(&encode(&mut h, &def.features[0], position(510, 200))),
             vec![(Endpoint::Tx, vec![0x01, 0xFE, 0x00, 0xC8], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(1000, 50))),
+            data(&encode(&mut h, &def.features[0], position(1000, 50))),
             vec![vec![3, 0xE8, 0, 0x32]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(0, 500))),
+            data(&encode(&mut h, &def.features[0], position(0, 500))),
             vec![vec![0, 1, 1, 0xF4]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(500, 0))),
+            data(&encode(&mut h, &def.features[0], position(500, 0))),
             vec![vec![1, 0xF4, 0, 1]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(500, 65536 + 7))),
+            data(&encode(&mut h, &def.features[0], position(500, 65536 + 7))),
             vec![vec![1, 0xF4, 0, 7]]
         );
-        assert!(stop(&mut h, &def).is_empty());
+        assert!(stop(&mut h, &def.features).is_empty());
     }
 }

@@ -46,26 +46,31 @@ impl ProtocolHandler for LoveDistance {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn connect_vibrate_stop() {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 121)])]);
         let mut h = LoveDistance;
-        let (mut io, ops) = scripted_io("REACH", &[Endpoint::Tx, Endpoint::Rx], vec![], vec![]);
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("REACH", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Write(Endpoint::Tx, vec![0xF3, 0, 0], false),
-                Op::Write(Endpoint::Tx, vec![0xF4, 1], false)
+                write_op(Endpoint::Tx, &[0xF3, 0, 0], false),
+                write_op(Endpoint::Tx, &[0xF4, 1], false)
             ]
         );
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 61))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 61))),
             vec![(Endpoint::Tx, vec![0xF3, 0, 0x3D], false)]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0xF3, 0, 0]]);
+        assert_eq!(data(&stop(&mut h, &def.features)), vec![vec![0xF3, 0, 0]]);
     }
 }

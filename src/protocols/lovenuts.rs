@@ -43,23 +43,23 @@ impl ProtocolHandler for LoveNuts {
 mod tests {
     use super::*;
     use crate::protocol::OutputType;
-    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, OutputType::Vibrate, 15);
+        let f = feature(0, &[(OutputType::Vibrate, 0, 15)]);
         let mut h = LoveNuts;
         let p = |s: &str| (Endpoint::Tx, hex(s), false);
         assert_eq!(
-            encode(&mut h, &f, OutputType::Vibrate, 8),
+            writes(&encode(&mut h, &f, cmd(OutputType::Vibrate, 8))),
             vec![p("45 56 4F 4C 88 88 88 88 88 88 88 88 88 88 00 FF")]
         );
         assert_eq!(
-            encode(&mut h, &f, OutputType::Vibrate, 15),
+            writes(&encode(&mut h, &f, cmd(OutputType::Vibrate, 15))),
             vec![p("45 56 4F 4C FF FF FF FF FF FF FF FF FF FF 00 FF")]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(&mut h, [&f])),
             vec![p("45 56 4F 4C 00 00 00 00 00 00 00 00 00 00 00 FF")]
         );
         assert!(

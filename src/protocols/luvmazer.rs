@@ -51,7 +51,7 @@ impl ProtocolHandler for Luvmazer {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
-    use crate::protocols::shared::test_support::{encode, message, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, message, stop, writes};
 
     fn tx(b: &[u8]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -59,19 +59,22 @@ mod tests {
 
     #[test]
     fn finger_magic() {
-        let (vib, rot) = (output(0, Vibrate, 255), output(1, Rotate, 255));
+        let (vib, rot) = (
+            feature(0, &[(Vibrate, 0, 255)]),
+            feature(1, &[(Rotate, 0, 255)]),
+        );
         let mut h = Luvmazer;
         assert_eq!(
-            encode(&mut h, &vib, Vibrate, 128),
+            writes(&encode(&mut h, &vib, cmd(Vibrate, 128))),
             vec![tx(&[0xA0, 0x01, 0x00, 0x00, 0x64, 0x80])]
         );
-        let both = message(
+        let both = writes(&message(
             &mut h,
             &[
                 (&vib, OutputCommand::new(Vibrate, 26, 0)),
                 (&rot, OutputCommand::new(Rotate, 128, 0)),
             ],
-        );
+        ));
         assert_eq!(
             both,
             vec![
@@ -80,7 +83,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            stop(&mut h, &[&vib, &rot]),
+            writes(&stop(&mut h, [&vib, &rot])),
             vec![
                 tx(&[0xA0, 0x01, 0x00, 0x00, 0x64, 0x00]),
                 tx(&[0xA0, 0x0F, 0x00, 0x00, 0x64, 0x00])
@@ -93,21 +96,25 @@ mod tests {
         let mut h = Luvmazer;
         // Cock Ring: the second vibrator carries its index.
         assert_eq!(
-            encode(&mut h, &output(1, Vibrate, 255), Vibrate, 5),
+            writes(&encode(
+                &mut h,
+                &feature(1, &[(Vibrate, 0, 255)]),
+                cmd(Vibrate, 5)
+            )),
             vec![tx(&[0xA0, 0x01, 0x00, 0x01, 0x64, 0x05])]
         );
-        let osc = output(1, Oscillate, 255);
+        let osc = feature(1, &[(Oscillate, 0, 255)]);
         assert_eq!(
-            encode(&mut h, &osc, Oscillate, 200),
+            writes(&encode(&mut h, &osc, cmd(Oscillate, 200))),
             vec![tx(&[0xA0, 0x06, 0x01, 0x00, 0x64, 0xC8])]
         );
-        let suck = output(2, Constrict, 54);
+        let suck = feature(2, &[(Constrict, 0, 54)]);
         assert_eq!(
-            encode(&mut h, &suck, Constrict, 20),
+            writes(&encode(&mut h, &suck, cmd(Constrict, 20))),
             vec![tx(&[0xA0, 0x0D, 0x00, 0x00, 0x14, 0x14])]
         );
         assert_eq!(
-            stop(&mut h, &[&osc, &suck]),
+            writes(&stop(&mut h, [&osc, &suck])),
             vec![
                 tx(&[0xA0, 0x06, 0x01, 0x00, 0x64, 0x00]),
                 tx(&[0xA0, 0x0D, 0x00, 0x00, 0x00, 0x00])

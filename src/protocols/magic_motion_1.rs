@@ -63,7 +63,9 @@ impl ProtocolHandler for MagicMotion1 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::test_support::{battery, encode, hex, output, serve, stop};
+    use crate::protocols::shared::testing::{
+        battery, cmd, encode, feature, hex, serve, stop, writes,
+    };
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -71,20 +73,20 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 100);
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut h = MagicMotion1;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 50),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 50))),
             vec![tx("0B FF 04 0A 32 32 00 04 08 32 64 00")]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(&mut h, [&f])),
             vec![tx("0B FF 04 0A 32 32 00 04 08 00 64 00")]
         );
         // Xone: oscillate gives the same packet.
-        let xone = output(0, Oscillate, 100);
+        let xone = feature(0, &[(Oscillate, 0, 100)]);
         assert_eq!(
-            encode(&mut h, &xone, Oscillate, 100),
+            writes(&encode(&mut h, &xone, cmd(Oscillate, 100))),
             vec![tx("0B FF 04 0A 32 32 00 04 08 64 64 00")]
         );
     }

@@ -64,7 +64,9 @@ impl ProtocolHandler for MagicMotion2 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::test_support::{battery, encode, hex, message, output, stop};
+    use crate::protocols::shared::testing::{
+        battery, cmd, encode, feature, hex, message, stop, writes,
+    };
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -72,54 +74,60 @@ mod tests {
 
     #[test]
     fn eidolon_two_motors() {
-        let (m0, m1) = (output(0, Vibrate, 100), output(1, Vibrate, 100));
+        let (m0, m1) = (
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 100)]),
+        );
         let mut h = create();
-        let both = message(
+        let both = writes(&message(
             h.as_mut(),
             &[
                 (&m0, OutputCommand::new(Vibrate, 50, 0)),
                 (&m1, OutputCommand::new(Vibrate, 25, 0)),
             ],
-        );
+        ));
         assert_eq!(
             both,
             vec![tx("10 FF 04 0A 32 0A 00 04 08 32 64 00 04 08 19 64 01")]
         );
         // Motor 1 alone keeps motor 0's value.
         assert_eq!(
-            encode(h.as_mut(), &m1, Vibrate, 10),
+            writes(&encode(h.as_mut(), &m1, cmd(Vibrate, 10))),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 32 64 00 04 08 0A 64 01")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&m0, &m1]),
+            writes(&stop(h.as_mut(), [&m0, &m1])),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 00 64 00 04 08 00 64 01")]
         );
     }
 
     #[test]
     fn equinox_one_motor() {
-        let m0 = output(0, Vibrate, 100);
+        let m0 = feature(0, &[(Vibrate, 0, 100)]);
         let mut h = create();
         assert_eq!(
-            encode(h.as_mut(), &m0, Vibrate, 75),
+            writes(&encode(h.as_mut(), &m0, cmd(Vibrate, 75))),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 4B 64 00 04 08 00 64 01")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&m0]),
+            writes(&stop(h.as_mut(), [&m0])),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 00 64 00 04 08 00 64 01")]
         );
     }
 
     #[test]
     fn jive_oscillate_drives_the_second_slot() {
-        let (m0, m1) = (output(0, Vibrate, 100), output(1, Oscillate, 100));
+        let (m0, m1) = (
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Oscillate, 0, 100)]),
+        );
         let mut h = create();
         assert_eq!(
-            encode(h.as_mut(), &m1, Oscillate, 40),
+            writes(&encode(h.as_mut(), &m1, cmd(Oscillate, 40))),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 00 64 00 04 08 28 64 01")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&m0, &m1]),
+            writes(&stop(h.as_mut(), [&m0, &m1])),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 00 64 00 04 08 00 64 01")]
         );
         assert!(h.read_input(&battery(2), InputType::Battery).is_ok());

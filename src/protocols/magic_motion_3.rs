@@ -63,7 +63,7 @@ impl ProtocolHandler for MagicMotion3 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{battery, encode, hex, output, stop};
+    use crate::protocols::shared::testing::{battery, cmd, encode, feature, hex, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -71,18 +71,18 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 77);
+        let f = feature(0, &[(Vibrate, 0, 77)]);
         let mut h = MagicMotion3;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 39),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 39))),
             vec![tx("0B FF 04 0A 46 46 00 04 08 27 64 00")]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 58),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 58))),
             vec![tx("0B FF 04 0A 46 46 00 04 08 3A 64 00")]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(&mut h, [&f])),
             vec![tx("0B FF 04 0A 46 46 00 04 08 00 64 00")]
         );
         assert!(matches!(

@@ -38,7 +38,7 @@ impl ProtocolHandler for ManNuo {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), true)
@@ -46,16 +46,19 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 3);
+        let f = feature(0, &[(Vibrate, 0, 3)]);
         let mut h = ManNuo;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 1),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 1))),
             vec![tx("AA 55 06 01 01 01 01 FA 03")]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 3),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 3))),
             vec![tx("AA 55 06 01 01 01 03 FA 01")]
         );
-        assert_eq!(stop(&mut h, &[&f]), vec![tx("AA 55 06 01 01 01 00 FA 02")]);
+        assert_eq!(
+            writes(&stop(&mut h, [&f])),
+            vec![tx("AA 55 06 01 01 01 00 FA 02")]
+        );
     }
 }

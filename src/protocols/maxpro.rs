@@ -39,7 +39,7 @@ impl ProtocolHandler for MaxPro {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -47,18 +47,18 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 100);
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut h = MaxPro;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 50),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 50))),
             vec![tx("55 04 07 FF FF 3F 32 5F 32 60")]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 100),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 100))),
             vec![tx("55 04 07 FF FF 3F 64 5F 64 C4")]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(&mut h, [&f])),
             vec![tx("55 04 07 FF FF 3F 00 5F 00 FC")]
         );
     }

@@ -40,7 +40,7 @@ impl ProtocolHandler for Meese {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, message, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, message, stop, writes};
 
     fn tx(b: [u8; 4]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)
@@ -48,25 +48,28 @@ mod tests {
 
     #[test]
     fn tera() {
-        let (m0, m1) = (output(0, Vibrate, 10), output(1, Vibrate, 3));
+        let (m0, m1) = (
+            feature(0, &[(Vibrate, 0, 10)]),
+            feature(1, &[(Vibrate, 0, 3)]),
+        );
         let mut h = Meese;
         assert_eq!(
-            encode(&mut h, &m0, Vibrate, 5),
+            writes(&encode(&mut h, &m0, cmd(Vibrate, 5))),
             vec![tx([0x01, 0x80, 0x01, 0x05])]
         );
-        let both = message(
+        let both = writes(&message(
             &mut h,
             &[
                 (&m0, OutputCommand::new(Vibrate, 1, 0)),
                 (&m1, OutputCommand::new(Vibrate, 2, 0)),
             ],
-        );
+        ));
         assert_eq!(
             both,
             vec![tx([0x01, 0x80, 0x01, 0x01]), tx([0x01, 0x80, 0x02, 0x02])]
         );
         assert_eq!(
-            stop(&mut h, &[&m0, &m1]),
+            writes(&stop(&mut h, [&m0, &m1])),
             vec![tx([0x01, 0x80, 0x01, 0x00]), tx([0x01, 0x80, 0x02, 0x00])]
         );
     }

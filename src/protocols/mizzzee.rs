@@ -35,7 +35,7 @@ impl ProtocolHandler for MizzZee {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 6]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -43,18 +43,18 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 68);
+        let f = feature(0, &[(Vibrate, 0, 68)]);
         let mut h = MizzZee;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 34),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 34))),
             vec![tx([0x69, 0x96, 0x03, 0x01, 0x01, 0x22])]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 68),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 68))),
             vec![tx([0x69, 0x96, 0x03, 0x01, 0x01, 0x44])]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(&mut h, [&f])),
             vec![tx([0x69, 0x96, 0x03, 0x01, 0x00, 0x00])]
         );
     }

@@ -66,7 +66,7 @@ impl ProtocolHandler for MizzZeeV3 {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), true)
@@ -74,16 +74,16 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 1000);
+        let f = feature(0, &[(Vibrate, 0, 1000)]);
         let mut h = MizzZeeV3;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 500),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 500))),
             vec![tx(
                 "03 12 F3 00 FC 00 FE 40 01 3C A6 00 FC 00 FE 40 01 3C A6 00"
             )]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 1000),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 1000))),
             vec![tx(
                 "03 12 F3 00 FC 00 FE 40 01 FC FF 00 FC 00 FE 40 01 FC FF 00"
             )]
@@ -92,7 +92,10 @@ mod tests {
         assert_eq!(level_word(1), 0x4CFC);
         let mut zero = vec![0x03, 0x12];
         zero.resize(20, 0);
-        assert_eq!(stop(&mut h, &[&f]), vec![(Endpoint::Tx, zero, true)]);
+        assert_eq!(
+            writes(&stop(&mut h, [&f])),
+            vec![(Endpoint::Tx, zero, true)]
+        );
     }
 
     #[test]

@@ -55,7 +55,7 @@ impl ProtocolHandler for Motorbunny {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Rotate, Vibrate};
-    use crate::protocols::shared::test_support::{encode, hex, output, signed, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -63,26 +63,29 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let (vib, rot) = (output(0, Vibrate, 255), signed(1, Rotate, 255));
+        let (vib, rot) = (
+            feature(0, &[(Vibrate, 0, 255)]),
+            feature(1, &[(Rotate, -255, 255)]),
+        );
         let mut h = Motorbunny;
         assert_eq!(
-            encode(&mut h, &vib, Vibrate, 128),
+            writes(&encode(&mut h, &vib, cmd(Vibrate, 128))),
             vec![tx("FF 80 14 80 14 80 14 80 14 80 14 80 14 80 14 0C EC")]
         );
         assert_eq!(
-            encode(&mut h, &vib, Vibrate, 192),
+            writes(&encode(&mut h, &vib, cmd(Vibrate, 192))),
             vec![tx("FF C0 14 C0 14 C0 14 C0 14 C0 14 C0 14 C0 14 CC EC")]
         );
         assert_eq!(
-            encode(&mut h, &rot, Rotate, 128),
+            writes(&encode(&mut h, &rot, cmd(Rotate, 128))),
             vec![tx("AF 2A 80 2A 80 2A 80 2A 80 2A 80 2A 80 2A 80 A6 EC")]
         );
         assert_eq!(
-            encode(&mut h, &rot, Rotate, -192),
+            writes(&encode(&mut h, &rot, cmd(Rotate, -192))),
             vec![tx("AF 29 C0 29 C0 29 C0 29 C0 29 C0 29 C0 29 C0 5F EC")]
         );
         assert_eq!(
-            stop(&mut h, &[&vib, &rot]),
+            writes(&stop(&mut h, [&vib, &rot])),
             vec![tx("F0 00 00 00 00 EC"), tx("A0 00 00 00 00 EC")]
         );
     }

@@ -50,7 +50,7 @@ impl ProtocolHandler for Muse {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, next_op, output, serve, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, next_op, serve, stop, writes};
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -58,11 +58,17 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 9);
+        let f = feature(0, &[(Vibrate, 0, 9)]);
         let mut h = Muse;
-        assert_eq!(encode(&mut h, &f, Vibrate, 5), vec![tx([0x05, 0x01])]);
-        assert_eq!(encode(&mut h, &f, Vibrate, 9), vec![tx([0x09, 0x01])]);
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0x00, 0x00])]);
+        assert_eq!(
+            writes(&encode(&mut h, &f, cmd(Vibrate, 5))),
+            vec![tx([0x05, 0x01])]
+        );
+        assert_eq!(
+            writes(&encode(&mut h, &f, cmd(Vibrate, 9))),
+            vec![tx([0x09, 0x01])]
+        );
+        assert_eq!(writes(&stop(&mut h, [&f])), vec![tx([0x00, 0x00])]);
         assert_eq!(
             h.keepalive(),
             Keepalive::RepeatLast(Duration::from_millis(500))
@@ -73,7 +79,7 @@ mod tests {
     async fn connect_stops_and_keeps_alive() {
         let mut s = serve("WB-TDD", &[]).await;
         assert_eq!(s.chosen, ("muse".into(), "Galaku Panty Vib".into()));
-        let off = crate::protocols::shared::test_support::write_op(Endpoint::Tx, &[0, 0], false);
+        let off = crate::protocols::shared::testing::write_op(Endpoint::Tx, &[0, 0], false);
         assert_eq!(next_op(&mut s.ops).await, Some(off.clone()));
         assert_eq!(next_op(&mut s.ops).await, Some(off));
     }

@@ -39,7 +39,7 @@ impl ProtocolHandler for MyMuseLinkPlus {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -47,16 +47,19 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 3);
+        let f = feature(0, &[(Vibrate, 0, 3)]);
         let mut h = MyMuseLinkPlus;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 2),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 2))),
             vec![tx("AA 55 06 01 01 01 02 FF")]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 3),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 3))),
             vec![tx("AA 55 06 01 01 01 03 FF")]
         );
-        assert_eq!(stop(&mut h, &[&f]), vec![tx("AA 55 06 AA 00 00 00 00")]);
+        assert_eq!(
+            writes(&stop(&mut h, [&f])),
+            vec![tx("AA 55 06 AA 00 00 00 00")]
+        );
     }
 }

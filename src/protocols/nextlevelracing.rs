@@ -35,7 +35,7 @@ impl ProtocolHandler for NextLevelRacing {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, s.as_bytes().to_vec(), false)
@@ -44,19 +44,25 @@ mod tests {
     #[test]
     fn sheet_examples() {
         let mut h = NextLevelRacing;
-        let motors: Vec<FeatureDefinition> = (0..8).map(|i| output(i, Vibrate, 255)).collect();
+        let motors: Vec<FeatureDefinition> =
+            (0..8).map(|i| feature(i, &[(Vibrate, 0, 255)])).collect();
         assert_eq!(
-            encode(&mut h, &motors[0], Vibrate, 128),
+            writes(&encode(&mut h, &motors[0], cmd(Vibrate, 128))),
             vec![(
                 Endpoint::Tx,
                 vec![0x4D, 0x30, 0x31, 0x32, 0x38, 0x0D],
                 false
             )]
         );
-        assert_eq!(encode(&mut h, &motors[7], Vibrate, 0), vec![tx("M70\r")]);
-        assert_eq!(encode(&mut h, &motors[3], Vibrate, 5), vec![tx("M35\r")]);
-        let refs: Vec<&FeatureDefinition> = motors.iter().collect();
+        assert_eq!(
+            writes(&encode(&mut h, &motors[7], cmd(Vibrate, 0))),
+            vec![tx("M70\r")]
+        );
+        assert_eq!(
+            writes(&encode(&mut h, &motors[3], cmd(Vibrate, 5))),
+            vec![tx("M35\r")]
+        );
         let expected: Vec<_> = (0..8).map(|i| tx(&format!("M{i}0\r"))).collect();
-        assert_eq!(stop(&mut h, &refs), expected);
+        assert_eq!(writes(&stop(&mut h, &motors)), expected);
     }
 }

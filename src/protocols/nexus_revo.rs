@@ -42,7 +42,7 @@ impl ProtocolHandler for NexusRevo {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::{Rotate, Vibrate};
-    use crate::protocols::shared::test_support::{encode, output, signed, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 6]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)
@@ -50,23 +50,26 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let (vib, rot) = (output(0, Vibrate, 10), signed(1, Rotate, 2));
+        let (vib, rot) = (
+            feature(0, &[(Vibrate, 0, 10)]),
+            feature(1, &[(Rotate, -2, 2)]),
+        );
         let mut h = NexusRevo;
         assert_eq!(
-            encode(&mut h, &vib, Vibrate, 5),
+            writes(&encode(&mut h, &vib, cmd(Vibrate, 5))),
             vec![tx([0xAA, 0x01, 0x01, 0x00, 0x01, 0x05])]
         );
         let modes: Vec<u8> = [-2, -1, 0, 1, 2]
             .iter()
-            .map(|r| encode(&mut h, &rot, Rotate, *r)[0].1[4])
+            .map(|r| writes(&encode(&mut h, &rot, cmd(Rotate, *r)))[0].1[4])
             .collect();
         assert_eq!(modes, vec![2, 1, 0, 3, 4]);
         assert_eq!(
-            encode(&mut h, &rot, Rotate, 1),
+            writes(&encode(&mut h, &rot, cmd(Rotate, 1))),
             vec![tx([0xAA, 0x01, 0x02, 0x00, 0x03, 0x00])]
         );
         assert_eq!(
-            stop(&mut h, &[&vib, &rot]),
+            writes(&stop(&mut h, [&vib, &rot])),
             vec![
                 tx([0xAA, 0x01, 0x01, 0x00, 0x01, 0x00]),
                 tx([0xAA, 0x01, 0x02, 0x00, 0x00, 0x00])

@@ -51,27 +51,39 @@ impl ProtocolHandler for Nobra {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{
-        definition, encode, link, output, seen, stop, write_op,
+    use crate::protocols::shared::testing::{
+        cmd, definition, drain, encode, feature, sim_io, stop, write_op, writes,
     };
 
     #[tokio::test]
     async fn connect_then_sheet_examples() {
-        let f = output(0, Vibrate, 15);
-        let (_dev, mut io, mut ops) = link("NobraController  ", &[Endpoint::Tx]).await;
+        let f = feature(0, &[(Vibrate, 0, 15)]);
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("NobraController  ", "a"),
+            &[Endpoint::Tx],
+        )
+        .await;
         let mut h = create();
-        h.initialize(&mut io, &definition("NobraController  ", vec![f.clone()]))
+        h.initialize(&mut io, &definition(vec![f.clone()]))
             .await
             .unwrap();
-        assert_eq!(seen(&mut ops), vec![write_op(Endpoint::Tx, &[0x70], false)]);
-        let mut one = |s| encode(h.as_mut(), &f, Vibrate, s)[0].1.clone();
+        assert_eq!(
+            drain(&mut ops),
+            vec![write_op(Endpoint::Tx, &[0x70], false)]
+        );
+        let mut one = |s| {
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, s)))[0]
+                .1
+                .clone()
+        };
         assert_eq!(one(8), vec![0x68]);
         assert_eq!(one(12), vec![0x6C]);
         assert_eq!(one(15), vec![0x6F]);
         assert_eq!(one(1), vec![0x61]);
         assert_eq!(
-            stop(h.as_mut(), &[&f]),
+            writes(&stop(h.as_mut(), [&f])),
             vec![(Endpoint::Tx, vec![0x70], false)]
         );
     }

@@ -34,7 +34,7 @@ impl ProtocolHandler for Omobo {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 7]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)
@@ -42,18 +42,18 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 100);
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut h = Omobo;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 50),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 50))),
             vec![tx([0xA1, 0x04, 0x04, 0x01, 0x32, 0xFF, 0x55])]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 100),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 100))),
             vec![tx([0xA1, 0x04, 0x04, 0x01, 0x64, 0xFF, 0x55])]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(&mut h, [&f])),
             vec![tx([0xA1, 0x04, 0x04, 0x01, 0x00, 0xFF, 0x55])]
         );
     }

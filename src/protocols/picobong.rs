@@ -36,7 +36,7 @@ impl ProtocolHandler for Picobong {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 3]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -44,13 +44,16 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 10);
+        let f = feature(0, &[(Vibrate, 0, 10)]);
         let mut h = Picobong;
-        assert_eq!(encode(&mut h, &f, Vibrate, 7), vec![tx([0x01, 0x01, 0x07])]);
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 10),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 7))),
+            vec![tx([0x01, 0x01, 0x07])]
+        );
+        assert_eq!(
+            writes(&encode(&mut h, &f, cmd(Vibrate, 10))),
             vec![tx([0x01, 0x01, 0x0A])]
         );
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0x01, 0xFF, 0x00])]);
+        assert_eq!(writes(&stop(&mut h, [&f])), vec![tx([0x01, 0xFF, 0x00])]);
     }
 }

@@ -34,7 +34,7 @@ impl ProtocolHandler for PinkPunch {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)
@@ -42,10 +42,16 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 100);
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut h = PinkPunch;
-        assert_eq!(encode(&mut h, &f, Vibrate, 50), vec![tx([0x09, 0x32])]);
-        assert_eq!(encode(&mut h, &f, Vibrate, 75), vec![tx([0x09, 0x4B])]);
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0x09, 0x00])]);
+        assert_eq!(
+            writes(&encode(&mut h, &f, cmd(Vibrate, 50))),
+            vec![tx([0x09, 0x32])]
+        );
+        assert_eq!(
+            writes(&encode(&mut h, &f, cmd(Vibrate, 75))),
+            vec![tx([0x09, 0x4B])]
+        );
+        assert_eq!(writes(&stop(&mut h, [&f])), vec![tx([0x09, 0x00])]);
     }
 }

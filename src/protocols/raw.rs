@@ -41,7 +41,7 @@ impl ProtocolHandler for Raw {
 mod tests {
     use super::*;
     use crate::protocol::OutputType;
-    use crate::protocols::shared::test_support::{battery, output};
+    use crate::protocols::shared::testing::{battery, feature};
 
     #[test]
     fn refuses_every_output() {
@@ -54,7 +54,7 @@ mod tests {
             OutputType::Position,
         ] {
             let e = h
-                .encode_output(&output(0, t, 10), OutputCommand::new(t, 0, 0))
+                .encode_output(&feature(0, &[(t, 0, 10)]), OutputCommand::new(t, 0, 0))
                 .unwrap_err();
             assert!(matches!(e, ProtocolError::Unsupported(_)), "{t}");
         }

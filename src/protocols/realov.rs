@@ -34,7 +34,7 @@ impl ProtocolHandler for Realov {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 4]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -42,16 +42,19 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 50);
+        let f = feature(0, &[(Vibrate, 0, 50)]);
         let mut h = Realov;
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 25),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 25))),
             vec![tx([0xC5, 0x55, 0x19, 0xAA])]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 50),
+            writes(&encode(&mut h, &f, cmd(Vibrate, 50))),
             vec![tx([0xC5, 0x55, 0x32, 0xAA])]
         );
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0xC5, 0x55, 0x00, 0xAA])]);
+        assert_eq!(
+            writes(&stop(&mut h, [&f])),
+            vec![tx([0xC5, 0x55, 0x00, 0xAA])]
+        );
     }
 }

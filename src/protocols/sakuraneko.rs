@@ -47,8 +47,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 100));
-        let f1 = feature(1, Rotate, (0, 100));
+        let f0 = feature(0, &[(Vibrate, 0, 100)]);
+        let f1 = feature(1, &[(Rotate, 0, 100)]);
         let mut p = Sakuraneko;
         let out = p.encode_output(&f0, cmd(Vibrate, 50)).unwrap();
         assert_eq!(

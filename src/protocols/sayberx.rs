@@ -44,7 +44,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 4));
+        let f = feature(0, &[(Vibrate, 0, 4)]);
         let mut p = SayberX;
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(

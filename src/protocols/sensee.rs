@@ -43,7 +43,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 100));
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut p = Sensee;
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(

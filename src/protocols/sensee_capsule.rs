@@ -72,8 +72,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 15));
-        let f1 = feature(1, Constrict, (0, 15));
+        let f0 = feature(0, &[(Vibrate, 0, 15)]);
+        let f1 = feature(1, &[(Constrict, 0, 15)]);
         let mut p = SenseeCapsule;
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(

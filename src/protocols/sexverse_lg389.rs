@@ -60,8 +60,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 3));
-        let f1 = feature(1, Oscillate, (0, 10));
+        let f0 = feature(0, &[(Vibrate, 0, 3)]);
+        let f1 = feature(1, &[(Oscillate, 0, 10)]);
         let mut p = SexverseLg389::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 2)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());

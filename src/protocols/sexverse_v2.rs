@@ -69,8 +69,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 20));
-        let f1 = feature(1, Oscillate, (0, 20));
+        let f0 = feature(0, &[(Vibrate, 0, 20)]);
+        let f1 = feature(1, &[(Oscillate, 0, 20)]);
         let mut p = SexverseV2;
         let out = p.encode_output(&f0, cmd(Vibrate, 10)).unwrap();
         assert_eq!(

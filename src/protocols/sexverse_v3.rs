@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 20));
+        let f0 = feature(0, &[(Vibrate, 0, 20)]);
         let mut p = SexverseV3;
         let out = p.encode_output(&f0, cmd(Vibrate, 0)).unwrap();
         assert_eq!(writes(&out), vec![(Endpoint::Tx, hex("A1 04 00 01"), true)]);

@@ -39,7 +39,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 99));
+        let f = feature(0, &[(Vibrate, 0, 99)]);
         let mut p = SexverseV4;
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(w(50), vec![(Endpoint::Tx, hex("BB 01 32 66"), true)]);

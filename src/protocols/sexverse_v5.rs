@@ -47,7 +47,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 100));
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut p = SexverseV5;
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(

@@ -43,7 +43,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 3));
+        let f = feature(0, &[(Vibrate, 0, 3)]);
         let mut p = SvakomAlex;
         let w = |p: &mut SvakomAlex, v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(

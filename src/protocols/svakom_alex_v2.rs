@@ -42,7 +42,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 3));
+        let f = feature(0, &[(Vibrate, 0, 3)]);
         let mut p = SvakomAlexV2;
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(w(2), vec![(Endpoint::Tx, hex("55 03 03 00 02 07"), false)]);

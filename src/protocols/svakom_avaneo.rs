@@ -49,8 +49,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Oscillate, (0, 1));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Oscillate, 0, 1)]);
         let mut p = SvakomAvaNeo;
         let out = p.encode_output(&f0, cmd(Vibrate, 7)).unwrap();
         assert_eq!(

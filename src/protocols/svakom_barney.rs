@@ -73,10 +73,10 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Vibrate, (0, 10));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Vibrate, 0, 10)]);
         let mut p = SvakomBarney::default();
-        p.setup(&definition("svakom-barney", vec![f0.clone(), f1.clone()]));
+        p.setup(&definition(vec![f0.clone(), f1.clone()]));
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(out[0].key, SharedSpeed::key());
         assert_eq!(
@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(w(&f1, 0), hex("55 03 00 00 00 00 00"));
         assert!(p.encode_output(&f0, cmd(Oscillate, 1)).is_err());
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 10)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 10)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }

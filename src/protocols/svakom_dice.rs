@@ -41,7 +41,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 255));
+        let f = feature(0, &[(Vibrate, 0, 255)]);
         let mut p = SvakomDice;
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(

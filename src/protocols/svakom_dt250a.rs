@@ -50,9 +50,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 3));
-        let f1 = feature(1, Vibrate, (0, 3));
-        let f2 = feature(2, Constrict, (0, 2));
+        let f0 = feature(0, &[(Vibrate, 0, 3)]);
+        let f1 = feature(1, &[(Vibrate, 0, 3)]);
+        let f2 = feature(2, &[(Constrict, 0, 2)]);
         let mut p = SvakomDt250a;
         let out = p.encode_output(&f0, cmd(Vibrate, 2)).unwrap();
         assert_eq!(

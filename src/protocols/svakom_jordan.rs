@@ -43,8 +43,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Oscillate, (0, 5));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Oscillate, 0, 5)]);
         let mut p = SvakomJordan;
         let out = p.encode_output(&f0, cmd(Vibrate, 6)).unwrap();
         assert_eq!(

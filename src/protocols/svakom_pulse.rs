@@ -42,7 +42,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 9));
+        let f = feature(0, &[(Vibrate, 0, 9)]);
         let mut p = SvakomPulse;
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(w(5), vec![(Endpoint::Tx, hex("55 03 03 00 01 06"), false)]);

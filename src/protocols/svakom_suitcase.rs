@@ -59,8 +59,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 30));
-        let f1 = feature(1, Vibrate, (0, 1));
+        let f0 = feature(0, &[(Vibrate, 0, 30)]);
+        let f1 = feature(1, &[(Vibrate, 0, 1)]);
         let mut p = SvakomSuitcase;
         let out = p.encode_output(&f0, cmd(Vibrate, 1)).unwrap();
         assert_eq!(

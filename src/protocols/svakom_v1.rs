@@ -41,7 +41,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 19));
+        let f = feature(0, &[(Vibrate, 0, 19)]);
         let mut p = SvakomV1;
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(w(10), vec![(Endpoint::Tx, hex("55 04 03 00 01 0A"), false)]);

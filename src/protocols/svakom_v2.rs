@@ -47,7 +47,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
         let mut p = SvakomV2;
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(
@@ -58,7 +58,7 @@ mod tests {
         assert_eq!(w(&f0, 8), hex("55 03 03 00 01 08"));
         assert_eq!(w(&f0, 0), hex("55 03 03 00 00 00"));
         assert_eq!(
-            w(&feature(1, Vibrate, (0, 10)), 4),
+            w(&feature(1, &[(Vibrate, 0, 10)]), 4),
             hex("55 06 01 00 04 04")
         );
         assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());

@@ -51,9 +51,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let rot = feature(1, Rotate, (0, 1));
-        let vib1 = feature(1, Vibrate, (0, 1));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let rot = feature(1, &[(Rotate, 0, 1)]);
+        let vib1 = feature(1, &[(Vibrate, 0, 1)]);
         let mut p = SvakomV3;
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(

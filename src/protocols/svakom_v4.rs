@@ -74,10 +74,10 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Vibrate, (0, 10));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Vibrate, 0, 10)]);
         let mut p = SvakomV4::default();
-        p.setup(&definition("svakom-v4", vec![f0.clone(), f1.clone()]));
+        p.setup(&definition(vec![f0.clone(), f1.clone()]));
         let out = p.encode_output(&f0, cmd(Vibrate, 4)).unwrap();
         assert_eq!(out[0].key, SharedSpeed::key());
         assert_eq!(

@@ -47,7 +47,7 @@ mod tests {
 
     #[test]
     fn rotate_both_directions_and_stop() {
-        let f = feature(0, Rotate, (-6, 6));
+        let f = feature(0, &[(Rotate, -6, 6)]);
         let mut p = Synchro;
         let w = writes(&p.encode_output(&f, cmd(Rotate, 3)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("A1 01 03 77 55"), false)]);

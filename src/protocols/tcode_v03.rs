@@ -55,8 +55,7 @@ mod tests {
     fn linear_with_duration() {
         let f = feature(
             0,
-            crate::protocol::OutputType::HwPositionWithDuration,
-            (0, 100),
+            &[(crate::protocol::OutputType::HwPositionWithDuration, 0, 100)],
         );
         let w = writes(&TCodeV03.encode_output(&f, position(51, 200)).unwrap());
         assert_eq!(
@@ -76,7 +75,7 @@ mod tests {
 
     #[test]
     fn position_drives_l0_and_r0() {
-        let f = feature(3, Position, (0, 1000));
+        let f = feature(3, &[(Position, 0, 1000)]);
         let out = TCodeV03.encode_output(&f, cmd(Position, 500)).unwrap();
         assert_eq!(only_write(&out), b"L0500\nR0500\n");
         let out = TCodeV03.encode_output(&f, cmd(Position, 7)).unwrap();
@@ -85,7 +84,7 @@ mod tests {
 
     #[test]
     fn vibrate_and_stop() {
-        let f = feature(1, Vibrate, (0, 99));
+        let f = feature(1, &[(Vibrate, 0, 99)]);
         let out = TCodeV03.encode_output(&f, cmd(Vibrate, 99)).unwrap();
         assert_eq!(only_write(&out), hex("56 31 39 39 0A"));
         let out = TCodeV03.encode_output(&f, cmd(Vibrate, 0)).unwrap();

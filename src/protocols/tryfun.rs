@@ -72,8 +72,8 @@ mod tests {
 
     #[test]
     fn yuan_oscillate_rotate_and_stop() {
-        let osc = feature(0, Oscillate, (0, 9));
-        let rot = feature(1, Rotate, (0, 9));
+        let osc = feature(0, &[(Oscillate, 0, 9)]);
+        let rot = feature(1, &[(Rotate, 0, 9)]);
         let w = writes(&TryFun.encode_output(&osc, cmd(Oscillate, 5)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("AA 02 07 05 F4"), true)]);
         let out = TryFun.encode_output(&osc, cmd(Oscillate, 1)).unwrap();
@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn surge_vibrate_and_stop() {
-        let f = feature(0, Vibrate, (0, 4));
+        let f = feature(0, &[(Vibrate, 0, 4)]);
         let w = writes(&TryFun.encode_output(&f, cmd(Vibrate, 2)).unwrap());
         assert_eq!(
             w,

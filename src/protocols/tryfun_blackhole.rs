@@ -57,8 +57,8 @@ mod tests {
 
     #[test]
     fn sheet_sequence_with_counter() {
-        let osc = feature(0, Oscillate, (0, 100));
-        let vib = feature(1, Vibrate, (0, 100));
+        let osc = feature(0, &[(Oscillate, 0, 100)]);
+        let vib = feature(1, &[(Vibrate, 0, 100)]);
         let mut p = TryFunBlackHole::default();
         let w = writes(&p.encode_output(&osc, cmd(Oscillate, 100)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("00 02 00 03 0C 64 90"), false)]);
@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn counter_wraps() {
-        let vib = feature(0, Vibrate, (0, 50));
+        let vib = feature(0, &[(Vibrate, 0, 50)]);
         let mut p = TryFunBlackHole { counter: 0xFF };
         let out = p.encode_output(&vib, cmd(Vibrate, 1)).unwrap();
         assert_eq!(only_write(&out), hex("FF 02 00 03 09 01 F6"));

@@ -68,9 +68,9 @@ mod tests {
 
     #[test]
     fn sheet_sequence_with_counter() {
-        let osc = feature(0, Oscillate, (0, 100));
-        let vib = feature(1, Vibrate, (0, 100));
-        let rot = feature(2, Rotate, (-100, 100));
+        let osc = feature(0, &[(Oscillate, 0, 100)]);
+        let vib = feature(1, &[(Vibrate, 0, 100)]);
+        let rot = feature(2, &[(Rotate, -100, 100)]);
         let mut p = TryFunMeta2::default();
         let w = writes(&p.encode_output(&osc, cmd(Oscillate, 100)).unwrap());
         let first = hex("00 02 00 05 21 05 0B 64 6B");

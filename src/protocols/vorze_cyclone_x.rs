@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn rotate_and_stop() {
-        let f = feature(0, Rotate, (-10, 10));
+        let f = feature(0, &[(Rotate, -10, 10)]);
         let w = writes(&VorzeCycloneX.encode_output(&f, cmd(Rotate, 10)).unwrap());
         let bytes = hex("00 3C 30 31 35 32 30 3A 30 30 30 01 02 03 68 3E");
         assert_eq!(w, vec![(Endpoint::Tx, bytes, false)]);

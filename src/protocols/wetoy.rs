@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn vibrate_and_stop() {
-        let f = feature(0, Vibrate, (0, 3));
+        let f = feature(0, &[(Vibrate, 0, 3)]);
         let w = writes(&WeToy.encode_output(&f, cmd(Vibrate, 2)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("B2 01"), true)]);
         assert_eq!(
@@ -86,7 +86,7 @@ mod tests {
     async fn initialize_writes_off() {
         let (_dev, mut io, mut ops) =
             sim_io(SimulatedDeviceSpec::new("WeToy", "a"), &[Endpoint::Tx]).await;
-        let def = definition("wetoy", vec![feature(0, Vibrate, (0, 3))]);
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 3)])]);
         WeToy.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
             drain(&mut ops),

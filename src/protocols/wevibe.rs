@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn single_motor_repeats_the_speed() {
-        let f = feature(0, Vibrate, (0, 15));
+        let f = feature(0, &[(Vibrate, 0, 15)]);
         let mut p = WeVibe::default();
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 8)).unwrap());
         assert_eq!(
@@ -114,8 +114,8 @@ mod tests {
 
     #[test]
     fn two_motors_in_nibbles() {
-        let f0 = feature(0, Vibrate, (0, 15));
-        let f1 = feature(1, Vibrate, (0, 15));
+        let f0 = feature(0, &[(Vibrate, 0, 15)]);
+        let f1 = feature(1, &[(Vibrate, 0, 15)]);
         let mut p = WeVibe {
             dual: true,
             ..WeVibe::default()

@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn moxie_single_motor() {
-        let f = feature(0, Vibrate, (0, 12));
+        let f = feature(0, &[(Vibrate, 0, 12)]);
         let mut p = WeVibe8Bit::default();
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 6)).unwrap());
         assert_eq!(
@@ -98,8 +98,8 @@ mod tests {
 
     #[test]
     fn vector_two_motors() {
-        let f0 = feature(0, Vibrate, (0, 12));
-        let f1 = feature(1, Vibrate, (0, 12));
+        let f0 = feature(0, &[(Vibrate, 0, 12)]);
+        let f1 = feature(1, &[(Vibrate, 0, 12)]);
         let mut p = WeVibe8Bit {
             dual: true,
             ..WeVibe8Bit::default()
@@ -114,7 +114,7 @@ mod tests {
         let out = p.encode_output(&f1, cmd(Vibrate, 0)).unwrap();
         assert_eq!(only_write(&out), hex("0F 00 00 00 00 00 00 00"));
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 1)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 1)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }

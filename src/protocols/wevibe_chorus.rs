@@ -73,8 +73,8 @@ mod tests {
 
     #[test]
     fn two_motors_and_stop() {
-        let f0 = feature(0, Vibrate, (0, 30));
-        let f1 = feature(1, Vibrate, (0, 30));
+        let f0 = feature(0, &[(Vibrate, 0, 30)]);
+        let f1 = feature(1, &[(Vibrate, 0, 30)]);
         let mut p = WeVibeChorus {
             dual: true,
             ..WeVibeChorus::default()
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn single_motor_fills_both_slots() {
-        let f = feature(0, Vibrate, (0, 30));
+        let f = feature(0, &[(Vibrate, 0, 30)]);
         let mut p = WeVibeChorus::default();
         let out = p.encode_output(&f, cmd(Vibrate, 10)).unwrap();
         assert_eq!(only_write(&out), hex("0F 03 00 0A 0A 03 00 00"));

@@ -59,7 +59,7 @@ mod tests {
 
     #[test]
     fn oscillate_and_stop() {
-        let f = feature(0, Oscillate, (0, 99));
+        let f = feature(0, &[(Oscillate, 0, 99)]);
         let w = writes(&Xibao.encode_output(&f, cmd(Oscillate, 50)).unwrap());
         let bytes = hex("66 3A 00 06 00 06 01 02 00 02 04 32 E7");
         assert_eq!(w, vec![(Endpoint::Tx, bytes, false)]);

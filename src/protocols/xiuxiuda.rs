@@ -41,7 +41,7 @@ mod tests {
 
     #[test]
     fn vibrate_and_stop() {
-        let f = feature(0, Vibrate, (0, 19));
+        let f = feature(0, &[(Vibrate, 0, 19)]);
         let w = writes(&Xiuxiuda.encode_output(&f, cmd(Vibrate, 10)).unwrap());
         assert_eq!(
             w,

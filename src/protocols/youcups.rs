@@ -39,7 +39,7 @@ mod tests {
 
     #[test]
     fn vibrate_and_stop() {
-        let f = feature(0, Vibrate, (0, 8));
+        let f = feature(0, &[(Vibrate, 0, 8)]);
         let w = writes(&Youcups.encode_output(&f, cmd(Vibrate, 4)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("24 53 59 53 2C 34 3F"), false)]);
         let out = Youcups.encode_output(&f, cmd(Vibrate, 8)).unwrap();

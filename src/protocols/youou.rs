@@ -61,7 +61,7 @@ mod tests {
 
     #[test]
     fn counted_packets_and_stop() {
-        let f = feature(0, Vibrate, (0, 255));
+        let f = feature(0, &[(Vibrate, 0, 255)]);
         let mut p = Youou::default();
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 128)).unwrap());
         let bytes = hex("AA 55 00 02 03 01 80 01 7E FF 00 00 00 00 00 00 00");

@@ -58,8 +58,8 @@ mod tests {
 
     #[test]
     fn two_motors_and_stop() {
-        let f0 = feature(0, Vibrate, (0, 8));
-        let f1 = feature(1, Vibrate, (0, 8));
+        let f0 = feature(0, &[(Vibrate, 0, 8)]);
+        let f1 = feature(1, &[(Vibrate, 0, 8)]);
         let mut p = Zalo::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -78,14 +78,14 @@ mod tests {
         );
         assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 8)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 8)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }
 
     #[test]
     fn single_motor() {
-        let f = feature(0, Vibrate, (0, 8));
+        let f = feature(0, &[(Vibrate, 0, 8)]);
         let mut p = Zalo::default();
         assert_eq!(
             only_write(&p.encode_output(&f, cmd(Vibrate, 3)).unwrap()),

@@ -1,7 +1,7 @@
 //! Helpers several protocols share, each written once: checksums and ciphers on top of
 //! well-kept crates (crc, aes, ecb, ctr, sha2, md-5), the Galaku byte encoding, the Fleshlight
 //! Launch speed formula, the Lelo security handshake, Svakom's shared-speed packet, the TryFun
-//! checksum, step values and whole-device state tables; plus test kits for protocol unit tests.
+//! checksum, step values and whole-device state tables; plus the test kit of protocol unit tests.
 
 pub mod checksum;
 pub mod cipher;
@@ -9,10 +9,6 @@ pub mod fleshlight;
 pub mod galaku;
 pub mod lelo;
 pub mod svakom;
-#[cfg(test)]
-pub mod test_kit;
-#[cfg(test)]
-pub mod test_support;
 #[cfg(test)]
 pub mod testing;
 pub mod tryfun;
