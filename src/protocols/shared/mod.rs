@@ -8,6 +8,7 @@ pub mod cipher;
 pub mod fleshlight;
 pub mod galaku;
 pub mod lelo;
+pub mod per_feature;
 pub mod svakom;
 #[cfg(test)]
 pub mod testing;
