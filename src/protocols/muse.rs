@@ -4,51 +4,29 @@
 
 use std::time::Duration;
 
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, Keepalive, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use super::{Keepalive, ProtocolHandler};
+use crate::protocol::OutputType;
 
 /// Well inside the device's ~1 s hold time.
 const KEEPALIVE: Duration = Duration::from_millis(500);
 
-pub struct Muse;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Muse)
-}
-
-impl ProtocolHandler for Muse {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
+    Box::new(
         // `[v, 00]` would select built-in pattern `v`: a speed always has a non-zero second byte.
-        let packet = match byte(v.value) {
+        PerFeature::of(OutputType::Vibrate, |_, v| match byte(v) {
             0 => [0x00, 0x00],
             s => [s, 0x01],
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
-
-    fn keepalive(&self) -> Keepalive {
-        Keepalive::RepeatLast(KEEPALIVE)
-    }
+        })
+        .with_keepalive(Keepalive::RepeatLast(KEEPALIVE)),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{cmd, encode, feature, next_op, serve, stop, writes};
 
@@ -59,16 +37,16 @@ mod tests {
     #[test]
     fn sheet_examples() {
         let f = feature(0, &[(Vibrate, 0, 9)]);
-        let mut h = Muse;
+        let mut h = create();
         assert_eq!(
-            writes(&encode(&mut h, &f, cmd(Vibrate, 5))),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 5))),
             vec![tx([0x05, 0x01])]
         );
         assert_eq!(
-            writes(&encode(&mut h, &f, cmd(Vibrate, 9))),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 9))),
             vec![tx([0x09, 0x01])]
         );
-        assert_eq!(writes(&stop(&mut h, [&f])), vec![tx([0x00, 0x00])]);
+        assert_eq!(writes(&stop(h.as_mut(), [&f])), vec![tx([0x00, 0x00])]);
         assert_eq!(
             h.keepalive(),
             Keepalive::RepeatLast(Duration::from_millis(500))

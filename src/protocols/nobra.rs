@@ -1,56 +1,27 @@
 //! Nobra's Silicone Dreams (`nobra`, BLE or serial): one vibrator (0–15) driven by single bytes
 //! on `tx`: `0x60 + step` while running, `0x70` for off (also written once at connect).
 
-use async_trait::async_trait;
-
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::protocol::OutputType;
 
 const OFF: u8 = 0x70;
 
-pub struct Nobra;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Nobra)
-}
-
-#[async_trait]
-impl ProtocolHandler for Nobra {
-    async fn initialize(
-        &mut self,
-        io: &mut DeviceIo,
-        _definition: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        io.write(Endpoint::Tx, &[OFF], false).await
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let b = match byte(v.value) {
-            0 => OFF,
-            s => 0x60 + s.min(15),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [b],
-            false,
-        )])
-    }
+    Box::new(
+        PerFeature::of(OutputType::Vibrate, |_, v| match byte(v) {
+            0 => [OFF],
+            s => [0x60 + s.min(15)],
+        })
+        .on_connect([OFF], false),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{

@@ -1,14 +1,17 @@
 //! The handler of every protocol that answers an output command with one packet for that feature
 //! alone: the protocol gives the packet's bytes, this handler refuses what has no packet, writes
 //! the packet to `tx` keyed by its feature (so it supersedes only that feature's unsent
-//! packets), and reads the standard BLE battery where the protocol has one.
+//! packets), and reads the standard BLE battery where the protocol has one. Protocols may add
+//! writes at connect and a keep-alive.
 
-use crate::device_config::FeatureDefinition;
+use async_trait::async_trait;
+
+use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
 use crate::protocol::{InputCommandType, InputType, OutputCommand, OutputType};
 use crate::protocols::{
-    HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
+    DeviceIo, HardwareCommand, InputPlan, Keepalive, ProtocolError, ProtocolHandler,
+    unsupported_input, unsupported_output,
 };
 
 /// The bytes of a command on feature `index`; `None` when the protocol has no packet for it.
@@ -19,6 +22,9 @@ pub struct PerFeature {
     packet: Packet,
     with_response: bool,
     battery: bool,
+    /// Written to `tx` at connect, in order: (bytes, with response).
+    connect: Vec<(Vec<u8>, bool)>,
+    keepalive: Keepalive,
 }
 
 impl PerFeature {
@@ -31,6 +37,8 @@ impl PerFeature {
             packet: Box::new(move |index, command| packet(index, command).map(Into::into)),
             with_response: false,
             battery: false,
+            connect: Vec::new(),
+            keepalive: Keepalive::None,
         }
     }
 
@@ -57,6 +65,18 @@ impl PerFeature {
         self
     }
 
+    /// At connect (initialize), write `data` to `tx`, after the writes added before.
+    pub fn on_connect(mut self, data: impl Into<Vec<u8>>, with_response: bool) -> PerFeature {
+        self.connect.push((data.into(), with_response));
+        self
+    }
+
+    /// The protocol's keep-alive (by default none).
+    pub fn with_keepalive(mut self, keepalive: Keepalive) -> PerFeature {
+        self.keepalive = keepalive;
+        self
+    }
+
     /// The packet of one command.
     pub fn encode(
         &mut self,
@@ -74,7 +94,19 @@ impl PerFeature {
     }
 }
 
+#[async_trait]
 impl ProtocolHandler for PerFeature {
+    async fn initialize(
+        &mut self,
+        io: &mut DeviceIo,
+        _definition: &DeviceDefinition,
+    ) -> Result<(), ProtocolError> {
+        for (data, with_response) in &self.connect {
+            io.write(Endpoint::Tx, data, *with_response).await?;
+        }
+        Ok(())
+    }
+
     fn encode_output(
         &mut self,
         feature: &FeatureDefinition,
@@ -93,14 +125,21 @@ impl ProtocolHandler for PerFeature {
             _ => Err(unsupported_input(input, InputCommandType::Read)),
         }
     }
+
+    fn keepalive(&self) -> Keepalive {
+        self.keepalive
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
-    use crate::protocols::shared::testing::{battery, cmd, feature, writes};
+    use crate::protocols::shared::testing::{
+        battery, cmd, definition, drain, feature, sim_io, write_op, writes,
+    };
 
     #[test]
     fn one_keyed_packet_per_command() {
@@ -125,5 +164,25 @@ mod tests {
         assert!(h.encode_output(&f, cmd(Vibrate, 0)).is_err());
         assert!(h.read_input(&battery(1), InputType::Battery).is_ok());
         assert!(h.read_input(&battery(1), InputType::Pressure).is_err());
+    }
+
+    #[tokio::test]
+    async fn connect_writes_and_keepalive() {
+        let mut h = PerFeature::of(Vibrate, |_, _| [0])
+            .on_connect([1, 2], true)
+            .on_connect([3], false)
+            .with_keepalive(Keepalive::RepeatLast(std::time::Duration::from_secs(1)));
+        let spec = SimulatedDeviceSpec::new("test", "a");
+        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx]).await;
+        h.initialize(&mut io, &definition(vec![])).await.unwrap();
+        assert_eq!(
+            drain(&mut ops),
+            vec![
+                write_op(Endpoint::Tx, &[1, 2], true),
+                write_op(Endpoint::Tx, &[3], false)
+            ]
+        );
+        assert!(h.stop_on_connect());
+        assert!(!PerFeature::of(Vibrate, |_, _| [0]).stop_on_connect());
     }
 }
