@@ -2,7 +2,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use super::shared::svakom::byte;
+use super::shared::values::byte;
 use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {

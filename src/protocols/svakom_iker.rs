@@ -1,7 +1,7 @@
 //! Svakom Iker (`svakom-iker`): two vibrators. Motor 0 `[55 03 03 00 01 a]`, motor 1
 //! `[55 07 00 00 b 00]`, and `[55 07 00 00 00 00]` alone once both are off.
 
-use super::shared::svakom::byte;
+use super::shared::values::byte;
 use super::{CoalesceKey, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;

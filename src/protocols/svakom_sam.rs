@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use super::shared::svakom::byte;
+use super::shared::values::byte;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;

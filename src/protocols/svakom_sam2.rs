@@ -3,7 +3,8 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use super::shared::svakom::{byte, flag};
+use super::shared::svakom::flag;
+use super::shared::values::byte;
 use crate::protocol::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {

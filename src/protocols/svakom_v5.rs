@@ -1,7 +1,8 @@
 //! Svakom v5 (`svakom-v5`): vibrators 0 and 1 share one 6-byte packet
 //! `[55 03 SEL 00 ON max(a, b)]`; the oscillator (Mora Neo, Trysta Neo) has `[55 09 00 00 s 00]`.
 
-use super::shared::svakom::{SharedSpeed, byte};
+use super::shared::svakom::SharedSpeed;
+use super::shared::values::byte;
 use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
