@@ -4,9 +4,10 @@
 
 use async_trait::async_trait;
 
-use super::lelo_f1s::F1sMotors;
+use super::lelo_f1s::f1s_motors;
 use super::lelo_harmony::encode_motor;
 use super::shared::lelo::{AUTH_TIMEOUT, authorise};
+use super::shared::whole_device::WholeDevice;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
@@ -14,12 +15,12 @@ use crate::protocol::OutputCommand;
 
 pub struct LeloF1sV2 {
     /// `None` = Harmony mode.
-    f1s: Option<F1sMotors>,
+    f1s: Option<WholeDevice<2>>,
 }
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(LeloF1sV2 {
-        f1s: Some(F1sMotors::new(true)),
+        f1s: Some(f1s_motors().with_response()),
     })
 }
 
@@ -36,7 +37,7 @@ impl ProtocolHandler for LeloF1sV2 {
         } else {
             Endpoint::Generic(0)
         };
-        self.f1s = f1s_mode.then(|| F1sMotors::new(true));
+        self.f1s = f1s_mode.then(|| f1s_motors().with_response());
         authorise(io, security, true, AUTH_TIMEOUT).await
     }
 
@@ -46,7 +47,7 @@ impl ProtocolHandler for LeloF1sV2 {
         command: OutputCommand,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         match self.f1s.as_mut() {
-            Some(m) => m.encode(feature, command),
+            Some(m) => m.encode_output(feature, command),
             // Harmony packets go to this key's `tx` (0xFFF1), as in the reference.
             None => encode_motor(feature, command),
         }

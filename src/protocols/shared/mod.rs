@@ -14,3 +14,4 @@ pub mod svakom;
 pub mod testing;
 pub mod tryfun;
 pub mod values;
+pub mod whole_device;
