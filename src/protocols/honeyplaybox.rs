@@ -11,11 +11,11 @@ use super::shared::checksum::crc16_modbus;
 use super::shared::cipher::md5;
 use super::{
     CoalesceKey, DeviceIo, HardwareCommand, InputPlan, Keepalive, ProtocolError, ProtocolHandler,
-    unsupported_input, unsupported_output,
+    unsupported_output,
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::protocol::{InputType, OutputCommand};
 
 const HEADER: [u8; 6] = [0x02, 0xA5, 0x5A, 0x55, 0xAA, 0xF0];
 const TYPE: u8 = 0xB1;
@@ -254,10 +254,7 @@ impl ProtocolHandler for HoneyPlayBox {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 
     fn keepalive(&self) -> Keepalive {

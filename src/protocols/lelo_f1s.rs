@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use super::shared::packets::Packets;
 use super::shared::values::byte;
 use super::shared::whole_device::WholeDevice;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler};
@@ -12,7 +13,7 @@ use crate::protocol::{OutputCommand, OutputType};
 
 /// The two-motor packets `[01 v0 v1]`, shared with `lelo-f1sv2` (which writes them with
 /// response).
-pub(super) fn f1s_motors() -> WholeDevice<2> {
+pub(super) fn f1s_motors() -> Packets<WholeDevice<2>> {
     WholeDevice::new(&[OutputType::Vibrate], |steps: &[i32; 2]| {
         let [v0, v1] = steps.map(byte);
         [0x01, v0, v1]
@@ -20,7 +21,7 @@ pub(super) fn f1s_motors() -> WholeDevice<2> {
 }
 
 pub struct LeloF1s {
-    motors: WholeDevice<2>,
+    motors: Packets<WholeDevice<2>>,
 }
 
 pub fn create() -> Box<dyn ProtocolHandler> {

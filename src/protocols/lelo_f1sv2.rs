@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use super::lelo_f1s::f1s_motors;
 use super::lelo_harmony::encode_motor;
 use super::shared::lelo::{AUTH_TIMEOUT, authorise};
+use super::shared::packets::Packets;
 use super::shared::whole_device::WholeDevice;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
@@ -15,7 +16,7 @@ use crate::protocol::OutputCommand;
 
 pub struct LeloF1sV2 {
     /// `None` = Harmony mode.
-    f1s: Option<WholeDevice<2>>,
+    f1s: Option<Packets<WholeDevice<2>>>,
 }
 
 pub fn create() -> Box<dyn ProtocolHandler> {

@@ -3,13 +3,10 @@
 //! Battery from the standard BLE battery characteristic.
 
 use super::shared::values::{OutputState, byte};
-use super::{
-    HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
-};
+use super::{HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::protocol::{InputType, OutputCommand};
 
 pub struct MagicMotion2 {
     motors: OutputState,
@@ -53,10 +50,7 @@ impl ProtocolHandler for MagicMotion2 {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 }
 

@@ -6,12 +6,11 @@ use async_trait::async_trait;
 
 use super::shared::values::{OutputState, byte};
 use super::{
-    DeviceIo, HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
+    DeviceIo, HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_output,
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::protocol::{InputType, OutputCommand};
 
 pub struct MagicMotion4 {
     motors: OutputState,
@@ -74,10 +73,7 @@ impl ProtocolHandler for MagicMotion4 {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 }
 

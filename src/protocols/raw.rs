@@ -3,12 +3,9 @@
 //! so such features cannot be stopped either); a Battery input configured for the device is read
 //! from the standard BLE battery characteristic.
 
-use super::{
-    HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
-};
+use super::{HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::protocol::{InputType, OutputCommand};
 
 pub struct Raw;
 
@@ -30,10 +27,7 @@ impl ProtocolHandler for Raw {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 }
 

@@ -3,6 +3,7 @@
 //! vibrate, `C` the TryFun checksum of the bytes after the counter.
 
 use super::ProtocolHandler;
+use super::shared::packets::Packets;
 use super::shared::per_feature::PerFeature;
 use super::shared::tryfun::CountedPackets;
 use crate::protocol::OutputCommand;
@@ -12,7 +13,7 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 }
 
 /// The handler, its packet counter at `counter`.
-fn handler(counter: u8) -> PerFeature {
+fn handler(counter: u8) -> Packets<PerFeature> {
     let mut packets = CountedPackets::new(counter, 6);
     PerFeature::new(move |_, command| {
         let (cmd, v) = match command {

@@ -3,6 +3,7 @@
 //! Connecting writes an "on" and an "off" packet.
 
 use super::ProtocolHandler;
+use super::shared::packets::Packets;
 use super::shared::whole_device::WholeDevice;
 use crate::protocol::OutputType;
 
@@ -13,7 +14,7 @@ pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(handler())
 }
 
-fn handler() -> WholeDevice<2> {
+fn handler() -> Packets<WholeDevice<2>> {
     family(15, |int, ext| {
         [
             0x0F,
@@ -34,7 +35,7 @@ fn handler() -> WholeDevice<2> {
 /// `tx` with response carrying the internal (feature 0) and external (feature 1) motors' steps,
 /// each clamped to `max` (a one-vibrator toy repeats its speed in both); `OFF` when both are 0,
 /// else `running(int, ext)`.
-pub(super) fn family(max: i32, running: fn(u8, u8) -> [u8; 8]) -> WholeDevice<2> {
+pub(super) fn family(max: i32, running: fn(u8, u8) -> [u8; 8]) -> Packets<WholeDevice<2>> {
     WholeDevice::new(&[OutputType::Vibrate], move |steps: &[i32; 2]| match steps
         .map(|s| s.clamp(0, max) as u8)
     {

@@ -2,6 +2,7 @@
 //! speeds offset by 3 (external first) and a status byte of running motors.
 
 use super::ProtocolHandler;
+use super::shared::packets::Packets;
 use super::shared::whole_device::WholeDevice;
 use super::wevibe::{family, status};
 
@@ -9,7 +10,7 @@ pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(handler())
 }
 
-fn handler() -> WholeDevice<2> {
+fn handler() -> Packets<WholeDevice<2>> {
     family(0xFC, |int, ext| {
         let (e, i) = (ext.wrapping_add(3), int.wrapping_add(3));
         [0x0F, 0x03, 0x00, e, i, status(int, ext), 0x00, 0x00]

@@ -2,6 +2,7 @@
 //! speeds (internal first, no offset) and a status byte of running motors.
 
 use super::ProtocolHandler;
+use super::shared::packets::Packets;
 use super::shared::whole_device::WholeDevice;
 use super::wevibe::{family, status};
 
@@ -9,7 +10,7 @@ pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(handler())
 }
 
-fn handler() -> WholeDevice<2> {
+fn handler() -> Packets<WholeDevice<2>> {
     family(255, |int, ext| {
         [0x0F, 0x03, 0x00, int, ext, status(int, ext), 0x00, 0x00]
     })

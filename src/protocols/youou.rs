@@ -3,6 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::checksum::xor8;
+use super::shared::packets::Packets;
 use super::shared::per_feature::PerFeature;
 use crate::protocol::OutputType;
 
@@ -14,7 +15,7 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 }
 
 /// The handler, its packet counter at `counter`.
-fn handler(mut counter: u8) -> PerFeature {
+fn handler(mut counter: u8) -> Packets<PerFeature> {
     PerFeature::of(OutputType::Vibrate, move |_, v| {
         let p = packet(counter, v.clamp(0, 255) as u8);
         counter = counter.wrapping_add(1);
