@@ -2,61 +2,36 @@
 //! 0 and feature 1), so the handler keeps both values and every packet covers the whole device.
 //! Battery from the standard BLE battery characteristic.
 
-use super::shared::values::{OutputState, byte};
-use super::{HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::{InputType, OutputCommand};
-
-pub struct MagicMotion2 {
-    motors: OutputState,
-}
+use super::ProtocolHandler;
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(MagicMotion2 {
-        motors: OutputState::with_features(2),
-    })
-}
-
-impl ProtocolHandler for MagicMotion2 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // Choice: the FunTown Jive (`CBT001`) declares its second motor as Oscillate, which the
-        // reference rejects (so it can be neither driven nor stopped). Its oscillating motor is
-        // taken to be the second slot, so Oscillate drives that slot like Vibrate does.
-        let (OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) = command else {
-            return Err(unsupported_output(&command));
-        };
-        if !self.motors.set(feature.index, v.value) {
-            return Err(unsupported_output(&command));
-        }
-        let (a, b) = (byte(self.motors.get(0)), byte(self.motors.get(1)));
-        let packet = [
-            0x10, 0xFF, 0x04, 0x0A, 0x32, 0x0A, 0x00, 0x04, 0x08, a, 0x64, 0x00, 0x04, 0x08, b,
-            0x64, 0x01,
-        ];
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
-
-    fn read_input(
-        &mut self,
-        _feature: &FeatureDefinition,
-        input: InputType,
-    ) -> Result<InputPlan, ProtocolError> {
-        InputPlan::ble_battery_only(input)
-    }
+    // Choice: the FunTown Jive (`CBT001`) declares its second motor as Oscillate, which the
+    // reference rejects (so it can be neither driven nor stopped). Its oscillating motor is
+    // taken to be the second slot, so Oscillate drives that slot like Vibrate does.
+    Box::new(
+        WholeDevice::new(
+            &[OutputType::Vibrate, OutputType::Oscillate],
+            |steps: &[i32; 2]| {
+                let [a, b] = steps.map(byte);
+                [
+                    0x10, 0xFF, 0x04, 0x0A, 0x32, 0x0A, 0x00, 0x04, 0x08, a, 0x64, 0x00, 0x04,
+                    0x08, b, 0x64, 0x01,
+                ]
+            },
+        )
+        .with_ble_battery(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
+    use crate::protocol::InputType;
+    use crate::protocol::OutputCommand;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         battery, cmd, encode, feature, hex, message, stop, writes,
