@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod ops;
 pub mod vector_file;
 pub mod vector_runner;
 pub mod wire;

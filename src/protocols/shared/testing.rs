@@ -435,22 +435,11 @@ mod tests {
     /// Every handler survives any command value, feature index and notification.
     #[test]
     fn no_panics_on_extreme_commands() {
-        let types = [
-            OutputType::Vibrate,
-            OutputType::Rotate,
-            OutputType::Oscillate,
-            OutputType::Constrict,
-            OutputType::Temperature,
-            OutputType::Led,
-            OutputType::Spray,
-            OutputType::Position,
-            OutputType::HwPositionWithDuration,
-        ];
         for key in supported_protocols() {
             let spec = lookup(key).unwrap_or_else(|| panic!("{key} registered"));
             let mut h = (spec.create)();
             for index in [0, 1, 2, 7, 47, 48, u32::MAX] {
-                for t in types {
+                for t in OutputType::ALL {
                     let f = feature(index, &[(t, -1000, 1000)]);
                     for v in [i32::MIN, -1000, -1, 0, 1, 2, 99, 255, 256, 1000, i32::MAX] {
                         for d in [0, 1, u32::MAX] {
