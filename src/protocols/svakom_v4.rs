@@ -2,13 +2,14 @@
 //! `[55 03 SEL 00 ON max(a, b) 00]` (ON = 0x01 while running), whole-state coalesced.
 
 use super::ProtocolHandler;
+use super::shared::packets::Packets;
 use super::shared::svakom::SharedSpeedVibrators;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(handler())
 }
 
-fn handler() -> SharedSpeedVibrators {
+fn handler() -> Packets<SharedSpeedVibrators> {
     SharedSpeedVibrators::new(0x01)
 }
 

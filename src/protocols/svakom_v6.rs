@@ -3,13 +3,14 @@
 //! `[55 07 00 00 F c 00]`.
 
 use super::ProtocolHandler;
+use super::shared::packets::Packets;
 use super::shared::svakom::{SharedSpeedVibrators, flag};
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(handler())
 }
 
-fn handler() -> SharedSpeedVibrators {
+fn handler() -> Packets<SharedSpeedVibrators> {
     SharedSpeedVibrators::new(0x01)
         .with_other_vibrators(|s| [0x55, 0x07, 0x00, 0x00, flag(s), s, 0x00])
 }
@@ -24,7 +25,7 @@ mod tests {
         assert_encodes_all, cmd, db_definitions, db_resolve, hex, only_write, writes,
     };
 
-    fn setup(id: &str) -> (SharedSpeedVibrators, DeviceDefinition) {
+    fn setup(id: &str) -> (Packets<SharedSpeedVibrators>, DeviceDefinition) {
         let def = db_resolve("svakom-v6", Some(id));
         let mut p = handler();
         p.setup(&def);

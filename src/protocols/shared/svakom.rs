@@ -1,16 +1,12 @@
 //! Svakom helpers: the on/off flag next to a step, and the packet of the models whose two
-//! motors share one speed byte (svakom-barney, -v4, -v5, -v6), with the handler of the three
+//! motors share one speed byte (svakom-barney, -v4, -v5, -v6), with the encoder of the three
 //! whose packets are otherwise the same (svakom-barney, -v4, -v6).
 
-use async_trait::async_trait;
-
+use super::packets::{Encoder, Packets};
 use super::values::byte;
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
 use crate::protocol::{OutputCommand, OutputType};
-use crate::protocols::{
-    CoalesceKey, DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output,
-};
+use crate::protocols::CoalesceKey;
 
 /// The "running" flag most Svakom packets carry: 1 when the step is not 0.
 pub fn flag(step: u8) -> u8 {
@@ -71,71 +67,52 @@ pub struct SharedSpeedVibrators {
 }
 
 impl SharedSpeedVibrators {
-    /// Two shared-speed vibrators whose packets carry `on` while running.
-    pub fn new(on: u8) -> SharedSpeedVibrators {
-        SharedSpeedVibrators {
+    /// Two shared-speed vibrators whose packets carry `on` while running, written to `tx`
+    /// without response.
+    pub fn new(on: u8) -> Packets<SharedSpeedVibrators> {
+        Packets::new(SharedSpeedVibrators {
             motors: SharedSpeed::default(),
             single: false,
             on,
             other: None,
-        }
+        })
     }
+}
 
+impl Packets<SharedSpeedVibrators> {
     /// A vibrator other than 0 and 1 gets its own packet `packet(step)`.
-    pub fn with_other_vibrators(mut self, packet: fn(u8) -> [u8; 7]) -> SharedSpeedVibrators {
-        self.other = Some(packet);
+    pub fn with_other_vibrators(mut self, packet: fn(u8) -> [u8; 7]) -> Self {
+        self.encoder.other = Some(packet);
         self
     }
+}
 
-    /// Count the definition's vibrators (what initialize does).
-    pub fn setup(&mut self, def: &DeviceDefinition) {
+impl Encoder for SharedSpeedVibrators {
+    fn packet(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Option<(Vec<u8>, CoalesceKey)> {
+        let OutputCommand::Vibrate(v) = command else {
+            return None;
+        };
+        let s = byte(v.value);
+        if self.motors.set(feature.index, s) {
+            let [a, b, c, d, e, f] = self.motors.packet(self.single, self.on);
+            return Some((vec![a, b, c, d, e, f, 0x00], SharedSpeed::key()));
+        }
+        let other = self.other?;
+        Some((other(s).to_vec(), CoalesceKey::feature(feature.index)))
+    }
+
+    /// Count the definition's vibrators.
+    fn setup(&mut self, def: &DeviceDefinition) {
         let n = def
             .features
             .iter()
             .filter(|f| f.output(OutputType::Vibrate).is_some())
             .count();
         self.single = n == 1;
-    }
-}
-
-#[async_trait]
-impl ProtocolHandler for SharedSpeedVibrators {
-    async fn initialize(
-        &mut self,
-        _io: &mut DeviceIo,
-        def: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        self.setup(def);
-        Ok(())
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let s = byte(v.value);
-        if self.motors.set(feature.index, s) {
-            let [a, b, c, d, e, f] = self.motors.packet(self.single, self.on);
-            return Ok(vec![HardwareCommand::write(
-                Endpoint::Tx,
-                [a, b, c, d, e, f, 0x00],
-                false,
-                SharedSpeed::key(),
-            )]);
-        }
-        let Some(other) = self.other else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            other(s),
-            false,
-        )])
     }
 }
 
