@@ -26,6 +26,7 @@ namespace Teleplug.Tests
     {
         static int Main(string[] args)
         {
+            if (args.Length == 1 && args[0] == "--exit-without-dispose") return LifetimeTests.ExitWithoutDispose();
             bool requireAll = Environment.GetEnvironmentVariable("TELEPLUG_REQUIRE_ALL") == "1";
             var tests = typeof(Runner).Assembly.GetTypes()
                 .Where(t => t.Namespace == "Teleplug.Tests")
