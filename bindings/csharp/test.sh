@@ -63,6 +63,18 @@ mcs "${mcs_flags[@]}" -r:"$build/Teleplug.dll" -out:"$build/Teleplug.Tests.exe" 
 mcs "${mcs_flags[@]}" -r:"$build/Teleplug.dll" -out:"$build/embedded.exe" "$root/examples/csharp/Embedded.cs"
 mcs "${mcs_flags[@]}" -r:"$build/Teleplug.dll" -out:"$build/remote.exe" "$root/examples/csharp/Remote.cs"
 
+# The README examples compile (first csharp block of each README, inside an async method).
+for readme in "$root/README.md" "$here/README.md"; do
+    {
+        echo 'using System; using System.Threading.Tasks; using Teleplug;'
+        echo 'static class ReadmeExample { static void Main() { } static async Task Run() {'
+        awk '/^```csharp/ { inside = 1; blocks++; next } /^```/ { inside = 0 } inside && blocks == 1' "$readme"
+        echo '} }'
+    } >"$build/readme.cs"
+    mcs "${mcs_flags[@]}" -r:"$build/Teleplug.dll" -out:"$build/readme.exe" "$build/readme.cs" \
+        || { echo "the C# example of $readme does not compile" >&2; exit 1; }
+done
+
 step "compile the Unity flavour against UnityEngine/UnityEditor stubs (player, editor, iOS)"
 mcs -langversion:7 -nologo -target:library -out:"$build/UnityStubs.dll" "$here"/tests/unity-stubs/*.cs
 for defines in "UNITY_5_3_OR_NEWER" "UNITY_5_3_OR_NEWER;UNITY_EDITOR" "UNITY_5_3_OR_NEWER;UNITY_IOS"; do

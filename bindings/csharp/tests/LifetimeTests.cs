@@ -201,6 +201,43 @@ namespace Teleplug.Tests
             before.AssertBack(2, "after ShutdownAll");
         }
 
+        [Test]
+        static void ShutdownAllDetachesTheLogCallback()
+        {
+            var records = new Events<LogRecord>();
+            try
+            {
+                TeleplugLog.SetCallback(records.Add, LogLevel.Error);
+                using (var ctx = new TeleplugContext(ContextFlags.Debug))
+                using (var c = new Client("C# tests", new ClientOptions { Context = ctx }))
+                {
+                    var events = new Events<LogEventArgs>();
+                    c.LogReceived += events.Handler;
+                    Support.Await(c.SubscribeLogsAsync(LogLevel.Error));
+                    Func<Task> panic = () => c.DebugAsync(new JObject { { "panic", "PANIC_SITE_TASK" } });
+                    Assert.RequestError(ErrorCode.Panic, panic, "panic");
+                    records.WaitFor(r => r.Message.Contains("panic while handling a request"));
+                    TeleplugContext.ShutdownAll(TimeSpan.FromSeconds(5));
+                }
+                // A context created afterwards works; the detached callback hears nothing.
+                int heard = records.Count;
+                using (var ctx = new TeleplugContext(ContextFlags.Debug))
+                using (var c = new Client("C# tests", new ClientOptions { Context = ctx }))
+                {
+                    var events = new Events<LogEventArgs>();
+                    c.LogReceived += events.Handler;
+                    Support.Await(c.SubscribeLogsAsync(LogLevel.Error));
+                    Assert.RequestError(ErrorCode.Panic, () => c.DebugAsync(new JObject { { "panic", "PANIC_SITE_TASK" } }), "panic");
+                    events.WaitFor(e => e.Record.Message.Contains("panic while handling a request"));
+                }
+                Assert.Equal(heard, records.Count, "no log callback after ShutdownAll");
+            }
+            finally
+            {
+                TeleplugLog.Clear();
+            }
+        }
+
         [MethodImpl(MethodImplOptions.NoInlining)]
         static void Abandon(TeleplugContext shared, int i)
         {
@@ -298,6 +335,7 @@ namespace Teleplug.Tests
         /// <summary>The child of ProcessExitShutsDownUndisposedContexts.</summary>
         internal static int ExitWithoutDispose()
         {
+            TeleplugLog.SetCallback(r => { }, LogLevel.Trace);
             var c = Busy(null, "ee:01");
             c.SimulatorOperation += (s, e) => { };
             c.RunOutputStepsAsync(0, 0, OutputType.Vibrate, 7);

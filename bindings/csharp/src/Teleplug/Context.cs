@@ -154,13 +154,16 @@ namespace Teleplug
         }
 
         /// <summary>
-        /// Shuts down every live context synchronously (each within <paramref name="timeout"/>).
-        /// Called at process exit and AppDomain unload; the Unity integration also calls it on
-        /// Application.quitting, when play mode ends and before an assembly reload.
+        /// Shuts down every live context synchronously (each within <paramref name="timeout"/>) and
+        /// detaches the process-wide log callback (<see cref="TeleplugLog"/>), so no native thread
+        /// calls into managed code afterwards. Called at process exit and AppDomain unload; the
+        /// Unity integration also calls it on Application.quitting, when play mode ends and before
+        /// an assembly reload. Contexts created afterwards work normally.
         /// </summary>
         public static void ShutdownAll(TimeSpan timeout)
         {
             uint ms = ToMs(timeout);
+            TeleplugLog.Detach();
             foreach (var kv in live)
             {
                 var h = kv.Value.Target as ContextHandle;

@@ -66,6 +66,18 @@ namespace Teleplug
             }
         }
 
+        /// <summary>Clears the native callback if one is set (process exit, domain reload).</summary>
+        internal static void Detach()
+        {
+            lock (gate)
+            {
+                if (current == 0) return;
+                Native.tp_log_set_callback(IntPtr.Zero, IntPtr.Zero, 0);
+                Forget(current);
+                current = 0;
+            }
+        }
+
         static void Forget(long key)
         {
             Sink _;
