@@ -28,6 +28,7 @@ namespace Teleplug.Tests
         {
             if (args.Length == 1 && args[0] == "--exit-without-dispose") return LifetimeTests.ExitWithoutDispose();
             bool requireAll = Environment.GetEnvironmentVariable("TELEPLUG_REQUIRE_ALL") == "1";
+            RoundTripTests.Install();
             var tests = typeof(Runner).Assembly.GetTypes()
                 .Where(t => t.Namespace == "Teleplug.Tests")
                 .OrderBy(t => Order(t.Name)).ThenBy(t => t.Name)
@@ -87,7 +88,7 @@ namespace Teleplug.Tests
 
         static int Order(string cls)
         {
-            string[] order = { "AbiTests", "ClientTests", "DeliveryTests", "LifetimeTests", "RemoteTests", "ExampleTests" };
+            string[] order = { "AbiTests", "ClientTests", "DeliveryTests", "LifetimeTests", "RemoteTests", "ExampleTests", "RoundTripTests" };
             int i = Array.IndexOf(order, cls);
             return i < 0 ? order.Length : i;
         }

@@ -123,6 +123,10 @@ namespace Teleplug
                         "was not found: put it next to the application, on the library search path " +
                         "(LD_LIBRARY_PATH), or in the Unity Plugins folder", e);
                 }
+                catch (BadImageFormatException e)
+                {
+                    throw new TeleplugLoadException("the native Teleplug library is for another CPU architecture", e);
+                }
                 catch (EntryPointNotFoundException e)
                 {
                     throw new TeleplugLoadException("the library named 'teleplug' is not Teleplug", e);

@@ -115,6 +115,9 @@ namespace Teleplug
 
         internal ClientCore(Client client) { this.client = new WeakReference(client); }
 
+        /// <summary>Sees every message before it is decoded (tests: the JSON round trip).</summary>
+        internal static volatile Action<byte[]> Tap = null;
+
         internal bool Finished { get { return finished; } }
 
         internal uint NextId()
@@ -190,6 +193,8 @@ namespace Teleplug
                 FailPending();
                 return;
             }
+            var tap = Tap;
+            if (tap != null) tap(bytes);
             var m = Json.Decode(bytes);
             var c = client.Target as Client;
             if (m.Id == 0)
