@@ -45,7 +45,12 @@ fi
 # ---- build (a few hundred KB in a temporary folder) ---------------------------------------
 build="$(mktemp -d "${TMPDIR:-/tmp}/teleplug-cs.XXXXXX")"
 serve_pid=""
+tests_pid=""
 cleanup() {
+    if [ -n "$tests_pid" ] && kill -0 "$tests_pid" 2>/dev/null; then
+        kill "$tests_pid" 2>/dev/null || true
+        wait "$tests_pid" 2>/dev/null || true
+    fi
     if [ -n "$serve_pid" ] && kill -0 "$serve_pid" 2>/dev/null; then
         kill "$serve_pid" 2>/dev/null || true
         wait "$serve_pid" 2>/dev/null || true
@@ -53,6 +58,7 @@ cleanup() {
     rm -rf "$build"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 # Mono finds the library by its plain name ("teleplug" -> libteleplug.so) on LD_LIBRARY_PATH.
 ln -s "$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")" "$build/libteleplug.so"
 
@@ -84,7 +90,11 @@ done
 
 # ---- teleplug serve on ephemeral ports ------------------------------------------------------
 step "start teleplug serve (port 0, simulator control port 0, no hardware)"
-"$bin" serve --port 0 --simulator-port 0 --no-bluetooth --no-serial --no-hid >"$build/serve.out" 2>"$build/serve.err" &
+# setpriv: the server also gets SIGTERM if this script dies without running its cleanup.
+deathsig=()
+command -v setpriv >/dev/null 2>&1 && deathsig=(setpriv --pdeathsig TERM)
+"${deathsig[@]}" "$bin" serve --port 0 --simulator-port 0 --no-bluetooth --no-serial --no-hid \
+    >"$build/serve.out" 2>"$build/serve.err" &
 serve_pid=$!
 serve_url="" sim_url=""
 for _ in $(seq 200); do
@@ -104,16 +114,16 @@ echo "server $serve_url, simulator control $sim_url"
 # ---- tests and examples ------------------------------------------------------------------
 step "mono tests and examples"
 status=0
-(
-    cd "$build"
-    export LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    export MONO_PATH="$build:$(dirname "$newtonsoft")"
-    export TELEPLUG_ROOT="$root" TELEPLUG_EXAMPLES="$build" TELEPLUG_REQUIRE_ALL=1
-    export TELEPLUG_SERVE_URL="$serve_url" TELEPLUG_SIMULATOR_URL="$sim_url"
-    # Injected panics (debug test hooks) print one line each instead of a backtrace.
-    export RUST_BACKTRACE=0
-    timeout 300 mono --debug "$build/Teleplug.Tests.exe" "$@"
-) || status=$?
+# In the background so a TERM/INT to this script is handled at once (cleanup stops both).
+# Injected panics (debug test hooks) print one line each instead of a backtrace.
+LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    MONO_PATH="$build:$(dirname "$newtonsoft")" \
+    TELEPLUG_ROOT="$root" TELEPLUG_EXAMPLES="$build" TELEPLUG_REQUIRE_ALL=1 \
+    TELEPLUG_SERVE_URL="$serve_url" TELEPLUG_SIMULATOR_URL="$sim_url" RUST_BACKTRACE=0 \
+    "${deathsig[@]}" timeout 300 mono --debug "$build/Teleplug.Tests.exe" "$@" &
+tests_pid=$!
+wait "$tests_pid" || status=$?
+tests_pid=""
 
 # The server is still up and stops cleanly on SIGTERM.
 if ! kill -0 "$serve_pid" 2>/dev/null; then
