@@ -159,6 +159,8 @@ namespace Teleplug.Tests
                 Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Shutdown(TimeSpan.FromSeconds(-1)), "negative timeout");
                 Assert.Throws<ArgumentNullException>(() => TeleplugLog.SetCallback(null, LogLevel.Info), "null log callback");
                 Assert.Throws<ArgumentNullException>(() => EventDelivery.FromSynchronizationContext(null), "null context");
+                using (var unnamed = new Client("", new ClientOptions { Context = ctx }))
+                    Support.ConnectSimulated(unnamed);
                 // Non-ASCII names are UTF-8.
                 using (var named = new Client("Spielzeug ♥ 玩具", new ClientOptions { Context = ctx }))
                     Support.ConnectSimulated(named);

@@ -180,6 +180,8 @@ namespace Teleplug.Tests
                 toy.WaitWrite("Vibrate:0;"); // the toy was stopped
                 Assert.StatusError(Status.Shutdown, () => c.PingAsync(), "request after shutdown");
                 ctx.Shutdown(TimeSpan.FromSeconds(1)); // idempotent
+                Assert.StatusError(Status.Shutdown, () => { new Client("late", new ClientOptions { Context = ctx }); return Task.FromResult(0); },
+                    "a client in a shut-down context");
             }
         }
 

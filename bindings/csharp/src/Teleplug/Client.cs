@@ -44,7 +44,8 @@ namespace Teleplug
         /// <summary>Creates a client named <paramref name="name"/> (sent in the handshake).</summary>
         /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
         /// <exception cref="TeleplugLoadException">The native library is missing or of another ABI.</exception>
-        /// <exception cref="TeleplugStatusException">The context is shut down or disposed.</exception>
+        /// <exception cref="TeleplugStatusException">The context is shut down.</exception>
+        /// <exception cref="ObjectDisposedException">The context is disposed.</exception>
         public Client(string name, ClientOptions options)
         {
             if (name == null) throw new ArgumentNullException("name");

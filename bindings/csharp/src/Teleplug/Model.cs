@@ -2,7 +2,6 @@
 // lists and values come from the library as they are.
 using System;
 using System.Collections.Generic;
-using System.Collections.ObjectModel;
 using System.Linq;
 using Newtonsoft.Json.Linq;
 
@@ -315,10 +314,5 @@ namespace Teleplug
             if (MessageGapMs != 0) o["messageGapMs"] = MessageGapMs;
             return o;
         }
-    }
-
-    internal static class ReadOnly
-    {
-        internal static readonly ReadOnlyCollection<Device> NoDevices = new List<Device>().AsReadOnly();
     }
 }
