@@ -50,7 +50,7 @@ int main() {
         client.stop_scanning().get(10s);
         std::printf("found device %u: %s\n", toy.index(), toy.name().c_str());
         for (const auto& feature : toy.features()) {
-            std::printf("  feature %u %s:", feature.index(), feature.description().c_str());
+            std::printf("  feature %u%s%s:", feature.index(), feature.description().empty() ? "" : " ", feature.description().c_str());
             for (const auto& out : feature.outputs())
                 std::printf(" %s [%d..%d]", teleplug::to_string(out.type).c_str(), out.value.min,
                             out.value.max);

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
         client.stop_scanning().get(10s);
         std::printf("found device %u: %s\n", toy.index(), toy.name().c_str());
         for (const auto& feature : toy.features()) {
-            std::printf("  feature %u %s:", feature.index(), feature.description().c_str());
+            std::printf("  feature %u%s%s:", feature.index(), feature.description().empty() ? "" : " ", feature.description().c_str());
             for (const auto& out : feature.outputs())
                 std::printf(" %s", teleplug::to_string(out.type).c_str());
             for (const auto& in : feature.inputs()) std::printf(" %s", teleplug::to_string(in.type).c_str());
