@@ -39,6 +39,7 @@
 #include <exception>
 #include <functional>
 #include <future>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -440,6 +441,10 @@ inline std::vector<uint8_t> base64_decode(std::string_view text) {
     return out;
 }
 
+// The schema version this header was written against (SCHEMA_VERSION_CURRENT of
+// proto/teleplug.proto), sent with every request so a newer library knows what we speak.
+inline constexpr uint32_t kSchemaVersion = 1;
+
 // Set while an event sink of a context runs on this thread (its dispatcher thread).
 inline thread_local const void* dispatching_context = nullptr;
 struct DispatchScope {
@@ -798,7 +803,13 @@ class Context {
     struct Adopt {};
     Context(tp_context* raw, Adopt) noexcept : h_(raw) {}
     struct Deleter {
-        void operator()(tp_context* c) const noexcept { tp_context_free(c); }
+        void operator()(tp_context* c) const noexcept {
+            if (detail::dispatching_context == c)
+                std::fprintf(stderr,
+                             "teleplug: a Context cannot be freed inside one of its own event "
+                             "handlers; the library ignores it and the context leaks\n");
+            tp_context_free(c);
+        }
     };
     std::unique_ptr<tp_context, Deleter> h_;
 };
@@ -899,6 +910,7 @@ class ClientCore {
         try {
             Json msg = Json::object();
             msg["id"] = id;
+            msg["schemaVersion"] = kSchemaVersion;
             msg[key] = std::move(body);
             text = msg.dump();
         } catch (const std::exception& e) {
@@ -1040,6 +1052,8 @@ class ClientCore {
     }
     void erase_device(uint32_t index) {
         std::lock_guard<std::mutex> lock(mu_);
+        for (auto it = subscriptions_.begin(); it != subscriptions_.end();)
+            it = std::get<0>(it->first) == index ? subscriptions_.erase(it) : std::next(it);
         for (auto it = devices_.begin(); it != devices_.end(); ++it)
             if (it->index == index) {
                 devices_.erase(it);
@@ -1049,6 +1063,11 @@ class ClientCore {
     void replace_devices(std::vector<DeviceInfo> list) {
         std::lock_guard<std::mutex> lock(mu_);
         devices_ = std::move(list);
+    }
+    void forget_devices() {
+        std::lock_guard<std::mutex> lock(mu_);
+        devices_.clear();
+        subscriptions_.clear();
     }
 
     inline void on_event(const std::shared_ptr<ClientCore>& self, const Json& m);
@@ -1326,7 +1345,7 @@ inline void detail::ClientCore::on_event(const std::shared_ptr<ClientCore>& self
         call_handler(&Handlers::any_event, m);
         call_handler(&Handlers::error, error_from_json(m["error"], 0));
     } else if (m.contains("serverDisconnected")) {
-        replace_devices({});
+        forget_devices();
         call_handler(&Handlers::any_event, m);
         call_handler(&Handlers::server_disconnected,
                      field<std::string>(m["serverDisconnected"], "reason"));
@@ -1357,7 +1376,8 @@ inline void detail::ClientCore::on_event(const std::shared_ptr<ClientCore>& self
 class Client {
   public:
     /// Create a client named `name` (UTF-8) in `ctx`. Throws StatusError.
-    Client(Context& ctx, std::string_view name = {}) : Client(create(ctx, name).value()) {}
+    explicit Client(Context& ctx, std::string_view name = {})
+        : Client(create(ctx, name).value()) {}
 
     static Result<Client> create(Context& ctx, std::string_view name = {}) noexcept {
         try {
@@ -1604,6 +1624,8 @@ inline Result<void> set_log_handler(std::function<void(LogLevel, std::string_vie
     if (detail::in_log_callback)
         return Result<void>::failure(TP_ERR_INVALID_ARG,
                                      "the log handler cannot be replaced from inside itself");
+    auto abi = check_abi();
+    if (!abi) return abi;
     auto& state = detail::log_state();
     std::lock_guard<std::mutex> lock(state.mu);
     std::unique_ptr<std::function<void(LogLevel, std::string_view)>> next;

@@ -102,6 +102,13 @@ printf 'toy received: %s\n' "DeviceType;" "Vibrate:10;" "Battery;" "Vibrate:0;" 
 grep -q '^  feature 0: OUTPUT_TYPE_VIBRATE \[0..20\]$' "$build/embedded.out" \
     || die "feature list of the embedded example"
 
+# The main README's C++ example, compiled from the README itself.
+step "example: README"
+timeout 60 "$build/example_readme" >"$build/readme.out" 2>&1 \
+    || { cat "$build/readme.out"; die "README example exited non-zero"; }
+cat "$build/readme.out"
+grep -qx 'Lovense Hush: battery 87%' "$build/readme.out" || die "README example output"
+
 # ---- example 2: a running `teleplug serve` with a simulated toy ---------------------------------
 step "example: remote (teleplug serve on ephemeral ports)"
 serve_pid=""
@@ -159,4 +166,4 @@ expect_in_order "$build/toy.out" \
     "toy received: Vibrate:0;" \
     "control connection closed" || die "the remote toy did not receive the expected bytes"
 
-step "C++ binding: every test and example passed"
+step "every test and example passed"

@@ -281,3 +281,17 @@ TEST(contexts_come_and_go_many_times) {
         if (i % 2 == 0) ctx.reset();  // context first, then the client
     }
 }
+
+TEST(shutdown_inside_a_handler_is_refused) {
+    Context ctx;
+    Client client(ctx, "q");
+    th::Recorder<int32_t> statuses;
+    client.on_device_added([&](const Device&) { statuses.push(ctx.shutdown(1s).status()); });
+    client.connect(simulated_only()).get(th::WAIT);
+    client.simulator_advertise(SimulatedLovense{"shutdown-inside", "", 50}).get(th::WAIT);
+    client.start_scanning().get(th::WAIT);
+    CHECK_EQ(WAIT_FOR(statuses, [](int32_t) { return true; }, "the handler's result"),
+             TP_ERR_INVALID_ARG);
+    client.ping().get(th::WAIT);
+    CHECK(ctx.shutdown(5s).ok());  // from outside it works
+}
