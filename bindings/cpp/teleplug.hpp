@@ -379,25 +379,41 @@ Json enum_to_json(E value) {
     return name;
 }
 
+// The proto field name of a lowerCamelCase JSON name ("deviceIndex" -> "device_index").
+inline std::string proto_name(const char* json_name) {
+    std::string s;
+    for (const char* p = json_name; *p; ++p) {
+        if (*p >= 'A' && *p <= 'Z') {
+            s += '_';
+            s += char(*p - 'A' + 'a');
+        } else {
+            s += *p;
+        }
+    }
+    return s;
+}
+// A field by its JSON name, or by its proto name (readers accept both); null reads as absent.
+inline const Json* find(const Json& obj, const char* json_name) {
+    if (!obj.is_object()) return nullptr;
+    auto it = obj.find(json_name);
+    if (it == obj.end()) it = obj.find(proto_name(json_name));
+    return (it == obj.end() || it->is_null()) ? nullptr : &*it;
+}
 // Proto3 JSON omits defaults: a missing field reads as 0 / "" / false / [].
 template <class T>
 T field(const Json& obj, const char* key, T fallback = T{}) {
-    if (!obj.is_object()) return fallback;
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return fallback;
-    return it->template get<T>();
+    const Json* v = find(obj, key);
+    return v == nullptr ? fallback : v->template get<T>();
 }
 inline const Json& member(const Json& obj, const char* key) {
     static const Json empty = Json::object();
-    if (!obj.is_object()) return empty;
-    auto it = obj.find(key);
-    return it == obj.end() ? empty : *it;
+    const Json* v = find(obj, key);
+    return v == nullptr ? empty : *v;
 }
 inline const Json& array_member(const Json& obj, const char* key) {
     static const Json empty = Json::array();
-    if (!obj.is_object()) return empty;
-    auto it = obj.find(key);
-    return (it == obj.end() || !it->is_array()) ? empty : *it;
+    const Json* v = find(obj, key);
+    return (v == nullptr || !v->is_array()) ? empty : *v;
 }
 
 // `bytes` fields are standard base64 in proto3 JSON.
@@ -859,6 +875,7 @@ class ClientCore {
         std::function<void(const SimulatorOp&)> simulator_op;
         std::function<void(const std::string&)> closed;
         std::function<void(const Json&)> any_event;
+        std::function<void(std::string_view)> raw_message;
         std::function<void(std::exception_ptr)> handler_exception;
     };
 
@@ -1276,6 +1293,8 @@ class Device {
 inline void detail::ClientCore::on_message(const std::shared_ptr<ClientCore>& self,
                                            const uint8_t* buf, size_t len) noexcept {
     try {
+        call_handler(&Handlers::raw_message,
+                     std::string_view(reinterpret_cast<const char*>(buf), len));
         Json m = Json::parse(buf, buf + len);
         uint32_t id = field<uint32_t>(m, "id");
         if (id == 0) {
@@ -1283,10 +1302,10 @@ inline void detail::ClientCore::on_message(const std::shared_ptr<ClientCore>& se
             return;
         }
         // A reply: its device list (if any) is the client's state before anyone sees it.
-        if (m.contains("connected"))
-            replace_devices(devices_from_json(m["connected"]));
-        else if (m.contains("deviceList"))
-            replace_devices(devices_from_json(m["deviceList"]));
+        if (const Json* c = find(m, "connected"))
+            replace_devices(devices_from_json(*c));
+        else if (const Json* l = find(m, "deviceList"))
+            replace_devices(devices_from_json(*l));
         Completion done;
         {
             std::lock_guard<std::mutex> lock(mu_);
@@ -1295,8 +1314,8 @@ inline void detail::ClientCore::on_message(const std::shared_ptr<ClientCore>& se
             done = std::move(it->second);
             pending_.erase(it);
         }
-        if (m.contains("error"))
-            done(nullptr, std::make_exception_ptr(error_from_json(m["error"], id)));
+        if (const Json* e = find(m, "error"))
+            done(nullptr, std::make_exception_ptr(error_from_json(*e, id)));
         else
             done(&m, nullptr);
     } catch (...) {
@@ -1306,25 +1325,26 @@ inline void detail::ClientCore::on_message(const std::shared_ptr<ClientCore>& se
 
 inline void detail::ClientCore::on_event(const std::shared_ptr<ClientCore>& self, const Json& m) {
     std::weak_ptr<ClientCore> weak = self;
-    if (m.contains("deviceAdded")) {
-        DeviceInfo d = device_from_json(member(m["deviceAdded"], "device"));
+    const Json* b = nullptr;
+    if ((b = find(m, "deviceAdded"))) {
+        DeviceInfo d = device_from_json(member(*b, "device"));
         upsert_device(d);
         call_handler(&Handlers::any_event, m);
         call_handler(&Handlers::device_added, Device(weak, std::move(d)));
-    } else if (m.contains("deviceRemoved")) {
-        DeviceInfo d = device_from_json(member(m["deviceRemoved"], "device"));
+    } else if ((b = find(m, "deviceRemoved"))) {
+        DeviceInfo d = device_from_json(member(*b, "device"));
         erase_device(d.index);
         call_handler(&Handlers::any_event, m);
         call_handler(&Handlers::device_removed, Device(weak, std::move(d)));
-    } else if (m.contains("deviceListChanged")) {
-        replace_devices(devices_from_json(m["deviceListChanged"]));
+    } else if ((b = find(m, "deviceListChanged"))) {
+        replace_devices(devices_from_json(*b));
         call_handler(&Handlers::any_event, m);
         call_handler(&Handlers::device_list_changed);
-    } else if (m.contains("scanningFinished")) {
+    } else if ((b = find(m, "scanningFinished"))) {
         call_handler(&Handlers::any_event, m);
         call_handler(&Handlers::scanning_finished);
-    } else if (m.contains("inputReading")) {
-        InputReading r = reading_from_json(m["inputReading"]);
+    } else if ((b = find(m, "inputReading"))) {
+        InputReading r = reading_from_json(*b);
         std::function<void(int32_t)> sub;
         {
             std::lock_guard<std::mutex> lock(mu_);
@@ -1341,28 +1361,26 @@ inline void detail::ClientCore::on_event(const std::shared_ptr<ClientCore>& self
             }
         }
         call_handler(&Handlers::input_reading, r);
-    } else if (m.contains("error")) {
+    } else if ((b = find(m, "error"))) {
         call_handler(&Handlers::any_event, m);
-        call_handler(&Handlers::error, error_from_json(m["error"], 0));
-    } else if (m.contains("serverDisconnected")) {
+        call_handler(&Handlers::error, error_from_json(*b, 0));
+    } else if ((b = find(m, "serverDisconnected"))) {
         forget_devices();
         call_handler(&Handlers::any_event, m);
-        call_handler(&Handlers::server_disconnected,
-                     field<std::string>(m["serverDisconnected"], "reason"));
-    } else if (m.contains("log")) {
-        const Json& l = m["log"];
+        call_handler(&Handlers::server_disconnected, field<std::string>(*b, "reason"));
+    } else if ((b = find(m, "log"))) {
         call_handler(&Handlers::any_event, m);
         call_handler(&Handlers::log,
-                     LogRecord{enum_from_json<LogLevel>(member(l, "level")),
-                               field<std::string>(l, "target"), field<std::string>(l, "message")});
-    } else if (m.contains("simulatorOp")) {
+                     LogRecord{enum_from_json<LogLevel>(member(*b, "level")),
+                               field<std::string>(*b, "target"), field<std::string>(*b, "message")});
+    } else if ((b = find(m, "simulatorOp"))) {
         call_handler(&Handlers::any_event, m);
-        call_handler(&Handlers::simulator_op, simulator_op_from_json(m["simulatorOp"]));
-    } else if (m.contains("closed")) {
+        call_handler(&Handlers::simulator_op, simulator_op_from_json(*b));
+    } else if ((b = find(m, "closed"))) {
         // The last message: the context shut down. Anything still waiting cannot be answered.
         fail_pending(TP_ERR_SHUTDOWN, "the context shut down before the reply arrived");
         call_handler(&Handlers::any_event, m);
-        call_handler(&Handlers::closed, field<std::string>(m["closed"], "reason"));
+        call_handler(&Handlers::closed, field<std::string>(*b, "reason"));
     } else {
         call_handler(&Handlers::any_event, m);  // an event newer than this header
     }
@@ -1559,6 +1577,11 @@ class Client {
     /// Every event as the library sent it (before the typed handler).
     void on_event(std::function<void(const Json&)> fn) {
         set(&detail::ClientCore::Handlers::any_event, std::move(fn));
+    }
+    /// Every message (replies and events) as the library's JSON text, before it is parsed. The
+    /// text is only valid during the call.
+    void on_raw_message(std::function<void(std::string_view)> fn) {
+        set(&detail::ClientCore::Handlers::raw_message, std::move(fn));
     }
     /// Exceptions thrown by handlers (default: printed to stderr). They never reach the library.
     void on_handler_exception(std::function<void(std::exception_ptr)> fn) {

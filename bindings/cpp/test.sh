@@ -44,16 +44,20 @@ if [ ! -f "$lib" ] && [ -z "${TELEPLUG_LIB:-}" ]; then
 fi
 [ -f "$lib" ] || die "no library at $lib"
 lib="$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")"
-serve="${TELEPLUG_BIN:-$(dirname "$lib")/teleplug}"
-if [ ! -x "$serve" ] && [ -z "${TELEPLUG_BIN:-}" ]; then
-    (cd "$root" && cargo build --bin teleplug)
+serve="${TELEPLUG_BIN:-}"
+if [ -z "$serve" ]; then
+    serve="$(dirname "$lib")/teleplug"
+    if [ ! -x "$serve" ]; then
+        serve="$root/target/debug/teleplug"
+        [ -x "$serve" ] || (cd "$root" && cargo build --bin teleplug)
+    fi
 fi
 [ -x "$serve" ] || die "no teleplug binary at $serve"
 
 # ---- build -----------------------------------------------------------------------------------
 step "build tests and examples (CMake, $build)"
 mkdir -p "$build"
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DTELEPLUG_LIB="$lib" >"$build/configure.log" 2>&1 \
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DTELEPLUG_LIB="$lib" >"$build/configure.log" 2>&1 \
     || { cat "$build/configure.log"; die "cmake configure"; }
 cmake --build "$build" -j2
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -353,4 +354,96 @@ TEST(base64_and_enum_marshalling) {
     CHECK_EQ(d.features.at(0).index, 0u);
     CHECK_EQ(d.features[0].outputs.at(0).value.min, 0);
     CHECK_EQ(d.features[0].outputs[0].value.max, 20);
+}
+
+TEST(proto_field_names_are_accepted_too) {
+    // Readers accept the original proto field names besides the lowerCamelCase JSON names.
+    DeviceInfo d = detail::device_from_json(Json::parse(
+        R"({"index":3,"display_name":"Mine","message_gap_ms":75,"features":[{"index":1,)"
+        R"("inputs":[{"type":"INPUT_TYPE_BATTERY","commands":[1]}]}]})"));
+    CHECK_EQ(d.index, 3u);
+    CHECK_EQ(d.display_name, std::string("Mine"));
+    CHECK_EQ(d.message_gap_ms, 75u);
+    CHECK(d.features.at(0).inputs.at(0).commands.at(0) == InputCommandType::Read);
+    InputReading r = detail::reading_from_json(
+        Json::parse(R"({"device_index":2,"feature_index":1,"type":1,"value":-5})"));
+    CHECK_EQ(r.device_index, 2u);
+    CHECK_EQ(r.feature_index, 1u);
+    CHECK(r.type == InputType::Battery);
+    CHECK_EQ(r.value, -5);
+}
+
+// FFI.md §3: the library's messages survive this binding's JSON library unchanged, and every
+// request the binding writes is one the library decodes.
+TEST(every_message_survives_the_json_library) {
+    Context ctx(TP_CONTEXT_DEBUG);
+    Client client(ctx, "C++ round trip");
+    th::Recorder<std::string> raw;
+    client.on_raw_message([&](std::string_view text) { raw.push(std::string(text)); });
+    th::Latch finished, removed;
+    th::Recorder<int32_t> readings;
+    client.on_scanning_finished([&] { finished.count_down(); });
+    client.on_device_removed([&](const Device&) { removed.count_down(); });
+    client.subscribe_logs(LogLevel::Info).get(th::WAIT);
+    client.connect(simulated_only(50)).get(th::WAIT);
+    // Every simulator field, bytes included.
+    SimulatedDeviceSpec spec;
+    spec.name = "Boost";
+    spec.address = "kg-round-trip";
+    spec.services = {"0000fff0-0000-1000-8000-00805f9b34fb"};
+    spec.manufacturer_data.push_back({0x0059, {1, 2, 3}});
+    spec.auto_replies.push_back({{0xff, 0x00}, "rxpressure", {0, 0, 0, 0, 7, 0, 7}});
+    spec.read_values.push_back({"rxblebattery", {33}});
+    spec.message_gap_ms = 20;
+    client.simulator_advertise(spec).get(th::WAIT);
+    client.simulator_advertise(SimulatedLovense{"lvs-round-trip", "Z:11:0082059AD3BD;", 55}, false)
+        .get(th::WAIT);
+    client.start_scanning().get(th::WAIT);
+    WAIT_LATCH(finished, "scanning finished");
+    client.stop_scanning().get(th::WAIT);
+    auto devices = client.request_device_list().get(th::WAIT);
+    CHECK_EQ(devices.size(), size_t(2));
+    for (auto& d : devices) {
+        for (auto& f : d.features()) {
+            for (auto& o : f.outputs()) {
+                f.run_output(o.type, 0.25, o.type == OutputType::HwPositionWithDuration ? 100 : 0)
+                    .get(th::WAIT);
+                f.run_output_steps(o.type, o.value.max, o.duration.max).get(th::WAIT);
+            }
+            if (f.has_input(InputType::Pressure)) {
+                f.subscribe(InputType::Pressure, [&](int32_t v) { readings.push(v); }).get(th::WAIT);
+                client.simulator_notify("kg-round-trip", "rxpressure", {0, 0, 0, 0, 9, 0, 9})
+                    .get(th::WAIT);
+                WAIT_FOR(readings, [](int32_t v) { return v == 9; }, "a reading");
+                f.unsubscribe(InputType::Pressure).get(th::WAIT);
+            }
+            if (f.has_input(InputType::Battery)) (void)f.read_battery().get(th::WAIT);
+            f.stop().get(th::WAIT);
+        }
+        d.stop().get(th::WAIT);
+    }
+    client.simulator_queue_read("kg-round-trip", "rxblebattery", {44}).get(th::WAIT);
+    client.stop_all_devices().get(th::WAIT);
+    client.request("stop", {{"deviceIndex", 0}, {"inputs", false}, {"outputs", true}}).get(th::WAIT);
+    CHECK_THROWS(RequestError, client.request("debug", {{"panic", "PANIC_SITE_TASK"}}).get(th::WAIT));
+    client.simulator_disconnect("lvs-round-trip").get(th::WAIT);
+    WAIT_LATCH(removed, "device removed");
+    client.disconnect().get(th::WAIT);
+    CHECK(ctx.shutdown(5s).ok());
+
+    // Every kind of message came by, and each is reproduced byte for byte by nlohmann/json
+    // (ordered_json keeps the library's key order), and parses to the same value both ways.
+    std::set<std::string> kinds;
+    for (const auto& text : raw.snapshot()) {
+        auto ordered = nlohmann::ordered_json::parse(text);
+        CHECK_EQ(ordered.dump(), text);
+        CHECK(Json::parse(ordered.dump()) == Json::parse(text));
+        for (auto& [key, value] : ordered.items())
+            if (key != "id" && key != "schemaVersion") kinds.insert(key);
+        CHECK_EQ(ordered.value("schemaVersion", 0u), detail::kSchemaVersion);
+    }
+    for (const char* kind : {"ok", "error", "connected", "deviceList", "inputReading", "deviceAdded",
+                             "deviceRemoved", "deviceListChanged", "scanningFinished", "log",
+                             "simulatorOp", "closed"})
+        if (!kinds.count(kind)) th::fail(__FILE__, __LINE__, std::string("no ") + kind + " message");
 }
