@@ -776,7 +776,7 @@ class [[nodiscard]] Future {
 class Context {
   public:
     /// Create a context (`flags`: 0 or TP_CONTEXT_DEBUG). Throws AbiMismatch or StatusError.
-    explicit Context(uint32_t flags = 0) : Context(create(flags).value()) {}
+    explicit Context(uint32_t flags = 0) : Context(create_or_throw(flags)) {}
 
     /// Create a context without throwing for C errors (an ABI mismatch fails with
     /// TP_ERR_INVALID_ARG and says so in message()).
@@ -816,6 +816,10 @@ class Context {
     explicit operator bool() const noexcept { return h_ != nullptr; }
 
   private:
+    static Context create_or_throw(uint32_t flags) {
+        if (tp_abi_version() != TP_ABI_VERSION) throw AbiMismatch(tp_abi_version(), TP_ABI_VERSION);
+        return create(flags).value();
+    }
     struct Adopt {};
     Context(tp_context* raw, Adopt) noexcept : h_(raw) {}
     struct Deleter {
