@@ -22,7 +22,7 @@ The library is ``libteleplug`` (found through ``TELEPLUG_LIB``, next to this pac
 ``target/`` folder of a source checkout); its ABI version is checked at import.
 """
 
-from . import _native
+from . import _native, sync
 from ._core import DELIVERY_MODES, Context
 from ._ffi import (
     ErrorCode,
