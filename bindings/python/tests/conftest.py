@@ -182,7 +182,8 @@ class SimulatedLovense:
     def __init__(self, url: str, *, address: str = "AA:BB:CC:DD:EE:01", battery: int = 64) -> None:
         from websockets.sync.client import connect
 
-        self.ws = connect(url, open_timeout=WAIT)
+        # Entered as a context manager (websockets >= 17 warns otherwise); closed in close().
+        self.ws = connect(url, open_timeout=WAIT).__enter__()
         self.battery = battery
         self.writes: "queue.Queue[str]" = queue.Queue()
         self.received: List[str] = []
