@@ -58,10 +58,10 @@ if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
     fi
 fi
 VPY="$VENV/bin/python"
-if ! "$VPY" -c 'import pytest, websockets, setuptools, setuptools_rust, wheel' >/dev/null 2>&1; then
+if ! "$VPY" -c 'import pytest, websockets, mypy, setuptools, setuptools_rust, wheel' >/dev/null 2>&1; then
     step "install test and build requirements (pip)"
     "$VPY" -m pip install -q --disable-pip-version-check \
-        "pytest>=7" "websockets>=12" "setuptools>=61" "setuptools-rust>=1.5" wheel
+        "pytest>=7" "websockets>=12" "mypy>=1" "setuptools>=61" "setuptools-rust>=1.5" wheel
 fi
 
 step "pip install ./bindings/python (bundling $LIB)"

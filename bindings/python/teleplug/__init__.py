@@ -22,6 +22,8 @@ The library is ``libteleplug`` (found through ``TELEPLUG_LIB``, next to this pac
 ``target/`` folder of a source checkout); its ABI version is checked at import.
 """
 
+from typing import Callable, Optional, Union
+
 from . import _native, sync
 from ._core import DELIVERY_MODES, Context
 from ._ffi import (
@@ -89,7 +91,9 @@ def library_version() -> str:
     return _native.version_string()
 
 
-def set_log_handler(handler, level=LogLevel.INFO):  # type: ignore[no-untyped-def]
+def set_log_handler(
+    handler: "Optional[Callable[[LogLevel, str], None]]", level: "Union[LogLevel, int]" = LogLevel.INFO
+) -> None:
     """Receive the library's log records process-wide: ``handler(level: LogLevel, text: str)``
     runs on the library's log thread (keep it short and thread-safe). ``None`` clears it."""
     if handler is None:
@@ -106,7 +110,7 @@ def set_log_handler(handler, level=LogLevel.INFO):  # type: ignore[no-untyped-de
     _native.set_log_callback(forward, int(level))
 
 
-def log_to_logging(level=LogLevel.INFO):  # type: ignore[no-untyped-def]
+def log_to_logging(level: "Union[LogLevel, int]" = LogLevel.INFO) -> None:
     """Forward the library's log records to the ``logging`` logger ``"teleplug.native"``."""
     import logging
 

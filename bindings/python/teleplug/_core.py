@@ -178,7 +178,7 @@ class Session:
                 len(encoded),
                 _native.NO_EVENT_FN,
                 None,
-                ctypes.cast(None, _ffi.tp_free_fn),
+                _native.NO_FREE_FN,
                 ctypes.byref(out),
             )
         check(status, "tp_client_new")
@@ -214,7 +214,7 @@ class Session:
         """The one listener of events; held weakly when it is a bound method, so the API
         object owning this session can be garbage-collected (its ``__del__`` closes us)."""
         try:
-            self._listener = weakref.WeakMethod(fn)  # type: ignore[arg-type]
+            self._listener = weakref.WeakMethod(fn)
         except TypeError:
             self._listener = lambda: fn
 

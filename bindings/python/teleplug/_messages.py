@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
-from typing import Any, Dict, Iterable, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from ._ffi import ErrorCode, InputCommandType, InputType, LogLevel, OutputType, PanicSite
 from .errors import InvalidArgumentError
@@ -71,7 +71,7 @@ def enum_name(cls: Any, name: str, value: Any) -> str:
         raise _bad(f"{name}: {e}") from None
 
 
-def strings(name: str, values: Iterable[Any]) -> list:
+def strings(name: str, values: Iterable[Any]) -> List[str]:
     if isinstance(values, str):
         raise _bad(f"{name} must be a list of str, not a str")
     return [text(name, v) for v in values]

@@ -11,7 +11,7 @@ from typing import Any, Generic, List, Optional, Tuple, TypeVar, Union
 
 from ._ffi import ErrorCode, InputType, OutputType
 from .errors import InvalidArgumentError
-from .types import DeviceInfo, FeatureInfo, InputDescription, OutputDescription
+from .types import DeviceInfo, FeatureInfo, InputDescription, OutputDescription, input_enum
 
 C = TypeVar("C")
 F = TypeVar("F", bound="FeatureBase[Any]")
@@ -63,9 +63,9 @@ class FeatureBase(Generic[C]):
     def has_input(self, input_type: Union[InputType, int]) -> bool:
         return self.input(input_type) is not None
 
-    def _only_input(self, input_type: Optional[Union[InputType, int]]) -> Union[InputType, int]:
+    def _only_input(self, input_type: Optional[Union[InputType, int, str]]) -> Union[InputType, int]:
         if input_type is not None:
-            return input_type
+            return input_enum(input_type)
         if len(self.info.inputs) == 1:
             return self.info.inputs[0].type
         raise InvalidArgumentError(

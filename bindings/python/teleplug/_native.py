@@ -208,21 +208,19 @@ def report_callback_error(where: str) -> None:
 # ---- trampolines -----------------------------------------------------------------------------
 
 
-@_ffi.tp_event_fn
-def _event_trampoline(user_data: Optional[int], buf: Optional[int], length: int) -> None:
+def _on_event(user_data: Optional[int], buf: Optional[int], length: int) -> None:
     tid = _enter_callback()
     try:
         target = HANDLES.get(user_data)
         if target is not None:
-            target._native_message(ctypes.string_at(buf, length) if length else b"")
+            target._native_message(ctypes.string_at(buf, length) if buf and length else b"")
     except BaseException:  # noqa: BLE001
         report_callback_error("the event trampoline")
     finally:
         _leave_callback(tid)
 
 
-@_ffi.tp_free_fn
-def _free_trampoline(user_data: Optional[int]) -> None:
+def _on_free(user_data: Optional[int]) -> None:
     tid = _enter_callback()
     try:
         target = HANDLES.remove(user_data)
@@ -234,9 +232,15 @@ def _free_trampoline(user_data: Optional[int]) -> None:
         _leave_callback(tid)
 
 
+# Module-level CFUNCTYPE objects: alive as long as the process, never garbage-collected.
+_event_trampoline = _ffi.tp_event_fn(_on_event)
+_free_trampoline = _ffi.tp_free_fn(_on_free)
 EVENT_TRAMPOLINE = _event_trampoline
 FREE_TRAMPOLINE = _free_trampoline
-NO_EVENT_FN = ctypes.cast(None, _ffi.tp_event_fn)
+# NULL function pointers (poll mode, no finalizer, cleared log callback).
+NO_EVENT_FN = _ffi.tp_event_fn()
+NO_FREE_FN = _ffi.tp_free_fn()
+NO_LOG_FN = _ffi.tp_log_fn()
 
 
 # ---- log callback ----------------------------------------------------------------------------
@@ -245,18 +249,20 @@ _log_lock = threading.Lock()
 _log_key: Optional[int] = None
 
 
-@_ffi.tp_log_fn
-def _log_trampoline(user_data: Optional[int], level: int, msg: Optional[int], length: int) -> None:
+def _on_log(user_data: Optional[int], level: int, msg: Optional[int], length: int) -> None:
     tid = _enter_callback()
     try:
         fn = HANDLES.get(user_data)
         if fn is not None:
-            text = ctypes.string_at(msg, length).decode("utf-8", "replace") if length else ""
+            text = ctypes.string_at(msg, length).decode("utf-8", "replace") if msg and length else ""
             fn(level, text)
     except BaseException:  # noqa: BLE001
         report_callback_error("the log callback")
     finally:
         _leave_callback(tid)
+
+
+_log_trampoline = _ffi.tp_log_fn(_on_log)
 
 
 def set_log_callback(fn: Optional[Callable[[int, str], None]], max_level: int) -> None:
@@ -265,7 +271,7 @@ def set_log_callback(fn: Optional[Callable[[int, str], None]], max_level: int) -
     with _log_lock:
         new_key = HANDLES.insert(fn) if fn is not None else None
         if fn is None:
-            status = lib.tp_log_set_callback(ctypes.cast(None, _ffi.tp_log_fn), None, 0)
+            status = lib.tp_log_set_callback(NO_LOG_FN, None, 0)
         else:
             status = lib.tp_log_set_callback(_log_trampoline, new_key, int(max_level))
         if status != _ffi.TP_OK:

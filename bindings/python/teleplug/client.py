@@ -611,7 +611,8 @@ class Client:
                 event = DeviceAdded(self._device(cast(DeviceInfo, event.device)))
             elif event.what == "removed":
                 info = cast(DeviceInfo, event.device)
-                event = DeviceRemoved(self._device_cache.pop(info.index, None) or Device(self, info))
+                cached = self._device_cache.pop(info.index) if info.index in self._device_cache else None
+                event = DeviceRemoved(cached or Device(self, info))
             else:
                 event = DeviceListChanged(tuple(self._device(i) for i in event.devices))
         for stream in list(self._streams):

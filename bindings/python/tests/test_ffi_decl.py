@@ -132,3 +132,18 @@ def test_the_installed_package_carries_its_library():
     assert not here.is_relative_to(PACKAGE_ROOT.resolve()), "tests must import the installed package"
     assert Path(_native.LIBRARY_PATH).resolve().parent == here
     assert (here / "py.typed").is_file()
+
+
+def test_type_hints_pass_mypy_strict(tmp_path):
+    """The package ships py.typed: its hints must hold (mypy --strict)."""
+    pytest.importorskip("mypy")
+    p = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path),
+         "-p", "teleplug"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(Path(teleplug.__file__).resolve().parent.parent)),
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr

@@ -29,7 +29,7 @@ class RawClient:
         out = ctypes.c_void_p()
         check(
             lib.tp_client_new(ctx.handle, fmt, b"raw", 3, _native.NO_EVENT_FN, None,
-                              ctypes.cast(None, _ffi.tp_free_fn), ctypes.byref(out)),
+                              _native.NO_FREE_FN, ctypes.byref(out)),
             "tp_client_new",
         )
         self.handle = out.value
