@@ -145,6 +145,15 @@ class DeviceBase(Generic[C, F]):
             if (output is None or f.has_output(output)) and (input is None or f.has_input(input))
         ]
 
+    def _with_output(self, output_type: Union[OutputType, int]) -> List[F]:
+        found = self.features_with(output=output_type)
+        if not found:
+            from .errors import DeviceError
+
+            name = getattr(output_type, "name", str(output_type))
+            raise DeviceError(ErrorCode.DEVICE, f"{self.name} has no {name} output")
+        return found
+
     def _first_with_input(self, input_type: Union[InputType, int]) -> F:
         found = self.features_with(input=input_type)
         if not found:

@@ -178,7 +178,7 @@ class Device(DeviceBase["Client", Feature]):
 
     async def vibrate(self, value: Number) -> None:
         """Vibrate every vibrating feature at ``value`` (0.0-1.0)."""
-        await asyncio.gather(*(f.vibrate(value) for f in self.features_with(OutputType.VIBRATE)))
+        await asyncio.gather(*(f.vibrate(value) for f in self._with_output(OutputType.VIBRATE)))
 
     async def read_battery(self) -> int:
         """The battery level (percent) of the first feature with a battery input."""

@@ -145,7 +145,7 @@ class Device(DeviceBase["Client", Feature]):
         self._client._call(m.stop(self.index, inputs=inputs, outputs=outputs))
 
     def vibrate(self, value: Number) -> None:
-        for f in self.features_with(OutputType.VIBRATE):
+        for f in self._with_output(OutputType.VIBRATE):
             f.vibrate(value)
 
     def read_battery(self) -> int:

@@ -115,8 +115,11 @@ async def test_commands_the_device_refuses_are_typed_errors(delivery):
             await device.features[1].read("smell")
         with pytest.raises(teleplug.InvalidArgumentError):
             await vib.read()  # no input to pick
-        with pytest.raises(teleplug.DeviceError):
-            await teleplug.Device(client, teleplug.DeviceInfo(index=0)).read_battery()
+        featureless = teleplug.Device(client, teleplug.DeviceInfo(index=0))
+        with pytest.raises(teleplug.DeviceError, match="no BATTERY input"):
+            await featureless.read_battery()
+        with pytest.raises(teleplug.DeviceError, match="no VIBRATE output"):
+            await featureless.vibrate(0.5)
         with pytest.raises(teleplug.InvalidArgumentError):
             await client.simulator.notify("11:22:33:44:55:66", "no-such-endpoint", b"")
         # Strings are accepted where the schema has enums, in short or full form.

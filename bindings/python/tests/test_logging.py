@@ -9,7 +9,7 @@ import teleplug
 from teleplug import _native
 from teleplug.sync import Client
 
-from conftest import WAIT
+from conftest import WAIT, wait_until
 
 
 class Probe:
@@ -77,7 +77,9 @@ def test_forwarding_to_logging(caplog):
         with caplog.at_level(logging.DEBUG, logger="teleplug.native"):
             teleplug.log_to_logging(teleplug.LogLevel.DEBUG)
             make_logs()
-            teleplug.set_log_handler(None)  # joins the delivery: every record is in caplog now
-        assert any(r.name == "teleplug.native" for r in caplog.records)
+            # Records arrive on the library's log thread: wait for one (bounded).
+            wait_until(lambda: any(r.name == "teleplug.native" for r in caplog.records),
+                       what="a forwarded log record")
+            teleplug.set_log_handler(None)
     finally:
         teleplug.set_log_handler(None)
