@@ -112,6 +112,17 @@ def teleplug_binary() -> Path:
     return REPO / "target" / "debug" / "teleplug"
 
 
+def _die_with_parent() -> None:
+    """In the child: SIGTERM it when pytest dies (even killed), so no server outlives the run;
+    the fixture stops it normally."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Serve:
     """A `teleplug serve --port 0 --simulator-port 0` process (killed at the end)."""
 
@@ -125,6 +136,7 @@ class Serve:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_die_with_parent,
         )
         self.lines: "queue.Queue[Optional[str]]" = queue.Queue()
         threading.Thread(target=self._read, daemon=True, name="serve-stdout").start()
