@@ -45,6 +45,9 @@ bash bindings/csharp/test.sh
 step "C++ binding (CMake, ctest, valgrind)"
 bash bindings/cpp/test.sh
 
+step "Python binding (pytest)"
+bash bindings/python/test.sh
+
 # Without the hardware features: the simulated-device library must still build, lint and pass.
 step "clippy without hardware features"
 cargo clippy --no-default-features --all-targets -- -D warnings
