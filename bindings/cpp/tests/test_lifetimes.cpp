@@ -242,26 +242,40 @@ TEST(closing_races_a_stream_of_requests) {
         Context ctx;
         auto client = std::make_unique<Client>(ctx, "o");
         client->connect(simulated_only()).get(th::WAIT);
+        client->ping().get(th::WAIT);
         std::atomic<bool> stop{false};
         std::atomic<int> answered{0}, refused{0};
         std::vector<Future<void>> futures;
         std::mutex mu;
+        th::Latch streaming(16);  // the close comes once the stream is flowing
         Client* raw = client.get();
         std::thread sender([&] {
             while (!stop) {
                 try {
                     auto f = raw->ping();
-                    std::lock_guard<std::mutex> lock(mu);
-                    futures.push_back(std::move(f));
+                    {
+                        std::lock_guard<std::mutex> lock(mu);
+                        futures.push_back(std::move(f));
+                    }
+                    streaming.count_down();
                 } catch (const StatusError&) {
                     ++refused;
                     if (!raw->is_open()) break;
                 }
             }
+            streaming.count_down();
         });
-        // Let some requests through, then close while more are being sent.
-        auto first = client->ping();
-        first.get(th::WAIT);
+        // Join the sender whatever happens below, so that a failed check reports itself
+        // instead of destroying a joinable thread.
+        struct Joiner {
+            std::atomic<bool>& stop;
+            std::thread& t;
+            ~Joiner() {
+                stop = true;
+                if (t.joinable()) t.join();
+            }
+        } joiner{stop, sender};
+        WAIT_LATCH(streaming, "the stream of requests");
         raw->close();
         stop = true;
         sender.join();
@@ -273,6 +287,7 @@ TEST(closing_races_a_stream_of_requests) {
                 CHECK(e.status() == TP_CLOSED);
             }
         }
+        CHECK(!futures.empty());
         client.reset();
     }
 }
