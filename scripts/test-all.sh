@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project. This is the command .ci/run runs and the README
 # documents. It installs what the tests need when it is missing (cargo-nextest is expected on the
-# machine; mono is installed from the distribution's packages by the bindings stage).
+# machine; the binding stages install mono, cmake and Python packages themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +33,20 @@ if command -v cargo-nextest >/dev/null 2>&1; then
 else
     cargo test --all-targets
 fi
+
+# The bindings load the shared library and run the `teleplug` binary that `cargo build` puts in
+# target/debug (each stage installs what it needs: mono, cmake, a Python venv).
+step "build the shared library and the CLI for the bindings"
+cargo build
+
+step "C# binding (mono)"
+bash bindings/csharp/test.sh
+
+step "C++ binding (CMake, ctest, valgrind)"
+bash bindings/cpp/test.sh
+
+step "Python binding (pytest)"
+bash bindings/python/test.sh
 
 # Without the hardware features: the simulated-device library must still build, lint and pass.
 step "clippy without hardware features"

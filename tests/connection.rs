@@ -7,7 +7,8 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::wire::{Mode, WireClient, body, msg_type};
+use support::ops::{next_data, until_connected};
+use support::wire::{Mode, WireClient, body, error_code, msg_type};
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::protocol::SpecVersion;
@@ -35,33 +36,6 @@ fn aneros(server: &Server, address: &str) -> (SimulatedDevice, UnboundedReceiver
     (d, rx)
 }
 
-/// Next write the device saw (skipping other ops).
-async fn next_write(rx: &mut UnboundedReceiver<SimOp>) -> Vec<u8> {
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match rx.recv().await.expect("device op stream ended") {
-                SimOp::Write { data, .. } => return data,
-                _ => continue,
-            }
-        }
-    })
-    .await
-    .expect("no write")
-}
-
-/// Wait until the device reports it was added.
-async fn until_connected(rx: &mut UnboundedReceiver<SimOp>) {
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            if let SimOp::Connected { .. } = rx.recv().await.expect("ops") {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("device never connected")
-}
-
 async fn connected(server: &Server, mode: Mode) -> WireClient {
     let mut c = WireClient::connect(server, mode, SpecVersion::V4);
     let info = c.handshake("test").await;
@@ -72,10 +46,6 @@ async fn connected(server: &Server, mode: Mode) -> WireClient {
 async fn scan(c: &mut WireClient) {
     let m = c.msg("StartScanning", json!({}));
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
-}
-
-fn error_code(v: &Value) -> Option<u64> {
-    (msg_type(v) == "Error").then(|| body(v)["ErrorCode"].as_u64().unwrap_or(99))
 }
 
 fn error_text(v: &Value) -> String {
@@ -211,7 +181,7 @@ async fn ping_deadline_is_exactly_max_ping_time_from_the_last_ping() {
         json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":64}}}),
     );
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
-    assert_eq!(next_write(&mut ops).await, vec![0xF1, 64]);
+    assert_eq!(next_data(&mut ops).await, vec![0xF1, 64]);
     // Pings 90 ms apart keep the connection alive.
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(90)).await;
@@ -230,7 +200,7 @@ async fn ping_deadline_is_exactly_max_ping_time_from_the_last_ping() {
         "pinged out after {waited:?}"
     );
     // Every device was stopped, then the connection closed.
-    let mut stops = vec![next_write(&mut ops).await, next_write(&mut ops).await];
+    let mut stops = vec![next_data(&mut ops).await, next_data(&mut ops).await];
     stops.sort();
     assert_eq!(stops, vec![vec![0xF1, 0], vec![0xF2, 0]]);
     assert!(
@@ -251,10 +221,10 @@ async fn disconnect_answers_ok_stops_everything_and_closes() {
         json!({"DeviceIndex":0,"FeatureIndex":1,"Command":{"Vibrate":{"Value":10}}}),
     );
     c.request(vec![m]).await;
-    assert_eq!(next_write(&mut ops).await, vec![0xF2, 10]);
+    assert_eq!(next_data(&mut ops).await, vec![0xF2, 10]);
     let d = c.msg("Disconnect", json!({}));
     assert_eq!(msg_type(&c.request(vec![d]).await[0]), "Ok");
-    let mut stops = vec![next_write(&mut ops).await, next_write(&mut ops).await];
+    let mut stops = vec![next_data(&mut ops).await, next_data(&mut ops).await];
     stops.sort();
     assert_eq!(stops, vec![vec![0xF1, 0], vec![0xF2, 0]]);
     assert!(c.recv().await.is_none());
@@ -277,9 +247,9 @@ async fn dropping_the_client_stops_every_device() {
         json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":100}}}),
     );
     c.request(vec![m]).await;
-    assert_eq!(next_write(&mut ops).await, vec![0xF1, 100]);
+    assert_eq!(next_data(&mut ops).await, vec![0xF1, 100]);
     drop(c);
-    let mut stops = vec![next_write(&mut ops).await, next_write(&mut ops).await];
+    let mut stops = vec![next_data(&mut ops).await, next_data(&mut ops).await];
     stops.sort();
     assert_eq!(stops, vec![vec![0xF1, 0], vec![0xF2, 0]]);
 }
@@ -408,8 +378,8 @@ async fn identical_commands_are_sent_once() {
         json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":6}}}),
     );
     c.request(vec![m]).await;
-    assert_eq!(next_write(&mut ops).await, vec![0xF1, 5]);
-    assert_eq!(next_write(&mut ops).await, vec![0xF1, 6]);
+    assert_eq!(next_data(&mut ops).await, vec![0xF1, 5]);
+    assert_eq!(next_data(&mut ops).await, vec![0xF1, 6]);
 }
 
 #[tokio::test]
@@ -434,18 +404,18 @@ async fn stop_honours_device_and_feature_scope() {
         assert_eq!(msg_type(&r), "Ok", "{r}");
     }
     for ops in [&mut ops_a, &mut ops_b] {
-        assert_eq!(next_write(ops).await, vec![0xF1, 20]);
-        assert_eq!(next_write(ops).await, vec![0xF2, 20]);
+        assert_eq!(next_data(ops).await, vec![0xF1, 20]);
+        assert_eq!(next_data(ops).await, vec![0xF2, 20]);
     }
     // Feature 1 of device 0 only.
     let m = c.msg("StopCmd", json!({"DeviceIndex":0,"FeatureIndex":1}));
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
-    assert_eq!(next_write(&mut ops_a).await, vec![0xF2, 0]);
+    assert_eq!(next_data(&mut ops_a).await, vec![0xF2, 0]);
     // Device 1 only.
     let m = c.msg("StopCmd", json!({"DeviceIndex":1}));
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
-    assert_eq!(next_write(&mut ops_b).await, vec![0xF1, 0]);
-    assert_eq!(next_write(&mut ops_b).await, vec![0xF2, 0]);
+    assert_eq!(next_data(&mut ops_b).await, vec![0xF1, 0]);
+    assert_eq!(next_data(&mut ops_b).await, vec![0xF2, 0]);
     assert!(
         ops_a.try_recv().is_err(),
         "device 0 feature 0 must still run"
@@ -458,7 +428,7 @@ async fn stop_honours_device_and_feature_scope() {
     // Everything.
     let m = c.msg("StopCmd", json!({}));
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
-    assert_eq!(next_write(&mut ops_a).await, vec![0xF1, 0]);
+    assert_eq!(next_data(&mut ops_a).await, vec![0xF1, 0]);
 }
 
 #[tokio::test]
@@ -495,10 +465,10 @@ async fn replies_keep_request_order_behind_a_slow_read() {
         c.send(vec![m]).await;
     }
     // The outputs reach the toy while the battery read waits for its answer...
-    assert_eq!(next_write(&mut ops).await, b"Battery;");
+    assert_eq!(next_data(&mut ops).await, b"Battery;");
     for v in 1..=5 {
         assert_eq!(
-            next_write(&mut ops).await,
+            next_data(&mut ops).await,
             format!("Vibrate:{v};").into_bytes()
         );
     }
@@ -618,8 +588,8 @@ async fn message_gap_batches_and_latest_value_wins() {
         );
         assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
     }
-    assert_eq!(next_write(&mut ops).await, vec![0xF1, 10]);
-    assert_eq!(next_write(&mut ops).await, vec![0xF1, 30]);
+    assert_eq!(next_data(&mut ops).await, vec![0xF1, 10]);
+    assert_eq!(next_data(&mut ops).await, vec![0xF1, 30]);
     assert!(start.elapsed() >= Duration::from_millis(100));
     assert!(ops.try_recv().is_err(), "20 was superseded");
 }

@@ -6,8 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use support::wire::{Mode, WireClient, body, msg_type};
+use serde_json::json;
+use support::ops::{next_data, until_connected};
+use support::wire::{Mode, WireClient, body, error_code, msg_type};
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::protocol::SpecVersion;
 use teleplug::server::{Server, ServerOptions, Transports};
@@ -27,30 +28,6 @@ fn server(max_ping: Duration) -> Server {
         transports: Transports::none(),
         ..ServerOptions::default()
     })
-}
-
-async fn next_write(rx: &mut UnboundedReceiver<SimOp>) -> Vec<u8> {
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            if let SimOp::Write { data, .. } = rx.recv().await.expect("ops") {
-                return data;
-            }
-        }
-    })
-    .await
-    .expect("no write")
-}
-
-async fn until_connected(rx: &mut UnboundedReceiver<SimOp>) {
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            if let SimOp::Connected { .. } = rx.recv().await.expect("ops") {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("never connected")
 }
 
 /// A client at `version`, scanning, with an Aneros (two vibrators) connected.
@@ -73,10 +50,6 @@ async fn with_aneros(
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
     until_connected(&mut ops).await;
     (s, c, dev, ops)
-}
-
-fn error_code(v: &Value) -> Option<u64> {
-    (msg_type(v) == "Error").then(|| body(v)["ErrorCode"].as_u64().unwrap_or(99))
 }
 
 #[tokio::test]
@@ -157,12 +130,12 @@ async fn legacy_vibrate_commands_reach_the_device() {
             let r = c.request(vec![m]).await.remove(0);
             assert_eq!(msg_type(&r), "Ok", "{v} {mode:?}: {r}");
             // ceil(127 * 0.5) = 64 on both motors, in feature order.
-            assert_eq!(next_write(&mut ops).await, vec![0xF1, 64], "{v}");
-            assert_eq!(next_write(&mut ops).await, vec![0xF2, 64], "{v}");
+            assert_eq!(next_data(&mut ops).await, vec![0xF1, 64], "{v}");
+            assert_eq!(next_data(&mut ops).await, vec![0xF2, 64], "{v}");
             let m = c.msg("StopDeviceCmd", json!({"DeviceIndex":0}));
             assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
-            assert_eq!(next_write(&mut ops).await, vec![0xF1, 0]);
-            assert_eq!(next_write(&mut ops).await, vec![0xF2, 0]);
+            assert_eq!(next_data(&mut ops).await, vec![0xF1, 0]);
+            assert_eq!(next_data(&mut ops).await, vec![0xF2, 0]);
             if v == SpecVersion::V0 {
                 // VibrateCmd does not exist in v0 (only a JSON client can even send it).
                 if mode == Mode::Json {
@@ -177,10 +150,10 @@ async fn legacy_vibrate_commands_reach_the_device() {
                 );
                 let r = c.request(vec![m]).await.remove(0);
                 assert_eq!(msg_type(&r), "Ok");
-                assert_eq!(next_write(&mut ops).await, vec![0xF1, 127]);
+                assert_eq!(next_data(&mut ops).await, vec![0xF1, 127]);
                 let m = c.msg("StopAllDevices", json!({}));
                 assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
-                assert_eq!(next_write(&mut ops).await, vec![0xF1, 0]);
+                assert_eq!(next_data(&mut ops).await, vec![0xF1, 0]);
             }
         }
     }
@@ -284,8 +257,8 @@ async fn legacy_clients_ping_out_and_devices_stop() {
         until_connected(&mut ops).await;
         let m = c.msg("StopDeviceCmd", json!({"DeviceIndex":0}));
         c.request(vec![m]).await;
-        assert_eq!(next_write(&mut ops).await, vec![0xF1, 0]);
-        assert_eq!(next_write(&mut ops).await, vec![0xF2, 0]);
+        assert_eq!(next_data(&mut ops).await, vec![0xF1, 0]);
+        assert_eq!(next_data(&mut ops).await, vec![0xF2, 0]);
         let m = c.msg(
             "SingleMotorVibrateCmd",
             json!({"DeviceIndex":0,"Speed":1.0}),
@@ -293,8 +266,8 @@ async fn legacy_clients_ping_out_and_devices_stop() {
         let r = c.request(vec![m]).await.remove(0);
         if v <= SpecVersion::V1 {
             assert_eq!(msg_type(&r), "Ok");
-            assert_eq!(next_write(&mut ops).await, vec![0xF1, 127]);
-            assert_eq!(next_write(&mut ops).await, vec![0xF2, 127]);
+            assert_eq!(next_data(&mut ops).await, vec![0xF1, 127]);
+            assert_eq!(next_data(&mut ops).await, vec![0xF2, 127]);
             // Ping-out stops the running motors.
             let mut stops = Vec::new();
             loop {
@@ -308,8 +281,8 @@ async fn legacy_clients_ping_out_and_devices_stop() {
                     None => panic!("closed before the ping error"),
                 }
             }
-            stops.push(next_write(&mut ops).await);
-            stops.push(next_write(&mut ops).await);
+            stops.push(next_data(&mut ops).await);
+            stops.push(next_data(&mut ops).await);
             stops.sort();
             assert_eq!(stops, vec![vec![0xF1, 0], vec![0xF2, 0]], "{v}");
         } else {
@@ -327,9 +300,9 @@ async fn legacy_client_drop_stops_devices() {
         json!({"DeviceIndex":0,"Speeds":[{"Index":1,"Speed":0.25}]}),
     );
     c.request(vec![m]).await;
-    assert_eq!(next_write(&mut ops).await, vec![0xF2, 32]);
+    assert_eq!(next_data(&mut ops).await, vec![0xF2, 32]);
     drop(c);
-    let mut stops = vec![next_write(&mut ops).await, next_write(&mut ops).await];
+    let mut stops = vec![next_data(&mut ops).await, next_data(&mut ops).await];
     stops.sort();
     assert_eq!(stops, vec![vec![0xF1, 0], vec![0xF2, 0]]);
 }

@@ -2,10 +2,13 @@
 //! WebSocket server end to end (scan, vibrate, battery, stop, disconnect), and connection
 //! failures are clear errors.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use support::ops::next_data;
 use teleplug::client::{Client, ClientError, ClientEvent};
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::net::{WsServer, WsServerHandle, WsServerOptions, ws_client};
@@ -35,17 +38,9 @@ async fn start() -> (Server, WsServerHandle, String) {
     (server, bound.spawn(), url)
 }
 
+/// The next write of the device, as text.
 async fn next_write(ops: &mut UnboundedReceiver<SimOp>) -> String {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            match ops.recv().await.expect("device gone") {
-                SimOp::Write { data, .. } => return String::from_utf8_lossy(&data).into_owned(),
-                _ => continue,
-            }
-        }
-    })
-    .await
-    .expect("no write in time")
+    String::from_utf8_lossy(&next_data(ops).await).into_owned()
 }
 
 #[tokio::test]

@@ -108,6 +108,15 @@ fn vibrate_half(version: u32) -> (&'static str, Value) {
     }
 }
 
+/// A v4 client with a Hush vibrating at half speed.
+async fn vibrating_hush(h: &Harness) -> (Peer, SimPeer) {
+    let (mut c, mut sim) = with_hush(h, 4).await;
+    let (name, fields) = vibrate_half(4);
+    assert_eq!(msg_type(&c.request(name, fields).await), "Ok");
+    assert_eq!(sim.next_write().await, "Vibrate:10;");
+    (c, sim)
+}
+
 async fn version_flow(version: u32) {
     let h = harness().await;
     let (mut c, mut sim) = with_hush(&h, version).await;
@@ -232,10 +241,7 @@ async fn buttplug_ping_timeout_stops_the_device_and_closes() {
         ws_options(),
     )
     .await;
-    let (mut c, mut sim) = with_hush(&h, 4).await;
-    let (name, fields) = vibrate_half(4);
-    assert_eq!(msg_type(&c.request(name, fields).await), "Ok");
-    assert_eq!(sim.next_write().await, "Vibrate:10;");
+    let (mut c, mut sim) = vibrating_hush(&h).await;
     // No Ping from now on.
     let err = c.event("Error").await;
     assert_eq!(body(&err)["ErrorCode"], 2);
@@ -261,10 +267,7 @@ async fn websocket_ping_timeout_drops_a_dead_peer() {
         },
     )
     .await;
-    let (mut c, mut sim) = with_hush(&h, 4).await;
-    let (name, fields) = vibrate_half(4);
-    assert_eq!(msg_type(&c.request(name, fields).await), "Ok");
-    assert_eq!(sim.next_write().await, "Vibrate:10;");
+    let (c, mut sim) = vibrating_hush(&h).await;
     // The client stops reading, so it answers no WebSocket ping: it is dropped and the device
     // stops (the simulator answers pings: it keeps running).
     assert_eq!(sim.next_write().await, "Vibrate:0;");
@@ -295,10 +298,7 @@ async fn second_client_is_refused_while_one_is_connected() {
 #[tokio::test]
 async fn a_new_client_is_served_after_the_first_leaves_with_the_same_devices() {
     let h = harness().await;
-    let (mut c, mut sim) = with_hush(&h, 4).await;
-    let (name, fields) = vibrate_half(4);
-    assert_eq!(msg_type(&c.request(name, fields).await), "Ok");
-    assert_eq!(sim.next_write().await, "Vibrate:10;");
+    let (c, mut sim) = vibrating_hush(&h).await;
     ws::close_and_wait(c.ws).await;
     assert_eq!(sim.next_write().await, "Vibrate:0;");
 
@@ -318,10 +318,7 @@ async fn a_new_client_is_served_after_the_first_leaves_with_the_same_devices() {
 #[tokio::test]
 async fn dropping_the_tcp_connection_stops_the_device() {
     let h = harness().await;
-    let (mut c, mut sim) = with_hush(&h, 4).await;
-    let (name, fields) = vibrate_half(4);
-    assert_eq!(msg_type(&c.request(name, fields).await), "Ok");
-    assert_eq!(sim.next_write().await, "Vibrate:10;");
+    let (c, mut sim) = vibrating_hush(&h).await;
     // No close frame: the socket just goes away.
     drop(c);
     assert_eq!(sim.next_write().await, "Vibrate:0;");
@@ -331,10 +328,7 @@ async fn dropping_the_tcp_connection_stops_the_device() {
 #[tokio::test]
 async fn disconnect_message_stops_and_closes() {
     let h = harness().await;
-    let (mut c, mut sim) = with_hush(&h, 4).await;
-    let (name, fields) = vibrate_half(4);
-    assert_eq!(msg_type(&c.request(name, fields).await), "Ok");
-    assert_eq!(sim.next_write().await, "Vibrate:10;");
+    let (mut c, mut sim) = vibrating_hush(&h).await;
     assert_eq!(msg_type(&c.request("Disconnect", json!({})).await), "Ok");
     ws::until_closed(&mut c.ws).await;
     assert_eq!(sim.next_write().await, "Vibrate:0;");
@@ -354,10 +348,7 @@ async fn a_client_that_never_reads_is_dropped() {
         },
     )
     .await;
-    let (mut c, mut sim) = with_hush(&h, 4).await;
-    let (name, fields) = vibrate_half(4);
-    assert_eq!(msg_type(&c.request(name, fields).await), "Ok");
-    assert_eq!(sim.next_write().await, "Vibrate:10;");
+    let (mut c, mut sim) = vibrating_hush(&h).await;
     // ~1 MB of requests whose replies are ~8 MB, and never read again.
     let one = r#"{"RequestDeviceList":{"Id":7}}"#;
     let frame = format!("[{}]", vec![one; 30_000].join(","));

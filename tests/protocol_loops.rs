@@ -7,6 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use support::ops::{next_op, next_write};
 use support::wire::{Mode, WireClient, body, msg_type};
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{AutoReply, SimOp, SimulatedDevice, SimulatedDeviceSpec};
@@ -21,28 +22,6 @@ fn server() -> Server {
         transports: Transports::none(),
         ..ServerOptions::default()
     })
-}
-
-/// Next op of the device, within 5 s.
-async fn next_op(rx: &mut UnboundedReceiver<SimOp>) -> SimOp {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("no op")
-        .expect("op stream ended")
-}
-
-/// Next write (endpoint, bytes, with response), skipping other ops.
-async fn next_write(rx: &mut UnboundedReceiver<SimOp>) -> (Endpoint, Vec<u8>, bool) {
-    loop {
-        if let SimOp::Write {
-            endpoint,
-            data,
-            write_with_response,
-        } = next_op(rx).await
-        {
-            return (endpoint, data, write_with_response);
-        }
-    }
 }
 
 /// Advertise `spec`, connect a v4 client, scan and wait until the device is added. Returns the

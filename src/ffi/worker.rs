@@ -124,6 +124,11 @@ impl Worker {
                     self.finish(reason, &mut rx).await;
                     return;
                 }
+                // Device ops first: what the device saw happened before the reply that
+                // follows it, and must not starve behind a busy request stream.
+                Some(op) = self.sim_rx.recv() => {
+                    self.emit(&s::response(0, response::Body::SimulatorOp(op))).await;
+                }
                 Some(resp) = self.inflight.next(), if !self.inflight.is_empty() => {
                     self.inflight_ids.pop_front();
                     // Device operations queued by now happened before this reply was made
@@ -142,9 +147,6 @@ impl Worker {
                     }
                 },
                 ev = next_event(&mut self.session) => self.session_event(ev).await,
-                Some(op) = self.sim_rx.recv() => {
-                    self.emit(&s::response(0, response::Body::SimulatorOp(op))).await;
-                }
             }
         }
     }

@@ -11,14 +11,12 @@ use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
-use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::{debug, info, warn};
 
 use super::NetError;
 use super::link::{self, Inbound, LinkConfig};
-use super::listen::{self, HANDSHAKE_TIMEOUT, ListenerHandle, MAX_MESSAGE_SIZE};
-use super::origin::OriginPolicy;
+use super::listen::{self, ListenerHandle};
 use crate::hardware::HardwareManager;
 use crate::hardware::websocket::{
     DeviceHandshake, LinkClose, WebsocketDeviceLink, WebsocketDeviceManager,
@@ -68,20 +66,8 @@ async fn device_connection(
     config: LinkConfig,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let ws = match listen::upgrade(
-        stream,
-        &OriginPolicy::default(),
-        Box::new(|_| Ok::<(), (StatusCode, String)>(())),
-        MAX_MESSAGE_SIZE,
-        HANDSHAKE_TIMEOUT,
-    )
-    .await
-    {
-        Ok(ws) => ws,
-        Err(e) => {
-            debug!(%peer, "device upgrade failed: {e}");
-            return;
-        }
+    let Some(ws) = listen::upgrade_ungated(stream, peer, "device").await else {
+        return;
     };
     let link::Link {
         handle,

@@ -115,6 +115,32 @@ pub async fn upgrade(
     }
 }
 
+/// Upgrade a connection to an endpoint that applies no gate of its own (the device listener, the
+/// simulator control endpoint): the default Origin policy and the shared limits. A failure is
+/// logged as `"{what} upgrade failed"` and gives `None`.
+pub async fn upgrade_ungated(
+    stream: TcpStream,
+    peer: SocketAddr,
+    what: &str,
+) -> Option<WebSocketStream<TcpStream>> {
+    let gate: Gate = Box::new(|_| Ok(()));
+    match upgrade(
+        stream,
+        &OriginPolicy::default(),
+        gate,
+        MAX_MESSAGE_SIZE,
+        HANDSHAKE_TIMEOUT,
+    )
+    .await
+    {
+        Ok(ws) => Some(ws),
+        Err(e) => {
+            tracing::debug!(%peer, "{what} upgrade failed: {e}");
+            None
+        }
+    }
+}
+
 /// A running accept loop. Dropping the handle shuts it down too (without waiting).
 pub struct ListenerHandle {
     local: SocketAddr,

@@ -12,14 +12,12 @@ use std::sync::Arc;
 
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tracing::{debug, info};
+use tracing::info;
 
 use super::NetError;
 use super::link::{self, Inbound, LinkConfig, LinkHandle};
-use super::listen::{self, HANDSHAKE_TIMEOUT, ListenerHandle, MAX_MESSAGE_SIZE};
-use super::origin::OriginPolicy;
+use super::listen::{self, ListenerHandle};
 use super::sim_protocol::{ControlEvent, ControlRequest, DeviceData};
 use crate::hardware::simulated::SimulatedDevice;
 use crate::server::Server;
@@ -54,20 +52,8 @@ async fn control_connection(
     config: LinkConfig,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let ws = match listen::upgrade(
-        stream,
-        &OriginPolicy::default(),
-        Box::new(|_| Ok::<(), (StatusCode, String)>(())),
-        MAX_MESSAGE_SIZE,
-        HANDSHAKE_TIMEOUT,
-    )
-    .await
-    {
-        Ok(ws) => ws,
-        Err(e) => {
-            debug!(%peer, "simulator control upgrade failed: {e}");
-            return;
-        }
+    let Some(ws) = listen::upgrade_ungated(stream, peer, "simulator control").await else {
+        return;
     };
     info!(%peer, "simulator control connection opened");
     let link::Link {

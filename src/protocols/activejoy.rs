@@ -1,47 +1,29 @@
 //! ActiveJoy (`activejoy`, IntoYou Remote Egg): one 6-byte packet per vibrator on `tx`:
 //! `[B0, 01 (vibration mode), 00, motor, on/off, intensity]`.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct ActiveJoy;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(ActiveJoy)
-}
-
-impl ProtocolHandler for ActiveJoy {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let v = v.value.clamp(0, 255) as u8;
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0xB0, 0x01, 0x00, feature.index as u8, u8::from(v != 0), v],
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |index, v| {
+        let v = v.clamp(0, 255) as u8;
+        [0xB0, 0x01, 0x00, index as u8, u8::from(v != 0), v]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 255));
-        let mut p = ActiveJoy;
+        let f = feature(0, &[(Vibrate, 0, 255)]);
+        let mut p = create();
         let mut enc = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
             enc(128),

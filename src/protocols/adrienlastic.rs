@@ -1,47 +1,32 @@
 //! Adrien Lastic (`adrienlastic`): ASCII `MotorValue:%02u;` written to `tx` with response. The
 //! devices are matched by their advertised service 0x1320 (they advertise Lovense-like names).
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct AdrienLastic;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(AdrienLastic)
-}
-
-impl ProtocolHandler for AdrienLastic {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let text = format!("MotorValue:{:02};", v.value.max(0));
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            text.into_bytes(),
-            true,
-        )])
-    }
+    Box::new(
+        PerFeature::of(OutputType::Vibrate, |_, v| {
+            let text = format!("MotorValue:{:02};", v.max(0));
+            text.into_bytes()
+        })
+        .with_response(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 16));
-        let mut p = AdrienLastic;
+        let f = feature(0, &[(Vibrate, 0, 16)]);
+        let mut p = create();
         let mut enc = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
             enc(8),

@@ -1,49 +1,23 @@
 //! Amorelie Joy (`amorelie-joy`): `[03]` once at connect, then `[01, 01 (steady pattern), v]`
 //! on `tx` for the single vibrator.
 
-use async_trait::async_trait;
-
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct AmorelieJoy;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(AmorelieJoy)
-}
-
-#[async_trait]
-impl ProtocolHandler for AmorelieJoy {
-    async fn initialize(
-        &mut self,
-        io: &mut DeviceIo,
-        _definition: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        io.write(Endpoint::Tx, &[0x03], false).await
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0x01, 0x01, v.value.clamp(0, 255) as u8],
-            false,
-        )])
-    }
+    Box::new(
+        PerFeature::of(OutputType::Vibrate, |_, v| {
+            [0x01, 0x01, v.clamp(0, 255) as u8]
+        })
+        .on_connect([0x03], false),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
@@ -53,8 +27,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 100));
-        let mut p = AmorelieJoy;
+        let f = feature(0, &[(Vibrate, 0, 100)]);
+        let mut p = create();
         let mut enc = |v| only_write(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(enc(50), [0x01, 0x01, 0x32]);
         assert_eq!(enc(100), [0x01, 0x01, 0x64]);
@@ -65,8 +39,8 @@ mod tests {
     async fn initialize_writes_03() {
         let (_dev, mut io, mut ops) =
             sim_io(SimulatedDeviceSpec::new("4D01", "a"), &[Endpoint::Tx]).await;
-        let def = definition("amorelie-joy", vec![feature(0, Vibrate, (0, 100))]);
-        AmorelieJoy.initialize(&mut io, &def).await.unwrap();
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
+        create().initialize(&mut io, &def).await.unwrap();
         assert_eq!(
             drain(&mut ops),
             vec![write_op(Endpoint::Tx, &[0x03], false)]

@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn vibrate_and_stop() {
-        let f = feature(0, Vibrate, (0, 3));
+        let f = feature(0, &[(Vibrate, 0, 3)]);
         let mut p = Ankni;
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 2)).unwrap());
         let mut expected = vec![0x03, 0x12, 0x02];
@@ -120,7 +120,7 @@ mod tests {
         )
         .await;
         dev.queue_read(Endpoint::Generic(0), hex(read));
-        let def = definition("ankni", vec![feature(0, Vibrate, (0, 3))]);
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 3)])]);
         Ankni.initialize(&mut io, &def).await.unwrap();
         drain(&mut ops)
     }

@@ -1,42 +1,19 @@
 //! Bananasome (`bananasome`, Rocket X7): one packet `[A0, 03, f0, f1, f2]` carrying all three
 //! motors (oscillate, vibrate, vibrate) is written to `tx` on every change.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-#[derive(Default)]
-pub struct Bananasome {
-    /// Last value of each feature (slot = feature index).
-    slots: [u8; 3],
-}
+use super::ProtocolHandler;
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Bananasome::default())
-}
-
-impl ProtocolHandler for Bananasome {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let (OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let slot = self
-            .slots
-            .get_mut(feature.index as usize)
-            .ok_or_else(|| unsupported_output(&command))?;
-        *slot = v.value.clamp(0, 255) as u8;
-        let [a, b, c] = self.slots;
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            [0xA0, 0x03, a, b, c],
-            false,
-        )])
-    }
+    Box::new(WholeDevice::new(
+        &[OutputType::Vibrate, OutputType::Oscillate],
+        |steps: &[i32; 3]| {
+            let [a, b, c] = steps.map(byte);
+            [0xA0, 0x03, a, b, c]
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -49,10 +26,10 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Oscillate, (0, 255));
-        let f1 = feature(1, Vibrate, (0, 255));
-        let f2 = feature(2, Vibrate, (0, 255));
-        let mut p = Bananasome::default();
+        let f0 = feature(0, &[(Oscillate, 0, 255)]);
+        let f1 = feature(1, &[(Vibrate, 0, 255)]);
+        let f2 = feature(2, &[(Vibrate, 0, 255)]);
+        let mut p = create();
         let out = p.encode_output(&f1, cmd(Vibrate, 128)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
         assert_eq!(only_write(&out), hex("A0 03 00 80 00"));
@@ -67,7 +44,7 @@ mod tests {
         let out = p.encode_output(&f2, cmd(Vibrate, 0)).unwrap();
         assert_eq!(only_write(&out), hex("A0 03 00 00 00"));
         assert!(
-            p.encode_output(&feature(3, Vibrate, (0, 255)), cmd(Vibrate, 1))
+            p.encode_output(&feature(3, &[(Vibrate, 0, 255)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }

@@ -1,44 +1,26 @@
 //! Cachito (`cachito`): two vibrators, one packet per feature `i` on `tx`:
 //! `[02 + i, 01 + i, v, 00]`.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct Cachito;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Cachito)
-}
-
-impl ProtocolHandler for Cachito {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let i = feature.index as u8;
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [
-                0x02u8.wrapping_add(i),
-                0x01u8.wrapping_add(i),
-                v.value.clamp(0, 255) as u8,
-                0x00,
-            ],
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |index, v| {
+        let i = index as u8;
+        [
+            0x02u8.wrapping_add(i),
+            0x01u8.wrapping_add(i),
+            v.clamp(0, 255) as u8,
+            0x00,
+        ]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
@@ -46,9 +28,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 5));
-        let f1 = feature(1, Vibrate, (0, 100));
-        let mut p = Cachito;
+        let f0 = feature(0, &[(Vibrate, 0, 5)]);
+        let f1 = feature(1, &[(Vibrate, 0, 100)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 3)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::feature(0));
         assert_eq!(writes(&out), vec![(Endpoint::Tx, vec![2, 1, 3, 0], false)]);

@@ -1,44 +1,34 @@
 //! The Cowgirl (`cowgirl`, also The Unicorn): one packet `[00, 01, vibrate, rotate]` carrying
 //! both motors, written to `tx` with response on every change.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-#[derive(Default)]
-pub struct Cowgirl {
-    vibrate: u8,
-    rotate: u8,
-}
+use super::ProtocolHandler;
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Cowgirl::default())
-}
-
-impl ProtocolHandler for Cowgirl {
-    fn encode_output(
-        &mut self,
-        _feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // The slot follows the output type, not the feature index. Rotation has no direction.
-        match command {
-            OutputCommand::Vibrate(v) => self.vibrate = v.value.clamp(0, 255) as u8,
-            OutputCommand::Rotate(v) => self.rotate = v.value.unsigned_abs().min(255) as u8,
-            _ => return Err(unsupported_output(&command)),
-        }
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            [0x00, 0x01, self.vibrate, self.rotate],
-            true,
-        )])
-    }
+    // The slot follows the output type, not the feature index. Rotation has no direction.
+    Box::new(
+        WholeDevice::new(
+            &[OutputType::Vibrate, OutputType::Rotate],
+            |&[vibrate, rotate]: &[i32; 2]| {
+                [
+                    0x00,
+                    0x01,
+                    byte(vibrate),
+                    rotate.unsigned_abs().min(255) as u8,
+                ]
+            },
+        )
+        .slots_by_output_type()
+        .with_response(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
@@ -46,9 +36,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 255));
-        let f1 = feature(1, Rotate, (0, 255));
-        let mut p = Cowgirl::default();
+        let f0 = feature(0, &[(Vibrate, 0, 255)]);
+        let f1 = feature(1, &[(Rotate, 0, 255)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 128)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
         assert_eq!(

@@ -62,7 +62,7 @@ mod tests {
     #[test]
     fn sheet_examples() {
         // The current 0–128 range (the vector's speed bytes predate it).
-        let f = feature(0, Vibrate, (0, 128));
+        let f = feature(0, &[(Vibrate, 0, 128)]);
         let mut p = CowgirlCone;
         let mut enc = |v| only_write(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(enc(64), [0xF1, 0x01, 0x40, 0x00]);
@@ -74,7 +74,7 @@ mod tests {
     async fn initialize_writes_then_pauses_three_seconds() {
         let (_dev, mut io, mut ops) =
             sim_io(SimulatedDeviceSpec::new("CG-CONE", "a"), &[Endpoint::Tx]).await;
-        let def = definition("cowgirl-cone", vec![feature(0, Vibrate, (0, 128))]);
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 128)])]);
         let start = tokio::time::Instant::now();
         CowgirlCone.initialize(&mut io, &def).await.unwrap();
         assert!(start.elapsed() >= INIT_PAUSE);

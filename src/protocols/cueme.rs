@@ -172,7 +172,7 @@ mod tests {
 
     fn garment(n: u32) -> (Cueme, Vec<FeatureDefinition>) {
         let features: Vec<FeatureDefinition> =
-            (0..n).map(|i| feature(i, Vibrate, (0, 15))).collect();
+            (0..n).map(|i| feature(i, &[(Vibrate, 0, 15)])).collect();
         let p = Cueme {
             table: vec![0; n as usize],
             ..Cueme::default()
@@ -224,10 +224,7 @@ mod tests {
         let mut p = Cueme::default();
         let id = p.identify(&mut io).await.unwrap();
         assert_eq!(id.identifier.as_deref(), Some("3"));
-        let def = definition(
-            "cueme",
-            (0..4).map(|i| feature(i, Vibrate, (0, 15))).collect(),
-        );
+        let def = definition((0..4).map(|i| feature(i, &[(Vibrate, 0, 15)])).collect());
         p.initialize(&mut io, &def).await.unwrap();
         assert_eq!(p.table.len(), 4);
     }

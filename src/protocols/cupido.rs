@@ -1,53 +1,27 @@
 //! Cupido (`cupido`): vibrator packet `[B0, 03, 00, 00, 00, v, AA]` on `tx`.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct Cupido;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Cupido)
-}
-
-impl ProtocolHandler for Cupido {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [
-                0xB0,
-                0x03,
-                0x00,
-                0x00,
-                0x00,
-                v.value.clamp(0, 255) as u8,
-                0xAA,
-            ],
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
+        [0xB0, 0x03, 0x00, 0x00, 0x00, v.clamp(0, 255) as u8, 0xAA]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 255));
-        let mut p = Cupido;
+        let f = feature(0, &[(Vibrate, 0, 255)]);
+        let mut p = create();
         let mut enc = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
             enc(128),

@@ -1,45 +1,30 @@
 //! FeelingSo (`feelingso`, Flair Feel): one packet `[AA, 40, 03, vibrate, oscillate, 14, 19]`
 //! carrying both motors, written to `tx` on every change.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-#[derive(Default)]
-pub struct FeelingSo {
-    vibrate: u8,
-    oscillate: u8,
-}
+use super::ProtocolHandler;
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(FeelingSo::default())
-}
-
-impl ProtocolHandler for FeelingSo {
-    fn encode_output(
-        &mut self,
-        _feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // The slot follows the output type, not the feature index.
-        match command {
-            OutputCommand::Vibrate(v) => self.vibrate = v.value.clamp(0, 255) as u8,
-            OutputCommand::Oscillate(v) => self.oscillate = v.value.clamp(0, 255) as u8,
-            _ => return Err(unsupported_output(&command)),
-        }
-        // The last two bytes are constants of unclear meaning, always sent as-is.
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            [0xAA, 0x40, 0x03, self.vibrate, self.oscillate, 0x14, 0x19],
-            false,
-        )])
-    }
+    // The slot follows the output type, not the feature index. The last two bytes are constants
+    // of unclear meaning, always sent as-is.
+    Box::new(
+        WholeDevice::new(
+            &[OutputType::Vibrate, OutputType::Oscillate],
+            |steps: &[i32; 2]| {
+                let [vibrate, oscillate] = steps.map(byte);
+                [0xAA, 0x40, 0x03, vibrate, oscillate, 0x14, 0x19]
+            },
+        )
+        .slots_by_output_type(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
@@ -47,9 +32,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 19));
-        let f1 = feature(1, Oscillate, (0, 19));
-        let mut p = FeelingSo::default();
+        let f0 = feature(0, &[(Vibrate, 0, 19)]);
+        let f1 = feature(1, &[(Oscillate, 0, 19)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 10)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
         assert_eq!(

@@ -145,8 +145,8 @@ mod tests {
 
     #[test]
     fn outputs_and_stop() {
-        let f0 = feature(0, Vibrate, (0, 100));
-        let f1 = feature(1, Rotate, (-100, 100));
+        let f0 = feature(0, &[(Vibrate, 0, 100)]);
+        let f1 = feature(1, &[(Rotate, -100, 100)]);
         let mut p = Fluffer::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 100)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -172,7 +172,7 @@ mod tests {
             plain(&mut p, &f1, cmd(Rotate, -100)),
             hex("82 0F 05 00 32 C8 00 00")
         );
-        let buck = feature(1, Oscillate, (0, 100));
+        let buck = feature(1, &[(Oscillate, 0, 100)]);
         assert_eq!(
             plain(&mut p, &buck, cmd(Oscillate, 70)),
             hex("82 0F 05 00 32 46 00 00")
@@ -184,7 +184,7 @@ mod tests {
             hex("D3 AF 8C B6 B5 05 3C 01 7E C0 D3 7F 5B 06 44 21")
         );
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 100)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 100)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }
@@ -224,7 +224,7 @@ mod tests {
             p.identify(&mut io).await.unwrap().identifier.as_deref(),
             Some("FDGTHING")
         );
-        let def = definition("fluffer", vec![feature(0, Vibrate, (0, 100))]);
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
         let mut seen = Vec::new();
         let device = async {
             // Answer the handshake once it is written.

@@ -82,7 +82,7 @@ mod tests {
         let (_d, mut io, mut ops) =
             sim_io(SimulatedDeviceSpec::new(name, "a"), &[Endpoint::Tx]).await;
         let mut p = Foreo::default();
-        let def = definition("foreo", vec![feature(0, Vibrate, (0, 10))]);
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 10)])]);
         p.initialize(&mut io, &def).await.unwrap();
         assert!(drain(&mut ops).is_empty(), "initialize writes nothing");
         p
@@ -90,7 +90,7 @@ mod tests {
 
     #[tokio::test]
     async fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 10));
+        let f = feature(0, &[(Vibrate, 0, 10)]);
         let mut p = connected("FOFO").await;
         let enc = |p: &mut Foreo, v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(enc(&mut p, 5), vec![(Endpoint::Tx, vec![1, 1, 5], true)]);

@@ -175,6 +175,15 @@ impl InputPlan {
             parse: Box::new(|_, d| d.first().map(|b| i32::from(*b))),
         }
     }
+
+    /// The plan of a protocol whose only readable input is the battery, read as
+    /// [`InputPlan::ble_battery`]; any other input is not supported.
+    pub fn ble_battery_only(input: InputType) -> Result<InputPlan, ProtocolError> {
+        match input {
+            InputType::Battery => Ok(InputPlan::ble_battery()),
+            _ => Err(unsupported_input(input, InputCommandType::Read)),
+        }
+    }
 }
 
 /// A protocol's keep-alive needs.

@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn sheet_moves() {
-        let f = feature(0, HwPositionWithDuration, (0, 15));
+        let f = feature(0, &[(HwPositionWithDuration, 0, 15)]);
         let mut p = Fredorch::default();
         let mut enc = |v, d| only_write(&p.encode_output(&f, position(v, d)).unwrap());
         assert_eq!(
@@ -252,10 +252,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn initialize_waits_for_each_echo() {
         let (dev, mut io, mut ops) = sim_io(echoing_device(), &[Endpoint::Tx, Endpoint::Rx]).await;
-        let def = definition(
-            "fredorch",
-            vec![feature(0, HwPositionWithDuration, (0, 15))],
-        );
+        let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 15)])]);
         let mut p = Fredorch::default();
         let init = p.initialize(&mut io, &def);
         let wake = async {
@@ -279,10 +276,7 @@ mod tests {
     async fn missing_acknowledgement_fails() {
         let spec = SimulatedDeviceSpec::new("YXlinksSPP", "a");
         let (_dev, mut io, _ops) = sim_io(spec, &[Endpoint::Tx, Endpoint::Rx]).await;
-        let def = definition(
-            "fredorch",
-            vec![feature(0, HwPositionWithDuration, (0, 15))],
-        );
+        let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 15)])]);
         assert!(Fredorch::default().initialize(&mut io, &def).await.is_err());
     }
 

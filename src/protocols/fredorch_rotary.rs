@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn steps_towards_the_target() {
-        let f = feature(0, Oscillate, (0, 20));
+        let f = feature(0, &[(Oscillate, 0, 20)]);
         let mut p = FredorchRotary::default();
         let mut enc = |v| {
             let out = p.encode_output(&f, cmd(Oscillate, v)).unwrap();
@@ -157,7 +157,7 @@ mod tests {
             &[Endpoint::Tx, Endpoint::Rx],
         )
         .await;
-        let def = definition("fredorch-rotary", vec![feature(0, Oscillate, (0, 20))]);
+        let def = definition(vec![feature(0, &[(Oscillate, 0, 20)])]);
         FredorchRotary::default()
             .initialize(&mut io, &def)
             .await
@@ -181,7 +181,7 @@ mod tests {
         )
         .await;
         dev.disconnect();
-        let def = definition("fredorch-rotary", vec![feature(0, Oscillate, (0, 20))]);
+        let def = definition(vec![feature(0, &[(Oscillate, 0, 20)])]);
         assert!(
             FredorchRotary::default()
                 .initialize(&mut io, &def)

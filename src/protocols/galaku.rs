@@ -129,7 +129,7 @@ mod tests {
     use crate::protocol::OutputType::{Constrict, Oscillate, Position, Rotate, Vibrate};
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions, db_resolve};
     use crate::protocols::shared::testing::{
-        cmd, definition, feature, hex, input_feature, only_write, sim_io, writes,
+        battery, cmd, definition, feature, hex, only_write, sim_io, writes,
     };
     use crate::protocols::{CoalesceKey, HardwareOp};
 
@@ -140,16 +140,14 @@ mod tests {
         )
         .await;
         let mut p = create();
-        p.initialize(&mut io, &definition("galaku", features))
-            .await
-            .unwrap();
+        p.initialize(&mut io, &definition(features)).await.unwrap();
         p
     }
 
     #[tokio::test]
     async fn single_output() {
-        let f = feature(0, Vibrate, (0, 100));
-        let battery = input_feature(1, InputType::Battery, (0, 100));
+        let f = feature(0, &[(Vibrate, 0, 100)]);
+        let battery = battery(1);
         let mut p = connected("GX21", vec![f.clone(), battery]).await;
         let mut enc = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
@@ -166,7 +164,7 @@ mod tests {
 
     #[tokio::test]
     async fn caiping_pump() {
-        let f = feature(0, Vibrate, (0, 100));
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut p = connected(CAIPING_NAME, vec![f.clone()]).await;
         let out = only_write(&p.encode_output(&f, cmd(Vibrate, 40)).unwrap());
         assert_eq!(out, hex("AA 01 0A 03 28 01 00 00 00 00 00 00 00 00 00 00"));
@@ -176,8 +174,8 @@ mod tests {
 
     #[tokio::test]
     async fn two_outputs() {
-        let f0 = feature(0, Oscillate, (0, 100));
-        let f1 = feature(1, Vibrate, (0, 100));
+        let f0 = feature(0, &[(Oscillate, 0, 100)]);
+        let f1 = feature(1, &[(Vibrate, 0, 100)]);
         let mut p = connected("G317", vec![f0.clone(), f1.clone()]).await;
         let out = p.encode_output(&f0, cmd(Oscillate, 75)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -192,13 +190,13 @@ mod tests {
 
     #[tokio::test]
     async fn constrict_and_rotate_use_their_slot() {
-        let f0 = feature(0, Vibrate, (0, 100));
-        let f1 = feature(1, Rotate, (0, 100));
+        let f0 = feature(0, &[(Vibrate, 0, 100)]);
+        let f1 = feature(1, &[(Rotate, 0, 100)]);
         let mut p = connected("G339", vec![f0, f1.clone()]).await;
         let out = only_write(&p.encode_output(&f1, cmd(Rotate, 75)).unwrap());
         assert_eq!(out, galaku_encode([0x5A, 0, 0, 1, 0x40, 3, 0, 75, 0, 0]));
-        let f1 = feature(1, Constrict, (0, 100));
-        let mut p = connected("G12B", vec![feature(0, Vibrate, (0, 100)), f1.clone()]).await;
+        let f1 = feature(1, &[(Constrict, 0, 100)]);
+        let mut p = connected("G12B", vec![feature(0, &[(Vibrate, 0, 100)]), f1.clone()]).await;
         let out = only_write(&p.encode_output(&f1, cmd(Constrict, 30)).unwrap());
         assert_eq!(out, galaku_encode([0x5A, 0, 0, 1, 0x40, 3, 0, 30, 0, 0]));
     }
@@ -206,7 +204,7 @@ mod tests {
     #[test]
     fn battery_plan() {
         let mut p = create();
-        let f = input_feature(1, InputType::Battery, (0, 100));
+        let f = battery(1);
         let Ok(InputPlan::Notification { before, mut parse }) =
             p.read_input(&f, InputType::Battery)
         else {

@@ -2,57 +2,33 @@
 //! `[5A 00 00 01 60 03 oscillate vibrate 00 00]` carrying both motors, written to `tx` with
 //! response on every change.
 
+use super::ProtocolHandler;
 use super::shared::galaku::galaku_encode;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-#[derive(Default)]
-pub struct GalakuPump {
-    oscillate: u8,
-    vibrate: u8,
-}
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(GalakuPump::default())
-}
-
-impl ProtocolHandler for GalakuPump {
-    fn encode_output(
-        &mut self,
-        _feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // The slot follows the output type, not the feature index.
-        match command {
-            OutputCommand::Oscillate(v) => self.oscillate = v.value.clamp(0, 255) as u8,
-            OutputCommand::Vibrate(v) => self.vibrate = v.value.clamp(0, 255) as u8,
-            _ => return Err(unsupported_output(&command)),
-        }
-        let data = galaku_encode([
-            0x5A,
-            0x00,
-            0x00,
-            0x01,
-            0x60,
-            0x03,
-            self.oscillate,
-            self.vibrate,
-            0x00,
-            0x00,
-        ]);
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            data,
-            true,
-        )])
-    }
+    // The slot follows the output type, not the feature index.
+    Box::new(
+        WholeDevice::new(
+            &[OutputType::Oscillate, OutputType::Vibrate],
+            |steps: &[i32; 2]| {
+                let [oscillate, vibrate] = steps.map(byte);
+                galaku_encode([
+                    0x5A, 0x00, 0x00, 0x01, 0x60, 0x03, oscillate, vibrate, 0x00, 0x00,
+                ])
+            },
+        )
+        .slots_by_output_type()
+        .with_response(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::galaku::galaku_frame;
@@ -61,9 +37,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Oscillate, (0, 100));
-        let f1 = feature(1, Vibrate, (0, 100));
-        let mut p = GalakuPump::default();
+        let f0 = feature(0, &[(Oscillate, 0, 100)]);
+        let f1 = feature(1, &[(Vibrate, 0, 100)]);
+        let mut p = create();
         assert_eq!(
             galaku_frame([0x5A, 0, 0, 1, 0x60, 3, 0, 0x32, 0, 0]).to_vec(),
             hex("23 5A 00 00 01 60 03 00 32 00 00 13")

@@ -56,23 +56,23 @@ impl ProtocolHandler for Hgod {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn refresh_loop_carries_the_speed() {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 10)])]);
         let mut h = Hgod::default();
         assert!(h.tick().is_empty());
-        assert!(encode(&mut h, &def, 0, cmd(Vibrate, 5)).is_empty());
+        assert!(encode(&mut h, &def.features[0], cmd(Vibrate, 5)).is_empty());
         assert_eq!(data(&h.tick()), vec![vec![0x55, 4, 0, 0, 0, 5]]);
         assert_eq!(data(&h.tick()), vec![vec![0x55, 4, 0, 0, 0, 5]]);
-        encode(&mut h, &def, 0, cmd(Vibrate, 10));
+        encode(&mut h, &def.features[0], cmd(Vibrate, 10));
         assert_eq!(
             writes(&h.tick()),
             vec![(Endpoint::Tx, vec![0x55, 4, 0, 0, 0, 0x0A], false)]
         );
         // Stop: nothing is written, now or later.
-        assert!(stop(&mut h, &def).is_empty());
+        assert!(stop(&mut h, &def.features).is_empty());
         assert!(h.tick().is_empty());
         assert!(!h.stop_on_connect());
         assert_eq!(h.keepalive(), Keepalive::Tick(PERIOD));

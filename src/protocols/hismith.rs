@@ -80,30 +80,34 @@ impl ProtocolHandler for Hismith {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn identify_reads_the_model() {
-        let (mut io, ops) = scripted_io(
-            "HISMITH",
-            &[Endpoint::RxBleModel, Endpoint::Tx],
-            vec![(Endpoint::RxBleModel, vec![0x20, 0x01])],
-            vec![],
-        );
+        let spec = SimulatedDeviceSpec::new("HISMITH", "a");
+        let (dev, mut io, mut ops) = sim_io(spec, &[Endpoint::RxBleModel, Endpoint::Tx]).await;
+        dev.queue_read(Endpoint::RxBleModel, vec![0x20, 0x01]);
         let id = Hismith.identify(&mut io).await.unwrap();
         assert_eq!(id, Identification::identifier("2001"));
-        assert_eq!(*ops.lock(), vec![Op::Read(Endpoint::RxBleModel)]);
-        let (mut io, _) = scripted_io(
-            "HISMITH",
-            &[Endpoint::RxBleModel],
-            vec![(Endpoint::RxBleModel, vec![0x10, 0x05])],
-            vec![],
+        assert_eq!(
+            drain(&mut ops),
+            vec![SimOp::Read {
+                endpoint: Endpoint::RxBleModel
+            }]
         );
+        let spec = SimulatedDeviceSpec::new("HISMITH", "a");
+        let (dev, mut io, _ops) = sim_io(spec, &[Endpoint::RxBleModel]).await;
+        dev.queue_read(Endpoint::RxBleModel, vec![0x10, 0x05]);
         let id = Hismith.identify(&mut io).await.unwrap();
         assert_eq!(id.identifier.as_deref(), Some("1005"));
         assert_eq!(id.switch_to, Some("hismith-mini"));
-        let (mut io, _) = scripted_io("HISMITH", &[Endpoint::RxBleModel], vec![], vec![]);
+        let (_dev, mut io, _ops) = sim_io(
+            SimulatedDeviceSpec::new("HISMITH", "a"),
+            &[Endpoint::RxBleModel],
+        )
+        .await;
         assert!(Hismith.identify(&mut io).await.is_err());
     }
 
@@ -115,20 +119,22 @@ mod tests {
         ]);
         let mut h = Hismith;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Oscillate, 50))),
+            writes(&encode(&mut h, &def.features[0], cmd(Oscillate, 50))),
             vec![(Endpoint::Tx, vec![0xAA, 0x04, 0x32, 0x36], false)]
         );
         let m = message(
             &mut h,
-            &def,
-            &[(0, cmd(Oscillate, 10)), (1, cmd(Vibrate, 1))],
+            &[
+                (&def.features[0], cmd(Oscillate, 10)),
+                (&def.features[1], cmd(Vibrate, 1)),
+            ],
         );
         assert_eq!(
             data(&m),
             vec![vec![0xAA, 0x04, 0x0A, 0x0E], vec![0xAA, 0x06, 0x01, 0x07]]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![0xAA, 0x04, 0x00, 0x04], vec![0xAA, 0x06, 0xF0, 0xF6]]
         );
     }
@@ -138,11 +144,11 @@ mod tests {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
         let mut h = Hismith;
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![vec![0xAA, 0x04, 0x32, 0x36]]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![0xAA, 0x04, 0x00, 0x04]]
         );
     }

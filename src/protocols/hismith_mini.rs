@@ -88,25 +88,24 @@ impl ProtocolHandler for HismithMini {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Spray, Vibrate};
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     async fn init(def: &DeviceDefinition) -> HismithMini {
         let mut h = HismithMini::default();
-        let (mut io, ops) = scripted_io("Sinloli", &[Endpoint::Tx], vec![], vec![]);
+        let (_dev, mut io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new("Sinloli", "a"), &[Endpoint::Tx]).await;
         h.initialize(&mut io, def).await.unwrap();
-        assert!(ops.lock().is_empty());
+        assert!(drain(&mut ops).is_empty());
         h
     }
 
     #[tokio::test]
     async fn identify_reads_the_model() {
-        let (mut io, _) = scripted_io(
-            "Sinloli Aston",
-            &[Endpoint::RxBleModel],
-            vec![(Endpoint::RxBleModel, vec![0x22, 0x05])],
-            vec![],
-        );
+        let spec = SimulatedDeviceSpec::new("Sinloli Aston", "a");
+        let (dev, mut io, _ops) = sim_io(spec, &[Endpoint::RxBleModel]).await;
+        dev.queue_read(Endpoint::RxBleModel, vec![0x22, 0x05]);
         let id = HismithMini::default().identify(&mut io).await.unwrap();
         assert_eq!(id, Identification::identifier("2205"));
     }
@@ -116,15 +115,15 @@ mod tests {
         let def = definition(vec![feature(0, &[(Oscillate, 0, 100)])]);
         let mut h = init(&def).await;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Oscillate, 50))),
+            writes(&encode(&mut h, &def.features[0], cmd(Oscillate, 50))),
             vec![(Endpoint::Tx, vec![0xCC, 0x03, 0x32, 0x35], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Oscillate, 10))),
+            data(&encode(&mut h, &def.features[0], cmd(Oscillate, 10))),
             vec![vec![0xCC, 0x03, 0x0A, 0x0D]]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![0xCC, 0x03, 0x00, 0x03]]
         );
     }
@@ -138,15 +137,17 @@ mod tests {
         let mut h = init(&def).await;
         let m = message(
             &mut h,
-            &def,
-            &[(0, cmd(Constrict, 10)), (1, cmd(Vibrate, 50))],
+            &[
+                (&def.features[0], cmd(Constrict, 10)),
+                (&def.features[1], cmd(Vibrate, 50)),
+            ],
         );
         assert_eq!(
             data(&m),
             vec![vec![0xCC, 0x03, 0x0A, 0x0D], vec![0xCC, 0x05, 0x32, 0x37]]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![0xCC, 0x03, 0x00, 0x03], vec![0xCC, 0x05, 0x00, 0x05]]
         );
     }
@@ -160,11 +161,11 @@ mod tests {
         ]);
         let mut h = init(&def).await;
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![vec![0xCC, 0x03, 0x32, 0x35]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Vibrate, 50))),
+            data(&encode(&mut h, &def.features[1], cmd(Vibrate, 50))),
             vec![vec![0xCC, 0x05, 0x32, 0x37]]
         );
         // Sinloli Cosima: stroke then pump on feature 1.
@@ -174,7 +175,7 @@ mod tests {
         ]);
         let mut h = init(&def).await;
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Constrict, 20))),
+            data(&encode(&mut h, &def.features[1], cmd(Constrict, 20))),
             vec![vec![0xCC, 0x05, 0x14, 0x19]]
         );
     }
@@ -184,16 +185,16 @@ mod tests {
         let def = definition(vec![feature(0, &[(Rotate, -100, 100)])]);
         let mut h = init(&def).await;
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Rotate, 50))),
+            data(&encode(&mut h, &def.features[0], cmd(Rotate, 50))),
             vec![vec![0xCC, 0x03, 0x32, 0x35], vec![0xCC, 0x01, 0xC0, 0xC1]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Rotate, -100))),
+            data(&encode(&mut h, &def.features[0], cmd(Rotate, -100))),
             vec![vec![0xCC, 0x03, 0x64, 0x67], vec![0xCC, 0x01, 0xC1, 0xC2]]
         );
         // Both packets of one command survive coalescing.
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![0xCC, 0x03, 0x00, 0x03], vec![0xCC, 0x01, 0xC0, 0xC1]]
         );
     }
@@ -203,9 +204,9 @@ mod tests {
         let def = definition(vec![feature(0, &[(Spray, 0, 1)])]);
         let mut h = init(&def).await;
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Spray, 1))),
+            data(&encode(&mut h, &def.features[0], cmd(Spray, 1))),
             vec![vec![0xCC, 0x0B, 0x01, 0x0C]]
         );
-        assert!(stop(&mut h, &def).is_empty());
+        assert!(stop(&mut h, &def.features).is_empty());
     }
 }

@@ -11,11 +11,11 @@ use super::shared::checksum::crc16_modbus;
 use super::shared::cipher::md5;
 use super::{
     CoalesceKey, DeviceIo, HardwareCommand, InputPlan, Keepalive, ProtocolError, ProtocolHandler,
-    unsupported_input, unsupported_output,
+    unsupported_output,
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::protocol::{InputType, OutputCommand};
 
 const HEADER: [u8; 6] = [0x02, 0xA5, 0x5A, 0x55, 0xAA, 0xF0];
 const TYPE: u8 = 0xB1;
@@ -254,10 +254,7 @@ impl ProtocolHandler for HoneyPlayBox {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 
     fn keepalive(&self) -> Keepalive {
@@ -272,14 +269,9 @@ impl ProtocolHandler for HoneyPlayBox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
-    use crate::protocols::shared::test_kit::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        s.split_whitespace()
-            .map(|b| u8::from_str_radix(b, 16).unwrap())
-            .collect()
-    }
+    use crate::protocols::shared::testing::*;
 
     const REQUEST: &str = "02 A5 5A 55 AA F0 00 B1 01 00 02 00 10 03 36 86";
 
@@ -304,14 +296,17 @@ mod tests {
             motors: Vec::new(),
             last_sent: Instant::now(),
         };
-        let notes = replies.into_iter().map(|r| (Endpoint::Rx, r)).collect();
-        let (mut io, ops) = scripted_io("JXT002", &[Endpoint::Tx, Endpoint::Rx], vec![], notes);
+        let mut spec = SimulatedDeviceSpec::new("JXT002", "a");
+        spec.subscribe_replies = replies.into_iter().map(|r| (Endpoint::Rx, r)).collect();
+        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx, Endpoint::Rx]).await;
         h.initialize(&mut io, def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Subscribe(Endpoint::Rx),
-                Op::Write(Endpoint::Tx, hex(REQUEST), true)
+                SimOp::Subscribe {
+                    endpoint: Endpoint::Rx
+                },
+                write_op(Endpoint::Tx, &hex(REQUEST), true)
             ]
         );
         h
@@ -349,7 +344,7 @@ mod tests {
     async fn vibrosa_commands_are_signed_with_the_key() {
         let def = vibrosa();
         let mut h = connected(&def, vec![key_reply()]).await;
-        let out = encode(&mut h, &def, 0, cmd(Vibrate, 50));
+        let out = encode(&mut h, &def.features[0], cmd(Vibrate, 50));
         assert_eq!(
             writes(&out),
             vec![(
@@ -361,7 +356,7 @@ mod tests {
             )]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![hex(
                 "02 A5 5A 55 AA F0 03 B1 03 00 18 01 00 05 00 3C 00 00 00 11 00 05 00 3C 00 00 00 F8 2D C3 5B D6 08 32 E4 03 D6 75"
             )]
@@ -373,7 +368,7 @@ mod tests {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 100)]), battery(1)]);
         let mut h = connected(&def, vec![key_reply()]).await;
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 100))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 100))),
             vec![hex(
                 "02 A5 5A 55 AA F0 02 B1 03 00 10 01 00 05 00 3C 00 00 64 38 B2 B6 4C 2C BD 48 CF 03 A7 71"
             )]
@@ -383,9 +378,9 @@ mod tests {
             feature(1, &[(Oscillate, 0, 100)]),
         ]);
         let mut h = connected(&def, vec![key_reply()]).await;
-        let a = data(&encode(&mut h, &def, 0, cmd(Rotate, 40)));
+        let a = data(&encode(&mut h, &def.features[0], cmd(Rotate, 40)));
         assert_eq!(a[0][18], 40);
-        let b = data(&encode(&mut h, &def, 1, cmd(Oscillate, 30)));
+        let b = data(&encode(&mut h, &def.features[1], cmd(Oscillate, 30)));
         assert_eq!((b[0][6], b[0][18], b[0][26]), (3, 40, 30));
     }
 
@@ -395,12 +390,9 @@ mod tests {
         let short = frame(0, CMD_HANDSHAKE, &[0x90, 0x00]);
         let h = connected(&def, vec![short, key_reply()]).await;
         assert_eq!(h.counter, 1);
-        let (mut io, _) = scripted_io(
-            "JXT002",
-            &[Endpoint::Tx, Endpoint::Rx],
-            vec![],
-            vec![(Endpoint::Rx, frame(0, 1, &[0x6A, 0x80]))],
-        );
+        let mut spec = SimulatedDeviceSpec::new("JXT002", "a");
+        spec.subscribe_replies = vec![(Endpoint::Rx, frame(0, 1, &[0x6A, 0x80]))];
+        let (_dev, mut io, _ops) = sim_io(spec, &[Endpoint::Tx, Endpoint::Rx]).await;
         let mut h = create();
         let e = h.initialize(&mut io, &def).await.unwrap_err();
         assert_eq!(
@@ -412,7 +404,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn handshake_resends_then_gives_up_after_four_timeouts() {
         let def = vibrosa();
-        let (mut io, ops) = scripted_io("JXT002", &[Endpoint::Tx, Endpoint::Rx], vec![], vec![]);
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("JXT002", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         let mut h = create();
         let t0 = tokio::time::Instant::now();
         let e = h.initialize(&mut io, &def).await.unwrap_err();
@@ -425,11 +421,13 @@ mod tests {
         let mut second = hex(REQUEST);
         second[6] = 1;
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Subscribe(Endpoint::Rx),
-                Op::Write(Endpoint::Tx, hex(REQUEST), true),
-                Op::Write(Endpoint::Tx, second, true),
+                SimOp::Subscribe {
+                    endpoint: Endpoint::Rx
+                },
+                write_op(Endpoint::Tx, &hex(REQUEST), true),
+                write_op(Endpoint::Tx, &second, true),
             ]
         );
     }
@@ -439,7 +437,7 @@ mod tests {
         let def = vibrosa();
         let mut h = connected(&def, vec![key_reply()]).await;
         let t0 = Instant::now();
-        encode(&mut h, &def, 1, cmd(Vibrate, 20));
+        encode(&mut h, &def.features[1], cmd(Vibrate, 20));
         assert!(h.tick_at(t0 + Duration::from_millis(300)).is_empty());
         let p = h.tick_at(h.last_sent + IDLE_REFRESH);
         assert_eq!(p.len(), 1);

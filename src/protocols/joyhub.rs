@@ -126,10 +126,11 @@ impl ProtocolHandler for JoyHub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::{
         Constrict, Led, Oscillate, Rotate, Spray, Temperature, Vibrate,
     };
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn motors_share_one_packet() {
@@ -140,15 +141,19 @@ mod tests {
         ]);
         let mut h = JoyHub::default();
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Oscillate, 128))),
+            writes(&encode(
+                &mut h,
+                def.feature(0).unwrap(),
+                cmd(Oscillate, 128)
+            )),
             vec![(Endpoint::Tx, vec![0xA0, 3, 0x80, 0, 0, 0, 0xAA], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 2, cmd(Vibrate, 26))),
+            data(&encode(&mut h, def.feature(2).unwrap(), cmd(Vibrate, 26))),
             vec![vec![0xA0, 3, 0x80, 0, 0x1A, 0, 0xAA]]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![0xA0, 3, 0, 0, 0, 0, 0xAA]]
         );
     }
@@ -163,11 +168,10 @@ mod tests {
         let mut h = JoyHub::default();
         let m = message(
             &mut h,
-            &def,
             &[
-                (0, cmd(Vibrate, 128)),
-                (3, cmd(Rotate, 26)),
-                (4, cmd(Constrict, 4)),
+                (def.feature(0).unwrap(), cmd(Vibrate, 128)),
+                (def.feature(3).unwrap(), cmd(Rotate, 26)),
+                (def.feature(4).unwrap(), cmd(Constrict, 4)),
             ],
         );
         assert_eq!(
@@ -178,7 +182,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![
                 vec![0xA0, 3, 0, 0, 0, 0, 0xAA],
                 vec![0xA0, 7, 0, 0, 0, 0xFF]
@@ -196,19 +200,23 @@ mod tests {
         ]);
         let mut h = JoyHub::default();
         assert_eq!(
-            data(&encode(&mut h, &def, 5, cmd(Constrict, 1))),
+            data(&encode(&mut h, def.feature(5).unwrap(), cmd(Constrict, 1))),
             vec![vec![0xA0, 0x0D, 0, 0, 1, 0xFF]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 6, cmd(Temperature, 1))),
+            data(&encode(
+                &mut h,
+                def.feature(6).unwrap(),
+                cmd(Temperature, 1)
+            )),
             vec![vec![0xA0, 0x04, 1, 0, 1, 0xFF]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 6, cmd(Led, 1))),
+            data(&encode(&mut h, def.feature(6).unwrap(), cmd(Led, 1))),
             vec![vec![0xA0, 0x14, 1, 0, 1, 0xFF]]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![
                 vec![0xA0, 3, 0, 0, 0, 0, 0xAA],
                 vec![0xA0, 0x0D, 0, 0, 0, 0xFF],
@@ -228,12 +236,13 @@ mod tests {
         ]);
         let mut h = JoyHub::default();
         assert_eq!(h.keepalive(), Keepalive::None);
-        let (mut io, _) = scripted_io("J-Dodge", &[Endpoint::Tx], vec![], vec![]);
+        let (_dev, mut io, _ops) =
+            sim_io(SimulatedDeviceSpec::new("J-Dodge", "a"), &[Endpoint::Tx]).await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(h.keepalive(), Keepalive::Tick(SPRAY_CHECK));
         let t0 = Instant::now();
         assert_eq!(
-            data(&encode(&mut h, &def, 7, cmd(Spray, 1))),
+            data(&encode(&mut h, def.feature(7).unwrap(), cmd(Spray, 1))),
             vec![vec![0xA0, 0x24, 1, 0, 1, 0xFF]]
         );
         assert!(h.tick_at(t0 + Duration::from_millis(500)).is_empty());
@@ -244,7 +253,7 @@ mod tests {
         );
         assert!(h.tick_at(t0 + Duration::from_millis(2000)).is_empty());
         assert_eq!(
-            data(&encode(&mut h, &def, 7, cmd(Spray, 0))),
+            data(&encode(&mut h, def.feature(7).unwrap(), cmd(Spray, 0))),
             vec![SPRAY_OFF.to_vec()]
         );
     }

@@ -45,10 +45,7 @@ impl ProtocolHandler for KGoalBoost {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 
     fn subscribe_input(

@@ -183,21 +183,25 @@ impl ProtocolHandler for KiirooV1 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     const ENDPOINTS: [Endpoint; 3] = [Endpoint::Tx, Endpoint::Rx, Endpoint::Command];
 
     async fn connect(def: &DeviceDefinition) -> KiirooV1 {
         let mut h = KiirooV1::default();
-        let (mut io, ops) = scripted_io("PEARL", &ENDPOINTS, vec![], vec![]);
+        let (_dev, mut io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new("PEARL", "a"), &ENDPOINTS).await;
         h.initialize(&mut io, def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Subscribe(Endpoint::Rx),
-                Op::Write(Endpoint::Command, vec![0x01, 0x00], true),
-                Op::Write(Endpoint::Tx, vec![0x30, 0x2C], true),
+                SimOp::Subscribe {
+                    endpoint: Endpoint::Rx
+                },
+                write_op(Endpoint::Command, &[0x01, 0x00], true),
+                write_op(Endpoint::Tx, &[0x30, 0x2C], true),
             ]
         );
         h
@@ -209,14 +213,17 @@ mod tests {
         let mut h = connect(&def).await;
         assert_eq!(h.keepalive(), Keepalive::None);
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 2))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 2))),
             vec![(Endpoint::Tx, vec![0x32, 0x2C, 0x0A], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 4))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 4))),
             vec![vec![0x34, 0x2C, 0x0A]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0x30, 0x2C, 0x0A]]);
+        assert_eq!(
+            data(&stop(&mut h, &def.features)),
+            vec![vec![0x30, 0x2C, 0x0A]]
+        );
     }
 
     fn run(o: &mut Onyx, t0: Instant, until_ms: u64) -> Vec<(u64, u8)> {
@@ -252,15 +259,15 @@ mod tests {
         assert_eq!(h.keepalive(), Keepalive::Tick(FAST));
         // A jump is written at once (inverted: Buttplug 0 = ring position 4).
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, pos(0, 0))),
+            writes(&encode(&mut h, &def.features[0], position(0, 0))),
             vec![(Endpoint::Tx, vec![0x34, 0x2C, 0x0A], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(4, 0))),
+            data(&encode(&mut h, &def.features[0], position(4, 0))),
             vec![vec![0x30, 0x2C, 0x0A]]
         );
         // Already there: nothing to write.
-        assert!(encode(&mut h, &def, 0, pos(4, 0)).is_empty());
-        assert!(stop(&mut h, &def).is_empty());
+        assert!(encode(&mut h, &def.features[0], position(4, 0)).is_empty());
+        assert!(stop(&mut h, &def.features).is_empty());
     }
 }

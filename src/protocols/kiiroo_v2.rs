@@ -50,41 +50,41 @@ impl ProtocolHandler for KiirooV2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::HwPositionWithDuration;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn launch() {
         let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 99)])]);
         let mut h = KiirooV2::default();
-        let (mut io, ops) = scripted_io(
-            "Launch",
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("Launch", "a"),
             &[Endpoint::Tx, Endpoint::Firmware],
-            vec![],
-            vec![],
-        );
+        )
+        .await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
-            vec![Op::Write(Endpoint::Firmware, vec![0], true)]
+            drain(&mut ops),
+            vec![write_op(Endpoint::Firmware, &[0], true)]
         );
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, pos(99, 500))),
+            writes(&encode(&mut h, &def.features[0], position(99, 500))),
             vec![(Endpoint::Tx, vec![0x63, 0x28], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(0, 1000))),
+            data(&encode(&mut h, &def.features[0], position(0, 1000))),
             vec![vec![0x00, 0x13]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(50, 200))),
+            data(&encode(&mut h, &def.features[0], position(50, 200))),
             vec![vec![0x32, 0x33]]
         );
         let mut h = KiirooV2::default();
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(99, 100))),
+            data(&encode(&mut h, &def.features[0], position(99, 100))),
             vec![vec![0x63, 0xDB]]
         );
-        assert!(stop(&mut h, &def).is_empty());
+        assert!(stop(&mut h, &def.features).is_empty());
     }
 }

@@ -107,18 +107,22 @@ impl ProtocolHandler for KiirooV21 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn pearl21_vibrate_and_battery() {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 100)]), battery(1)]);
         let mut h = create();
         assert_eq!(
-            writes(&encode(h.as_mut(), &def, 0, cmd(Vibrate, 50))),
+            writes(&encode(h.as_mut(), &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![0x01, 0x32], false)]
         );
-        assert_eq!(data(&stop(h.as_mut(), &def)), vec![vec![0x01, 0x00]]);
+        assert_eq!(
+            data(&stop(h.as_mut(), &def.features)),
+            vec![vec![0x01, 0x00]]
+        );
         let Ok(InputPlan::Read {
             endpoint,
             max_len,
@@ -143,14 +147,18 @@ mod tests {
             feature(1, &[(HwPositionWithDuration, 0, 99)]),
         ]);
         let mut h = create();
-        let (mut io, ops) = scripted_io("Titan1.1", &[Endpoint::Tx], vec![], vec![]);
+        let (_dev, mut io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new("Titan1.1", "a"), &[Endpoint::Tx]).await;
         h.initialize(&mut io, &def).await.unwrap();
-        assert!(ops.lock().is_empty());
+        assert!(drain(&mut ops).is_empty());
         assert_eq!(
-            writes(&encode(h.as_mut(), &def, 1, pos(99, 500))),
+            writes(&encode(h.as_mut(), &def.features[1], position(99, 500))),
             vec![(Endpoint::Tx, vec![0x03, 0x00, 0x28, 0x63], false)]
         );
         // Only the vibrator is stopped.
-        assert_eq!(data(&stop(h.as_mut(), &def)), vec![vec![0x01, 0x00]]);
+        assert_eq!(
+            data(&stop(h.as_mut(), &def.features)),
+            vec![vec![0x01, 0x00]]
+        );
     }
 }

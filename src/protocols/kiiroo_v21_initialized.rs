@@ -12,34 +12,36 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::HwPositionWithDuration;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn warm_up_then_moves() {
         let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 99)])]);
         let mut h = create();
-        let (mut io, ops) = scripted_io("KEON", &[Endpoint::Tx], vec![], vec![]);
+        let (_dev, mut io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new("KEON", "a"), &[Endpoint::Tx]).await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Write(Endpoint::Tx, vec![0x03, 0x00, 0x64, 0x19], true),
-                Op::Write(Endpoint::Tx, vec![0x03, 0x00, 0x64, 0x00], true),
+                write_op(Endpoint::Tx, &[0x03, 0x00, 0x64, 0x19], true),
+                write_op(Endpoint::Tx, &[0x03, 0x00, 0x64, 0x00], true),
             ]
         );
         assert_eq!(
-            data(&encode(h.as_mut(), &def, 0, pos(99, 500))),
+            data(&encode(h.as_mut(), &def.features[0], position(99, 500))),
             vec![vec![3, 0, 0x28, 0x63]]
         );
         assert_eq!(
-            data(&encode(h.as_mut(), &def, 0, pos(0, 1000))),
+            data(&encode(h.as_mut(), &def.features[0], position(0, 1000))),
             vec![vec![3, 0, 0x13, 0]]
         );
         assert_eq!(
-            data(&encode(h.as_mut(), &def, 0, pos(50, 200))),
+            data(&encode(h.as_mut(), &def.features[0], position(50, 200))),
             vec![vec![3, 0, 0x33, 0x32]]
         );
-        assert!(stop(h.as_mut(), &def).is_empty());
+        assert!(stop(h.as_mut(), &def.features).is_empty());
     }
 }

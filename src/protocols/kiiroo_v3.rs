@@ -12,9 +12,10 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::InputType;
     use crate::protocol::OutputType::HwPositionWithDuration;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn keon_wifi() {
@@ -23,15 +24,19 @@ mod tests {
             battery(1),
         ]);
         let mut h = create();
-        let (mut io, ops) = scripted_io("KEON WIFI", &[Endpoint::Tx, Endpoint::Rx], vec![], vec![]);
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("KEON WIFI", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         h.initialize(&mut io, &def).await.unwrap();
-        assert!(ops.lock().is_empty());
+        assert!(drain(&mut ops).is_empty());
         assert_eq!(
-            writes(&encode(h.as_mut(), &def, 0, pos(99, 500))),
+            writes(&encode(h.as_mut(), &def.features[0], position(99, 500))),
             vec![(Endpoint::Tx, vec![3, 0, 0x28, 0x63], false)]
         );
         assert_eq!(
-            data(&encode(h.as_mut(), &def, 0, pos(0, 1000))),
+            data(&encode(h.as_mut(), &def.features[0], position(0, 1000))),
             vec![vec![3, 0, 0x13, 0]]
         );
         assert!(

@@ -3,54 +3,31 @@
 
 use async_trait::async_trait;
 
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
+use super::shared::packets::Packets;
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::protocol::{OutputCommand, OutputType};
 
-/// The two-motor packet state, shared with `lelo-f1sv2`.
-#[derive(Default)]
-pub(super) struct F1sMotors {
-    speeds: [u8; 2],
-    with_response: bool,
+/// The two-motor packets `[01 v0 v1]`, shared with `lelo-f1sv2` (which writes them with
+/// response).
+pub(super) fn f1s_motors() -> Packets<WholeDevice<2>> {
+    WholeDevice::new(&[OutputType::Vibrate], |steps: &[i32; 2]| {
+        let [v0, v1] = steps.map(byte);
+        [0x01, v0, v1]
+    })
 }
 
-impl F1sMotors {
-    pub(super) fn new(with_response: bool) -> F1sMotors {
-        F1sMotors {
-            speeds: [0; 2],
-            with_response,
-        }
-    }
-
-    pub(super) fn encode(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let Some(slot) = self.speeds.get_mut(feature.index as usize) else {
-            return Err(unsupported_output(&command));
-        };
-        *slot = v.value.clamp(0, 255) as u8;
-        let [v0, v1] = self.speeds;
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            [0x01, v0, v1],
-            self.with_response,
-        )])
-    }
-}
-
-#[derive(Default)]
 pub struct LeloF1s {
-    motors: F1sMotors,
+    motors: Packets<WholeDevice<2>>,
 }
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(LeloF1s::default())
+    Box::new(LeloF1s {
+        motors: f1s_motors(),
+    })
 }
 
 #[async_trait]
@@ -70,15 +47,16 @@ impl ProtocolHandler for LeloF1s {
         feature: &FeatureDefinition,
         command: OutputCommand,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        self.motors.encode(feature, command)
+        self.motors.encode_output(feature, command)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn subscribe_then_shared_packets() {
@@ -86,20 +64,33 @@ mod tests {
             feature(0, &[(Vibrate, 0, 100)]),
             feature(1, &[(Vibrate, 0, 100)]),
         ]);
-        let mut h = LeloF1s::default();
-        let (mut io, ops) = scripted_io("F1s", &[Endpoint::Tx, Endpoint::Rx], vec![], vec![]);
+        let mut h = LeloF1s {
+            motors: f1s_motors(),
+        };
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("F1s", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         h.initialize(&mut io, &def).await.unwrap();
-        assert_eq!(*ops.lock(), vec![Op::Subscribe(Endpoint::Rx)]);
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            drain(&mut ops),
+            vec![SimOp::Subscribe {
+                endpoint: Endpoint::Rx
+            }]
+        );
+        assert_eq!(
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![1, 0x32, 0], false)]
         );
         let m = message(
             &mut h,
-            &def,
-            &[(0, cmd(Vibrate, 75)), (1, cmd(Vibrate, 50))],
+            &[
+                (&def.features[0], cmd(Vibrate, 75)),
+                (&def.features[1], cmd(Vibrate, 50)),
+            ],
         );
         assert_eq!(data(&m), vec![vec![1, 0x4B, 0x32]]);
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![1, 0, 0]]);
+        assert_eq!(data(&stop(&mut h, &def.features)), vec![vec![1, 0, 0]]);
     }
 }

@@ -4,9 +4,11 @@
 
 use async_trait::async_trait;
 
-use super::lelo_f1s::F1sMotors;
+use super::lelo_f1s::f1s_motors;
 use super::lelo_harmony::encode_motor;
 use super::shared::lelo::{AUTH_TIMEOUT, authorise};
+use super::shared::packets::Packets;
+use super::shared::whole_device::WholeDevice;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
@@ -14,12 +16,12 @@ use crate::protocol::OutputCommand;
 
 pub struct LeloF1sV2 {
     /// `None` = Harmony mode.
-    f1s: Option<F1sMotors>,
+    f1s: Option<Packets<WholeDevice<2>>>,
 }
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(LeloF1sV2 {
-        f1s: Some(F1sMotors::new(true)),
+        f1s: Some(f1s_motors().with_response()),
     })
 }
 
@@ -36,7 +38,7 @@ impl ProtocolHandler for LeloF1sV2 {
         } else {
             Endpoint::Generic(0)
         };
-        self.f1s = f1s_mode.then(|| F1sMotors::new(true));
+        self.f1s = f1s_mode.then(|| f1s_motors().with_response());
         authorise(io, security, true, AUTH_TIMEOUT).await
     }
 
@@ -46,7 +48,7 @@ impl ProtocolHandler for LeloF1sV2 {
         command: OutputCommand,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
         match self.f1s.as_mut() {
-            Some(m) => m.encode(feature, command),
+            Some(m) => m.encode_output(feature, command),
             // Harmony packets go to this key's `tx` (0xFFF1), as in the reference.
             None => encode_motor(feature, command),
         }
@@ -56,8 +58,9 @@ impl ProtocolHandler for LeloF1sV2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     fn def() -> DeviceDefinition {
         definition(vec![
@@ -71,38 +74,37 @@ mod tests {
         let w = Endpoint::Whitelist;
         let def = def();
         let mut h = create();
-        let (mut io, ops) = scripted_io(
-            "F1SV2A",
-            &[Endpoint::Tx, w, Endpoint::Generic(0)],
-            vec![],
-            vec![
-                (w, vec![0; 8]),
-                (w, vec![1, 2, 3, 4, 5, 6, 8]),
-                (w, vec![1, 0, 0, 0, 0, 0, 0, 0]),
-            ],
-        );
+        let mut spec = SimulatedDeviceSpec::new("F1SV2A", "a");
+        spec.subscribe_replies = vec![
+            (w, vec![0; 8]),
+            (w, vec![1, 2, 3, 4, 5, 6, 8]),
+            (w, vec![1, 0, 0, 0, 0, 0, 0, 0]),
+        ];
+        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx, w, Endpoint::Generic(0)]).await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Subscribe(w),
-                Op::Unsubscribe(w),
-                Op::Write(w, vec![1, 2, 3, 4, 5, 6, 8], true),
-                Op::Subscribe(w)
+                SimOp::Subscribe { endpoint: w },
+                SimOp::Unsubscribe { endpoint: w },
+                write_op(w, &[1, 2, 3, 4, 5, 6, 8], true),
+                SimOp::Subscribe { endpoint: w }
             ]
         );
         assert_eq!(
-            writes(&encode(h.as_mut(), &def, 0, cmd(Vibrate, 50))),
+            writes(&encode(h.as_mut(), &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![1, 0x32, 0], true)]
         );
         let m = message(
             h.as_mut(),
-            &def,
-            &[(0, cmd(Vibrate, 75)), (1, cmd(Vibrate, 50))],
+            &[
+                (&def.features[0], cmd(Vibrate, 75)),
+                (&def.features[1], cmd(Vibrate, 50)),
+            ],
         );
         assert_eq!(writes(&m), vec![(Endpoint::Tx, vec![1, 0x4B, 0x32], true)]);
         assert_eq!(
-            writes(&stop(h.as_mut(), &def)),
+            writes(&stop(h.as_mut(), &def.features)),
             vec![(Endpoint::Tx, vec![1, 0, 0], true)]
         );
     }
@@ -112,16 +114,13 @@ mod tests {
         let g = Endpoint::Generic(0);
         let def = def();
         let mut h = create();
-        let (mut io, ops) = scripted_io(
-            "F2",
-            &[Endpoint::Tx, g],
-            vec![],
-            vec![(g, vec![1, 0, 0, 0, 0, 0, 0, 0])],
-        );
+        let mut spec = SimulatedDeviceSpec::new("F2", "a");
+        spec.subscribe_replies = vec![(g, vec![1, 0, 0, 0, 0, 0, 0, 0])];
+        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx, g]).await;
         h.initialize(&mut io, &def).await.unwrap();
-        assert_eq!(*ops.lock(), vec![Op::Subscribe(g)]);
+        assert_eq!(drain(&mut ops), vec![SimOp::Subscribe { endpoint: g }]);
         assert_eq!(
-            writes(&encode(h.as_mut(), &def, 1, cmd(Vibrate, 50))),
+            writes(&encode(h.as_mut(), &def.features[1], cmd(Vibrate, 50))),
             vec![(
                 Endpoint::Tx,
                 vec![0x0A, 0x12, 2, 8, 0, 0, 0, 0, 0x32, 0],

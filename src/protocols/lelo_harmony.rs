@@ -61,8 +61,9 @@ impl ProtocolHandler for LeloHarmony {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{Rotate, Vibrate};
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     fn packet(motor: u8, v: u8) -> Vec<u8> {
         vec![0x0A, 0x12, motor, 0x08, 0, 0, 0, 0, v, 0]
@@ -76,34 +77,34 @@ mod tests {
             feature(1, &[(Rotate, 0, 100)]),
         ]);
         let mut h = LeloHarmony;
-        let (mut io, ops) = scripted_io(
-            "IdaWave",
-            &[Endpoint::Tx, w, Endpoint::Command],
-            vec![],
-            vec![(w, vec![0]), (w, vec![1, 2, 3, 4, 5, 6, 8]), (w, vec![1])],
-        );
+        let mut spec = SimulatedDeviceSpec::new("IdaWave", "a");
+        spec.subscribe_replies = vec![(w, vec![0]), (w, vec![1, 2, 3, 4, 5, 6, 8]), (w, vec![1])];
+        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx, w, Endpoint::Command]).await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Subscribe(w),
-                Op::Unsubscribe(w),
-                Op::Write(w, vec![1, 2, 3, 4, 5, 6, 8], true),
-                Op::Subscribe(w)
+                SimOp::Subscribe { endpoint: w },
+                SimOp::Unsubscribe { endpoint: w },
+                write_op(w, &[1, 2, 3, 4, 5, 6, 8], true),
+                SimOp::Subscribe { endpoint: w }
             ]
         );
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, packet(1, 0x32), false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Rotate, 50))),
+            data(&encode(&mut h, &def.features[1], cmd(Rotate, 50))),
             vec![packet(2, 0x32)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 75))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 75))),
             vec![packet(1, 0x4B)]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![packet(1, 0), packet(2, 0)]);
+        assert_eq!(
+            data(&stop(&mut h, &def.features)),
+            vec![packet(1, 0), packet(2, 0)]
+        );
     }
 }

@@ -49,7 +49,7 @@ impl ProtocolHandler for LiboElle {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn txmode_for_the_motor() {
@@ -59,20 +59,20 @@ mod tests {
         ]);
         let mut h = LiboElle;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 2))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 2))),
             vec![(Endpoint::TxMode, vec![0x02], false)]
         );
         assert_eq!(
-            writes(&encode(&mut h, &def, 1, cmd(Vibrate, 3))),
+            writes(&encode(&mut h, &def.features[1], cmd(Vibrate, 3))),
             vec![(Endpoint::Tx, vec![0x21], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Vibrate, 9))),
+            data(&encode(&mut h, &def.features[1], cmd(Vibrate, 9))),
             vec![vec![0x14]]
         );
         let def = definition(vec![feature(0, &[(Vibrate, 0, 3)])]);
         assert_eq!(
-            writes(&stop(&mut h, &def)),
+            writes(&stop(&mut h, &def.features)),
             vec![(Endpoint::TxMode, vec![0], false)]
         );
         assert_eq!(second_motor(0), 0);

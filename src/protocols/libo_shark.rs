@@ -1,46 +1,25 @@
 //! Libo Shark (`libo-shark`): both motors (0–3) in one byte `[(v0 << 4) | v1]` on `tx`.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-#[derive(Default)]
-pub struct LiboShark {
-    speeds: [u8; 2],
-}
+use super::ProtocolHandler;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(LiboShark::default())
-}
-
-impl ProtocolHandler for LiboShark {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let Some(slot) = self.speeds.get_mut(feature.index as usize) else {
-            return Err(unsupported_output(&command));
-        };
-        *slot = v.value.clamp(0, 15) as u8;
-        let [v0, v1] = self.speeds;
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            [v0 << 4 | v1],
-            false,
-        )])
-    }
+    Box::new(WholeDevice::new(
+        &[OutputType::Vibrate],
+        |steps: &[i32; 2]| {
+            let [v0, v1] = steps.map(|s| s.clamp(0, 15) as u8);
+            [v0 << 4 | v1]
+        },
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn one_byte_two_motors() {
@@ -48,15 +27,15 @@ mod tests {
             feature(0, &[(Vibrate, 0, 3)]),
             feature(1, &[(Vibrate, 0, 3)]),
         ]);
-        let mut h = LiboShark::default();
+        let mut h = create();
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 2))),
+            writes(&encode(h.as_mut(), &def.features[0], cmd(Vibrate, 2))),
             vec![(Endpoint::Tx, vec![0x20], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 1, cmd(Vibrate, 3))),
+            data(&encode(h.as_mut(), &def.features[1], cmd(Vibrate, 3))),
             vec![vec![0x23]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0x00]]);
+        assert_eq!(data(&stop(h.as_mut(), &def.features)), vec![vec![0x00]]);
     }
 }

@@ -39,7 +39,7 @@ impl ProtocolHandler for LiboVibes {
 mod tests {
     use super::*;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[test]
     fn main_motor_and_mode_channel() {
@@ -49,16 +49,16 @@ mod tests {
         ]);
         let mut h = LiboVibes;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![0x32], false)]
         );
         assert_eq!(
-            writes(&encode(&mut h, &def, 1, cmd(Vibrate, 2))),
+            writes(&encode(&mut h, &def.features[1], cmd(Vibrate, 2))),
             vec![(Endpoint::TxMode, vec![0x02], false)]
         );
         // Every stop byte is written, on both endpoints.
         assert_eq!(
-            writes(&stop(&mut h, &def)),
+            writes(&stop(&mut h, &def.features)),
             vec![
                 (Endpoint::Tx, vec![0], false),
                 (Endpoint::TxMode, vec![0], false),
@@ -67,7 +67,7 @@ mod tests {
         );
         let def = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
         assert_eq!(
-            writes(&stop(&mut h, &def)),
+            writes(&stop(&mut h, &def.features)),
             vec![
                 (Endpoint::Tx, vec![0], false),
                 (Endpoint::TxMode, vec![0], false)

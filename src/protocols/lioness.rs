@@ -53,32 +53,40 @@ impl ProtocolHandler for Lioness {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn connect_vibrate_stop() {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
         let mut h = Lioness;
-        let (mut io, ops) = scripted_io("Lioness", &[Endpoint::Tx, Endpoint::Rx], vec![], vec![]);
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("Lioness", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Subscribe(Endpoint::Rx),
-                Op::Write(Endpoint::Tx, vec![1, 0xAA, 0xAA, 0xBB, 0xCC, 0x10], true)
+                SimOp::Subscribe {
+                    endpoint: Endpoint::Rx
+                },
+                write_op(Endpoint::Tx, &[1, 0xAA, 0xAA, 0xBB, 0xCC, 0x10], true)
             ]
         );
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 50))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![2, 0xAA, 0xBB, 0xCC, 0xCC, 0x32], false)]
         );
         assert_eq!(
-            data(&stop(&mut h, &def)),
+            data(&stop(&mut h, &def.features)),
             vec![vec![2, 0xAA, 0xBB, 0xCC, 0xCC, 0]]
         );
         // A failing init write explains the pairing.
-        let (mut io, _) = scripted_io("Lioness", &[Endpoint::Rx], vec![], vec![]);
+        let (_dev, mut io, _ops) =
+            sim_io(SimulatedDeviceSpec::new("Lioness", "a"), &[Endpoint::Rx]).await;
         let e = h.initialize(&mut io, &def).await.unwrap_err();
         assert!(e.to_string().contains("6496"));
     }

@@ -1,18 +1,18 @@
 //! Joyroid Loob (`loob`): moves are `[pos_hi pos_lo time_hi time_lo]` (big-endian u16s) on `tx`;
 //! position 0 is sent as 1, duration 0 as 1 ms. Connect moves to position 1 over 500 ms.
 
-use async_trait::async_trait;
-
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use crate::protocol::OutputCommand;
 
-#[derive(Default)]
-pub struct Loob;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Loob)
+    Box::new(
+        PerFeature::new(|_, command| match command {
+            OutputCommand::HwPositionWithDuration(p) => Some(packet(p.value, p.duration)),
+            _ => None,
+        })
+        .on_connect(packet(1, 500), true),
+    )
 }
 
 fn packet(position: i32, duration: u32) -> [u8; 4] {
@@ -22,69 +22,49 @@ fn packet(position: i32, duration: u32) -> [u8; 4] {
     [p[0], p[1], t[0], t[1]]
 }
 
-#[async_trait]
-impl ProtocolHandler for Loob {
-    async fn initialize(
-        &mut self,
-        io: &mut DeviceIo,
-        _def: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        io.write(Endpoint::Tx, &packet(1, 500), true).await
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::HwPositionWithDuration(p) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet(p.value, p.duration),
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::HwPositionWithDuration;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     #[tokio::test]
     async fn moves() {
         let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 1000)])]);
-        let mut h = Loob;
-        let (mut io, ops) = scripted_io("LOOB", &[Endpoint::Tx], vec![], vec![]);
+        let mut h = create();
+        let (_dev, mut io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new("LOOB", "a"), &[Endpoint::Tx]).await;
         h.initialize(&mut io, &def).await.unwrap();
         assert_eq!(
-            *ops.lock(),
-            vec![Op::Write(Endpoint::Tx, vec![0, 1, 1, 0xF4], true)]
+            drain(&mut ops),
+            vec![write_op(Endpoint::Tx, &[0, 1, 1, 0xF4], true)]
         );
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, pos(510, 200))),
+            writes(&encode(h.as_mut(), &def.features[0], position(510, 200))),
             vec![(Endpoint::Tx, vec![0x01, 0xFE, 0x00, 0xC8], false)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(1000, 50))),
+            data(&encode(h.as_mut(), &def.features[0], position(1000, 50))),
             vec![vec![3, 0xE8, 0, 0x32]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(0, 500))),
+            data(&encode(h.as_mut(), &def.features[0], position(0, 500))),
             vec![vec![0, 1, 1, 0xF4]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(500, 0))),
+            data(&encode(h.as_mut(), &def.features[0], position(500, 0))),
             vec![vec![1, 0xF4, 0, 1]]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, pos(500, 65536 + 7))),
+            data(&encode(
+                h.as_mut(),
+                &def.features[0],
+                position(500, 65536 + 7)
+            )),
             vec![vec![1, 0xF4, 0, 7]]
         );
-        assert!(stop(&mut h, &def).is_empty());
+        assert!(stop(h.as_mut(), &def.features).is_empty());
     }
 }

@@ -68,14 +68,16 @@ impl ProtocolHandler for LovehoneyDesire {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_kit::*;
+    use crate::protocols::shared::testing::*;
 
     async fn connected(def: &DeviceDefinition) -> LovehoneyDesire {
         let mut h = LovehoneyDesire::default();
-        let (mut io, ops) = scripted_io("LOVE EGG", &[Endpoint::Tx], vec![], vec![]);
+        let (_dev, mut io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new("LOVE EGG", "a"), &[Endpoint::Tx]).await;
         h.initialize(&mut io, def).await.unwrap();
-        assert!(ops.lock().is_empty());
+        assert!(drain(&mut ops).is_empty());
         h
     }
 
@@ -84,14 +86,14 @@ mod tests {
         let def = definition(vec![feature(0, &[(Vibrate, 0, 127)])]);
         let mut h = connected(&def).await;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 64))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 64))),
             vec![(Endpoint::Tx, vec![0xF3, 0, 0x40], true)]
         );
         assert_eq!(
-            data(&encode(&mut h, &def, 0, cmd(Vibrate, 13))),
+            data(&encode(&mut h, &def.features[0], cmd(Vibrate, 13))),
             vec![vec![0xF3, 0, 0x0D]]
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0xF3, 0, 0]]);
+        assert_eq!(data(&stop(&mut h, &def.features)), vec![vec![0xF3, 0, 0]]);
     }
 
     #[tokio::test]
@@ -100,7 +102,7 @@ mod tests {
         let def = definition(vec![v(0), v(1)]);
         let mut h = connected(&def).await;
         assert_eq!(
-            writes(&encode(&mut h, &def, 0, cmd(Vibrate, 64))),
+            writes(&encode(&mut h, &def.features[0], cmd(Vibrate, 64))),
             vec![
                 (Endpoint::Tx, vec![0xF3, 1, 0x40], true),
                 (Endpoint::Tx, vec![0xF3, 2, 0], true)
@@ -108,21 +110,27 @@ mod tests {
         );
         let m = message(
             &mut h,
-            &def,
-            &[(0, cmd(Vibrate, 13)), (1, cmd(Vibrate, 64))],
+            &[
+                (&def.features[0], cmd(Vibrate, 13)),
+                (&def.features[1], cmd(Vibrate, 64)),
+            ],
         );
         assert_eq!(data(&m), vec![vec![0xF3, 1, 0x0D], vec![0xF3, 2, 0x40]]);
         let m = message(
             &mut h,
-            &def,
-            &[(0, cmd(Vibrate, 30)), (1, cmd(Vibrate, 30))],
+            &[
+                (&def.features[0], cmd(Vibrate, 30)),
+                (&def.features[1], cmd(Vibrate, 30)),
+            ],
         );
         assert_eq!(data(&m), vec![vec![0xF3, 0, 0x1E]]);
         message(
             &mut h,
-            &def,
-            &[(0, cmd(Vibrate, 30)), (1, cmd(Vibrate, 10))],
+            &[
+                (&def.features[0], cmd(Vibrate, 30)),
+                (&def.features[1], cmd(Vibrate, 10)),
+            ],
         );
-        assert_eq!(data(&stop(&mut h, &def)), vec![vec![0xF3, 0, 0]]);
+        assert_eq!(data(&stop(&mut h, &def.features)), vec![vec![0xF3, 0, 0]]);
     }
 }

@@ -358,7 +358,7 @@ mod tests {
             counter_clockwise: false,
             stroke: Stroke::default(),
         };
-        let f = crate::protocols::shared::testing::feature(1, OutputType::Rotate, (-20, 20));
+        let f = crate::protocols::shared::testing::feature(1, &[(OutputType::Rotate, -20, 20)]);
         let mut rot = |v| {
             texts(
                 l.encode_output(&f, OutputCommand::new(OutputType::Rotate, v, 0))

@@ -119,9 +119,10 @@ impl ProtocolHandler for LovenseConnectService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
-    use crate::protocols::shared::test_support::{
-        battery, definition, encode, link, output, seen, signed, stop, write_op,
+    use crate::protocols::shared::testing::{
+        battery, cmd, definition, drain, encode, feature, sim_io, stop, write_op, writes,
     };
 
     fn get(s: &str) -> (Endpoint, Vec<u8>, bool) {
@@ -129,38 +130,37 @@ mod tests {
     }
 
     /// A handler initialized for toy `name` with id `abc123`, and the requests it made.
-    async fn toy(
-        name: &str,
-    ) -> (
-        Box<dyn ProtocolHandler>,
-        Vec<crate::hardware::simulated::SimOp>,
-    ) {
-        let (_dev, io, mut ops) = link(name, &[Endpoint::Tx]).await;
+    async fn toy(name: &str) -> (Box<dyn ProtocolHandler>, Vec<SimOp>) {
+        let (_dev, io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new(name, "a"), &[Endpoint::Tx]).await;
         let (transport, events, mut ad) = io.into_parts();
         ad.address = "abc123".into();
         let mut io = DeviceIo::new(transport, events, ad);
         let mut h = create();
-        h.initialize(&mut io, &definition(name, Vec::new()))
+        h.initialize(&mut io, &definition(Vec::new()))
             .await
             .unwrap();
-        (h, seen(&mut ops))
+        (h, drain(&mut ops))
     }
 
     #[tokio::test]
     async fn vibrators() {
         let (mut h, init) = toy("Lush").await;
         assert!(init.is_empty());
-        let (v0, v1) = (output(0, Vibrate, 20), output(1, Vibrate, 20));
+        let (v0, v1) = (
+            feature(0, &[(Vibrate, 0, 20)]),
+            feature(1, &[(Vibrate, 0, 20)]),
+        );
         assert_eq!(
-            encode(h.as_mut(), &v0, Vibrate, 10),
+            writes(&encode(h.as_mut(), &v0, cmd(Vibrate, 10))),
             vec![get("Vibrate1?v=10&t=abc123")]
         );
         assert_eq!(
-            encode(h.as_mut(), &v1, Vibrate, 15),
+            writes(&encode(h.as_mut(), &v1, cmd(Vibrate, 15))),
             vec![get("Vibrate2?v=15&t=abc123")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&v0, &v1]),
+            writes(&stop(h.as_mut(), [&v0, &v1])),
             vec![get("Vibrate1?v=0&t=abc123"), get("Vibrate2?v=0&t=abc123")]
         );
     }
@@ -172,25 +172,25 @@ mod tests {
             init,
             vec![write_op(Endpoint::Tx, b"Depth?v=3&t=abc123", false)]
         );
-        let osc = output(0, Oscillate, 20);
+        let osc = feature(0, &[(Oscillate, 0, 20)]);
         assert_eq!(
-            encode(h.as_mut(), &osc, Oscillate, 10),
+            writes(&encode(h.as_mut(), &osc, cmd(Oscillate, 10))),
             vec![get("Thrusting?v=10&t=abc123")]
         );
         let (mut h, _) = toy("Gravity").await;
         assert_eq!(
-            encode(h.as_mut(), &osc, Oscillate, 8),
+            writes(&encode(h.as_mut(), &osc, cmd(Oscillate, 8))),
             vec![get("Thrusting?v=8&t=abc123")]
         );
         // The Sex Machine thrusts too (the reference would send AirAuto).
         let (mut h, init) = toy("XMachine").await;
         assert!(init.is_empty());
         assert_eq!(
-            encode(h.as_mut(), &osc, Oscillate, 12),
+            writes(&encode(h.as_mut(), &osc, cmd(Oscillate, 12))),
             vec![get("Thrusting?v=12&t=abc123")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&osc]),
+            writes(&stop(h.as_mut(), [&osc])),
             vec![get("Thrusting?v=0&t=abc123")]
         );
     }
@@ -198,13 +198,13 @@ mod tests {
     #[tokio::test]
     async fn max_air_pump() {
         let (mut h, _) = toy("Max").await;
-        let pump = output(1, Constrict, 3);
+        let pump = feature(1, &[(Constrict, 0, 3)]);
         assert_eq!(
-            encode(h.as_mut(), &pump, Constrict, 2),
+            writes(&encode(h.as_mut(), &pump, cmd(Constrict, 2))),
             vec![get("AirAuto?v=2&t=abc123")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&pump]),
+            writes(&stop(h.as_mut(), [&pump])),
             vec![get("AirAuto?v=0&t=abc123")]
         );
     }
@@ -212,26 +212,29 @@ mod tests {
     #[tokio::test]
     async fn rotation_toggles_direction_on_sign_changes() {
         let (mut h, _) = toy("Nora").await;
-        let rot = signed(1, Rotate, 20);
+        let rot = feature(1, &[(Rotate, -20, 20)]);
         assert_eq!(
-            encode(h.as_mut(), &rot, Rotate, 5),
+            writes(&encode(h.as_mut(), &rot, cmd(Rotate, 5))),
             vec![get("Rotate?v=5&t=abc123")]
         );
         assert_eq!(
-            encode(h.as_mut(), &rot, Rotate, -10),
+            writes(&encode(h.as_mut(), &rot, cmd(Rotate, -10))),
             vec![get("RotateChange?t=abc123"), get("Rotate?v=10&t=abc123")]
         );
         assert_eq!(
-            encode(h.as_mut(), &rot, Rotate, -12),
+            writes(&encode(h.as_mut(), &rot, cmd(Rotate, -12))),
             vec![get("Rotate?v=12&t=abc123")]
         );
         assert_eq!(
-            encode(h.as_mut(), &rot, Rotate, 3),
+            writes(&encode(h.as_mut(), &rot, cmd(Rotate, 3))),
             vec![get("RotateChange?t=abc123"), get("Rotate?v=3&t=abc123")]
         );
-        assert_eq!(stop(h.as_mut(), &[&rot]), vec![get("Rotate?v=0&t=abc123")]);
         assert_eq!(
-            encode(h.as_mut(), &rot, Rotate, -1),
+            writes(&stop(h.as_mut(), [&rot])),
+            vec![get("Rotate?v=0&t=abc123")]
+        );
+        assert_eq!(
+            writes(&encode(h.as_mut(), &rot, cmd(Rotate, -1))),
             vec![get("RotateChange?t=abc123"), get("Rotate?v=1&t=abc123")]
         );
     }

@@ -1,16 +1,13 @@
 //! Love Nuts (`lovenuts`): one vibrator (0–15). A 16-byte packet: ASCII `EVOL`, ten copies of the
 //! level in both nibbles, then `00 FF`.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct LoveNuts;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(LoveNuts)
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| packet(byte(v))))
 }
 
 fn packet(level: u8) -> Vec<u8> {
@@ -21,45 +18,29 @@ fn packet(level: u8) -> Vec<u8> {
     p
 }
 
-impl ProtocolHandler for LoveNuts {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet(byte(v.value)),
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
+    use crate::protocol::OutputCommand;
     use crate::protocol::OutputType;
-    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, OutputType::Vibrate, 15);
-        let mut h = LoveNuts;
+        let f = feature(0, &[(OutputType::Vibrate, 0, 15)]);
+        let mut h = create();
         let p = |s: &str| (Endpoint::Tx, hex(s), false);
         assert_eq!(
-            encode(&mut h, &f, OutputType::Vibrate, 8),
+            writes(&encode(h.as_mut(), &f, cmd(OutputType::Vibrate, 8))),
             vec![p("45 56 4F 4C 88 88 88 88 88 88 88 88 88 88 00 FF")]
         );
         assert_eq!(
-            encode(&mut h, &f, OutputType::Vibrate, 15),
+            writes(&encode(h.as_mut(), &f, cmd(OutputType::Vibrate, 15))),
             vec![p("45 56 4F 4C FF FF FF FF FF FF FF FF FF FF 00 FF")]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(h.as_mut(), [&f])),
             vec![p("45 56 4F 4C 00 00 00 00 00 00 00 00 00 00 00 FF")]
         );
         assert!(

@@ -1,69 +1,46 @@
 //! Magic Motion V1 (`magic-motion-1`): one motor (vibrate, or oscillate on the Xone) driven by a
 //! 12-byte packet on `tx`; battery from the standard BLE battery characteristic.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{
-    HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
-};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
-
-pub struct MagicMotion1;
+use crate::protocol::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(MagicMotion1)
+    Box::new(PerFeature::new(packet).with_ble_battery())
 }
 
-impl ProtocolHandler for MagicMotion1 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let (OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let packet = [
-            0x0B,
-            0xFF,
-            0x04,
-            0x0A,
-            0x32,
-            0x32,
-            0x00,
-            0x04,
-            0x08,
-            byte(v.value),
-            0x64,
-            0x00,
-        ];
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
-
-    fn read_input(
-        &mut self,
-        _feature: &FeatureDefinition,
-        input: InputType,
-    ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
-    }
+/// The packet of a vibrate (or, on the Xone, oscillate) command.
+fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 12]> {
+    let (OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) = command else {
+        return None;
+    };
+    Some([
+        0x0B,
+        0xFF,
+        0x04,
+        0x0A,
+        0x32,
+        0x32,
+        0x00,
+        0x04,
+        0x08,
+        byte(v.value),
+        0x64,
+        0x00,
+    ])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
+    use crate::protocol::InputType;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::test_support::{battery, encode, hex, output, serve, stop};
+    use crate::protocols::InputPlan;
+    use crate::protocols::shared::testing::{
+        battery, cmd, encode, feature, hex, serve, stop, writes,
+    };
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -71,27 +48,27 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 100);
-        let mut h = MagicMotion1;
+        let f = feature(0, &[(Vibrate, 0, 100)]);
+        let mut h = create();
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 50),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 50))),
             vec![tx("0B FF 04 0A 32 32 00 04 08 32 64 00")]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(h.as_mut(), [&f])),
             vec![tx("0B FF 04 0A 32 32 00 04 08 00 64 00")]
         );
         // Xone: oscillate gives the same packet.
-        let xone = output(0, Oscillate, 100);
+        let xone = feature(0, &[(Oscillate, 0, 100)]);
         assert_eq!(
-            encode(&mut h, &xone, Oscillate, 100),
+            writes(&encode(h.as_mut(), &xone, cmd(Oscillate, 100))),
             vec![tx("0B FF 04 0A 32 32 00 04 08 64 64 00")]
         );
     }
 
     #[test]
     fn battery_reads_one_byte() {
-        let mut h = MagicMotion1;
+        let mut h = create();
         let Ok(InputPlan::Read {
             endpoint,
             max_len,

@@ -2,69 +2,40 @@
 //! 0 and feature 1), so the handler keeps both values and every packet covers the whole device.
 //! Battery from the standard BLE battery characteristic.
 
-use super::shared::values::{OutputState, byte};
-use super::{
-    HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
-};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
-
-pub struct MagicMotion2 {
-    motors: OutputState,
-}
+use super::ProtocolHandler;
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(MagicMotion2 {
-        motors: OutputState::with_features(2),
-    })
-}
-
-impl ProtocolHandler for MagicMotion2 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // Choice: the FunTown Jive (`CBT001`) declares its second motor as Oscillate, which the
-        // reference rejects (so it can be neither driven nor stopped). Its oscillating motor is
-        // taken to be the second slot, so Oscillate drives that slot like Vibrate does.
-        let (OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) = command else {
-            return Err(unsupported_output(&command));
-        };
-        if !self.motors.set(feature.index, v.value) {
-            return Err(unsupported_output(&command));
-        }
-        let (a, b) = (byte(self.motors.get(0)), byte(self.motors.get(1)));
-        let packet = [
-            0x10, 0xFF, 0x04, 0x0A, 0x32, 0x0A, 0x00, 0x04, 0x08, a, 0x64, 0x00, 0x04, 0x08, b,
-            0x64, 0x01,
-        ];
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
-
-    fn read_input(
-        &mut self,
-        _feature: &FeatureDefinition,
-        input: InputType,
-    ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
-    }
+    // Choice: the FunTown Jive (`CBT001`) declares its second motor as Oscillate, which the
+    // reference rejects (so it can be neither driven nor stopped). Its oscillating motor is
+    // taken to be the second slot, so Oscillate drives that slot like Vibrate does.
+    Box::new(
+        WholeDevice::new(
+            &[OutputType::Vibrate, OutputType::Oscillate],
+            |steps: &[i32; 2]| {
+                let [a, b] = steps.map(byte);
+                [
+                    0x10, 0xFF, 0x04, 0x0A, 0x32, 0x0A, 0x00, 0x04, 0x08, a, 0x64, 0x00, 0x04,
+                    0x08, b, 0x64, 0x01,
+                ]
+            },
+        )
+        .with_ble_battery(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
+    use crate::protocol::InputType;
+    use crate::protocol::OutputCommand;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::test_support::{battery, encode, hex, message, output, stop};
+    use crate::protocols::shared::testing::{
+        battery, cmd, encode, feature, hex, message, stop, writes,
+    };
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -72,54 +43,60 @@ mod tests {
 
     #[test]
     fn eidolon_two_motors() {
-        let (m0, m1) = (output(0, Vibrate, 100), output(1, Vibrate, 100));
+        let (m0, m1) = (
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 100)]),
+        );
         let mut h = create();
-        let both = message(
+        let both = writes(&message(
             h.as_mut(),
             &[
                 (&m0, OutputCommand::new(Vibrate, 50, 0)),
                 (&m1, OutputCommand::new(Vibrate, 25, 0)),
             ],
-        );
+        ));
         assert_eq!(
             both,
             vec![tx("10 FF 04 0A 32 0A 00 04 08 32 64 00 04 08 19 64 01")]
         );
         // Motor 1 alone keeps motor 0's value.
         assert_eq!(
-            encode(h.as_mut(), &m1, Vibrate, 10),
+            writes(&encode(h.as_mut(), &m1, cmd(Vibrate, 10))),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 32 64 00 04 08 0A 64 01")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&m0, &m1]),
+            writes(&stop(h.as_mut(), [&m0, &m1])),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 00 64 00 04 08 00 64 01")]
         );
     }
 
     #[test]
     fn equinox_one_motor() {
-        let m0 = output(0, Vibrate, 100);
+        let m0 = feature(0, &[(Vibrate, 0, 100)]);
         let mut h = create();
         assert_eq!(
-            encode(h.as_mut(), &m0, Vibrate, 75),
+            writes(&encode(h.as_mut(), &m0, cmd(Vibrate, 75))),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 4B 64 00 04 08 00 64 01")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&m0]),
+            writes(&stop(h.as_mut(), [&m0])),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 00 64 00 04 08 00 64 01")]
         );
     }
 
     #[test]
     fn jive_oscillate_drives_the_second_slot() {
-        let (m0, m1) = (output(0, Vibrate, 100), output(1, Oscillate, 100));
+        let (m0, m1) = (
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Oscillate, 0, 100)]),
+        );
         let mut h = create();
         assert_eq!(
-            encode(h.as_mut(), &m1, Oscillate, 40),
+            writes(&encode(h.as_mut(), &m1, cmd(Oscillate, 40))),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 00 64 00 04 08 28 64 01")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&m0, &m1]),
+            writes(&stop(h.as_mut(), [&m0, &m1])),
             vec![tx("10 FF 04 0A 32 0A 00 04 08 00 64 00 04 08 00 64 01")]
         );
         assert!(h.read_input(&battery(2), InputType::Battery).is_ok());

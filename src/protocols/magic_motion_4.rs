@@ -6,12 +6,11 @@ use async_trait::async_trait;
 
 use super::shared::values::{OutputState, byte};
 use super::{
-    DeviceIo, HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
+    DeviceIo, HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_output,
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::protocol::{InputType, OutputCommand};
 
 pub struct MagicMotion4 {
     motors: OutputState,
@@ -74,19 +73,18 @@ impl ProtocolHandler for MagicMotion4 {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{
-        battery, definition, encode, hex, link, message, next_op, output, seen, serve, stop,
+    use crate::protocols::shared::testing::{
+        battery, cmd, definition, drain, encode, feature, hex, message, next_op, serve, sim_io,
+        stop, writes,
     };
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
@@ -94,61 +92,66 @@ mod tests {
     }
 
     async fn initialized(features: Vec<FeatureDefinition>) -> Box<dyn ProtocolHandler> {
-        let (_dev, mut io, mut ops) = link("bobi2", &[Endpoint::Tx, Endpoint::RxBleBattery]).await;
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("bobi2", "a"),
+            &[Endpoint::Tx, Endpoint::RxBleBattery],
+        )
+        .await;
         let mut h = create();
-        h.initialize(&mut io, &definition("x", features))
-            .await
-            .unwrap();
-        assert!(seen(&mut ops).is_empty(), "initialization writes nothing");
+        h.initialize(&mut io, &definition(features)).await.unwrap();
+        assert!(drain(&mut ops).is_empty(), "initialization writes nothing");
         h
     }
 
     #[tokio::test]
     async fn nyx_mirrors_one_motor() {
-        let m0 = output(0, Vibrate, 100);
+        let m0 = feature(0, &[(Vibrate, 0, 100)]);
         let mut h = initialized(vec![m0.clone(), battery(1)]).await;
         assert_eq!(
-            encode(h.as_mut(), &m0, Vibrate, 50),
+            writes(&encode(h.as_mut(), &m0, cmd(Vibrate, 50))),
             vec![tx("10 FF 04 0A 32 32 00 04 08 32 64 00 04 08 32 64 01")]
         );
         assert_eq!(
-            encode(h.as_mut(), &m0, Vibrate, 75),
+            writes(&encode(h.as_mut(), &m0, cmd(Vibrate, 75))),
             vec![tx("10 FF 04 0A 32 32 00 04 08 4B 64 00 04 08 4B 64 01")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&m0]),
+            writes(&stop(h.as_mut(), [&m0])),
             vec![tx("10 FF 04 0A 32 32 00 04 08 00 64 00 04 08 00 64 01")]
         );
     }
 
     #[tokio::test]
     async fn bobi_keeps_both_motors() {
-        let (m0, m1) = (output(0, Vibrate, 100), output(1, Vibrate, 100));
+        let (m0, m1) = (
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 100)]),
+        );
         let mut h = initialized(vec![m0.clone(), m1.clone(), battery(2)]).await;
-        let both = message(
+        let both = writes(&message(
             h.as_mut(),
             &[
                 (&m0, OutputCommand::new(Vibrate, 50, 0)),
                 (&m1, OutputCommand::new(Vibrate, 25, 0)),
             ],
-        );
+        ));
         assert_eq!(
             both,
             vec![tx("10 FF 04 0A 32 32 00 04 08 32 64 00 04 08 19 64 01")]
         );
-        let next = message(
+        let next = writes(&message(
             h.as_mut(),
             &[
                 (&m0, OutputCommand::new(Vibrate, 0, 0)),
                 (&m1, OutputCommand::new(Vibrate, 50, 0)),
             ],
-        );
+        ));
         assert_eq!(
             next,
             vec![tx("10 FF 04 0A 32 32 00 04 08 00 64 00 04 08 32 64 01")]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&m0, &m1]),
+            writes(&stop(h.as_mut(), [&m0, &m1])),
             vec![tx("10 FF 04 0A 32 32 00 04 08 00 64 00 04 08 00 64 01")]
         );
     }

@@ -1,41 +1,23 @@
 //! Mizz Zee (`mizzzee`, first generation): one vibrator (0–68), `69 96 03 01 <on> <step>` on `tx`.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct MizzZee;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(MizzZee)
-}
-
-impl ProtocolHandler for MizzZee {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let s = byte(v.value);
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0x69, 0x96, 0x03, 0x01, u8::from(s != 0), s],
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
+        let s = byte(v);
+        [0x69, 0x96, 0x03, 0x01, u8::from(s != 0), s]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 6]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -43,18 +25,18 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 68);
-        let mut h = MizzZee;
+        let f = feature(0, &[(Vibrate, 0, 68)]);
+        let mut h = create();
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 34),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 34))),
             vec![tx([0x69, 0x96, 0x03, 0x01, 0x01, 0x22])]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 68),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 68))),
             vec![tx([0x69, 0x96, 0x03, 0x01, 0x01, 0x44])]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(h.as_mut(), [&f])),
             vec![tx([0x69, 0x96, 0x03, 0x01, 0x00, 0x00])]
         );
     }

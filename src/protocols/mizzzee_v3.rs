@@ -4,17 +4,18 @@
 
 use std::time::Duration;
 
-use super::{HardwareCommand, Keepalive, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use super::shared::per_feature::PerFeature;
+use super::{Keepalive, ProtocolHandler};
+use crate::protocol::OutputType;
 
 const KEEPALIVE: Duration = Duration::from_millis(200);
 
-pub struct MizzZeeV3;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(MizzZeeV3)
+    Box::new(
+        PerFeature::of(OutputType::Vibrate, |_, v| packet(v))
+            .with_response()
+            .with_keepalive(Keepalive::RepeatLast(KEEPALIVE)),
+    )
 }
 
 /// The 16-bit level word for a step 1–1000: `trunc((s/1000 × 0.7 + 0.3) × 1023) << 6 | 0x3C`,
@@ -40,33 +41,12 @@ fn packet(step: i32) -> Vec<u8> {
     p
 }
 
-impl ProtocolHandler for MizzZeeV3 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet(v.value),
-            true,
-        )])
-    }
-
-    fn keepalive(&self) -> Keepalive {
-        Keepalive::RepeatLast(KEEPALIVE)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), true)
@@ -74,16 +54,16 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 1000);
-        let mut h = MizzZeeV3;
+        let f = feature(0, &[(Vibrate, 0, 1000)]);
+        let mut h = create();
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 500),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 500))),
             vec![tx(
                 "03 12 F3 00 FC 00 FE 40 01 3C A6 00 FC 00 FE 40 01 3C A6 00"
             )]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 1000),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 1000))),
             vec![tx(
                 "03 12 F3 00 FC 00 FE 40 01 FC FF 00 FC 00 FE 40 01 FC FF 00"
             )]
@@ -92,7 +72,10 @@ mod tests {
         assert_eq!(level_word(1), 0x4CFC);
         let mut zero = vec![0x03, 0x12];
         zero.resize(20, 0);
-        assert_eq!(stop(&mut h, &[&f]), vec![(Endpoint::Tx, zero, true)]);
+        assert_eq!(
+            writes(&stop(h.as_mut(), [&f])),
+            vec![(Endpoint::Tx, zero, true)]
+        );
     }
 
     #[test]
@@ -106,9 +89,9 @@ mod tests {
     #[test]
     fn keeps_alive_every_200_ms_and_stops_at_connect() {
         assert_eq!(
-            MizzZeeV3.keepalive(),
+            create().keepalive(),
             Keepalive::RepeatLast(Duration::from_millis(200))
         );
-        assert!(MizzZeeV3.stop_on_connect());
+        assert!(create().stop_on_connect());
     }
 }

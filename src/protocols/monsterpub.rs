@@ -118,10 +118,11 @@ impl ProtocolHandler for MonsterPub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hardware::simulated::SimOp;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{Oscillate, Vibrate};
-    use crate::protocols::shared::test_support::{
-        definition, encode, link, message, next_op, output, seen, serve, stop, write_op,
+    use crate::protocols::shared::testing::{
+        cmd, definition, drain, encode, feature, message, next_op, serve, sim_io, stop, write_op,
+        writes,
     };
 
     #[test]
@@ -153,7 +154,8 @@ mod tests {
             Endpoint::RxBleModel,
             Endpoint::Rx,
         ];
-        let (dev, mut io, mut ops) = link("MonsterPub", &all).await;
+        let (dev, mut io, mut ops) =
+            sim_io(SimulatedDeviceSpec::new("MonsterPub", "a"), &all).await;
         dev.queue_read(Endpoint::RxBleModel, b"MP2_JK_N_P1\0\0\0".to_vec());
         let mut h = create();
         let id = h.identify(&mut io).await.unwrap();
@@ -161,13 +163,16 @@ mod tests {
         let mut challenge = vec![0x02];
         challenge.extend([0xAA; 15]);
         dev.queue_read(Endpoint::Rx, challenge);
-        let features = vec![output(0, Vibrate, 100), output(1, Vibrate, 100)];
-        h.initialize(&mut io, &definition("MP2_JK_N_P1", features.clone()))
+        let features = vec![
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 100)]),
+        ];
+        h.initialize(&mut io, &definition(features.clone()))
             .await
             .unwrap();
         let response: Vec<u8> = b"SIS6SIS6SIS6SIS".iter().map(|k| k ^ 0xAA).collect();
         assert_eq!(
-            seen(&mut ops),
+            drain(&mut ops),
             vec![
                 SimOp::Read {
                     endpoint: Endpoint::RxBleModel
@@ -180,15 +185,15 @@ mod tests {
         );
         // txvibrate is preferred when present.
         assert_eq!(
-            encode(h.as_mut(), &features[1], Vibrate, 100),
+            writes(&encode(h.as_mut(), &features[1], cmd(Vibrate, 100))),
             vec![(Endpoint::TxVibrate, vec![0x00, 0x64], false)]
         );
     }
 
     #[tokio::test]
     async fn unreadable_model_and_bad_challenge() {
-        let (dev, mut io, _ops) = link(
-            "TracyDog",
+        let (dev, mut io, _ops) = sim_io(
+            SimulatedDeviceSpec::new("TracyDog", "a"),
             &[Endpoint::Generic(0), Endpoint::RxBleModel, Endpoint::Rx],
         )
         .await;
@@ -197,11 +202,19 @@ mod tests {
         // The queued answer is for `rx`, so the model read fails: defaults.
         let id = h.identify(&mut io).await.unwrap();
         assert_eq!(id, Identification::identifier("Unknown"));
-        let (dev, mut io, _ops) = link("MonsterPub", &[Endpoint::Tx, Endpoint::Rx]).await;
+        let (dev, mut io, _ops) = sim_io(
+            SimulatedDeviceSpec::new("MonsterPub", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         dev.queue_read(Endpoint::Rx, vec![0x07; 16]);
-        let def = definition("x", vec![output(0, Vibrate, 100)]);
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
         assert!(h.initialize(&mut io, &def).await.is_err());
-        let (dev, mut io, _ops) = link("MonsterPub", &[Endpoint::RxBleModel]).await;
+        let (dev, mut io, _ops) = sim_io(
+            SimulatedDeviceSpec::new("MonsterPub", "a"),
+            &[Endpoint::RxBleModel],
+        )
+        .await;
         dev.queue_read(Endpoint::RxBleModel, vec![0xFF, 0xFE]);
         assert!(h.identify(&mut io).await.is_err());
     }
@@ -210,9 +223,10 @@ mod tests {
         endpoints: &[Endpoint],
         features: &[FeatureDefinition],
     ) -> Box<dyn ProtocolHandler> {
-        let (_dev, mut io, _ops) = link("MonsterPub", endpoints).await;
+        let (_dev, mut io, _ops) =
+            sim_io(SimulatedDeviceSpec::new("MonsterPub", "a"), endpoints).await;
         let mut h = create();
-        h.initialize(&mut io, &definition("x", features.to_vec()))
+        h.initialize(&mut io, &definition(features.to_vec()))
             .await
             .unwrap();
         h
@@ -220,48 +234,54 @@ mod tests {
 
     #[tokio::test]
     async fn tx_devices_stop_on_txmode() {
-        let f = [output(0, Vibrate, 100), output(1, Vibrate, 100)];
+        let f = [
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 100)]),
+        ];
         let mut h = on(&[Endpoint::Tx, Endpoint::TxMode], &f).await;
         assert_eq!(
-            encode(h.as_mut(), &f[0], Vibrate, 50),
+            writes(&encode(h.as_mut(), &f[0], cmd(Vibrate, 50))),
             vec![(Endpoint::Tx, vec![0x32, 0x00], false)]
         );
         assert_eq!(
-            encode(h.as_mut(), &f[1], Vibrate, 100),
+            writes(&encode(h.as_mut(), &f[1], cmd(Vibrate, 100))),
             vec![(Endpoint::Tx, vec![0x32, 0x64], false)]
         );
         assert_eq!(
-            stop(h.as_mut(), &[&f[0], &f[1]]),
+            writes(&stop(h.as_mut(), [&f[0], &f[1]])),
             vec![(Endpoint::TxMode, vec![0x00, 0x00], true)]
         );
     }
 
     #[tokio::test]
     async fn txvibrate_and_generic0_devices() {
-        let pop = [output(0, Oscillate, 100), output(1, Vibrate, 100)];
+        let pop = [
+            feature(0, &[(Oscillate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 100)]),
+        ];
         let mut h = on(&[Endpoint::Tx, Endpoint::TxMode, Endpoint::TxVibrate], &pop).await;
-        let both = message(
+        let both = writes(&message(
             h.as_mut(),
             &[
                 (&pop[0], OutputCommand::new(Oscillate, 20, 0)),
                 (&pop[1], OutputCommand::new(Vibrate, 80, 0)),
             ],
-        );
+        ));
         assert_eq!(both, vec![(Endpoint::TxVibrate, vec![0x14, 0x50], false)]);
         assert_eq!(
-            stop(h.as_mut(), &[&pop[0], &pop[1]]),
+            writes(&stop(h.as_mut(), [&pop[0], &pop[1]])),
             vec![(Endpoint::TxVibrate, vec![0x00, 0x00], false)]
         );
 
-        let craybit: Vec<FeatureDefinition> = (0..3).map(|i| output(i, Vibrate, 100)).collect();
+        let craybit: Vec<FeatureDefinition> =
+            (0..3).map(|i| feature(i, &[(Vibrate, 0, 100)])).collect();
         let mut h = on(&[Endpoint::Generic(0)], &craybit).await;
         assert_eq!(
-            encode(h.as_mut(), &craybit[2], Vibrate, 10),
+            writes(&encode(h.as_mut(), &craybit[2], cmd(Vibrate, 10))),
             vec![(Endpoint::Generic(0), vec![0x03, 0x00, 0x00, 0x0A], false)]
         );
-        let refs: Vec<&FeatureDefinition> = craybit.iter().collect();
         assert_eq!(
-            stop(h.as_mut(), &refs),
+            writes(&stop(h.as_mut(), &craybit)),
             vec![(Endpoint::Generic(0), vec![0x03, 0x00, 0x00, 0x00], false)]
         );
     }

@@ -4,53 +4,31 @@
 
 use std::time::Duration;
 
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, Keepalive, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use super::{Keepalive, ProtocolHandler};
+use crate::protocol::OutputType;
 
 /// Well inside the device's ~1 s hold time.
 const KEEPALIVE: Duration = Duration::from_millis(500);
 
-pub struct Muse;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Muse)
-}
-
-impl ProtocolHandler for Muse {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
+    Box::new(
         // `[v, 00]` would select built-in pattern `v`: a speed always has a non-zero second byte.
-        let packet = match byte(v.value) {
+        PerFeature::of(OutputType::Vibrate, |_, v| match byte(v) {
             0 => [0x00, 0x00],
             s => [s, 0x01],
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
-
-    fn keepalive(&self) -> Keepalive {
-        Keepalive::RepeatLast(KEEPALIVE)
-    }
+        })
+        .with_keepalive(Keepalive::RepeatLast(KEEPALIVE)),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, next_op, output, serve, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, next_op, serve, stop, writes};
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -58,11 +36,17 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 9);
-        let mut h = Muse;
-        assert_eq!(encode(&mut h, &f, Vibrate, 5), vec![tx([0x05, 0x01])]);
-        assert_eq!(encode(&mut h, &f, Vibrate, 9), vec![tx([0x09, 0x01])]);
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0x00, 0x00])]);
+        let f = feature(0, &[(Vibrate, 0, 9)]);
+        let mut h = create();
+        assert_eq!(
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 5))),
+            vec![tx([0x05, 0x01])]
+        );
+        assert_eq!(
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 9))),
+            vec![tx([0x09, 0x01])]
+        );
+        assert_eq!(writes(&stop(h.as_mut(), [&f])), vec![tx([0x00, 0x00])]);
         assert_eq!(
             h.keepalive(),
             Keepalive::RepeatLast(Duration::from_millis(500))
@@ -73,7 +57,7 @@ mod tests {
     async fn connect_stops_and_keeps_alive() {
         let mut s = serve("WB-TDD", &[]).await;
         assert_eq!(s.chosen, ("muse".into(), "Galaku Panty Vib".into()));
-        let off = crate::protocols::shared::test_support::write_op(Endpoint::Tx, &[0, 0], false);
+        let off = crate::protocols::shared::testing::write_op(Endpoint::Tx, &[0, 0], false);
         assert_eq!(next_op(&mut s.ops).await, Some(off.clone()));
         assert_eq!(next_op(&mut s.ops).await, Some(off));
     }

@@ -1,45 +1,24 @@
 //! MyMuse Link Plus (`mymuselinkplus`): one vibrator (0–3), 8-byte `AA 55 06` packets on `tx`;
 //! 0 has its own `AA` opcode.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct MyMuseLinkPlus;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(MyMuseLinkPlus)
-}
-
-impl ProtocolHandler for MyMuseLinkPlus {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let packet = match byte(v.value) {
-            0 => [0xAA, 0x55, 0x06, 0xAA, 0x00, 0x00, 0x00, 0x00],
-            s => [0xAA, 0x55, 0x06, 0x01, 0x01, 0x01, s, 0xFF],
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| match byte(v) {
+        0 => [0xAA, 0x55, 0x06, 0xAA, 0x00, 0x00, 0x00, 0x00],
+        s => [0xAA, 0x55, 0x06, 0x01, 0x01, 0x01, s, 0xFF],
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, hex, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)
@@ -47,16 +26,19 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 3);
-        let mut h = MyMuseLinkPlus;
+        let f = feature(0, &[(Vibrate, 0, 3)]);
+        let mut h = create();
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 2),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 2))),
             vec![tx("AA 55 06 01 01 01 02 FF")]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 3),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 3))),
             vec![tx("AA 55 06 01 01 01 03 FF")]
         );
-        assert_eq!(stop(&mut h, &[&f]), vec![tx("AA 55 06 AA 00 00 00 00")]);
+        assert_eq!(
+            writes(&stop(h.as_mut(), [&f])),
+            vec![tx("AA 55 06 AA 00 00 00 00")]
+        );
     }
 }

@@ -77,9 +77,10 @@ impl ProtocolHandler for MysteryVibe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{
-        definition, link, message, next_op, output, seen, serve, stop, write_op,
+    use crate::protocols::shared::testing::{
+        definition, drain, feature, message, next_op, serve, sim_io, stop, write_op, writes,
     };
 
     fn vib(b: &[u8]) -> (Endpoint, Vec<u8>, bool) {
@@ -88,15 +89,19 @@ mod tests {
 
     #[tokio::test]
     async fn crescendo() {
-        let motors: Vec<FeatureDefinition> = (0..6).map(|i| output(i, Vibrate, 56)).collect();
-        let (_dev, mut io, mut ops) =
-            link("MV Crescendo", &[Endpoint::TxMode, Endpoint::TxVibrate]).await;
+        let motors: Vec<FeatureDefinition> =
+            (0..6).map(|i| feature(i, &[(Vibrate, 0, 56)])).collect();
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("MV Crescendo", "a"),
+            &[Endpoint::TxMode, Endpoint::TxVibrate],
+        )
+        .await;
         let mut h = create();
-        h.initialize(&mut io, &definition("MV Crescendo", motors.clone()))
+        h.initialize(&mut io, &definition(motors.clone()))
             .await
             .unwrap();
         assert_eq!(
-            seen(&mut ops),
+            drain(&mut ops),
             vec![write_op(Endpoint::TxMode, &[0x43, 0x02, 0x00], true)]
         );
         assert!(h.stop_on_connect());
@@ -104,17 +109,16 @@ mod tests {
             h.keepalive(),
             Keepalive::RepeatLast(Duration::from_millis(93))
         );
-        let refs: Vec<&FeatureDefinition> = motors.iter().collect();
-        assert_eq!(stop(h.as_mut(), &refs), vec![vib(&[0; 6])]);
-        let both = message(
+        assert_eq!(writes(&stop(h.as_mut(), &motors)), vec![vib(&[0; 6])]);
+        let both = writes(&message(
             h.as_mut(),
             &[
                 (&motors[0], OutputCommand::new(Vibrate, 28, 0)),
                 (&motors[5], OutputCommand::new(Vibrate, 56, 0)),
             ],
-        );
+        ));
         assert_eq!(both, vec![vib(&[0x1C, 0, 0, 0, 0, 0x38])]);
-        assert_eq!(stop(h.as_mut(), &refs), vec![vib(&[0; 6])]);
+        assert_eq!(writes(&stop(h.as_mut(), &motors)), vec![vib(&[0; 6])]);
     }
 
     #[tokio::test]

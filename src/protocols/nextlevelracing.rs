@@ -1,41 +1,23 @@
 //! Next Level Racing HF8 (`nextlevelracing`): a haptic gaming pad with eight motors on a serial
 //! line. Each motor gets its own ASCII line `M<index><speed>\r`.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct NextLevelRacing;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(NextLevelRacing)
-}
-
-impl ProtocolHandler for NextLevelRacing {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let line = format!("M{}{}\r", feature.index, v.value.clamp(0, 255));
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            line.into_bytes(),
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |index, v| {
+        format!("M{index}{}\r", v.clamp(0, 255))
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device_config::FeatureDefinition;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, s.as_bytes().to_vec(), false)
@@ -43,20 +25,26 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let mut h = NextLevelRacing;
-        let motors: Vec<FeatureDefinition> = (0..8).map(|i| output(i, Vibrate, 255)).collect();
+        let mut h = create();
+        let motors: Vec<FeatureDefinition> =
+            (0..8).map(|i| feature(i, &[(Vibrate, 0, 255)])).collect();
         assert_eq!(
-            encode(&mut h, &motors[0], Vibrate, 128),
+            writes(&encode(h.as_mut(), &motors[0], cmd(Vibrate, 128))),
             vec![(
                 Endpoint::Tx,
                 vec![0x4D, 0x30, 0x31, 0x32, 0x38, 0x0D],
                 false
             )]
         );
-        assert_eq!(encode(&mut h, &motors[7], Vibrate, 0), vec![tx("M70\r")]);
-        assert_eq!(encode(&mut h, &motors[3], Vibrate, 5), vec![tx("M35\r")]);
-        let refs: Vec<&FeatureDefinition> = motors.iter().collect();
+        assert_eq!(
+            writes(&encode(h.as_mut(), &motors[7], cmd(Vibrate, 0))),
+            vec![tx("M70\r")]
+        );
+        assert_eq!(
+            writes(&encode(h.as_mut(), &motors[3], cmd(Vibrate, 5))),
+            vec![tx("M35\r")]
+        );
         let expected: Vec<_> = (0..8).map(|i| tx(&format!("M{i}0\r"))).collect();
-        assert_eq!(stop(&mut h, &refs), expected);
+        assert_eq!(writes(&stop(h.as_mut(), &motors)), expected);
     }
 }

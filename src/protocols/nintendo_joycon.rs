@@ -119,9 +119,10 @@ impl ProtocolHandler for NintendoJoycon {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{
-        definition, encode, hex, link, output, seen, stop, write_op, writes,
+    use crate::protocols::shared::testing::{
+        cmd, definition, drain, encode, feature, hex, sim_io, stop, write_op, writes,
     };
 
     /// (first step, last step, R0 R1 R2 R3) rows of the sheet's table.
@@ -175,31 +176,35 @@ mod tests {
 
     #[tokio::test]
     async fn init_then_rumble_loop() {
-        let f = output(0, Vibrate, 1000);
-        let (_dev, mut io, mut ops) = link("Joy-Con (R)", &[Endpoint::Tx]).await;
+        let f = feature(0, &[(Vibrate, 0, 1000)]);
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("Joy-Con (R)", "a"),
+            &[Endpoint::Tx],
+        )
+        .await;
         let mut h = create();
-        h.initialize(&mut io, &definition("Joy-Con (R)", vec![f.clone()]))
+        h.initialize(&mut io, &definition(vec![f.clone()]))
             .await
             .unwrap();
         let mut init = vec![0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x48, 0x01];
         init.resize(64, 0);
-        assert_eq!(seen(&mut ops), vec![write_op(Endpoint::Tx, &init, false)]);
+        assert_eq!(drain(&mut ops), vec![write_op(Endpoint::Tx, &init, false)]);
         assert_eq!(h.keepalive(), Keepalive::Tick(Duration::from_millis(15)));
         assert!(!h.stop_on_connect());
 
         let mut idle = hex("10 01 00 00 41 40 00 00 41 40 00");
         idle.resize(64, 0);
         assert_eq!(writes(&h.tick()), vec![(Endpoint::Tx, idle.clone(), false)]);
-        assert!(encode(h.as_mut(), &f, Vibrate, 1000).is_empty());
+        assert!(writes(&encode(h.as_mut(), &f, cmd(Vibrate, 1000))).is_empty());
         let mut full = hex("10 01 A8 C8 BC 72 A8 C8 BC 72 00");
         full.resize(64, 0);
         assert_eq!(writes(&h.tick()), vec![(Endpoint::Tx, full, false)]);
-        assert!(encode(h.as_mut(), &f, Vibrate, 500).is_empty());
+        assert!(writes(&encode(h.as_mut(), &f, cmd(Vibrate, 500))).is_empty());
         assert_eq!(
             &writes(&h.tick())[0].1[..10],
             &hex("10 01 A8 88 AC 62 A8 88 AC 62")[..]
         );
-        assert!(stop(h.as_mut(), &[&f]).is_empty());
+        assert!(writes(&stop(h.as_mut(), [&f])).is_empty());
         assert_eq!(writes(&h.tick()), vec![(Endpoint::Tx, idle, false)]);
     }
 }

@@ -1,40 +1,25 @@
 //! Omobo ViVegg (`omobo`): one vibrator (0–100), `A1 04 04 01 <step> FF 55` on `tx` with response.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct Omobo;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Omobo)
-}
-
-impl ProtocolHandler for Omobo {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0xA1, 0x04, 0x04, 0x01, byte(v.value), 0xFF, 0x55],
-            true,
-        )])
-    }
+    Box::new(
+        PerFeature::of(OutputType::Vibrate, |_, v| {
+            [0xA1, 0x04, 0x04, 0x01, byte(v), 0xFF, 0x55]
+        })
+        .with_response(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 7]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)
@@ -42,18 +27,18 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 100);
-        let mut h = Omobo;
+        let f = feature(0, &[(Vibrate, 0, 100)]);
+        let mut h = create();
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 50),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 50))),
             vec![tx([0xA1, 0x04, 0x04, 0x01, 0x32, 0xFF, 0x55])]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 100),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 100))),
             vec![tx([0xA1, 0x04, 0x04, 0x01, 0x64, 0xFF, 0x55])]
         );
         assert_eq!(
-            stop(&mut h, &[&f]),
+            writes(&stop(h.as_mut(), [&f])),
             vec![tx([0xA1, 0x04, 0x04, 0x01, 0x00, 0xFF, 0x55])]
         );
     }

@@ -78,9 +78,10 @@ impl ProtocolHandler for Patoo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{
-        encode, link, message, output, seen, serve, stop,
+    use crate::protocols::shared::testing::{
+        cmd, drain, encode, feature, message, serve, sim_io, stop, writes,
     };
 
     fn pair(speed: u8, mode: u8) -> Vec<(Endpoint, Vec<u8>, bool)> {
@@ -100,36 +101,52 @@ mod tests {
 
     #[tokio::test]
     async fn identifies_by_prefix() {
-        let (_dev, mut io, mut ops) = link("PBT123", &[Endpoint::Tx, Endpoint::TxMode]).await;
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("PBT123", "a"),
+            &[Endpoint::Tx, Endpoint::TxMode],
+        )
+        .await;
         let id = create().identify(&mut io).await.unwrap();
         assert_eq!(id, Identification::identifier("PBT"));
-        assert!(seen(&mut ops).is_empty());
+        assert!(drain(&mut ops).is_empty());
     }
 
     #[test]
     fn single_motor() {
-        let f = output(0, Vibrate, 100);
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut h = create();
-        assert_eq!(encode(h.as_mut(), &f, Vibrate, 50), pair(0x32, 0x04));
-        assert_eq!(stop(h.as_mut(), &[&f]), pair(0x00, 0x00));
+        assert_eq!(
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 50))),
+            pair(0x32, 0x04)
+        );
+        assert_eq!(writes(&stop(h.as_mut(), [&f])), pair(0x00, 0x00));
     }
 
     #[test]
     fn devil_runs_one_motor_at_a_time() {
-        let (m0, m1) = (output(0, Vibrate, 100), output(1, Vibrate, 100));
+        let (m0, m1) = (
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 100)]),
+        );
         let mut h = create();
-        assert_eq!(encode(h.as_mut(), &m1, Vibrate, 75), pair(0x4B, 0x80));
-        assert_eq!(encode(h.as_mut(), &m0, Vibrate, 20), pair(0x14, 0x04));
+        assert_eq!(
+            writes(&encode(h.as_mut(), &m1, cmd(Vibrate, 75))),
+            pair(0x4B, 0x80)
+        );
+        assert_eq!(
+            writes(&encode(h.as_mut(), &m0, cmd(Vibrate, 20))),
+            pair(0x14, 0x04)
+        );
         // One message changing both: one speed write then one mode write.
-        let both = message(
+        let both = writes(&message(
             h.as_mut(),
             &[
                 (&m0, OutputCommand::new(Vibrate, 0, 0)),
                 (&m1, OutputCommand::new(Vibrate, 60, 0)),
             ],
-        );
+        ));
         assert_eq!(both, pair(0x3C, 0x80));
-        assert_eq!(stop(h.as_mut(), &[&m0, &m1]), pair(0x00, 0x00));
+        assert_eq!(writes(&stop(h.as_mut(), [&m0, &m1])), pair(0x00, 0x00));
     }
 
     #[tokio::test]

@@ -1,42 +1,24 @@
 //! Picobong (`picobong`): one vibrator (0–10), `01 <mode> <step>` on `tx`; mode `FF` means off.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct Picobong;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Picobong)
-}
-
-impl ProtocolHandler for Picobong {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let s = byte(v.value);
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
+        let s = byte(v);
         let mode = if s == 0 { 0xFF } else { 0x01 };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0x01, mode, s],
-            false,
-        )])
-    }
+        [0x01, mode, s]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 3]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -44,13 +26,19 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 10);
-        let mut h = Picobong;
-        assert_eq!(encode(&mut h, &f, Vibrate, 7), vec![tx([0x01, 0x01, 0x07])]);
+        let f = feature(0, &[(Vibrate, 0, 10)]);
+        let mut h = create();
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 10),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 7))),
+            vec![tx([0x01, 0x01, 0x07])]
+        );
+        assert_eq!(
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 10))),
             vec![tx([0x01, 0x01, 0x0A])]
         );
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0x01, 0xFF, 0x00])]);
+        assert_eq!(
+            writes(&stop(h.as_mut(), [&f])),
+            vec![tx([0x01, 0xFF, 0x00])]
+        );
     }
 }

@@ -1,40 +1,20 @@
 //! Pink Punch (`pink_punch`): one vibrator (0–100), `09 <step>` on `tx` with response.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct PinkPunch;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(PinkPunch)
-}
-
-impl ProtocolHandler for PinkPunch {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0x09, byte(v.value)],
-            true,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| [0x09, byte(v)]).with_response())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)
@@ -42,10 +22,16 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 100);
-        let mut h = PinkPunch;
-        assert_eq!(encode(&mut h, &f, Vibrate, 50), vec![tx([0x09, 0x32])]);
-        assert_eq!(encode(&mut h, &f, Vibrate, 75), vec![tx([0x09, 0x4B])]);
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0x09, 0x00])]);
+        let f = feature(0, &[(Vibrate, 0, 100)]);
+        let mut h = create();
+        assert_eq!(
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 50))),
+            vec![tx([0x09, 0x32])]
+        );
+        assert_eq!(
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 75))),
+            vec![tx([0x09, 0x4B])]
+        );
+        assert_eq!(writes(&stop(h.as_mut(), [&f])), vec![tx([0x09, 0x00])]);
     }
 }

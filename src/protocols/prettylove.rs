@@ -45,8 +45,11 @@ impl ProtocolHandler for PrettyLove {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, link, output, seen, serve, stop};
+    use crate::protocols::shared::testing::{
+        cmd, drain, encode, feature, serve, sim_io, stop, writes,
+    };
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)
@@ -54,19 +57,29 @@ mod tests {
 
     #[tokio::test]
     async fn identifies_as_aogu_ble() {
-        let (_dev, mut io, mut ops) = link("Aogu BLE 1234", &[Endpoint::Tx, Endpoint::Rx]).await;
+        let (_dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("Aogu BLE 1234", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         let id = PrettyLove.identify(&mut io).await.unwrap();
         assert_eq!(id, Identification::identifier("Aogu BLE"));
-        assert!(seen(&mut ops).is_empty());
+        assert!(drain(&mut ops).is_empty());
     }
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 3);
+        let f = feature(0, &[(Vibrate, 0, 3)]);
         let mut h = PrettyLove;
-        assert_eq!(encode(&mut h, &f, Vibrate, 1), vec![tx([0x00, 0x01])]);
-        assert_eq!(encode(&mut h, &f, Vibrate, 3), vec![tx([0x00, 0x03])]);
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0x00, 0x00])]);
+        assert_eq!(
+            writes(&encode(&mut h, &f, cmd(Vibrate, 1))),
+            vec![tx([0x00, 0x01])]
+        );
+        assert_eq!(
+            writes(&encode(&mut h, &f, cmd(Vibrate, 3))),
+            vec![tx([0x00, 0x03])]
+        );
+        assert_eq!(writes(&stop(&mut h, [&f])), vec![tx([0x00, 0x00])]);
     }
 
     #[tokio::test]

@@ -3,12 +3,9 @@
 //! so such features cannot be stopped either); a Battery input configured for the device is read
 //! from the standard BLE battery characteristic.
 
-use super::{
-    HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
-};
+use super::{HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::protocol::{InputType, OutputCommand};
 
 pub struct Raw;
 
@@ -30,10 +27,7 @@ impl ProtocolHandler for Raw {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 }
 
@@ -41,7 +35,7 @@ impl ProtocolHandler for Raw {
 mod tests {
     use super::*;
     use crate::protocol::OutputType;
-    use crate::protocols::shared::test_support::{battery, output};
+    use crate::protocols::shared::testing::{battery, feature};
 
     #[test]
     fn refuses_every_output() {
@@ -54,7 +48,7 @@ mod tests {
             OutputType::Position,
         ] {
             let e = h
-                .encode_output(&output(0, t, 10), OutputCommand::new(t, 0, 0))
+                .encode_output(&feature(0, &[(t, 0, 10)]), OutputCommand::new(t, 0, 0))
                 .unwrap_err();
             assert!(matches!(e, ProtocolError::Unsupported(_)), "{t}");
         }

@@ -1,40 +1,22 @@
 //! Realov (`realov`): one vibrator (0–50), `C5 55 <step> AA` on `tx`.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct Realov;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Realov)
-}
-
-impl ProtocolHandler for Realov {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0xC5, 0x55, byte(v.value), 0xAA],
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
+        [0xC5, 0x55, byte(v), 0xAA]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::Vibrate;
-    use crate::protocols::shared::test_support::{encode, output, stop};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
 
     fn tx(b: [u8; 4]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)
@@ -42,16 +24,19 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = output(0, Vibrate, 50);
-        let mut h = Realov;
+        let f = feature(0, &[(Vibrate, 0, 50)]);
+        let mut h = create();
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 25),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 25))),
             vec![tx([0xC5, 0x55, 0x19, 0xAA])]
         );
         assert_eq!(
-            encode(&mut h, &f, Vibrate, 50),
+            writes(&encode(h.as_mut(), &f, cmd(Vibrate, 50))),
             vec![tx([0xC5, 0x55, 0x32, 0xAA])]
         );
-        assert_eq!(stop(&mut h, &[&f]), vec![tx([0xC5, 0x55, 0x00, 0xAA])]);
+        assert_eq!(
+            writes(&stop(h.as_mut(), [&f])),
+            vec![tx([0xC5, 0x55, 0x00, 0xAA])]
+        );
     }
 }

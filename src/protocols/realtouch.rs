@@ -119,10 +119,10 @@ impl ProtocolHandler for RealTouch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hardware::simulated::SimOp;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::HwPositionWithDuration;
-    use crate::protocols::shared::test_support::{
-        definition, feature, hex, link, seen, write_op, writes,
+    use crate::protocols::shared::testing::{
+        definition, drain, feature, hex, sim_io, write_op, writes,
     };
 
     fn move_to(h: &mut dyn ProtocolHandler, position: i32, duration: u32) -> Vec<Vec<u8>> {
@@ -186,14 +186,16 @@ mod tests {
 
     #[tokio::test]
     async fn initialization_queries_version_and_serial() {
-        let (dev, mut io, mut ops) = link("RealTouch", &[Endpoint::Tx, Endpoint::Rx]).await;
+        let (dev, mut io, mut ops) = sim_io(
+            SimulatedDeviceSpec::new("RealTouch", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
         dev.queue_read(Endpoint::Rx, hex("00 02 01"));
         dev.queue_read(Endpoint::Rx, hex("0A 12 34"));
         let f = feature(0, &[(HwPositionWithDuration, 0, 99)]);
         let mut h = create();
-        h.initialize(&mut io, &definition("RealTouch", vec![f]))
-            .await
-            .unwrap();
+        h.initialize(&mut io, &definition(vec![f])).await.unwrap();
         let query = |cmd: u8| {
             let mut r = vec![0x00, cmd];
             r.resize(65, 0);
@@ -203,18 +205,19 @@ mod tests {
             endpoint: Endpoint::Rx,
         };
         assert_eq!(
-            seen(&mut ops),
+            drain(&mut ops),
             vec![query(0x00), read.clone(), query(0x0A), read]
         );
     }
 
     #[tokio::test(start_paused = true)]
     async fn silent_device_still_connects() {
-        let (_dev, mut io, _ops) = link("RealTouch", &[Endpoint::Tx, Endpoint::Rx]).await;
-        let def = definition(
-            "RealTouch",
-            vec![feature(0, &[(HwPositionWithDuration, 0, 99)])],
-        );
+        let (_dev, mut io, _ops) = sim_io(
+            SimulatedDeviceSpec::new("RealTouch", "a"),
+            &[Endpoint::Tx, Endpoint::Rx],
+        )
+        .await;
+        let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 99)])]);
         assert!(create().initialize(&mut io, &def).await.is_ok());
     }
 }

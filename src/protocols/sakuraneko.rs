@@ -2,44 +2,32 @@
 //! `[A1 08 01 00 00 00 64 s 00 64 DF 55]` and, on the Koikoi, rotate
 //! `[A2 08 01 00 00 00 64 r 00 32 DF 55]`.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use crate::protocol::OutputCommand;
 
-pub struct Sakuraneko;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Sakuraneko)
+    Box::new(PerFeature::new(packet))
 }
 
-impl ProtocolHandler for Sakuraneko {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // The rotation range is 0..100 with no direction.
-        let (kind, tail, v) = match command {
-            OutputCommand::Vibrate(v) => (0xA1, 0x64, v.value),
-            OutputCommand::Rotate(v) => (0xA2, 0x32, v.value),
-            _ => return Err(unsupported_output(&command)),
-        };
-        let s = v.clamp(0, 255) as u8;
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [
-                kind, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, s, 0x00, tail, 0xDF, 0x55,
-            ],
-            false,
-        )])
-    }
+/// The packet of a command; `None` for an output type without one.
+fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 12]> {
+    // The rotation range is 0..100 with no direction.
+    let (kind, tail, v) = match command {
+        OutputCommand::Vibrate(v) => (0xA1, 0x64, v.value),
+        OutputCommand::Rotate(v) => (0xA2, 0x32, v.value),
+        _ => return None,
+    };
+    let s = v.clamp(0, 255) as u8;
+    Some([
+        kind, 0x08, 0x01, 0x00, 0x00, 0x00, 0x64, s, 0x00, tail, 0xDF, 0x55,
+    ])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -47,9 +35,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 100));
-        let f1 = feature(1, Rotate, (0, 100));
-        let mut p = Sakuraneko;
+        let f0 = feature(0, &[(Vibrate, 0, 100)]);
+        let f1 = feature(1, &[(Rotate, 0, 100)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 50)).unwrap();
         assert_eq!(
             writes(&out),

@@ -2,41 +2,23 @@
 //! X-Ring companion matches this key too but has no features, so nothing is ever written to it.
 //! No reference handler exists; bytes from public capture notes.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct SayberX;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SayberX)
-}
-
-impl ProtocolHandler for SayberX {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
         // Only multiples of ten were observed: the first digit carries the step.
-        let digit = b'0' + v.value.clamp(0, 4) as u8;
+        let digit = b'0' + v.clamp(0, 4) as u8;
         // The write type is undocumented: without response, as the sheet advises.
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [b'A', b'T', b'+', b'S', b'P', b'D', digit, b'0'],
-            false,
-        )])
-    }
+        [b'A', b'T', b'+', b'S', b'P', b'D', digit, b'0']
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
@@ -44,8 +26,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 4));
-        let mut p = SayberX;
+        let f = feature(0, &[(Vibrate, 0, 4)]);
+        let mut p = create();
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
             w(1),
@@ -54,7 +36,7 @@ mod tests {
         assert_eq!(w(3)[0].1, hex("41 54 2B 53 50 44 33 30"));
         assert_eq!(w(4)[0].1, hex("41 54 2B 53 50 44 34 30"));
         assert_eq!(w(0)[0].1, b"AT+SPD00".to_vec());
-        assert!(SayberX.encode_output(&f, cmd(Oscillate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Oscillate, 1)).is_err());
     }
 
     #[test]

@@ -1,41 +1,23 @@
 //! Sensee Diandou Rabbit (`sensee`): one vibrator,
 //! `[55 AA F0 01 01 0B 65 F7 01 01 s]` to `tx` (no checksum).
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct Sensee;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Sensee)
-}
-
-impl ProtocolHandler for Sensee {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let s = v.value.clamp(0, 255) as u8;
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [
-                0x55, 0xAA, 0xF0, 0x01, 0x01, 0x0B, 0x65, 0xF7, 0x01, 0x01, s,
-            ],
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
+        let s = v.clamp(0, 255) as u8;
+        [
+            0x55, 0xAA, 0xF0, 0x01, 0x01, 0x0B, 0x65, 0xF7, 0x01, 0x01, s,
+        ]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
@@ -43,8 +25,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 100));
-        let mut p = Sensee;
+        let f = feature(0, &[(Vibrate, 0, 100)]);
+        let mut p = create();
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
             w(50),
@@ -52,7 +34,7 @@ mod tests {
         );
         assert_eq!(w(75)[0].1, hex("55 AA F0 01 01 0B 65 F7 01 01 4B"));
         assert_eq!(w(0)[0].1, hex("55 AA F0 01 01 0B 65 F7 01 01 00"));
-        assert!(Sensee.encode_output(&f, cmd(Rotate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Rotate, 1)).is_err());
     }
 
     #[test]

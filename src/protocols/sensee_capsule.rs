@@ -3,15 +3,43 @@
 //! Capsule itself is served by `sensee-v2`), so no device reaches it; it is kept for user configs
 //! and completeness, as the sheet allows.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use crate::protocol::OutputCommand;
 
-pub struct SenseeCapsule;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SenseeCapsule)
+    Box::new(PerFeature::new(packet))
+}
+
+/// The packet of a command; `None` for an output type without one.
+fn packet(_index: u32, command: OutputCommand) -> Option<Vec<u8>> {
+    match command {
+        OutputCommand::Vibrate(v) => Some(vec![
+            0x55,
+            0xAA,
+            0xF0,
+            0x01,
+            0x00,
+            0x12,
+            0x66,
+            0xF9,
+            nibble(v.value),
+        ]),
+        OutputCommand::Constrict(v) => Some(vec![
+            0x55,
+            0xAA,
+            0xF0,
+            0x01,
+            0x00,
+            0x11,
+            0x66,
+            0xF2,
+            nibble(v.value),
+            0x00,
+            0x00,
+        ]),
+        _ => None,
+    }
 }
 
 /// `0xF0 | level`. Choice: the reference ORs the raw level in, so a level above 15 corrupts the
@@ -20,61 +48,18 @@ fn nibble(level: i32) -> u8 {
     0xF0 | level.clamp(0, 15) as u8
 }
 
-impl ProtocolHandler for SenseeCapsule {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let packet = match command {
-            OutputCommand::Vibrate(v) => {
-                vec![
-                    0x55,
-                    0xAA,
-                    0xF0,
-                    0x01,
-                    0x00,
-                    0x12,
-                    0x66,
-                    0xF9,
-                    nibble(v.value),
-                ]
-            }
-            OutputCommand::Constrict(v) => vec![
-                0x55,
-                0xAA,
-                0xF0,
-                0x01,
-                0x00,
-                0x11,
-                0x66,
-                0xF2,
-                nibble(v.value),
-                0x00,
-                0x00,
-            ],
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
     use crate::protocols::shared::testing::{cmd, feature, hex, only_write, writes};
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 15));
-        let f1 = feature(1, Constrict, (0, 15));
-        let mut p = SenseeCapsule;
+        let f0 = feature(0, &[(Vibrate, 0, 15)]);
+        let f1 = feature(1, &[(Constrict, 0, 15)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(
             writes(&out),

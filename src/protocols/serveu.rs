@@ -65,7 +65,7 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, HwPositionWithDuration, (0, 100));
+        let f = feature(0, &[(HwPositionWithDuration, 0, 100)]);
         let mut p = ServeU::default();
         let out = p.encode_output(&f, position(30, 1000)).unwrap();
         assert_eq!(writes(&out), vec![(Endpoint::Tx, hex("01 1E 0F"), false)]);

@@ -1,57 +1,31 @@
 //! Sexverse LG389 (`sexverse-lg389`): vibrator and stroker in one packet
 //! `[AA 05 v 14 anchor 00 range 00 o 00]`, written to `tx` with response.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-#[derive(Default)]
-pub struct SexverseLg389 {
-    vibrate: u8,
-    oscillate: u8,
-}
+use super::ProtocolHandler;
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SexverseLg389::default())
-}
-
-impl ProtocolHandler for SexverseLg389 {
-    fn encode_output(
-        &mut self,
-        _feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        match command {
-            OutputCommand::Vibrate(v) => self.vibrate = v.value.clamp(0, 255) as u8,
-            OutputCommand::Oscillate(v) => self.oscillate = v.value.clamp(0, 255) as u8,
-            _ => return Err(unsupported_output(&command)),
-        }
-        let o = self.oscillate;
-        // While stroking: anchor to the base (0x01) over the full range (0x04).
-        let (anchor, range) = if o != 0 { (0x01, 0x04) } else { (0x00, 0x00) };
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            [
-                0xAA,
-                0x05,
-                self.vibrate,
-                0x14,
-                anchor,
-                0x00,
-                range,
-                0x00,
-                o,
-                0x00,
-            ],
-            true,
-        )])
-    }
+    Box::new(
+        WholeDevice::new(
+            &[OutputType::Vibrate, OutputType::Oscillate],
+            |steps: &[i32; 2]| {
+                let [v, o] = steps.map(byte);
+                // While stroking: anchor to the base (0x01) over the full range (0x04).
+                let (anchor, range) = if o != 0 { (0x01, 0x04) } else { (0x00, 0x00) };
+                [0xAA, 0x05, v, 0x14, anchor, 0x00, range, 0x00, o, 0x00]
+            },
+        )
+        .slots_by_output_type()
+        .with_response(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
@@ -60,9 +34,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 3));
-        let f1 = feature(1, Oscillate, (0, 10));
-        let mut p = SexverseLg389::default();
+        let f0 = feature(0, &[(Vibrate, 0, 3)]);
+        let f1 = feature(1, &[(Oscillate, 0, 10)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 2)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
         assert_eq!(

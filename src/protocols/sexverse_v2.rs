@@ -1,50 +1,31 @@
 //! Sexverse v2 (`sexverse-v2`): `[AA 04]` at connect, then `[AA 03 01 motor 64 s]` per feature
 //! (motor = feature index + 1, whatever the output type), all to `tx` with response.
 
-use async_trait::async_trait;
-
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use crate::protocol::OutputCommand;
 
-pub struct SexverseV2;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SexverseV2)
+    Box::new(
+        PerFeature::new(packet)
+            .with_response()
+            .on_connect([0xAA, 0x04], true),
+    )
 }
 
-#[async_trait]
-impl ProtocolHandler for SexverseV2 {
-    async fn initialize(
-        &mut self,
-        io: &mut DeviceIo,
-        _def: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        io.write(Endpoint::Tx, &[0xAA, 0x04], true).await
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let (OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let motor = (feature.index as u8).wrapping_add(1);
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0xAA, 0x03, 0x01, motor, 0x64, v.value.clamp(0, 255) as u8],
-            true,
-        )])
-    }
+/// The packet of a vibrate or oscillate command on feature `index`.
+fn packet(index: u32, command: OutputCommand) -> Option<[u8; 6]> {
+    let (OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) = command else {
+        return None;
+    };
+    let motor = (index as u8).wrapping_add(1);
+    Some([0xAA, 0x03, 0x01, motor, 0x64, v.value.clamp(0, 255) as u8])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
@@ -60,7 +41,7 @@ mod tests {
         )
         .await;
         let def = db_resolve("sexverse-v2", Some("LY272A01"));
-        SexverseV2.initialize(&mut io, &def).await.unwrap();
+        create().initialize(&mut io, &def).await.unwrap();
         assert_eq!(
             drain(&mut ops),
             vec![write_op(Endpoint::Tx, &[0xAA, 0x04], true)]
@@ -69,9 +50,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 20));
-        let f1 = feature(1, Oscillate, (0, 20));
-        let mut p = SexverseV2;
+        let f0 = feature(0, &[(Vibrate, 0, 20)]);
+        let f1 = feature(1, &[(Oscillate, 0, 20)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 10)).unwrap();
         assert_eq!(
             writes(&out),
@@ -88,7 +69,7 @@ mod tests {
     #[test]
     fn saphette_motors_stay_distinct() {
         let def = db_resolve("sexverse-v2", Some("NBQ-B619RX"));
-        let mut p = SexverseV2;
+        let mut p = create();
         let out = p.encode_output(&def.features[2], cmd(Vibrate, 5)).unwrap();
         assert_eq!(only_write(&out), hex("AA 03 01 03 64 05"));
         let out = p

@@ -3,52 +3,40 @@
 
 use std::time::Duration;
 
-use super::{HardwareCommand, Keepalive, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::shared::per_feature::PerFeature;
+use super::{Keepalive, ProtocolHandler};
 use crate::protocol::OutputCommand;
 
 const KEEPALIVE: Duration = Duration::from_millis(100);
 
-pub struct SexverseV3;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SexverseV3)
+    // Only the single most recent packet is repeated, as the reference does.
+    Box::new(
+        PerFeature::new(packet)
+            .with_response()
+            .with_keepalive(Keepalive::RepeatLast(KEEPALIVE)),
+    )
 }
 
-impl ProtocolHandler for SexverseV3 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // Choice: the reference has no Oscillate encoding, so the Zeus (TA-S001A, feature 1
-        // Oscillate) fails its connect-time stop and cannot connect at all. We encode Oscillate
-        // like Vibrate, addressed by motor number, so the Zeus connects and strokes.
-        // (Unverified on hardware.)
-        let (OutputCommand::Vibrate(v) | OutputCommand::Rotate(v) | OutputCommand::Oscillate(v)) =
-            command
-        else {
-            return Err(unsupported_output(&command));
-        };
-        let motor = (feature.index as u8).wrapping_add(1);
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0xA1, 0x04, v.value.clamp(0, 255) as u8, motor],
-            true,
-        )])
-    }
-
-    /// Only the single most recent packet is repeated, as the reference does.
-    fn keepalive(&self) -> Keepalive {
-        Keepalive::RepeatLast(KEEPALIVE)
-    }
+/// The packet of a command on feature `index`; `None` for an output type without one.
+fn packet(index: u32, command: OutputCommand) -> Option<[u8; 4]> {
+    // Choice: the reference has no Oscillate encoding, so the Zeus (TA-S001A, feature 1
+    // Oscillate) fails its connect-time stop and cannot connect at all. We encode Oscillate
+    // like Vibrate, addressed by motor number, so the Zeus connects and strokes.
+    // (Unverified on hardware.)
+    let (OutputCommand::Vibrate(v) | OutputCommand::Rotate(v) | OutputCommand::Oscillate(v)) =
+        command
+    else {
+        return None;
+    };
+    let motor = (index as u8).wrapping_add(1);
+    Some([0xA1, 0x04, v.value.clamp(0, 255) as u8, motor])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, feature, hex, only_write, writes,
@@ -56,8 +44,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 20));
-        let mut p = SexverseV3;
+        let f0 = feature(0, &[(Vibrate, 0, 20)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 0)).unwrap();
         assert_eq!(writes(&out), vec![(Endpoint::Tx, hex("A1 04 00 01"), true)]);
         let mut w = |v| only_write(&p.encode_output(&f0, cmd(Vibrate, v)).unwrap());
@@ -74,7 +62,7 @@ mod tests {
     #[test]
     fn zeus_oscillates_on_motor_2() {
         let def = db_resolve("sexverse-v3", Some("TA-S001A"));
-        let mut p = SexverseV3;
+        let mut p = create();
         let out = p
             .encode_output(&def.features[1], cmd(Oscillate, 7))
             .unwrap();

@@ -1,37 +1,22 @@
 //! Sexverse v4 (`sexverse-v4`): one vibrator, `[BB 01 s 66]` to `tx` with response.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct SexverseV4;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SexverseV4)
-}
-
-impl ProtocolHandler for SexverseV4 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0xBB, 0x01, v.value.clamp(0, 255) as u8, 0x66],
-            true,
-        )])
-    }
+    Box::new(
+        PerFeature::of(OutputType::Vibrate, |_, v| {
+            [0xBB, 0x01, v.clamp(0, 255) as u8, 0x66]
+        })
+        .with_response(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, feature, hex, writes,
@@ -39,13 +24,13 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 99));
-        let mut p = SexverseV4;
+        let f = feature(0, &[(Vibrate, 0, 99)]);
+        let mut p = create();
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(w(50), vec![(Endpoint::Tx, hex("BB 01 32 66"), true)]);
         assert_eq!(w(75)[0].1, hex("BB 01 4B 66"));
         assert_eq!(w(0)[0].1, hex("BB 01 00 66"));
-        assert!(SexverseV4.encode_output(&f, cmd(Rotate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Rotate, 1)).is_err());
     }
 
     #[test]

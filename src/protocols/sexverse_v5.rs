@@ -1,45 +1,19 @@
 //! Sexverse v5 (`sexverse-v5`, Sexverse Heart): one vibrator, `[AA 03 03 s 00 00 00]` to `tx`.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct SexverseV5;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SexverseV5)
-}
-
-impl ProtocolHandler for SexverseV5 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [
-                0xAA,
-                0x03,
-                0x03,
-                v.value.clamp(0, 255) as u8,
-                0x00,
-                0x00,
-                0x00,
-            ],
-            false,
-        )])
-    }
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
+        [0xAA, 0x03, 0x03, v.clamp(0, 255) as u8, 0x00, 0x00, 0x00]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
@@ -47,8 +21,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 100));
-        let mut p = SexverseV5;
+        let f = feature(0, &[(Vibrate, 0, 100)]);
+        let mut p = create();
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
             w(50),
@@ -56,7 +30,7 @@ mod tests {
         );
         assert_eq!(w(75)[0].1, hex("AA 03 03 4B 00 00 00"));
         assert_eq!(w(0)[0].1, hex("AA 03 03 00 00 00 00"));
-        assert!(SexverseV5.encode_output(&f, cmd(Rotate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Rotate, 1)).is_err());
     }
 
     #[test]

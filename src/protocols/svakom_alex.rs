@@ -1,41 +1,23 @@
 //! Svakom Alex Neo (`svakom-alex`): one vibrator, `[12 01 03 00 X 00]` to `tx` where X is the
 //! step (0–3), and 0xFF means off.
 
-use super::shared::svakom::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct SvakomAlex;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::values::byte;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomAlex)
-}
-
-impl ProtocolHandler for SvakomAlex {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let s = byte(v.value);
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
+        let s = byte(v);
         let x = if s == 0 { 0xFF } else { s };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0x12, 0x01, 0x03, 0x00, x, 0x00],
-            false,
-        )])
-    }
+        [0x12, 0x01, 0x03, 0x00, x, 0x00]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
@@ -43,15 +25,16 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 3));
-        let mut p = SvakomAlex;
-        let w = |p: &mut SvakomAlex, v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
+        let f = feature(0, &[(Vibrate, 0, 3)]);
+        let mut p = create();
+        let w =
+            |p: &mut dyn ProtocolHandler, v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
-            w(&mut p, 2),
+            w(p.as_mut(), 2),
             vec![(Endpoint::Tx, hex("12 01 03 00 02 00"), false)]
         );
-        assert_eq!(w(&mut p, 3)[0].1, hex("12 01 03 00 03 00"));
-        assert_eq!(w(&mut p, 0)[0].1, hex("12 01 03 00 FF 00"));
+        assert_eq!(w(p.as_mut(), 3)[0].1, hex("12 01 03 00 03 00"));
+        assert_eq!(w(p.as_mut(), 0)[0].1, hex("12 01 03 00 FF 00"));
         assert!(p.encode_output(&f, cmd(Oscillate, 1)).is_err());
     }
 

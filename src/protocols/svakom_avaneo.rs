@@ -1,47 +1,35 @@
 //! Svakom Ava Neo (`svakom-avaneo`): vibrator (feature 0) `[55 03 00 00 F s]`, and feature 1 as
 //! oscillator `[55 08 00 00 s FF]` (or, addressed as a vibrator, `[55 09 00 00 s FF]`).
 
-use super::shared::svakom::{byte, flag};
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::svakom::flag;
+use super::shared::values::byte;
 use crate::protocol::OutputCommand;
 
-pub struct SvakomAvaNeo;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomAvaNeo)
+    Box::new(PerFeature::new(packet))
 }
 
-impl ProtocolHandler for SvakomAvaNeo {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // Feature 0 takes the vibrator packet whatever the type; other features pick theirs by
-        // type. The trailing 0xFF of the feature-1 packets stays when off.
-        let packet = match (feature.index, &command) {
-            (0, OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) => {
-                let s = byte(v.value);
-                [0x55, 0x03, 0x00, 0x00, flag(s), s]
-            }
-            (_, OutputCommand::Oscillate(v)) => [0x55, 0x08, 0x00, 0x00, byte(v.value), 0xFF],
-            (_, OutputCommand::Vibrate(v)) => [0x55, 0x09, 0x00, 0x00, byte(v.value), 0xFF],
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
+/// The packet of a command on feature `index`; `None` for an output type without one.
+fn packet(index: u32, command: OutputCommand) -> Option<[u8; 6]> {
+    // Feature 0 takes the vibrator packet whatever the type; other features pick theirs by
+    // type. The trailing 0xFF of the feature-1 packets stays when off.
+    match (index, command) {
+        (0, OutputCommand::Vibrate(v) | OutputCommand::Oscillate(v)) => {
+            let s = byte(v.value);
+            Some([0x55, 0x03, 0x00, 0x00, flag(s), s])
+        }
+        (_, OutputCommand::Oscillate(v)) => Some([0x55, 0x08, 0x00, 0x00, byte(v.value), 0xFF]),
+        (_, OutputCommand::Vibrate(v)) => Some([0x55, 0x09, 0x00, 0x00, byte(v.value), 0xFF]),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
@@ -49,9 +37,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Oscillate, (0, 1));
-        let mut p = SvakomAvaNeo;
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Oscillate, 0, 1)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 7)).unwrap();
         assert_eq!(
             writes(&out),

@@ -1,48 +1,36 @@
 //! Fantasy Cup Barnard (`svakom-barnard`): vibrator `[55 03 00 00 s F]` and oscillator
 //! `[55 08 00 00 s G]` to `tx`; the output type picks the packet, the flag follows the step.
 
-use super::shared::svakom::{byte, flag};
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::svakom::flag;
+use super::shared::values::byte;
 use crate::protocol::OutputCommand;
 
-pub struct SvakomBarnard;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomBarnard)
+    Box::new(PerFeature::new(packet))
 }
 
-impl ProtocolHandler for SvakomBarnard {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        // Here the step comes before the flag.
-        let packet = match command {
-            OutputCommand::Vibrate(v) => {
-                let s = byte(v.value);
-                [0x55, 0x03, 0x00, 0x00, s, flag(s)]
-            }
-            OutputCommand::Oscillate(v) => {
-                let s = byte(v.value);
-                [0x55, 0x08, 0x00, 0x00, s, if s > 0 { 0xFF } else { 0x00 }]
-            }
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
+/// The packet of a command; `None` for an output type without one.
+fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 6]> {
+    // Here the step comes before the flag.
+    match command {
+        OutputCommand::Vibrate(v) => {
+            let s = byte(v.value);
+            Some([0x55, 0x03, 0x00, 0x00, s, flag(s)])
+        }
+        OutputCommand::Oscillate(v) => {
+            let s = byte(v.value);
+            Some([0x55, 0x08, 0x00, 0x00, s, if s > 0 { 0xFF } else { 0x00 }])
+        }
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -50,9 +38,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 3));
-        let f1 = feature(1, Oscillate, (0, 3));
-        let mut p = SvakomBarnard;
+        let f0 = feature(0, &[(Vibrate, 0, 3)]);
+        let f1 = feature(1, &[(Oscillate, 0, 3)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 2)).unwrap();
         assert_eq!(
             writes(&out),

@@ -1,82 +1,34 @@
 //! Mutufun Barney (`svakom-barney`): two vibrators sharing one packet
 //! `[55 03 SEL 00 ON max(a, b) 00]` (ON = 0x03 while running), whole-state coalesced.
 
-use async_trait::async_trait;
-
-use super::shared::svakom::{SharedSpeed, byte};
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
-
-#[derive(Default)]
-pub struct SvakomBarney {
-    motors: SharedSpeed,
-    /// The definition has a single vibrator.
-    single: bool,
-}
+use super::ProtocolHandler;
+use super::shared::packets::Packets;
+use super::shared::svakom::SharedSpeedVibrators;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomBarney::default())
+    Box::new(handler())
 }
 
-impl SvakomBarney {
-    fn setup(&mut self, def: &DeviceDefinition) {
-        let n = def
-            .features
-            .iter()
-            .filter(|f| f.output(OutputType::Vibrate).is_some())
-            .count();
-        self.single = n == 1;
-    }
-}
-
-#[async_trait]
-impl ProtocolHandler for SvakomBarney {
-    async fn initialize(
-        &mut self,
-        _io: &mut DeviceIo,
-        def: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        self.setup(def);
-        Ok(())
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        if !self.motors.set(feature.index, byte(v.value)) {
-            return Err(unsupported_output(&command));
-        }
-        let [a, b, c, d, e, f] = self.motors.packet(self.single, 0x03);
-        Ok(vec![HardwareCommand::write(
-            Endpoint::Tx,
-            [a, b, c, d, e, f, 0x00],
-            false,
-            SharedSpeed::key(),
-        )])
-    }
+fn handler() -> Packets<SharedSpeedVibrators> {
+    SharedSpeedVibrators::new(0x03)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
+    use crate::protocols::shared::svakom::SharedSpeed;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, definition, feature, hex, writes,
     };
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Vibrate, (0, 10));
-        let mut p = SvakomBarney::default();
-        p.setup(&definition("svakom-barney", vec![f0.clone(), f1.clone()]));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Vibrate, 0, 10)]);
+        let mut p = handler();
+        p.setup(&definition(vec![f0.clone(), f1.clone()]));
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(out[0].key, SharedSpeed::key());
         assert_eq!(
@@ -93,7 +45,7 @@ mod tests {
         assert_eq!(w(&f1, 0), hex("55 03 00 00 00 00 00"));
         assert!(p.encode_output(&f0, cmd(Oscillate, 1)).is_err());
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 10)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 10)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }
@@ -101,7 +53,7 @@ mod tests {
     #[test]
     fn every_database_output_encodes() {
         for def in db_definitions("svakom-barney") {
-            let mut p = SvakomBarney::default();
+            let mut p = handler();
             p.setup(&def);
             assert_encodes_all(&mut p, &def);
         }

@@ -1,39 +1,21 @@
 //! Zemalia Dice for Love (`svakom-dice`): one vibrator, `[55 04 00 00 01 s AA]` to `tx`.
 
-use super::shared::svakom::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct SvakomDice;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::values::byte;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomDice)
-}
-
-impl ProtocolHandler for SvakomDice {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
+    Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
         // Byte 4 stays 0x01 when stopping; only the speed goes to 0.
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0x55, 0x04, 0x00, 0x00, 0x01, byte(v.value), 0xAA],
-            false,
-        )])
-    }
+        [0x55, 0x04, 0x00, 0x00, 0x01, byte(v), 0xAA]
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
@@ -41,8 +23,8 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f = feature(0, Vibrate, (0, 255));
-        let mut p = SvakomDice;
+        let f = feature(0, &[(Vibrate, 0, 255)]);
+        let mut p = create();
         let mut w = |v| writes(&p.encode_output(&f, cmd(Vibrate, v)).unwrap());
         assert_eq!(
             w(128),
@@ -50,7 +32,7 @@ mod tests {
         );
         assert_eq!(w(255)[0].1, hex("55 04 00 00 01 FF AA"));
         assert_eq!(w(0)[0].1, hex("55 04 00 00 01 00 AA"));
-        assert!(SvakomDice.encode_output(&f, cmd(Rotate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Rotate, 1)).is_err());
     }
 
     #[test]

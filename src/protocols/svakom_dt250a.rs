@@ -1,48 +1,36 @@
 //! Coleur Dor DT250A (`svakom-dt250a`): `[55 MODE 00 00 s FLAG]` to `tx` per feature; MODE 0x03
 //! for vibrator 0, 0x08 for the other vibrator, 0x09 for suction (whose flag is always 0).
 
-use super::shared::svakom::{byte, flag};
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::svakom::flag;
+use super::shared::values::byte;
 use crate::protocol::OutputCommand;
 
-pub struct SvakomDt250a;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomDt250a)
+    Box::new(PerFeature::new(packet))
 }
 
-impl ProtocolHandler for SvakomDt250a {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let packet = match (feature.index, command) {
-            (0, OutputCommand::Vibrate(v)) => {
-                let s = byte(v.value);
-                [0x55, 0x03, 0x00, 0x00, s, flag(s)]
-            }
-            (_, OutputCommand::Vibrate(v)) => {
-                let s = byte(v.value);
-                [0x55, 0x08, 0x00, 0x00, s, flag(s)]
-            }
-            (_, OutputCommand::Constrict(v)) => [0x55, 0x09, 0x00, 0x00, byte(v.value), 0x00],
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
+/// The packet of a command on feature `index`; `None` for an output type without one.
+fn packet(index: u32, command: OutputCommand) -> Option<[u8; 6]> {
+    match (index, command) {
+        (0, OutputCommand::Vibrate(v)) => {
+            let s = byte(v.value);
+            Some([0x55, 0x03, 0x00, 0x00, s, flag(s)])
+        }
+        (_, OutputCommand::Vibrate(v)) => {
+            let s = byte(v.value);
+            Some([0x55, 0x08, 0x00, 0x00, s, flag(s)])
+        }
+        (_, OutputCommand::Constrict(v)) => Some([0x55, 0x09, 0x00, 0x00, byte(v.value), 0x00]),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -50,10 +38,10 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 3));
-        let f1 = feature(1, Vibrate, (0, 3));
-        let f2 = feature(2, Constrict, (0, 2));
-        let mut p = SvakomDt250a;
+        let f0 = feature(0, &[(Vibrate, 0, 3)]);
+        let f1 = feature(1, &[(Vibrate, 0, 3)]);
+        let f2 = feature(2, &[(Constrict, 0, 2)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 2)).unwrap();
         assert_eq!(
             writes(&out),

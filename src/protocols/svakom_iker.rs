@@ -1,7 +1,7 @@
 //! Svakom Iker (`svakom-iker`): two vibrators. Motor 0 `[55 03 03 00 01 a]`, motor 1
 //! `[55 07 00 00 b 00]`, and `[55 07 00 00 00 00]` alone once both are off.
 
-use super::shared::svakom::byte;
+use super::shared::values::byte;
 use super::{CoalesceKey, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
@@ -66,17 +66,13 @@ mod tests {
     use super::*;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
-        assert_encodes_all, cmd, db_definitions, feature, hex, writes,
+        assert_encodes_all, cmd, data, db_definitions, feature, hex, message, stop, writes,
     };
-
-    fn bytes(out: &[HardwareCommand]) -> Vec<Vec<u8>> {
-        writes(out).into_iter().map(|w| w.1).collect()
-    }
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Vibrate, (0, 5));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Vibrate, 0, 5)]);
         let mut p = SvakomIker::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(
@@ -86,7 +82,7 @@ mod tests {
         p.encode_output(&f0, cmd(Vibrate, 8)).unwrap();
         let out = p.encode_output(&f1, cmd(Vibrate, 3)).unwrap();
         assert_eq!(
-            bytes(&out),
+            data(&out),
             vec![hex("55 03 03 00 01 08"), hex("55 07 00 00 03 00")]
         );
         // The recomputed motor-0 packet supersedes the one of the first command.
@@ -94,48 +90,32 @@ mod tests {
         assert_eq!(out[1].key, CoalesceKey::feature(1));
         let out = p.encode_output(&f0, cmd(Vibrate, 0)).unwrap();
         assert_eq!(
-            bytes(&out),
+            data(&out),
             vec![hex("55 03 03 00 01 00"), hex("55 07 00 00 03 00")]
         );
         let out = p.encode_output(&f1, cmd(Vibrate, 0)).unwrap();
-        assert_eq!(bytes(&out), vec![hex("55 07 00 00 00 00")]);
+        assert_eq!(data(&out), vec![hex("55 07 00 00 00 00")]);
         assert_eq!(out[0].key, CoalesceKey::device());
         assert!(p.encode_output(&f0, cmd(Oscillate, 1)).is_err());
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 5)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 5)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }
 
-    /// The packets one client message leaves, coalesced as the server does (vectors README
-    /// §3.4): a packet drops queued packets of earlier entries whose key overlaps its own.
-    fn coalesced(entries: Vec<Vec<HardwareCommand>>) -> Vec<Vec<u8>> {
-        let mut queue: Vec<(usize, HardwareCommand)> = Vec::new();
-        for (entry, cmds) in entries.into_iter().enumerate() {
-            for c in cmds {
-                queue.retain(|(e, q)| *e == entry || !q.key.overlaps(c.key));
-                queue.push((entry, c));
-            }
-        }
-        let cmds: Vec<HardwareCommand> = queue.into_iter().map(|(_, c)| c).collect();
-        bytes(&cmds)
-    }
-
     #[test]
     fn one_message_gives_one_packet_per_motor() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Vibrate, (0, 5));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Vibrate, 0, 5)]);
         let mut p = SvakomIker::default();
-        let a = p.encode_output(&f0, cmd(Vibrate, 8)).unwrap();
-        let b = p.encode_output(&f1, cmd(Vibrate, 3)).unwrap();
+        let out = message(&mut p, &[(&f0, cmd(Vibrate, 8)), (&f1, cmd(Vibrate, 3))]);
         assert_eq!(
-            coalesced(vec![a, b]),
+            data(&out),
             vec![hex("55 03 03 00 01 08"), hex("55 07 00 00 03 00")]
         );
         // Stopping both: only the all-off packet remains.
-        let a = p.encode_output(&f0, cmd(Vibrate, 0)).unwrap();
-        let b = p.encode_output(&f1, cmd(Vibrate, 0)).unwrap();
-        assert_eq!(coalesced(vec![a, b]), vec![hex("55 07 00 00 00 00")]);
+        let out = stop(&mut p, [&f0, &f1]);
+        assert_eq!(data(&out), vec![hex("55 07 00 00 00 00")]);
     }
 
     #[test]

@@ -1,41 +1,30 @@
 //! Svakom Jordan (`svakom-jordan`): vibrator `[55 03 00 00 F s 00]` and oscillator
 //! `[55 08 00 00 F s 00]` to `tx`; the output type picks the packet.
 
-use super::shared::svakom::{byte, flag};
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::svakom::flag;
+use super::shared::values::byte;
 use crate::protocol::OutputCommand;
 
-pub struct SvakomJordan;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomJordan)
+    Box::new(PerFeature::new(packet))
 }
 
-impl ProtocolHandler for SvakomJordan {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let (mode, s) = match command {
-            OutputCommand::Vibrate(v) => (0x03, byte(v.value)),
-            OutputCommand::Oscillate(v) => (0x08, byte(v.value)),
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0x55, mode, 0x00, 0x00, flag(s), s, 0x00],
-            false,
-        )])
-    }
+/// The packet of a command; `None` for an output type without one.
+fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 7]> {
+    let (mode, s) = match command {
+        OutputCommand::Vibrate(v) => (0x03, byte(v.value)),
+        OutputCommand::Oscillate(v) => (0x08, byte(v.value)),
+        _ => return None,
+    };
+    Some([0x55, mode, 0x00, 0x00, flag(s), s, 0x00])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -43,9 +32,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Oscillate, (0, 5));
-        let mut p = SvakomJordan;
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Oscillate, 0, 5)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 6)).unwrap();
         assert_eq!(
             writes(&out),

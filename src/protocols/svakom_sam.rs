@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use super::shared::svakom::byte;
+use super::shared::values::byte;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
@@ -77,8 +77,8 @@ mod tests {
 
     #[test]
     fn gen2_packets() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Constrict, (0, 1));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Constrict, 0, 1)]);
         let mut p = SvakomSam { gen2: true };
         let out = p.encode_output(&f0, cmd(Vibrate, 6)).unwrap();
         assert_eq!(
@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn gen1_packets() {
-        let f0 = feature(0, Vibrate, (0, 10));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
         let mut p = SvakomSam { gen2: false };
         let out = p.encode_output(&f0, cmd(Vibrate, 6)).unwrap();
         assert_eq!(only_write(&out), hex("12 01 03 00 05 06"));

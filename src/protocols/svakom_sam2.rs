@@ -1,55 +1,36 @@
 //! Svakom Sam Neo 2 (`svakom-sam2`): vibrator `[55 03 00 00 M s 00]` (M = 5 while running) and
 //! suction `[55 09 00 00 F c 00]`, written to `tx` with response.
 
-use super::shared::svakom::{byte, flag};
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::svakom::flag;
+use super::shared::values::byte;
 use crate::protocol::OutputCommand;
 
-pub struct SvakomSam2;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomSam2)
+    Box::new(PerFeature::new(packet).with_response())
 }
 
-impl ProtocolHandler for SvakomSam2 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let packet = match command {
-            OutputCommand::Vibrate(v) => {
-                let s = byte(v.value);
-                [
-                    0x55,
-                    0x03,
-                    0x00,
-                    0x00,
-                    if s > 0 { 0x05 } else { 0x00 },
-                    s,
-                    0x00,
-                ]
-            }
-            OutputCommand::Constrict(v) => {
-                let c = byte(v.value);
-                [0x55, 0x09, 0x00, 0x00, flag(c), c, 0x00]
-            }
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            true,
-        )])
+/// The packet of a command; `None` for an output type without one.
+fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 7]> {
+    match command {
+        OutputCommand::Vibrate(v) => {
+            let s = byte(v.value);
+            let m = if s > 0 { 0x05 } else { 0x00 };
+            Some([0x55, 0x03, 0x00, 0x00, m, s, 0x00])
+        }
+        OutputCommand::Constrict(v) => {
+            let c = byte(v.value);
+            Some([0x55, 0x09, 0x00, 0x00, flag(c), c, 0x00])
+        }
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -57,9 +38,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Constrict, (0, 5));
-        let mut p = SvakomSam2;
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Constrict, 0, 5)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(
             writes(&out),

@@ -1,16 +1,21 @@
 //! Svakom Magic Suitcase (`svakom-suitcase`): feature 0 (0–30) is split into an intensity band
 //! and a speed, `[55 03 00 00 intensity speed]`; the other vibrator is `[55 09 00 00 s 00]`.
 
-use super::shared::svakom::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct SvakomSuitcase;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::values::byte;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomSuitcase)
+    Box::new(PerFeature::of(OutputType::Vibrate, |index, v| {
+        let s = byte(v);
+        if index == 0 {
+            let (intensity, speed) = intensity_speed(s);
+            [0x55, 0x03, 0x00, 0x00, intensity, speed]
+        } else {
+            [0x55, 0x09, 0x00, 0x00, s, 0x00]
+        }
+    }))
 }
 
 /// Step 0–30 → (intensity 1–3, speed 1–10); (0, 0) when off.
@@ -24,34 +29,10 @@ fn intensity_speed(v: u8) -> (u8, u8) {
     (intensity, speed)
 }
 
-impl ProtocolHandler for SvakomSuitcase {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let s = byte(v.value);
-        let packet = if feature.index == 0 {
-            let (intensity, speed) = intensity_speed(s);
-            [0x55, 0x03, 0x00, 0x00, intensity, speed]
-        } else {
-            [0x55, 0x09, 0x00, 0x00, s, 0x00]
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -59,9 +40,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 30));
-        let f1 = feature(1, Vibrate, (0, 1));
-        let mut p = SvakomSuitcase;
+        let f0 = feature(0, &[(Vibrate, 0, 30)]);
+        let f1 = feature(1, &[(Vibrate, 0, 1)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 1)).unwrap();
         assert_eq!(
             writes(&out),

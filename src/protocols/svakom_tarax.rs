@@ -1,45 +1,26 @@
 //! ToyCod Tara X (`svakom-tarax`): motor 0 `[55 03 00 00 s 02]` (off is `01 01`), the other motor
 //! `[55 09 00 00 s 00]`, to `tx`.
 
-use super::shared::svakom::byte;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct SvakomTaraX;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::values::byte;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomTaraX)
-}
-
-impl ProtocolHandler for SvakomTaraX {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let s = byte(v.value);
-        let packet = match (feature.index, s) {
+    Box::new(PerFeature::of(OutputType::Vibrate, |index, v| {
+        let s = byte(v);
+        match (index, s) {
             (0, 0) => [0x55, 0x03, 0x00, 0x00, 0x01, 0x01],
             (0, s) => [0x55, 0x03, 0x00, 0x00, s, 0x02],
             (_, s) => [0x55, 0x09, 0x00, 0x00, s, 0x00],
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
-    }
+        }
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -47,9 +28,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 3));
-        let f1 = feature(1, Vibrate, (0, 3));
-        let mut p = SvakomTaraX;
+        let f0 = feature(0, &[(Vibrate, 0, 3)]);
+        let f1 = feature(1, &[(Vibrate, 0, 3)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 2)).unwrap();
         assert_eq!(
             writes(&out),

@@ -1,49 +1,37 @@
 //! Svakom v3 (`svakom-v3`): vibrator 0 `[55 03 03 00 F s]`, another vibrator
 //! `[55 09 00 00 F s]`, rotator `[55 08 00 00 r FF]`, to `tx`.
 
-use super::shared::svakom::{byte, flag};
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::svakom::flag;
+use super::shared::values::byte;
 use crate::protocol::OutputCommand;
 
-pub struct SvakomV3;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomV3)
+    Box::new(PerFeature::new(packet))
 }
 
-impl ProtocolHandler for SvakomV3 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let packet = match (feature.index, command) {
-            (0, OutputCommand::Vibrate(v)) => {
-                let s = byte(v.value);
-                [0x55, 0x03, 0x03, 0x00, flag(s), s]
-            }
-            (_, OutputCommand::Vibrate(v)) => {
-                let s = byte(v.value);
-                [0x55, 0x09, 0x00, 0x00, flag(s), s]
-            }
-            // The rotation range is 0..1 (no direction); the 0xFF stays when stopping.
-            (_, OutputCommand::Rotate(v)) => [0x55, 0x08, 0x00, 0x00, byte(v.value), 0xFF],
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet,
-            false,
-        )])
+/// The packet of a command on feature `index`; `None` for an output type without one.
+fn packet(index: u32, command: OutputCommand) -> Option<[u8; 6]> {
+    match (index, command) {
+        (0, OutputCommand::Vibrate(v)) => {
+            let s = byte(v.value);
+            Some([0x55, 0x03, 0x03, 0x00, flag(s), s])
+        }
+        (_, OutputCommand::Vibrate(v)) => {
+            let s = byte(v.value);
+            Some([0x55, 0x09, 0x00, 0x00, flag(s), s])
+        }
+        // The rotation range is 0..1 (no direction); the 0xFF stays when stopping.
+        (_, OutputCommand::Rotate(v)) => Some([0x55, 0x08, 0x00, 0x00, byte(v.value), 0xFF]),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -51,10 +39,10 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let rot = feature(1, Rotate, (0, 1));
-        let vib1 = feature(1, Vibrate, (0, 1));
-        let mut p = SvakomV3;
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let rot = feature(1, &[(Rotate, 0, 1)]);
+        let vib1 = feature(1, &[(Vibrate, 0, 1)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(
             writes(&out),

@@ -1,72 +1,24 @@
 //! Svakom v4 (`svakom-v4`): one or two vibrators sharing one packet
 //! `[55 03 SEL 00 ON max(a, b) 00]` (ON = 0x01 while running), whole-state coalesced.
 
-use async_trait::async_trait;
-
-use super::shared::svakom::{SharedSpeed, byte};
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
-
-#[derive(Default)]
-pub struct SvakomV4 {
-    motors: SharedSpeed,
-    /// The definition has a single vibrator (SEL stays 0).
-    single: bool,
-}
+use super::ProtocolHandler;
+use super::shared::packets::Packets;
+use super::shared::svakom::SharedSpeedVibrators;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomV4::default())
+    Box::new(handler())
 }
 
-impl SvakomV4 {
-    fn setup(&mut self, def: &DeviceDefinition) {
-        let n = def
-            .features
-            .iter()
-            .filter(|f| f.output(OutputType::Vibrate).is_some())
-            .count();
-        self.single = n == 1;
-    }
-}
-
-#[async_trait]
-impl ProtocolHandler for SvakomV4 {
-    async fn initialize(
-        &mut self,
-        _io: &mut DeviceIo,
-        def: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        self.setup(def);
-        Ok(())
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        if !self.motors.set(feature.index, byte(v.value)) {
-            return Err(unsupported_output(&command));
-        }
-        let [a, b, c, d, e, f] = self.motors.packet(self.single, 0x01);
-        Ok(vec![HardwareCommand::write(
-            Endpoint::Tx,
-            [a, b, c, d, e, f, 0x00],
-            false,
-            SharedSpeed::key(),
-        )])
-    }
+fn handler() -> Packets<SharedSpeedVibrators> {
+    SharedSpeedVibrators::new(0x01)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
+    use crate::protocols::shared::svakom::SharedSpeed;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, definition, feature, hex, only_write,
         writes,
@@ -74,10 +26,10 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Vibrate, (0, 10));
-        let mut p = SvakomV4::default();
-        p.setup(&definition("svakom-v4", vec![f0.clone(), f1.clone()]));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Vibrate, 0, 10)]);
+        let mut p = handler();
+        p.setup(&definition(vec![f0.clone(), f1.clone()]));
         let out = p.encode_output(&f0, cmd(Vibrate, 4)).unwrap();
         assert_eq!(out[0].key, SharedSpeed::key());
         assert_eq!(
@@ -94,7 +46,7 @@ mod tests {
     #[test]
     fn clara_has_one_motor() {
         let def = db_resolve("svakom-v4", Some("VV468A"));
-        let mut p = SvakomV4::default();
+        let mut p = handler();
         p.setup(&def);
         let out = p.encode_output(&def.features[0], cmd(Vibrate, 6)).unwrap();
         assert_eq!(only_write(&out), hex("55 03 00 00 01 06 00"));
@@ -103,7 +55,7 @@ mod tests {
     #[test]
     fn every_database_output_encodes() {
         for def in db_definitions("svakom-v4") {
-            let mut p = SvakomV4::default();
+            let mut p = handler();
             p.setup(&def);
             assert_encodes_all(&mut p, &def);
         }

@@ -1,7 +1,8 @@
 //! Svakom v5 (`svakom-v5`): vibrators 0 and 1 share one 6-byte packet
 //! `[55 03 SEL 00 ON max(a, b)]`; the oscillator (Mora Neo, Trysta Neo) has `[55 09 00 00 s 00]`.
 
-use super::shared::svakom::{SharedSpeed, byte};
+use super::shared::svakom::SharedSpeed;
+use super::shared::values::byte;
 use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
@@ -54,9 +55,9 @@ mod tests {
 
     #[test]
     fn sheet_examples() {
-        let f0 = feature(0, Vibrate, (0, 10));
-        let f1 = feature(1, Vibrate, (0, 10));
-        let f2 = feature(2, Oscillate, (0, 3));
+        let f0 = feature(0, &[(Vibrate, 0, 10)]);
+        let f1 = feature(1, &[(Vibrate, 0, 10)]);
+        let f2 = feature(2, &[(Oscillate, 0, 3)]);
         let mut p = SvakomV5::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(out[0].key, SharedSpeed::key());
@@ -83,7 +84,7 @@ mod tests {
     fn single_motor_still_selects() {
         let mut p = SvakomV5::default();
         let out = p
-            .encode_output(&feature(0, Vibrate, (0, 10)), cmd(Vibrate, 3))
+            .encode_output(&feature(0, &[(Vibrate, 0, 10)]), cmd(Vibrate, 3))
             .unwrap();
         assert_eq!(only_write(&out), hex("55 03 01 00 01 03"));
     }

@@ -2,85 +2,32 @@
 //! `[55 03 SEL 00 ON max(a, b) 00]`; a third vibrator (Iker Neo) has its own
 //! `[55 07 00 00 F c 00]`.
 
-use async_trait::async_trait;
-
-use super::shared::svakom::{SharedSpeed, byte, flag};
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
-
-#[derive(Default)]
-pub struct SvakomV6 {
-    motors: SharedSpeed,
-    /// The definition has a single vibrator (SEL stays 0).
-    single: bool,
-}
+use super::ProtocolHandler;
+use super::shared::packets::Packets;
+use super::shared::svakom::{SharedSpeedVibrators, flag};
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(SvakomV6::default())
+    Box::new(handler())
 }
 
-impl SvakomV6 {
-    fn setup(&mut self, def: &DeviceDefinition) {
-        let n = def
-            .features
-            .iter()
-            .filter(|f| f.output(OutputType::Vibrate).is_some())
-            .count();
-        self.single = n == 1;
-    }
-}
-
-#[async_trait]
-impl ProtocolHandler for SvakomV6 {
-    async fn initialize(
-        &mut self,
-        _io: &mut DeviceIo,
-        def: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        self.setup(def);
-        Ok(())
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let s = byte(v.value);
-        if self.motors.set(feature.index, s) {
-            let [a, b, c, d, e, f] = self.motors.packet(self.single, 0x01);
-            return Ok(vec![HardwareCommand::write(
-                Endpoint::Tx,
-                [a, b, c, d, e, f, 0x00],
-                false,
-                SharedSpeed::key(),
-            )]);
-        }
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            [0x55, 0x07, 0x00, 0x00, flag(s), s, 0x00],
-            false,
-        )])
-    }
+fn handler() -> Packets<SharedSpeedVibrators> {
+    SharedSpeedVibrators::new(0x01)
+        .with_other_vibrators(|s| [0x55, 0x07, 0x00, 0x00, flag(s), s, 0x00])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device_config::DeviceDefinition;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Constrict, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, hex, only_write, writes,
     };
 
-    fn setup(id: &str) -> (SvakomV6, DeviceDefinition) {
+    fn setup(id: &str) -> (Packets<SharedSpeedVibrators>, DeviceDefinition) {
         let def = db_resolve("svakom-v6", Some(id));
-        let mut p = SvakomV6::default();
+        let mut p = handler();
         p.setup(&def);
         (p, def)
     }
@@ -118,7 +65,7 @@ mod tests {
     #[test]
     fn every_database_output_encodes() {
         for def in db_definitions("svakom-v6") {
-            let mut p = SvakomV6::default();
+            let mut p = handler();
             p.setup(&def);
             assert_encodes_all(&mut p, &def);
         }

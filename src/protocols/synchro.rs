@@ -1,15 +1,12 @@
 //! Synchro (`synchro`): one signed rotator. `[A1, 01, D, 77, 55]` on `tx` without response,
 //! `D = |r|`, with bit 7 set for counter-clockwise (negative) rotation.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct Synchro;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Synchro)
+    Box::new(PerFeature::of(OutputType::Rotate, |_, r| packet(r)))
 }
 
 /// The packet for signed step `r`.
@@ -19,27 +16,10 @@ fn packet(r: i32) -> [u8; 5] {
     [0xA1, 0x01, d, 0x77, 0x55]
 }
 
-impl ProtocolHandler for Synchro {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Rotate(r) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet(r.value),
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
@@ -47,8 +27,8 @@ mod tests {
 
     #[test]
     fn rotate_both_directions_and_stop() {
-        let f = feature(0, Rotate, (-6, 6));
-        let mut p = Synchro;
+        let f = feature(0, &[(Rotate, -6, 6)]);
+        let mut p = create();
         let w = writes(&p.encode_output(&f, cmd(Rotate, 3)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("A1 01 03 77 55"), false)]);
         let w = writes(&p.encode_output(&f, cmd(Rotate, -6)).unwrap());

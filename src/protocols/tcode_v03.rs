@@ -2,15 +2,12 @@
 //! 115200 8N1 in the database; users may add BLE entries). Position drives the L0 and R0 axes,
 //! HwPositionWithDuration is `L<i><pos>I<ms>`, Vibrate is `V<i><speed>`.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use crate::protocol::OutputCommand;
 
-pub struct TCodeV03;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(TCodeV03)
+    Box::new(PerFeature::new(|feature, command| text(feature, &command)))
 }
 
 /// The command text. The padding widths (3 for Position, 2 for the others) are the reference's:
@@ -27,25 +24,10 @@ fn text(feature: u32, command: &OutputCommand) -> Option<String> {
     })
 }
 
-impl ProtocolHandler for TCodeV03 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let text = text(feature.index, &command).ok_or_else(|| unsupported_output(&command))?;
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            text.into_bytes(),
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Position, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, position, writes,
@@ -55,42 +37,41 @@ mod tests {
     fn linear_with_duration() {
         let f = feature(
             0,
-            crate::protocol::OutputType::HwPositionWithDuration,
-            (0, 100),
+            &[(crate::protocol::OutputType::HwPositionWithDuration, 0, 100)],
         );
-        let w = writes(&TCodeV03.encode_output(&f, position(51, 200)).unwrap());
+        let w = writes(&create().encode_output(&f, position(51, 200)).unwrap());
         assert_eq!(
             w,
             vec![(Endpoint::Tx, hex("4C 30 35 31 49 32 30 30 0A"), false)]
         );
-        let out = TCodeV03.encode_output(&f, position(500, 1000)).unwrap();
+        let out = create().encode_output(&f, position(500, 1000)).unwrap();
         assert_eq!(only_write(&out), b"L0500I1000\n");
         // The reference's padding: step 5 is `L005`, step 1000 `L01000`.
         assert_eq!(
-            only_write(&TCodeV03.encode_output(&f, position(5, 0)).unwrap()),
+            only_write(&create().encode_output(&f, position(5, 0)).unwrap()),
             b"L005I0\n"
         );
-        let out = TCodeV03.encode_output(&f, position(1000, 20)).unwrap();
+        let out = create().encode_output(&f, position(1000, 20)).unwrap();
         assert_eq!(only_write(&out), b"L01000I20\n");
     }
 
     #[test]
     fn position_drives_l0_and_r0() {
-        let f = feature(3, Position, (0, 1000));
-        let out = TCodeV03.encode_output(&f, cmd(Position, 500)).unwrap();
+        let f = feature(3, &[(Position, 0, 1000)]);
+        let out = create().encode_output(&f, cmd(Position, 500)).unwrap();
         assert_eq!(only_write(&out), b"L0500\nR0500\n");
-        let out = TCodeV03.encode_output(&f, cmd(Position, 7)).unwrap();
+        let out = create().encode_output(&f, cmd(Position, 7)).unwrap();
         assert_eq!(only_write(&out), b"L0007\nR0007\n");
     }
 
     #[test]
     fn vibrate_and_stop() {
-        let f = feature(1, Vibrate, (0, 99));
-        let out = TCodeV03.encode_output(&f, cmd(Vibrate, 99)).unwrap();
+        let f = feature(1, &[(Vibrate, 0, 99)]);
+        let out = create().encode_output(&f, cmd(Vibrate, 99)).unwrap();
         assert_eq!(only_write(&out), hex("56 31 39 39 0A"));
-        let out = TCodeV03.encode_output(&f, cmd(Vibrate, 0)).unwrap();
+        let out = create().encode_output(&f, cmd(Vibrate, 0)).unwrap();
         assert_eq!(only_write(&out), hex("56 31 30 30 0A"));
-        assert!(TCodeV03.encode_output(&f, cmd(Rotate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Rotate, 1)).is_err());
     }
 
     #[test]

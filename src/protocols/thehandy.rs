@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn linear_commands() {
-        let f = feature(0, HwPositionWithDuration, (0, 100));
+        let f = feature(0, &[(HwPositionWithDuration, 0, 100)]);
         let w = writes(&TheHandy.encode_output(&f, position(50, 500)).unwrap());
         let bytes = hex("0A 13 9A 19 10 08 02 1A 0C 10 F4 03 19 00 00 00 00 00 00 E0 3F");
         assert_eq!(w, vec![(Endpoint::Tx, bytes, true)]);

@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn stroke_requests() {
-        let f = feature(0, HwPositionWithDuration, (0, 100));
+        let f = feature(0, &[(HwPositionWithDuration, 0, 100)]);
         let w = writes(&handler(3).encode_output(&f, position(50, 500)).unwrap());
         let bytes = hex("08 01 12 0F 10 03 C2 2E 0A 0D 00 00 00 3F 10 F4 03 18 01");
         assert_eq!(w, vec![(Endpoint::Tx, bytes, true)]);
@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn vibrate_and_stop_with_increasing_ids() {
-        let f = feature(0, Vibrate, (0, 100));
+        let f = feature(0, &[(Vibrate, 0, 100)]);
         let mut p = handler(4);
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 50)).unwrap());
         let bytes = hex("08 01 12 0C 10 04 A2 38 07 0D 00 00 00 3F 10 64");
@@ -260,10 +260,7 @@ mod tests {
         let mut p = handler(1);
         let id = p.identify(&mut io).await.unwrap();
         assert_eq!(id, Identification::identifier("hw3"));
-        let def = definition(
-            "thehandy-v3",
-            vec![feature(0, HwPositionWithDuration, (0, 100))],
-        );
+        let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 100)])]);
         // No reply to the capabilities request: initialization still completes.
         p.initialize(&mut io, &def).await.unwrap();
         assert_eq!(

@@ -2,16 +2,23 @@
 //! (vibrate, 9-byte packets). Every write goes to `tx` with response; the output type, not the
 //! feature index, selects the packet.
 
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
 use super::shared::tryfun::tryfun_checksum;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
 use crate::protocol::OutputCommand;
 
-pub struct TryFun;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(TryFun)
+    Box::new(PerFeature::new(packet).with_response())
+}
+
+/// The packet of a command; `None` for an output type without one.
+fn packet(_index: u32, command: OutputCommand) -> Option<Vec<u8>> {
+    match command {
+        OutputCommand::Oscillate(v) => Some(yuan(0x07, v.value)),
+        OutputCommand::Rotate(v) => Some(yuan(0x08, v.value)),
+        OutputCommand::Vibrate(v) => Some(surge(v.value)),
+        _ => None,
+    }
 }
 
 /// `[AA, 02, cmd, value, C]`: the checksum covers the bytes after 0xAA.
@@ -41,30 +48,10 @@ fn surge(s: i32) -> Vec<u8> {
     }
 }
 
-impl ProtocolHandler for TryFun {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let data = match command {
-            OutputCommand::Oscillate(v) => yuan(0x07, v.value),
-            OutputCommand::Rotate(v) => yuan(0x08, v.value),
-            OutputCommand::Vibrate(v) => surge(v.value),
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            data,
-            true,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -72,33 +59,33 @@ mod tests {
 
     #[test]
     fn yuan_oscillate_rotate_and_stop() {
-        let osc = feature(0, Oscillate, (0, 9));
-        let rot = feature(1, Rotate, (0, 9));
-        let w = writes(&TryFun.encode_output(&osc, cmd(Oscillate, 5)).unwrap());
+        let osc = feature(0, &[(Oscillate, 0, 9)]);
+        let rot = feature(1, &[(Rotate, 0, 9)]);
+        let w = writes(&create().encode_output(&osc, cmd(Oscillate, 5)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("AA 02 07 05 F4"), true)]);
-        let out = TryFun.encode_output(&osc, cmd(Oscillate, 1)).unwrap();
+        let out = create().encode_output(&osc, cmd(Oscillate, 1)).unwrap();
         assert_eq!(only_write(&out), hex("AA 02 07 01 F8"));
-        let out = TryFun.encode_output(&rot, cmd(Rotate, 5)).unwrap();
+        let out = create().encode_output(&rot, cmd(Rotate, 5)).unwrap();
         assert_eq!(only_write(&out), hex("AA 02 08 05 F3"));
-        let out = TryFun.encode_output(&osc, cmd(Oscillate, 0)).unwrap();
+        let out = create().encode_output(&osc, cmd(Oscillate, 0)).unwrap();
         assert_eq!(only_write(&out), hex("AA 02 07 00 F9"));
-        let out = TryFun.encode_output(&rot, cmd(Rotate, 0)).unwrap();
+        let out = create().encode_output(&rot, cmd(Rotate, 0)).unwrap();
         assert_eq!(only_write(&out), hex("AA 02 08 00 F8"));
     }
 
     #[test]
     fn surge_vibrate_and_stop() {
-        let f = feature(0, Vibrate, (0, 4));
-        let w = writes(&TryFun.encode_output(&f, cmd(Vibrate, 2)).unwrap());
+        let f = feature(0, &[(Vibrate, 0, 4)]);
+        let w = writes(&create().encode_output(&f, cmd(Vibrate, 2)).unwrap());
         assert_eq!(
             w,
             vec![(Endpoint::Tx, hex("00 02 00 05 02 02 01 00 FB"), true)]
         );
-        let out = TryFun.encode_output(&f, cmd(Vibrate, 4)).unwrap();
+        let out = create().encode_output(&f, cmd(Vibrate, 4)).unwrap();
         assert_eq!(only_write(&out), hex("00 02 00 05 02 04 01 00 F9"));
-        let out = TryFun.encode_output(&f, cmd(Vibrate, 0)).unwrap();
+        let out = create().encode_output(&f, cmd(Vibrate, 0)).unwrap();
         assert_eq!(only_write(&out), hex("00 02 00 05 01 02 01 01 FC"));
-        assert!(TryFun.encode_output(&f, cmd(Constrict, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Constrict, 1)).is_err());
     }
 
     #[test]

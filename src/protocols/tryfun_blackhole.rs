@@ -2,54 +2,33 @@
 //! response, `n` an 8-bit packet counter shared by all outputs, `cmd` 0x0C oscillate / 0x09
 //! vibrate, `C` the TryFun checksum of the bytes after the counter.
 
-use super::shared::tryfun::tryfun_checksum;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::packets::Packets;
+use super::shared::per_feature::PerFeature;
+use super::shared::tryfun::CountedPackets;
 use crate::protocol::OutputCommand;
 
-#[derive(Default)]
-pub struct TryFunBlackHole {
-    counter: u8,
-}
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(TryFunBlackHole::default())
+    Box::new(handler(0))
 }
 
-impl TryFunBlackHole {
-    /// The next packet; the counter advances for every packet built (even one superseded later).
-    fn packet(&mut self, cmd: u8, value: i32) -> Vec<u8> {
-        let mut p = vec![self.counter, 0x02, 0x00, 0x03, cmd, value as u8];
-        p.push(tryfun_checksum(&p[1..], 6));
-        self.counter = self.counter.wrapping_add(1);
-        p
-    }
-}
-
-impl ProtocolHandler for TryFunBlackHole {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let data = match command {
-            OutputCommand::Oscillate(v) => self.packet(0x0C, v.value),
-            OutputCommand::Vibrate(v) => self.packet(0x09, v.value),
-            _ => return Err(unsupported_output(&command)),
+/// The handler, its packet counter at `counter`.
+fn handler(counter: u8) -> Packets<PerFeature> {
+    let mut packets = CountedPackets::new(counter, 6);
+    PerFeature::new(move |_, command| {
+        let (cmd, v) = match command {
+            OutputCommand::Oscillate(v) => (0x0C, v.value),
+            OutputCommand::Vibrate(v) => (0x09, v.value),
+            _ => return None,
         };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            data,
-            false,
-        )])
-    }
+        Some(packets.next(&[0x02, 0x00, 0x03, cmd, v as u8]))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -57,9 +36,9 @@ mod tests {
 
     #[test]
     fn sheet_sequence_with_counter() {
-        let osc = feature(0, Oscillate, (0, 100));
-        let vib = feature(1, Vibrate, (0, 100));
-        let mut p = TryFunBlackHole::default();
+        let osc = feature(0, &[(Oscillate, 0, 100)]);
+        let vib = feature(1, &[(Vibrate, 0, 100)]);
+        let mut p = create();
         let w = writes(&p.encode_output(&osc, cmd(Oscillate, 100)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("00 02 00 03 0C 64 90"), false)]);
         let mut next = |f, c| only_write(&p.encode_output(f, c).unwrap());
@@ -73,8 +52,8 @@ mod tests {
 
     #[test]
     fn counter_wraps() {
-        let vib = feature(0, Vibrate, (0, 50));
-        let mut p = TryFunBlackHole { counter: 0xFF };
+        let vib = feature(0, &[(Vibrate, 0, 50)]);
+        let mut p = handler(0xFF);
         let out = p.encode_output(&vib, cmd(Vibrate, 1)).unwrap();
         assert_eq!(only_write(&out), hex("FF 02 00 03 09 01 F6"));
         let out = p.encode_output(&vib, cmd(Vibrate, 1)).unwrap();

@@ -2,19 +2,22 @@
 //! response, `n` an 8-bit packet counter shared by all outputs, `cmd` 0x0B oscillate / 0x08
 //! vibrate / 0x0E rotate (signed, sent as `-(r + 1)` clockwise and `-r` counter-clockwise).
 
-use super::shared::tryfun::tryfun_checksum;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use super::shared::tryfun::CountedPackets;
 use crate::protocol::OutputCommand;
 
-#[derive(Default)]
-pub struct TryFunMeta2 {
-    counter: u8,
-}
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(TryFunMeta2::default())
+    let mut packets = CountedPackets::new(0, 8);
+    Box::new(PerFeature::new(move |_, command| {
+        let (cmd, value) = match command {
+            OutputCommand::Oscillate(v) => (0x0B, v.value as u8),
+            OutputCommand::Vibrate(v) => (0x08, v.value as u8),
+            OutputCommand::Rotate(v) => (0x0E, rotation_byte(v.value)),
+            _ => return None,
+        };
+        Some(packets.next(&[0x02, 0x00, 0x05, 0x21, 0x05, cmd, value]))
+    }))
 }
 
 /// The rotation byte: clockwise steps become negative numbers offset by one (so a stop is
@@ -28,39 +31,10 @@ fn rotation_byte(r: i32) -> u8 {
     v as u8
 }
 
-impl TryFunMeta2 {
-    fn packet(&mut self, cmd: u8, value: u8) -> Vec<u8> {
-        let mut p = vec![self.counter, 0x02, 0x00, 0x05, 0x21, 0x05, cmd, value];
-        p.push(tryfun_checksum(&p[1..], 8));
-        self.counter = self.counter.wrapping_add(1);
-        p
-    }
-}
-
-impl ProtocolHandler for TryFunMeta2 {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let data = match command {
-            OutputCommand::Oscillate(v) => self.packet(0x0B, v.value as u8),
-            OutputCommand::Vibrate(v) => self.packet(0x08, v.value as u8),
-            OutputCommand::Rotate(v) => self.packet(0x0E, rotation_byte(v.value)),
-            _ => return Err(unsupported_output(&command)),
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            data,
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Rotate, Spray, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -68,10 +42,10 @@ mod tests {
 
     #[test]
     fn sheet_sequence_with_counter() {
-        let osc = feature(0, Oscillate, (0, 100));
-        let vib = feature(1, Vibrate, (0, 100));
-        let rot = feature(2, Rotate, (-100, 100));
-        let mut p = TryFunMeta2::default();
+        let osc = feature(0, &[(Oscillate, 0, 100)]);
+        let vib = feature(1, &[(Vibrate, 0, 100)]);
+        let rot = feature(2, &[(Rotate, -100, 100)]);
+        let mut p = create();
         let w = writes(&p.encode_output(&osc, cmd(Oscillate, 100)).unwrap());
         let first = hex("00 02 00 05 21 05 0B 64 6B");
         assert_eq!(w, vec![(Endpoint::Tx, first, false)]);

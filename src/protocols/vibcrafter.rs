@@ -163,8 +163,8 @@ mod tests {
 
     #[test]
     fn vibrate_carries_both_motors() {
-        let f0 = feature(0, Vibrate, (0, 99));
-        let f1 = feature(1, Vibrate, (0, 99));
+        let f0 = feature(0, &[(Vibrate, 0, 99)]);
+        let f1 = feature(1, &[(Vibrate, 0, 99)]);
         let mut p = VibCrafter::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 50)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -185,7 +185,7 @@ mod tests {
         );
         assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 99)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 99)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }

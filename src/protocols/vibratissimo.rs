@@ -8,11 +8,11 @@ use async_trait::async_trait;
 
 use super::{
     DeviceIo, HardwareCommand, Identification, InputPlan, ProtocolError, ProtocolHandler,
-    unsupported_input, unsupported_output,
+    unsupported_output,
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand, OutputType};
+use crate::protocol::{InputType, OutputCommand, OutputType};
 
 const MODEL_READ_TIMEOUT: Duration = Duration::from_millis(500);
 const MODEL_MAX_LEN: usize = 128;
@@ -105,10 +105,7 @@ impl ProtocolHandler for Vibratissimo {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
-            _ => Err(unsupported_input(input, InputCommandType::Read)),
-        }
+        InputPlan::ble_battery_only(input)
     }
 }
 

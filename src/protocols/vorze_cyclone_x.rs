@@ -2,18 +2,15 @@
 //! handler; low confidence). Each command is one 16-byte output report on `tx`: report id 0,
 //! then the ASCII-framed `<0152` frame with the speed in byte 7 and the direction in byte 9.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 /// Highest speed digit (`0x3A`); on battery the toy limits itself to 5.
 const MAX_SPEED: u8 = 10;
 
-pub struct VorzeCycloneX;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(VorzeCycloneX)
+    Box::new(PerFeature::of(OutputType::Rotate, |_, r| report(r)))
 }
 
 /// The report for signed step `r` (positive = clockwise = forwards).
@@ -45,27 +42,10 @@ fn report(r: i32) -> [u8; 16] {
     ]
 }
 
-impl ProtocolHandler for VorzeCycloneX {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Rotate(r) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            report(r.value),
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -73,11 +53,11 @@ mod tests {
 
     #[test]
     fn rotate_and_stop() {
-        let f = feature(0, Rotate, (-10, 10));
-        let w = writes(&VorzeCycloneX.encode_output(&f, cmd(Rotate, 10)).unwrap());
+        let f = feature(0, &[(Rotate, -10, 10)]);
+        let w = writes(&create().encode_output(&f, cmd(Rotate, 10)).unwrap());
         let bytes = hex("00 3C 30 31 35 32 30 3A 30 30 30 01 02 03 68 3E");
         assert_eq!(w, vec![(Endpoint::Tx, bytes, false)]);
-        let enc = |v| only_write(&VorzeCycloneX.encode_output(&f, cmd(Rotate, v)).unwrap());
+        let enc = |v| only_write(&create().encode_output(&f, cmd(Rotate, v)).unwrap());
         assert_eq!(
             enc(5),
             hex("00 3C 30 31 35 32 30 35 30 30 30 01 02 03 68 3E")
@@ -92,7 +72,7 @@ mod tests {
         );
         // Out-of-range steps are capped, never a non-digit byte.
         assert_eq!(enc(-99)[7], 0x3A);
-        assert!(VorzeCycloneX.encode_output(&f, cmd(Vibrate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Vibrate, 1)).is_err());
     }
 
     #[test]

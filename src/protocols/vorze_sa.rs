@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn single_rotators() {
-        let f = feature(0, Rotate, (-99, 99));
+        let f = feature(0, &[(Rotate, -99, 99)]);
         let mut p = handler(Kind::SingleRotator(1));
         let w = writes(&p.encode_output(&f, cmd(Rotate, 50)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("01 01 B2"), true)]);
@@ -209,8 +209,8 @@ mod tests {
 
     #[test]
     fn ufo_tw_carries_both_sides() {
-        let f0 = feature(0, Rotate, (-99, 99));
-        let f1 = feature(1, Rotate, (-99, 99));
+        let f0 = feature(0, &[(Rotate, -99, 99)]);
+        let f1 = feature(1, &[(Rotate, -99, 99)]);
         let mut p = handler(Kind::DualRotator);
         let out = p.encode_output(&f0, cmd(Rotate, 50)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -236,8 +236,8 @@ mod tests {
 
     #[test]
     fn vibrators() {
-        let f0 = feature(0, Vibrate, (0, 100));
-        let f1 = feature(1, Vibrate, (0, 99));
+        let f0 = feature(0, &[(Vibrate, 0, 100)]);
+        let f1 = feature(1, &[(Vibrate, 0, 99)]);
         let mut p = handler(Kind::SingleVibrator(6));
         assert_eq!(
             only_write(&p.encode_output(&f0, cmd(Vibrate, 60)).unwrap()),
@@ -255,14 +255,14 @@ mod tests {
             hex("09 00 00")
         );
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 99)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 99)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }
 
     #[test]
     fn piston_speeds() {
-        let f = feature(0, HwPositionWithDuration, (0, 99));
+        let f = feature(0, &[(HwPositionWithDuration, 0, 99)]);
         let mut p = handler(Kind::Piston);
         let w = writes(&p.encode_output(&f, position(50, 500)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("03 32 04"), true)]);

@@ -1,19 +1,18 @@
 //! WeToy (`wetoy`): `[B2, s - 1]` on `tx` with response, `[80, 03]` for off (also written once
 //! at connect).
 
-use async_trait::async_trait;
-
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 const OFF: [u8; 2] = [0x80, 0x03];
 
-pub struct WeToy;
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(WeToy)
+    Box::new(
+        PerFeature::of(OutputType::Vibrate, |_, v| packet(v))
+            .with_response()
+            .on_connect(OFF, true),
+    )
 }
 
 /// The device's levels are 0-2 for steps 1-3.
@@ -25,36 +24,10 @@ fn packet(s: i32) -> [u8; 2] {
     }
 }
 
-#[async_trait]
-impl ProtocolHandler for WeToy {
-    async fn initialize(
-        &mut self,
-        io: &mut DeviceIo,
-        _definition: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        io.write(Endpoint::Tx, &OFF, true).await
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet(v.value),
-            true,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
@@ -64,30 +37,30 @@ mod tests {
 
     #[test]
     fn vibrate_and_stop() {
-        let f = feature(0, Vibrate, (0, 3));
-        let w = writes(&WeToy.encode_output(&f, cmd(Vibrate, 2)).unwrap());
+        let f = feature(0, &[(Vibrate, 0, 3)]);
+        let w = writes(&create().encode_output(&f, cmd(Vibrate, 2)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("B2 01"), true)]);
         assert_eq!(
-            only_write(&WeToy.encode_output(&f, cmd(Vibrate, 3)).unwrap()),
+            only_write(&create().encode_output(&f, cmd(Vibrate, 3)).unwrap()),
             hex("B2 02")
         );
         assert_eq!(
-            only_write(&WeToy.encode_output(&f, cmd(Vibrate, 1)).unwrap()),
+            only_write(&create().encode_output(&f, cmd(Vibrate, 1)).unwrap()),
             hex("B2 00")
         );
         assert_eq!(
-            only_write(&WeToy.encode_output(&f, cmd(Vibrate, 0)).unwrap()),
+            only_write(&create().encode_output(&f, cmd(Vibrate, 0)).unwrap()),
             hex("80 03")
         );
-        assert!(WeToy.encode_output(&f, cmd(Rotate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Rotate, 1)).is_err());
     }
 
     #[tokio::test]
     async fn initialize_writes_off() {
         let (_dev, mut io, mut ops) =
-            sim_io(SimulatedDeviceSpec::new("WeToy", "a"), &[Endpoint::Tx]).await;
-        let def = definition("wetoy", vec![feature(0, Vibrate, (0, 3))]);
-        WeToy.initialize(&mut io, &def).await.unwrap();
+            sim_io(SimulatedDeviceSpec::new("create()", "a"), &[Endpoint::Tx]).await;
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 3)])]);
+        create().initialize(&mut io, &def).await.unwrap();
         assert_eq!(
             drain(&mut ops),
             vec![write_op(Endpoint::Tx, &hex("80 03"), true)]

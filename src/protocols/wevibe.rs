@@ -2,44 +2,20 @@
 //! speeds as nibbles (internal high, external low); single-motor toys repeat the speed in both.
 //! Connecting writes an "on" and an "off" packet.
 
-use async_trait::async_trait;
-
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
+use super::ProtocolHandler;
+use super::shared::packets::Packets;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 const INIT: [u8; 8] = [0x0F, 0x03, 0x00, 0x99, 0x00, 0x03, 0x00, 0x00];
 const OFF: [u8; 8] = [0x0F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
 
-#[derive(Default)]
-pub struct WeVibe {
-    /// Whether the toy has a second (external) motor.
-    dual: bool,
-    motors: [u8; 2],
-}
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(WeVibe::default())
+    Box::new(handler())
 }
 
-/// Whether a definition has more than one vibrator (shared by the WeVibe keys).
-pub(super) fn has_two_vibrators(definition: &DeviceDefinition) -> bool {
-    definition
-        .features
-        .iter()
-        .filter(|f| f.output(OutputType::Vibrate).is_some())
-        .count()
-        > 1
-}
-
-impl WeVibe {
-    fn packet(&self) -> [u8; 8] {
-        let int = self.motors[0];
-        let ext = if self.dual { self.motors[1] } else { int };
-        if int == 0 && ext == 0 {
-            return OFF;
-        }
+fn handler() -> Packets<WholeDevice<2>> {
+    family(15, |int, ext| {
         [
             0x0F,
             0x03,
@@ -50,56 +26,48 @@ impl WeVibe {
             0x00,
             0x00,
         ]
-    }
+    })
+    .on_connect(INIT, true)
+    .on_connect(OFF, true)
 }
 
-#[async_trait]
-impl ProtocolHandler for WeVibe {
-    async fn initialize(
-        &mut self,
-        io: &mut DeviceIo,
-        definition: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        self.dual = has_two_vibrators(definition);
-        io.write(Endpoint::Tx, &INIT, true).await?;
-        io.write(Endpoint::Tx, &OFF, true).await
-    }
+/// The WeVibe keys' handler (shared with `wevibe-8bit` and `wevibe-chorus`): 8-byte packets on
+/// `tx` with response carrying the internal (feature 0) and external (feature 1) motors' steps,
+/// each clamped to `max` (a one-vibrator toy repeats its speed in both); `OFF` when both are 0,
+/// else `running(int, ext)`.
+pub(super) fn family(max: i32, running: fn(u8, u8) -> [u8; 8]) -> Packets<WholeDevice<2>> {
+    WholeDevice::new(&[OutputType::Vibrate], move |steps: &[i32; 2]| match steps
+        .map(|s| s.clamp(0, max) as u8)
+    {
+        [0, 0] => OFF,
+        [int, ext] => running(int, ext),
+    })
+    .with_response()
+    .mirror_single_vibrator()
+}
 
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let Some(motor) = self.motors.get_mut(feature.index as usize) else {
-            return Err(unsupported_output(&command));
-        };
-        *motor = v.value.clamp(0, 15) as u8;
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            self.packet(),
-            true,
-        )])
-    }
+/// The status byte of `wevibe-8bit` and `wevibe-chorus`: bit 1 the external motor runs, bit 0
+/// the internal one.
+pub(super) fn status(int: u8, ext: u8) -> u8 {
+    (if ext > 0 { 0x02 } else { 0 }) | (if int > 0 { 0x01 } else { 0 })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
-        assert_encodes_all, cmd, db_definitions, db_resolve, drain, feature, hex, only_write,
-        sim_io, write_op, writes,
+        assert_encodes_all, cmd, db_definitions, db_resolve, definition, drain, feature, hex,
+        only_write, sim_io, write_op, writes,
     };
 
     #[test]
     fn single_motor_repeats_the_speed() {
-        let f = feature(0, Vibrate, (0, 15));
-        let mut p = WeVibe::default();
+        let f = feature(0, &[(Vibrate, 0, 15)]);
+        let mut p = handler();
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 8)).unwrap());
         assert_eq!(
             w,
@@ -114,12 +82,10 @@ mod tests {
 
     #[test]
     fn two_motors_in_nibbles() {
-        let f0 = feature(0, Vibrate, (0, 15));
-        let f1 = feature(1, Vibrate, (0, 15));
-        let mut p = WeVibe {
-            dual: true,
-            ..WeVibe::default()
-        };
+        let f0 = feature(0, &[(Vibrate, 0, 15)]);
+        let f1 = feature(1, &[(Vibrate, 0, 15)]);
+        let mut p = handler();
+        p.setup(&definition(vec![f0.clone(), f1.clone()]));
         p.encode_output(&f0, cmd(Vibrate, 8)).unwrap();
         let out = p.encode_output(&f1, cmd(Vibrate, 4)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -139,11 +105,11 @@ mod tests {
             &[Endpoint::Tx, Endpoint::Rx],
         )
         .await;
-        let mut p = WeVibe::default();
+        let mut p = handler();
         p.initialize(&mut io, &db_resolve("wevibe", Some("4plus")))
             .await
             .unwrap();
-        assert!(p.dual);
+        assert!(!p.mirrored());
         assert_eq!(
             drain(&mut ops),
             vec![

@@ -1,89 +1,36 @@
 //! WeVibe 8-bit (`wevibe-8bit`): 8-byte packets on `tx` with response carrying both motors'
 //! speeds offset by 3 (external first) and a status byte of running motors.
 
-use async_trait::async_trait;
-
-use super::wevibe::has_two_vibrators;
-use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-#[derive(Default)]
-pub struct WeVibe8Bit {
-    dual: bool,
-    motors: [u8; 2],
-}
+use super::ProtocolHandler;
+use super::shared::packets::Packets;
+use super::shared::whole_device::WholeDevice;
+use super::wevibe::{family, status};
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(WeVibe8Bit::default())
+    Box::new(handler())
 }
 
-impl WeVibe8Bit {
-    fn packet(&self) -> [u8; 8] {
-        let int = self.motors[0];
-        let ext = if self.dual { self.motors[1] } else { int };
-        if int == 0 && ext == 0 {
-            return [0x0F, 0, 0, 0, 0, 0, 0, 0];
-        }
-        let status = (if ext > 0 { 0x02 } else { 0 }) | (if int > 0 { 0x01 } else { 0 });
-        [
-            0x0F,
-            0x03,
-            0x00,
-            ext.wrapping_add(3),
-            int.wrapping_add(3),
-            status,
-            0x00,
-            0x00,
-        ]
-    }
-}
-
-#[async_trait]
-impl ProtocolHandler for WeVibe8Bit {
-    async fn initialize(
-        &mut self,
-        _io: &mut DeviceIo,
-        definition: &DeviceDefinition,
-    ) -> Result<(), ProtocolError> {
-        self.dual = has_two_vibrators(definition);
-        Ok(())
-    }
-
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let Some(motor) = self.motors.get_mut(feature.index as usize) else {
-            return Err(unsupported_output(&command));
-        };
-        *motor = v.value.clamp(0, 0xFC) as u8;
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            self.packet(),
-            true,
-        )])
-    }
+fn handler() -> Packets<WholeDevice<2>> {
+    family(0xFC, |int, ext| {
+        let (e, i) = (ext.wrapping_add(3), int.wrapping_add(3));
+        [0x0F, 0x03, 0x00, e, i, status(int, ext), 0x00, 0x00]
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
-        assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
+        assert_encodes_all, cmd, db_definitions, definition, feature, hex, only_write, writes,
     };
 
     #[test]
     fn moxie_single_motor() {
-        let f = feature(0, Vibrate, (0, 12));
-        let mut p = WeVibe8Bit::default();
+        let f = feature(0, &[(Vibrate, 0, 12)]);
+        let mut p = handler();
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 6)).unwrap());
         assert_eq!(
             w,
@@ -98,12 +45,10 @@ mod tests {
 
     #[test]
     fn vector_two_motors() {
-        let f0 = feature(0, Vibrate, (0, 12));
-        let f1 = feature(1, Vibrate, (0, 12));
-        let mut p = WeVibe8Bit {
-            dual: true,
-            ..WeVibe8Bit::default()
-        };
+        let f0 = feature(0, &[(Vibrate, 0, 12)]);
+        let f1 = feature(1, &[(Vibrate, 0, 12)]);
+        let mut p = handler();
+        p.setup(&definition(vec![f0.clone(), f1.clone()]));
         p.encode_output(&f0, cmd(Vibrate, 6)).unwrap();
         let out = p.encode_output(&f1, cmd(Vibrate, 3)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -114,7 +59,7 @@ mod tests {
         let out = p.encode_output(&f1, cmd(Vibrate, 0)).unwrap();
         assert_eq!(only_write(&out), hex("0F 00 00 00 00 00 00 00"));
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 1)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 1)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }

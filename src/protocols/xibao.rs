@@ -1,15 +1,12 @@
 //! Xibao (`xibao`): a masturbation cup driven by 13-byte oscillate packets on `tx` without
 //! response; the last byte is the step plus 0xB5 (wrapping).
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-pub struct Xibao;
+use super::ProtocolHandler;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Xibao)
+    Box::new(PerFeature::of(OutputType::Oscillate, |_, v| packet(v)))
 }
 
 fn packet(s: i32) -> [u8; 13] {
@@ -31,27 +28,10 @@ fn packet(s: i32) -> [u8; 13] {
     ]
 }
 
-impl ProtocolHandler for Xibao {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Oscillate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            packet(v.value),
-            false,
-        )])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
@@ -59,21 +39,21 @@ mod tests {
 
     #[test]
     fn oscillate_and_stop() {
-        let f = feature(0, Oscillate, (0, 99));
-        let w = writes(&Xibao.encode_output(&f, cmd(Oscillate, 50)).unwrap());
+        let f = feature(0, &[(Oscillate, 0, 99)]);
+        let w = writes(&create().encode_output(&f, cmd(Oscillate, 50)).unwrap());
         let bytes = hex("66 3A 00 06 00 06 01 02 00 02 04 32 E7");
         assert_eq!(w, vec![(Endpoint::Tx, bytes, false)]);
-        let out = Xibao.encode_output(&f, cmd(Oscillate, 99)).unwrap();
+        let out = create().encode_output(&f, cmd(Oscillate, 99)).unwrap();
         assert_eq!(
             only_write(&out),
             hex("66 3A 00 06 00 06 01 02 00 02 04 63 18")
         );
-        let out = Xibao.encode_output(&f, cmd(Oscillate, 0)).unwrap();
+        let out = create().encode_output(&f, cmd(Oscillate, 0)).unwrap();
         assert_eq!(
             only_write(&out),
             hex("66 3A 00 06 00 06 01 02 00 02 04 00 B5")
         );
-        assert!(Xibao.encode_output(&f, cmd(Vibrate, 1)).is_err());
+        assert!(create().encode_output(&f, cmd(Vibrate, 1)).is_err());
     }
 
     #[test]

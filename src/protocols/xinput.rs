@@ -81,13 +81,13 @@ mod tests {
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
-        assert_encodes_all, cmd, db_definitions, feature, hex, input_feature, only_write, writes,
+        assert_encodes_all, battery, cmd, db_definitions, feature, hex, only_write, writes,
     };
 
     #[test]
     fn motors_in_reverse_order() {
-        let f0 = feature(0, Vibrate, (0, 65535));
-        let f1 = feature(1, Vibrate, (0, 65535));
+        let f0 = feature(0, &[(Vibrate, 0, 65535)]);
+        let f1 = feature(1, &[(Vibrate, 0, 65535)]);
         let mut p = XInput::default();
         let out = p.encode_output(&f0, cmd(Vibrate, 65535)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(only_write(&out), hex("00 00 00 00"));
         assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 1)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 1)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }
@@ -116,7 +116,7 @@ mod tests {
         assert_eq!(battery_percent(&[3]), Some(100));
         assert_eq!(battery_percent(&[4]), None);
         assert_eq!(battery_percent(&[]), None);
-        let f = input_feature(2, InputType::Battery, (0, 100));
+        let f = battery(2);
         let mut p = XInput::default();
         let Ok(InputPlan::Read {
             endpoint,

@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn vibrate_and_stop() {
-        let f = feature(0, Vibrate, (0, 10));
+        let f = feature(0, &[(Vibrate, 0, 10)]);
         let mut p = create();
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 5)).unwrap());
         assert_eq!(w, vec![(Endpoint::Tx, hex("03 02 00 05"), true)]);
@@ -107,7 +107,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn refresh_while_running() {
-        let f = feature(0, Vibrate, (0, 10));
+        let f = feature(0, &[(Vibrate, 0, 10)]);
         let mut p = create();
         assert!(
             p.tick().is_empty(),

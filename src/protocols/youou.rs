@@ -1,59 +1,42 @@
 //! Youou (`youou`): a wand vibrator taking 17-byte packets on `tx` without response, with an
 //! 8-bit packet counter and an XOR check byte.
 
+use super::ProtocolHandler;
 use super::shared::checksum::xor8;
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use super::shared::packets::Packets;
+use super::shared::per_feature::PerFeature;
+use crate::protocol::OutputType;
 
 // Identify: the reference looks its devices up under the key `Youou` (capital Y), finds no
 // definition and fails to connect. We keep the default identify (the advertised name), which
 // resolves to the `youou` defaults since the key has no configurations.
-#[derive(Default)]
-pub struct Youou {
-    counter: u8,
-}
-
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Youou::default())
+    Box::new(handler(0))
 }
 
-impl Youou {
-    /// The next packet. Steps above about 247 reportedly select built-in patterns; the database
-    /// allows 0-255 and the value is sent unchanged.
-    fn packet(&mut self, s: u8) -> Vec<u8> {
-        let on = u8::from(s > 0);
-        let mut p = vec![0xAA, 0x55, self.counter, 0x02, 0x03, 0x01, s, on];
-        p.push(xor8(&p));
-        p.extend_from_slice(&[0xFF, 0, 0, 0, 0, 0, 0, 0]);
-        self.counter = self.counter.wrapping_add(1);
+/// The handler, its packet counter at `counter`.
+fn handler(mut counter: u8) -> Packets<PerFeature> {
+    PerFeature::of(OutputType::Vibrate, move |_, v| {
+        let p = packet(counter, v.clamp(0, 255) as u8);
+        counter = counter.wrapping_add(1);
         p
-    }
+    })
 }
 
-impl ProtocolHandler for Youou {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let data = self.packet(v.value.clamp(0, 255) as u8);
-        Ok(vec![HardwareCommand::feature_write(
-            feature.index,
-            Endpoint::Tx,
-            data,
-            false,
-        )])
-    }
+/// The packet numbered `counter`. Steps above about 247 reportedly select built-in patterns; the
+/// database allows 0-255 and the value is sent unchanged.
+fn packet(counter: u8, s: u8) -> Vec<u8> {
+    let on = u8::from(s > 0);
+    let mut p = vec![0xAA, 0x55, counter, 0x02, 0x03, 0x01, s, on];
+    p.push(xor8(&p));
+    p.extend_from_slice(&[0xFF, 0, 0, 0, 0, 0, 0, 0]);
+    p
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, feature, hex, only_write, writes,
@@ -61,8 +44,8 @@ mod tests {
 
     #[test]
     fn counted_packets_and_stop() {
-        let f = feature(0, Vibrate, (0, 255));
-        let mut p = Youou::default();
+        let f = feature(0, &[(Vibrate, 0, 255)]);
+        let mut p = create();
         let w = writes(&p.encode_output(&f, cmd(Vibrate, 128)).unwrap());
         let bytes = hex("AA 55 00 02 03 01 80 01 7E FF 00 00 00 00 00 00 00");
         assert_eq!(w, vec![(Endpoint::Tx, bytes, false)]);
@@ -77,7 +60,7 @@ mod tests {
             hex("AA 55 02 02 03 01 00 00 FD FF 00 00 00 00 00 00 00")
         );
         assert!(p.encode_output(&f, cmd(Oscillate, 1)).is_err());
-        let mut p = Youou { counter: 0xFF };
+        let mut p = handler(0xFF);
         p.encode_output(&f, cmd(Vibrate, 1)).unwrap();
         assert_eq!(
             only_write(&p.encode_output(&f, cmd(Vibrate, 1)).unwrap())[2],

@@ -1,55 +1,29 @@
 //! Zalo (`zalo`): `[mode, a, b]` on `tx` with response, carrying both motors: mode 0x02 when
 //! everything is off, else 0x01; a stopped motor is sent as 0x01.
 
-use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
-use crate::device_config::FeatureDefinition;
-use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
-
-#[derive(Default)]
-pub struct Zalo {
-    motors: [u8; 2],
-}
+use super::ProtocolHandler;
+use super::shared::values::byte;
+use super::shared::whole_device::WholeDevice;
+use crate::protocol::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
-    Box::new(Zalo::default())
-}
-
-impl Zalo {
-    fn packet(&self) -> [u8; 3] {
-        let [a, b] = self.motors;
-        let mode = if a == 0 && b == 0 { 0x02 } else { 0x01 };
-        [mode, a.max(1), b.max(1)]
-    }
-}
-
-impl ProtocolHandler for Zalo {
-    fn encode_output(
-        &mut self,
-        feature: &FeatureDefinition,
-        command: OutputCommand,
-    ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        let OutputCommand::Vibrate(v) = command else {
-            return Err(unsupported_output(&command));
-        };
-        let Some(motor) = self.motors.get_mut(feature.index as usize) else {
-            return Err(unsupported_output(&command));
-        };
-        *motor = v.value.clamp(0, 255) as u8;
-        // Choice: the reference keys this packet by the commanded feature; it carries both
-        // motors, so we key it by the whole device (one write when a message sets both, e.g.
-        // a stop writes `02 01 01` once).
-        Ok(vec![HardwareCommand::device_write(
-            Endpoint::Tx,
-            self.packet(),
-            true,
-        )])
-    }
+    // Choice: the reference keys this packet by the commanded feature; it carries both motors,
+    // so we key it by the whole device (one write when a message sets both, e.g. a stop writes
+    // `02 01 01` once).
+    Box::new(
+        WholeDevice::new(&[OutputType::Vibrate], |steps: &[i32; 2]| {
+            let [a, b] = steps.map(byte);
+            let mode = if a == 0 && b == 0 { 0x02 } else { 0x01 };
+            [mode, a.max(1), b.max(1)]
+        })
+        .with_response(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hardware::Endpoint;
     use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
@@ -58,9 +32,9 @@ mod tests {
 
     #[test]
     fn two_motors_and_stop() {
-        let f0 = feature(0, Vibrate, (0, 8));
-        let f1 = feature(1, Vibrate, (0, 8));
-        let mut p = Zalo::default();
+        let f0 = feature(0, &[(Vibrate, 0, 8)]);
+        let f1 = feature(1, &[(Vibrate, 0, 8)]);
+        let mut p = create();
         let out = p.encode_output(&f0, cmd(Vibrate, 5)).unwrap();
         assert_eq!(out[0].key, CoalesceKey::device());
         assert_eq!(writes(&out), vec![(Endpoint::Tx, hex("01 05 01"), true)]);
@@ -78,15 +52,15 @@ mod tests {
         );
         assert!(p.encode_output(&f0, cmd(Rotate, 1)).is_err());
         assert!(
-            p.encode_output(&feature(2, Vibrate, (0, 8)), cmd(Vibrate, 1))
+            p.encode_output(&feature(2, &[(Vibrate, 0, 8)]), cmd(Vibrate, 1))
                 .is_err()
         );
     }
 
     #[test]
     fn single_motor() {
-        let f = feature(0, Vibrate, (0, 8));
-        let mut p = Zalo::default();
+        let f = feature(0, &[(Vibrate, 0, 8)]);
+        let mut p = create();
         assert_eq!(
             only_write(&p.encode_output(&f, cmd(Vibrate, 3)).unwrap()),
             hex("01 03 01")

@@ -614,9 +614,9 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hardware::simulated::SimOp;
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
-    use crate::protocols::shared::test_support::{definition, feature, link, seen, write_op};
+    use crate::protocols::shared::testing::{definition, drain, feature, sim_io, write_op};
 
     /// Writes `[feature, value]`; a positional stop writes `[EE, feature]`.
     struct Fake;
@@ -655,16 +655,14 @@ mod tests {
 
     #[tokio::test]
     async fn stop_asks_the_protocol_about_positional_features() {
-        let (_dev, io, mut ops) = link("fake", &[Endpoint::Tx]).await;
+        let spec = SimulatedDeviceSpec::new("fake", "a");
+        let (_dev, io, mut ops) = sim_io(spec, &[Endpoint::Tx]).await;
         let (transport, events, _) = io.into_parts();
-        let def = definition(
-            "fake",
-            vec![
-                feature(0, &[(Vibrate, 0, 10)]),
-                feature(1, &[(HwPositionWithDuration, 0, 99)]),
-                feature(2, &[]),
-            ],
-        );
+        let def = definition(vec![
+            feature(0, &[(Vibrate, 0, 10)]),
+            feature(1, &[(HwPositionWithDuration, 0, 99)]),
+            feature(2, &[]),
+        ]);
         let (tx, requests) = mpsc::channel(8);
         let task = DeviceTask {
             index: 0,
@@ -691,7 +689,7 @@ mod tests {
         assert!(tx.send(DeviceRequest::Disconnect(done)).await.is_ok());
         assert!(gone.await.is_ok());
         assert_eq!(
-            seen(&mut ops),
+            drain(&mut ops),
             vec![
                 write_op(Endpoint::Tx, &[0, 0], false),
                 write_op(Endpoint::Tx, &[0xEE, 1], false),
@@ -741,13 +739,10 @@ mod item_errors {
         let transport = dev.transport(vec![Endpoint::Tx]).unwrap();
         let events = transport.take_events().unwrap();
         let (tx, rx) = mpsc::channel(8);
-        let def = definition(
-            "test",
-            vec![
-                feature(0, OutputType::Vibrate, (0, 20)),
-                feature(1, OutputType::Vibrate, (0, 20)),
-            ],
-        );
+        let def = definition(vec![
+            feature(0, &[(OutputType::Vibrate, 0, 20)]),
+            feature(1, &[(OutputType::Vibrate, 0, 20)]),
+        ]);
         let task = DeviceTask {
             index: 0,
             protocol: "test".into(),

@@ -51,6 +51,11 @@ pub fn body(v: &Value) -> &Value {
         .unwrap_or(&Value::Null)
 }
 
+/// The ErrorCode of an Error message (99 if it has none); `None` for any other message.
+pub fn error_code(v: &Value) -> Option<u64> {
+    (msg_type(v) == "Error").then(|| body(v)["ErrorCode"].as_u64().unwrap_or(99))
+}
+
 impl WireClient {
     pub fn connect(server: &Server, mode: Mode, version: SpecVersion) -> WireClient {
         let link = match mode {

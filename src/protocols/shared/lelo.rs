@@ -77,7 +77,8 @@ pub async fn authorise(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocols::shared::test_kit::{Op, scripted_io};
+    use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
+    use crate::protocols::shared::testing::{drain, sim_io, write_op};
 
     #[test]
     fn classifies_replies() {
@@ -102,22 +103,19 @@ mod tests {
     #[tokio::test]
     async fn handshake_writes_the_key_back() {
         let w = Endpoint::Whitelist;
-        let (mut io, ops) = scripted_io(
-            "TianiHarmony",
-            &[w],
-            vec![],
-            vec![(w, vec![0]), (w, vec![1, 2, 3, 4, 5, 6, 8]), (w, vec![1])],
-        );
+        let mut spec = SimulatedDeviceSpec::new("TianiHarmony", "a");
+        spec.subscribe_replies = vec![(w, vec![0]), (w, vec![1, 2, 3, 4, 5, 6, 8]), (w, vec![1])];
+        let (_dev, mut io, mut ops) = sim_io(spec, &[w]).await;
         authorise(&mut io, w, false, Duration::from_secs(1))
             .await
             .unwrap();
         assert_eq!(
-            *ops.lock(),
+            drain(&mut ops),
             vec![
-                Op::Subscribe(w),
-                Op::Unsubscribe(w),
-                Op::Write(w, vec![1, 2, 3, 4, 5, 6, 8], true),
-                Op::Subscribe(w),
+                SimOp::Subscribe { endpoint: w },
+                SimOp::Unsubscribe { endpoint: w },
+                write_op(w, &[1, 2, 3, 4, 5, 6, 8], true),
+                SimOp::Subscribe { endpoint: w },
             ]
         );
     }
@@ -125,7 +123,9 @@ mod tests {
     #[tokio::test]
     async fn handshake_gives_up() {
         let w = Endpoint::Whitelist;
-        let (mut io, _) = scripted_io("F1SV2A", &[w], vec![], vec![(w, vec![0; 8])]);
+        let mut spec = SimulatedDeviceSpec::new("F1SV2A", "a");
+        spec.subscribe_replies = vec![(w, vec![0; 8])];
+        let (_dev, mut io, _ops) = sim_io(spec, &[w]).await;
         let r = authorise(&mut io, w, true, Duration::from_millis(50)).await;
         assert!(matches!(r, Err(ProtocolError::InvalidReply(_))));
     }

@@ -1,12 +1,12 @@
-//! Svakom byte helpers: the on/off flag next to a step, and the packet of the models whose two
-//! motors share one speed byte (svakom-barney, -v4, -v5, -v6).
+//! Svakom helpers: the on/off flag next to a step, and the packet of the models whose two
+//! motors share one speed byte (svakom-barney, -v4, -v5, -v6), with the encoder of the three
+//! whose packets are otherwise the same (svakom-barney, -v4, -v6).
 
+use super::packets::{Encoder, Packets};
+use super::values::byte;
+use crate::device_config::{DeviceDefinition, FeatureDefinition};
+use crate::protocol::{OutputCommand, OutputType};
 use crate::protocols::CoalesceKey;
-
-/// A step as one byte (database ranges fit; anything else is clamped, never wrapped).
-pub fn byte(step: i32) -> u8 {
-    step.clamp(0, 255) as u8
-}
 
 /// The "running" flag most Svakom packets carry: 1 when the step is not 0.
 pub fn flag(step: u8) -> u8 {
@@ -51,6 +51,68 @@ impl SharedSpeed {
     /// unsent older one while packets of other features stay.
     pub fn key() -> CoalesceKey {
         CoalesceKey(CoalesceKey::feature(0).0 | CoalesceKey::feature(1).0)
+    }
+}
+
+/// svakom-barney, -v4 and -v6: vibrators 0 and 1 share the 7-byte packet
+/// `[55 03 SEL 00 ON max(a, b) 00]` (see [`SharedSpeed::packet`]), keyed by both motors; SEL stays
+/// 0 when the definition has a single vibrator.
+pub struct SharedSpeedVibrators {
+    motors: SharedSpeed,
+    single: bool,
+    /// The ON byte while a motor runs.
+    on: u8,
+    /// The packet of any other vibrator, keyed by its feature (svakom-v6); `None`: refused.
+    other: Option<fn(u8) -> [u8; 7]>,
+}
+
+impl SharedSpeedVibrators {
+    /// Two shared-speed vibrators whose packets carry `on` while running, written to `tx`
+    /// without response.
+    pub fn new(on: u8) -> Packets<SharedSpeedVibrators> {
+        Packets::new(SharedSpeedVibrators {
+            motors: SharedSpeed::default(),
+            single: false,
+            on,
+            other: None,
+        })
+    }
+}
+
+impl Packets<SharedSpeedVibrators> {
+    /// A vibrator other than 0 and 1 gets its own packet `packet(step)`.
+    pub fn with_other_vibrators(mut self, packet: fn(u8) -> [u8; 7]) -> Self {
+        self.encoder.other = Some(packet);
+        self
+    }
+}
+
+impl Encoder for SharedSpeedVibrators {
+    fn packet(
+        &mut self,
+        feature: &FeatureDefinition,
+        command: OutputCommand,
+    ) -> Option<(Vec<u8>, CoalesceKey)> {
+        let OutputCommand::Vibrate(v) = command else {
+            return None;
+        };
+        let s = byte(v.value);
+        if self.motors.set(feature.index, s) {
+            let [a, b, c, d, e, f] = self.motors.packet(self.single, self.on);
+            return Some((vec![a, b, c, d, e, f, 0x00], SharedSpeed::key()));
+        }
+        let other = self.other?;
+        Some((other(s).to_vec(), CoalesceKey::feature(feature.index)))
+    }
+
+    /// Count the definition's vibrators.
+    fn setup(&mut self, def: &DeviceDefinition) {
+        let n = def
+            .features
+            .iter()
+            .filter(|f| f.output(OutputType::Vibrate).is_some())
+            .count();
+        self.single = n == 1;
     }
 }
 

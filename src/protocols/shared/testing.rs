@@ -1,9 +1,12 @@
-//! Test helpers for protocol unit tests: hand-built feature definitions, output commands, the
-//! bytes of encoded writes, and a simulated device reachable through a [`DeviceIo`] for testing
-//! identify and initialize exchanges.
+//! The test kit of protocol unit tests: hand-built features and definitions, command shorthands,
+//! the writes of encoded commands, a client message (and a stop) coalesced like the server does,
+//! a simulated device reachable through a [`DeviceIo`] for identify and initialize, a whole server
+//! for database matching, and the embedded database's definitions.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::device_config::{
@@ -15,7 +18,7 @@ use crate::hardware::{Endpoint, HardwareManager, ManagerEvent};
 use crate::protocol::{InputCommandType, InputType, OutputCommand, OutputType};
 use crate::protocols::{DeviceIo, HardwareCommand, HardwareOp, ProtocolHandler};
 
-/// Bytes from a hex string; spaces are ignored (`"B0 01 FF"`).
+/// Bytes from hex text; whitespace is ignored (`"B0 01 FF"`).
 pub fn hex(s: &str) -> Vec<u8> {
     let digits: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
     digits
@@ -24,51 +27,46 @@ pub fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn output(t: OutputType, range: (i32, i32)) -> OutputDefinition {
-    OutputDefinition {
-        output_type: t,
-        base_range: range,
-        user_range: None,
-        duration_range: (t == OutputType::HwPositionWithDuration).then_some((0, 100_000)),
-        disabled: false,
-        reverse: false,
-    }
-}
-
-/// A feature with one output type.
-pub fn feature(index: u32, t: OutputType, range: (i32, i32)) -> FeatureDefinition {
+/// A feature with these outputs `(type, min, max)`.
+pub fn feature(index: u32, outputs: &[(OutputType, i32, i32)]) -> FeatureDefinition {
     FeatureDefinition {
         index,
         id: Uuid::nil(),
         description: String::new(),
-        outputs: vec![output(t, range)],
+        outputs: outputs
+            .iter()
+            .map(|&(output_type, lo, hi)| OutputDefinition {
+                output_type,
+                base_range: (lo, hi),
+                user_range: None,
+                duration_range: (output_type == OutputType::HwPositionWithDuration)
+                    .then_some((0, 100_000)),
+                disabled: false,
+                reverse: false,
+            })
+            .collect(),
         inputs: Vec::new(),
         alt_protocol_index: None,
     }
 }
 
-/// A feature with one readable input (e.g. battery 0–100).
-pub fn input_feature(index: u32, t: InputType, range: (i32, i32)) -> FeatureDefinition {
-    FeatureDefinition {
-        index,
-        id: Uuid::nil(),
-        description: String::new(),
-        outputs: Vec::new(),
-        inputs: vec![InputDefinition {
-            input_type: t,
-            ranges: vec![range],
-            commands: vec![InputCommandType::Read],
-        }],
-        alt_protocol_index: None,
-    }
+/// A feature with a readable battery (0–100).
+pub fn battery(index: u32) -> FeatureDefinition {
+    let mut f = feature(index, &[]);
+    f.inputs.push(InputDefinition {
+        input_type: InputType::Battery,
+        ranges: vec![(0, 100)],
+        commands: vec![InputCommandType::Read],
+    });
+    f
 }
 
 /// A definition with these features.
-pub fn definition(protocol: &str, features: Vec<FeatureDefinition>) -> DeviceDefinition {
+pub fn definition(features: Vec<FeatureDefinition>) -> DeviceDefinition {
     DeviceDefinition {
-        protocol: protocol.into(),
+        protocol: "test".into(),
         identifier: None,
-        name: format!("{protocol} test device"),
+        name: "test device".into(),
         display_name: None,
         id: Uuid::nil(),
         features,
@@ -78,7 +76,7 @@ pub fn definition(protocol: &str, features: Vec<FeatureDefinition>) -> DeviceDef
     }
 }
 
-/// An output command of `t` at step `v` (duration only for HwPositionWithDuration).
+/// An output command of `t` at step `v`.
 pub fn cmd(t: OutputType, v: i32) -> OutputCommand {
     OutputCommand::new(t, v, 0)
 }
@@ -88,8 +86,11 @@ pub fn position(v: i32, duration: u32) -> OutputCommand {
     OutputCommand::new(OutputType::HwPositionWithDuration, v, duration)
 }
 
-/// The writes among hardware commands: (endpoint, bytes, with response).
-pub fn writes(cmds: &[HardwareCommand]) -> Vec<(Endpoint, Vec<u8>, bool)> {
+/// A write as (endpoint, bytes, with response).
+pub type Write = (Endpoint, Vec<u8>, bool);
+
+/// The writes among hardware commands.
+pub fn writes(cmds: &[HardwareCommand]) -> Vec<Write> {
     cmds.iter()
         .filter_map(|c| match &c.op {
             HardwareOp::Write {
@@ -102,6 +103,11 @@ pub fn writes(cmds: &[HardwareCommand]) -> Vec<(Endpoint, Vec<u8>, bool)> {
         .collect()
 }
 
+/// The bytes of the writes among hardware commands.
+pub fn data(cmds: &[HardwareCommand]) -> Vec<Vec<u8>> {
+    writes(cmds).into_iter().map(|w| w.1).collect()
+}
+
 /// The bytes of the only write among `cmds` (panics otherwise).
 pub fn only_write(cmds: &[HardwareCommand]) -> Vec<u8> {
     let w = writes(cmds);
@@ -109,19 +115,61 @@ pub fn only_write(cmds: &[HardwareCommand]) -> Vec<u8> {
     w.into_iter().next().map(|w| w.1).unwrap_or_default()
 }
 
-/// A simulated device connected with `endpoints`, and the [`DeviceIo`] a protocol's identify
-/// and initialize steps would get.
+/// Encode one command on a feature (panics on an encoding error).
+pub fn encode(
+    h: &mut dyn ProtocolHandler,
+    f: &FeatureDefinition,
+    command: OutputCommand,
+) -> Vec<HardwareCommand> {
+    h.encode_output(f, command).expect("encodes")
+}
+
+/// Encode the entries of one client message and coalesce their packets the way the server does
+/// (vectors README §3.4): entries run in ascending feature index, and a later entry's packet
+/// drops earlier queued packets whose key overlaps its own.
+pub fn message(
+    h: &mut dyn ProtocolHandler,
+    entries: &[(&FeatureDefinition, OutputCommand)],
+) -> Vec<HardwareCommand> {
+    let mut entries = entries.to_vec();
+    entries.sort_by_key(|(f, _)| f.index);
+    let mut queue: Vec<(usize, HardwareCommand)> = Vec::new();
+    for (n, (f, command)) in entries.into_iter().enumerate() {
+        for c in encode(h, f, command) {
+            queue.retain(|(e, q)| *e == n || !q.key.overlaps(c.key));
+            queue.push((n, c));
+        }
+    }
+    queue.into_iter().map(|(_, c)| c).collect()
+}
+
+/// A stop of these features as the server sends it: a zero of each one's first stoppable output,
+/// as one message (without the server's de-duplication).
+pub fn stop<'a>(
+    h: &mut dyn ProtocolHandler,
+    features: impl IntoIterator<Item = &'a FeatureDefinition>,
+) -> Vec<HardwareCommand> {
+    let entries: Vec<(&FeatureDefinition, OutputCommand)> = features
+        .into_iter()
+        .filter_map(|f| {
+            f.outputs
+                .iter()
+                .find(|o| o.output_type.is_stoppable())
+                .map(|o| (f, OutputCommand::new(o.output_type, 0, 0)))
+        })
+        .collect();
+    message(h, &entries)
+}
+
+/// A simulated device connected with `endpoints`, the [`DeviceIo`] a protocol's identify and
+/// initialize steps get, and the ops the device sees.
 pub async fn sim_io(
     spec: SimulatedDeviceSpec,
     endpoints: &[Endpoint],
-) -> (
-    SimulatedDevice,
-    DeviceIo,
-    tokio::sync::mpsc::UnboundedReceiver<SimOp>,
-) {
+) -> (SimulatedDevice, DeviceIo, mpsc::UnboundedReceiver<SimOp>) {
     let device = SimulatedDevice::new(spec);
     let ops = device.op_receiver();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = mpsc::unbounded_channel();
     let manager = SimulatedManager::new(tx);
     manager.advertise(device.clone());
     manager.start_scanning().await.expect("scan");
@@ -147,13 +195,21 @@ pub async fn sim_io(
     (device, io, ops)
 }
 
-/// Every op reported so far.
-pub fn drain(ops: &mut tokio::sync::mpsc::UnboundedReceiver<SimOp>) -> Vec<SimOp> {
+/// Every op reported so far, without waiting.
+pub fn drain(ops: &mut mpsc::UnboundedReceiver<SimOp>) -> Vec<SimOp> {
     let mut out = Vec::new();
     while let Ok(op) = ops.try_recv() {
         out.push(op);
     }
     out
+}
+
+/// The next op within a second, if any.
+pub async fn next_op(ops: &mut mpsc::UnboundedReceiver<SimOp>) -> Option<SimOp> {
+    tokio::time::timeout(Duration::from_secs(1), ops.recv())
+        .await
+        .ok()
+        .flatten()
 }
 
 /// A write op as the simulated device reports it.
@@ -162,6 +218,54 @@ pub fn write_op(endpoint: Endpoint, data: &[u8], with_response: bool) -> SimOp {
         endpoint,
         data: data.to_vec(),
         write_with_response: with_response,
+    }
+}
+
+/// A simulated device connected through a whole server (database matching, identify,
+/// definition lookup, initialize, device task).
+pub struct Served {
+    pub server: crate::server::Server,
+    pub device: SimulatedDevice,
+    /// Ops before the server added the device (identify and initialize).
+    pub setup: Vec<SimOp>,
+    /// (protocol key, device name) the server chose.
+    pub chosen: (String, String),
+    /// Ops from then on.
+    pub ops: mpsc::UnboundedReceiver<SimOp>,
+}
+
+/// Advertise a device named `name` (answering `reads` in order) to a fresh server and wait
+/// until it is added.
+pub async fn serve(name: &str, reads: &[(Endpoint, &[u8])]) -> Served {
+    use crate::server::{Server, ServerOptions, Transports};
+    let server = Server::new(ServerOptions {
+        transports: Transports::none(),
+        ..ServerOptions::default()
+    });
+    let device = SimulatedDevice::new(SimulatedDeviceSpec::new(name, format!("addr-{name}")));
+    for (endpoint, data) in reads {
+        device.queue_read(*endpoint, data.to_vec());
+    }
+    let mut ops = device.op_receiver();
+    server.advertise(device.clone());
+    server.start_scanning().await;
+    let mut setup = Vec::new();
+    let chosen = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ops.recv().await.expect("device ops") {
+                SimOp::Connected { protocol, name } => return (protocol, name),
+                op => setup.push(op),
+            }
+        }
+    })
+    .await
+    .expect("device never connected");
+    Served {
+        server,
+        device,
+        setup,
+        chosen,
+        ops,
     }
 }
 
@@ -209,5 +313,206 @@ pub fn assert_encodes_all(handler: &mut dyn ProtocolHandler, def: &DeviceDefinit
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocols::{InputPlan, lookup, supported_protocols};
+
+    /// Keys whose every database definition is served below (the other keys check their
+    /// definitions in their own files, with `assert_encodes_all`).
+    const SERVED_KEYS: [&str; 60] = [
+        "hgod",
+        "hismith",
+        "hismith-mini",
+        "honeyplaybox",
+        "htk_bm",
+        "itoys",
+        "jejoue",
+        "joyhub",
+        "kiiroo-powershot",
+        "kiiroo-prowand",
+        "kiiroo-spot",
+        "kiiroo-v1",
+        "kiiroo-v2",
+        "kiiroo-v2-vibrator",
+        "kiiroo-v21",
+        "kiiroo-v21-initialized",
+        "kiiroo-v3",
+        "kizuna",
+        "lelo-f1s",
+        "lelo-f1sv2",
+        "lelo-harmony",
+        "leten",
+        "libo-elle",
+        "libo-shark",
+        "libo-vibes",
+        "lioness",
+        "loob",
+        "lovedistance",
+        "lovehoney-desire",
+        "lovense-connect-service",
+        "lovenuts",
+        "luvmazer",
+        "magic-motion-1",
+        "magic-motion-2",
+        "magic-motion-3",
+        "magic-motion-4",
+        "mannuo",
+        "maxpro",
+        "meese",
+        "mizzzee",
+        "mizzzee-v2",
+        "mizzzee-v3",
+        "monsterpub",
+        "motorbunny",
+        "muse",
+        "mymuselinkplus",
+        "mysteryvibe",
+        "mysteryvibe-v2",
+        "nextlevelracing",
+        "nexus-revo",
+        "nintendo-joycon",
+        "nobra",
+        "omobo",
+        "patoo",
+        "picobong",
+        "pink_punch",
+        "prettylove",
+        "raw",
+        "realov",
+        "realtouch",
+    ];
+
+    /// Keys without a database entry.
+    const NOT_IN_DATABASE: &[&str] = &["raw"];
+
+    /// Battery features the database lists but the protocol cannot read (see the sheets).
+    const UNREADABLE_BATTERY: &[&str] = &["kiiroo-v3"];
+
+    /// The HoneyPlayBox handshake answer: `02 A5 5A 55 AA F0 | 00 | B1 01 00 12 | 90 00` and 16
+    /// key bytes, `03`, CRC (unchecked).
+    fn honeyplaybox_key_reply() -> Vec<u8> {
+        let mut f = hex("02 A5 5A 55 AA F0 00 B1 01 00 12 90 00");
+        f.extend(1..=16u8);
+        f.extend([0x03, 0x00, 0x00]);
+        f
+    }
+
+    /// A simulated device for `def`, answering what its protocol's initialize waits for.
+    async fn device_for(def: &DeviceDefinition) -> DeviceIo {
+        let endpoints = [
+            Endpoint::Tx,
+            Endpoint::Rx,
+            Endpoint::TxMode,
+            Endpoint::TxVibrate,
+            Endpoint::Whitelist,
+            Endpoint::Generic(0),
+            Endpoint::Command,
+            Endpoint::Firmware,
+            Endpoint::RxBleModel,
+            Endpoint::RxBleBattery,
+        ];
+        let mut spec = SimulatedDeviceSpec::new(def.name.clone(), "a");
+        match def.protocol.as_str() {
+            "honeyplaybox" => {
+                spec.subscribe_replies = vec![(Endpoint::Rx, honeyplaybox_key_reply())]
+            }
+            "lelo-f1s" | "lelo-f1sv2" | "lelo-harmony" => {
+                spec.subscribe_replies = vec![(Endpoint::Whitelist, vec![1, 0, 0, 0, 0, 0, 0, 0])]
+            }
+            _ => {}
+        }
+        let (device, io, _ops) = sim_io(spec, &endpoints).await;
+        if def.protocol == "monsterpub" {
+            device.queue_read(Endpoint::Rx, vec![0; 16]);
+        }
+        io
+    }
+
+    /// Every handler survives any command value, feature index and notification.
+    #[test]
+    fn no_panics_on_extreme_commands() {
+        for key in supported_protocols() {
+            let spec = lookup(key).unwrap_or_else(|| panic!("{key} registered"));
+            let mut h = (spec.create)();
+            for index in [0, 1, 2, 7, 47, 48, u32::MAX] {
+                for t in OutputType::ALL {
+                    let f = feature(index, &[(t, -1000, 1000)]);
+                    for v in [i32::MIN, -1000, -1, 0, 1, 2, 99, 255, 256, 1000, i32::MAX] {
+                        for d in [0, 1, u32::MAX] {
+                            let _ = h.encode_output(&f, OutputCommand::new(t, v, d));
+                        }
+                    }
+                    let _ = h.stop_positional(&f);
+                }
+                for input in [InputType::Battery, InputType::Pressure] {
+                    if let Ok(InputPlan::Read { mut parse, .. }) =
+                        h.read_input(&battery(index), input)
+                    {
+                        let _ = parse(Endpoint::Tx, &[]);
+                        let _ = parse(Endpoint::Tx, &[0xFF; 64]);
+                    }
+                }
+            }
+            let _ = h.tick();
+            let _ = h.parse_notification(Endpoint::Rx, &[]);
+            let _ = h.parse_notification(Endpoint::Rx, &[0xFF; 300]);
+        }
+    }
+
+    /// Every definition of these keys in the shipped database initializes, encodes every output
+    /// type it lists (top of range, zero and bottom of range) and plans its inputs.
+    #[tokio::test(start_paused = true)]
+    async fn every_database_definition_is_served() {
+        let mut checked: BTreeMap<&str, usize> = BTreeMap::new();
+        for def in DeviceConfig::embedded().all_definitions() {
+            let Some(key) = SERVED_KEYS.iter().find(|k| **k == def.protocol) else {
+                continue;
+            };
+            let mut io = device_for(&def).await;
+            let spec = lookup(key).expect("registered");
+            let mut h = (spec.create)();
+            h.initialize(&mut io, &def)
+                .await
+                .unwrap_or_else(|e| panic!("{} {}: {e}", def.protocol, def.name));
+            for f in &def.features {
+                for o in &f.outputs {
+                    let (lo, hi) = o.base_range;
+                    for v in [hi, 0, lo] {
+                        let c = OutputCommand::new(o.output_type, v, 500);
+                        if let Err(e) = h.encode_output(f, c) {
+                            panic!(
+                                "{} {} feature {}: {c:?}: {e}",
+                                def.protocol, def.name, f.index
+                            );
+                        }
+                    }
+                }
+                for i in &f.inputs {
+                    let ok = h.read_input(f, i.input_type).is_ok();
+                    let expected = !UNREADABLE_BATTERY.contains(key);
+                    assert_eq!(
+                        ok, expected,
+                        "{} {} input {:?}",
+                        def.protocol, def.name, i.input_type
+                    );
+                }
+            }
+            *checked.entry(key).or_default() += 1;
+        }
+        for key in SERVED_KEYS {
+            assert_eq!(
+                checked.contains_key(key),
+                !NOT_IN_DATABASE.contains(&key),
+                "definitions of {key}"
+            );
+        }
+        assert!(
+            checked.values().sum::<usize>() > SERVED_KEYS.len(),
+            "only {checked:?} definitions checked"
+        );
     }
 }

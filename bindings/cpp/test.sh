@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The C++ binding's stage of the test command (scripts/test-all.sh calls it after `cargo build`).
+#
+# Installs what it needs when missing (cmake, g++, nlohmann-json3-dev, valgrind, from Debian's
+# packages), builds the tests and examples against the Rust library with CMake, runs the tests
+# with ctest and again under valgrind (no definite leak, no invalid access), runs the embedded
+# example and checks what the simulated toy received, then starts `teleplug serve` on ephemeral
+# ports with a simulated toy on its simulator port and runs the remote example against it.
+#
+# Environment: TELEPLUG_LIB (libteleplug.so to use; default target/debug, built with
+# `cargo build` if missing), TELEPLUG_BIN (the `teleplug` binary; default next to the library),
+# TELEPLUG_CPP_BUILD_DIR (default build-cpp/), TELEPLUG_CPP_VALGRIND=0 to skip valgrind.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build="${TELEPLUG_CPP_BUILD_DIR:-$root/build-cpp}"
+step() { printf '\n==> C++ binding: %s\n' "$*"; }
+die() { printf 'C++ binding: FAILED: %s\n' "$*" >&2; exit 1; }
+
+# ---- tools ------------------------------------------------------------------------------------
+need=()
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
+[ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
+if [ "${TELEPLUG_CPP_VALGRIND:-1}" != 0 ] && ! command -v valgrind >/dev/null 2>&1; then
+    need+=(valgrind)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+    step "install ${need[*]}"
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+        || die "missing ${need[*]} and cannot install them here (needs root and apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
+        || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
+fi
+
+# ---- the Rust library and server ---------------------------------------------------------------
+lib="${TELEPLUG_LIB:-$root/target/debug/libteleplug.so}"
+if [ ! -f "$lib" ] && [ -z "${TELEPLUG_LIB:-}" ]; then
+    step "cargo build (no target/debug/libteleplug.so yet)"
+    (cd "$root" && cargo build)
+fi
+[ -f "$lib" ] || die "no library at $lib"
+lib="$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")"
+serve="${TELEPLUG_BIN:-}"
+if [ -z "$serve" ]; then
+    serve="$(dirname "$lib")/teleplug"
+    if [ ! -x "$serve" ]; then
+        serve="$root/target/debug/teleplug"
+        [ -x "$serve" ] || (cd "$root" && cargo build --bin teleplug)
+    fi
+fi
+[ -x "$serve" ] || die "no teleplug binary at $serve"
+
+# ---- build -----------------------------------------------------------------------------------
+step "build tests and examples (CMake, $build)"
+mkdir -p "$build"
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DTELEPLUG_LIB="$lib" >"$build/configure.log" 2>&1 \
+    || { cat "$build/configure.log"; die "cmake configure"; }
+cmake --build "$build" -j2
+
+# ---- tests -----------------------------------------------------------------------------------
+step "ctest"
+(cd "$build" && ctest --output-on-failure -j2 --timeout 120)
+
+if [ "${TELEPLUG_CPP_VALGRIND:-1}" != 0 ]; then
+    step "tests and embedded example under valgrind"
+    vg=(valgrind -q --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite
+        --error-exitcode=99)
+    timeout 600 "${vg[@]}" "$build/teleplug_cpp_tests" >"$build/valgrind-tests.log" 2>&1 \
+        || { cat "$build/valgrind-tests.log"; die "tests under valgrind"; }
+    tail -n 1 "$build/valgrind-tests.log"
+    timeout 300 "${vg[@]}" "$build/example_embedded" >"$build/valgrind-example.log" 2>&1 \
+        || { cat "$build/valgrind-example.log"; die "embedded example under valgrind"; }
+    echo "embedded example: clean"
+fi
+
+# `expect_in_order FILE LINE...`: FILE has these exact lines, in this order (others may come
+# between them).
+expect_in_order() {
+    local file="$1"
+    shift
+    awk -v want="$(printf '%s\n' "$@")" '
+        BEGIN { n = split(want, w, "\n"); if (w[n] == "") n--; i = 1 }
+        i <= n && $0 == w[i] { i++ }
+        END { if (i <= n) { print "missing, in order: " w[i] > "/dev/stderr"; exit 1 } }' "$file"
+}
+
+# ---- example 1: embedded server with a simulated toy -------------------------------------------
+step "example: embedded"
+timeout 60 "$build/example_embedded" >"$build/embedded.out" 2>&1 \
+    || { cat "$build/embedded.out"; die "embedded example exited non-zero"; }
+cat "$build/embedded.out"
+expect_in_order "$build/embedded.out" \
+    "found device 0: Lovense Hush" \
+    "vibrate at 50%" \
+    "battery: 87%" \
+    "stop" \
+    "done" || die "embedded example output"
+# Exactly what the toy received (the example prints every write).
+grep '^toy received: ' "$build/embedded.out" >"$build/embedded.writes" || true
+printf 'toy received: %s\n' "DeviceType;" "Vibrate:10;" "Battery;" "Vibrate:0;" \
+    | diff -u - "$build/embedded.writes" || die "the toy did not receive the expected bytes"
+grep -q '^  feature 0: OUTPUT_TYPE_VIBRATE \[0..20\]$' "$build/embedded.out" \
+    || die "feature list of the embedded example"
+
+# The main README's C++ example, compiled from the README itself.
+step "example: README"
+timeout 60 "$build/example_readme" >"$build/readme.out" 2>&1 \
+    || { cat "$build/readme.out"; die "README example exited non-zero"; }
+cat "$build/readme.out"
+grep -qx 'Lovense Hush: battery 87%' "$build/readme.out" || die "README example output"
+
+# ---- example 2: a running `teleplug serve` with a simulated toy ---------------------------------
+step "example: remote (teleplug serve on ephemeral ports)"
+serve_pid=""
+toy_pid=""
+cleanup() {
+    # Only the processes this script started, by pid.
+    if [ -n "$toy_pid" ]; then kill "$toy_pid" 2>/dev/null || true; fi
+    if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+exec {serve_out}< <(exec "$serve" serve --port 0 --simulator-port 0 --no-bluetooth --no-serial \
+    --no-hid --server-name "teleplug serve (C++ test)" 2>"$build/serve.err")
+serve_pid=$!
+sim_url=""
+client_url=""
+while [ -z "$sim_url" ] || [ -z "$client_url" ]; do
+    IFS= read -r -t 30 -u "$serve_out" line \
+        || { cat "$build/serve.err" >&2; die "teleplug serve did not announce its ports within 30 s"; }
+    case "$line" in
+        "simulator control on "*) sim_url="${line#simulator control on }" ;;
+        "Buttplug server listening on "*) client_url="${line#Buttplug server listening on }" ;;
+    esac
+done
+echo "server: $client_url, simulator control: $sim_url"
+
+python3 "$here/tools/fake_toy.py" "$sim_url" --battery 64 >"$build/toy.out" 2>&1 &
+toy_pid=$!
+
+timeout 60 "$build/example_remote" "$client_url" >"$build/remote.out" 2>&1 \
+    || { cat "$build/remote.out" "$build/toy.out"; die "remote example exited non-zero"; }
+cat "$build/remote.out"
+expect_in_order "$build/remote.out" \
+    "connected to teleplug serve (C++ test) at $client_url (protocol 4.0)" \
+    "found device 0: Lovense Hush" \
+    "vibrate at 50%" \
+    "battery: 64%" \
+    "stop" \
+    "done" || die "remote example output"
+
+# Stop the server: it closes the simulator connection, so the toy has printed everything once
+# it exits.
+kill "$serve_pid"
+wait "$serve_pid" || die "teleplug serve did not exit cleanly"
+serve_pid=""
+timeout 30 tail --pid="$toy_pid" -f /dev/null || die "the simulated toy did not exit"
+wait "$toy_pid" || { cat "$build/toy.out"; die "the simulated toy failed"; }
+toy_pid=""
+cat "$build/toy.out"
+expect_in_order "$build/toy.out" \
+    "advertised" \
+    "toy received: DeviceType;" \
+    "toy received: Vibrate:10;" \
+    "toy received: Battery;" \
+    "toy received: Vibrate:0;" \
+    "control connection closed" || die "the remote toy did not receive the expected bytes"
+
+step "every test and example passed"
