@@ -6,6 +6,7 @@ mod support;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use support::mutate::mutate;
 use support::wire::{Mode, WireClient, body, msg_type};
 use teleplug::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::protocol::SpecVersion;
@@ -31,24 +32,6 @@ const CORPUS: &[&str] = &[
     r#"[{"SensorReadCmd":{"Id":17,"DeviceIndex":0,"SensorIndex":0,"SensorType":"Battery"}}]"#,
     r#"[{"FleshlightLaunchFW12Cmd":{"Id":18,"DeviceIndex":0,"Position":95,"Speed":90}}]"#,
 ];
-
-fn mutate(frame: &str, edits: &[(usize, u8)]) -> String {
-    let mut bytes = frame.as_bytes().to_vec();
-    for (pos, b) in edits {
-        if bytes.is_empty() {
-            break;
-        }
-        let i = pos % bytes.len();
-        match b % 3 {
-            0 => bytes[i] = *b,
-            1 => {
-                bytes.remove(i);
-            }
-            _ => bytes.insert(i, *b),
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
 
 fn frame_strategy() -> impl Strategy<Value = String> {
     prop_oneof![

@@ -84,13 +84,8 @@ impl Embedded {
             sends.push(t);
         }
         let per = (alloc::calls() - allocs) as f64 / n as f64;
-        let writes = self.log.take();
-        assert_eq!(writes.len(), n, "one write per command");
-        (
-            Summary::of(rig::deltas(&sends, &writes)),
-            Summary::of(rig::deltas(&sends, &replies)),
-            per,
-        )
+        let (write, reply) = rig::latencies(&sends, &self.log, &replies);
+        (write, reply, per)
     }
 
     /// `n` commands with up to `window` in flight: (send → write, send → reply, elapsed).
@@ -123,14 +118,9 @@ impl Embedded {
             replies[i] = Some(Instant::now());
         }
         let elapsed = start.elapsed();
-        let writes = self.log.take();
-        assert_eq!(writes.len(), n, "one write per command");
         let replies: Vec<Instant> = replies.into_iter().map(|r| r.expect("reply")).collect();
-        (
-            Summary::of(rig::deltas(&sends, &writes)),
-            Summary::of(rig::deltas(&sends, &replies)),
-            elapsed,
-        )
+        let (write, reply) = rig::latencies(&sends, &self.log, &replies);
+        (write, reply, elapsed)
     }
 }
 

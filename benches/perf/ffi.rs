@@ -245,14 +245,9 @@ impl Abi {
             done += 1;
         }
         let elapsed = start.elapsed();
-        let writes = self.log.take();
-        assert_eq!(writes.len(), n, "one write per command");
         let replies: Vec<Instant> = replies.into_iter().map(|r| r.expect("reply")).collect();
-        (
-            Summary::of(rig::deltas(&sends, &writes)),
-            Summary::of(rig::deltas(&sends, &replies)),
-            elapsed,
-        )
+        let (write, reply) = rig::latencies(&sends, &self.log, &replies);
+        (write, reply, elapsed)
     }
 }
 

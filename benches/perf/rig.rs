@@ -10,6 +10,8 @@ use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec}
 use teleplug::protocol::{OutputCommand, OutputType};
 use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
 
+use crate::stats::Summary;
+
 /// Steps of a Hush's vibrator (values cycle through 1..=STEPS).
 pub const STEPS: i32 = 20;
 
@@ -110,4 +112,15 @@ pub fn deltas(from: &[Instant], to: &[Instant]) -> Vec<Duration> {
         .zip(to)
         .map(|(a, b)| b.saturating_duration_since(*a))
         .collect()
+}
+
+/// Send → write and send → reply latencies of a run of `sends.len()` commands, checking that
+/// the device wrote once per command (the write times are taken from `log`).
+pub fn latencies(sends: &[Instant], log: &WriteLog, replies: &[Instant]) -> (Summary, Summary) {
+    let writes = log.take();
+    assert_eq!(writes.len(), sends.len(), "one write per command");
+    (
+        Summary::of(deltas(sends, &writes)),
+        Summary::of(deltas(sends, replies)),
+    )
 }

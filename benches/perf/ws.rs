@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use parking_lot::Mutex;
-use teleplug::net::{WsServer, WsServerOptions};
+use teleplug::hardware::simulated::SimulatedDevice;
+use teleplug::net::{WsServer, WsServerHandle, WsServerOptions};
 use teleplug::server::Server;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -135,14 +136,8 @@ async fn client_run(
     let elapsed = start.elapsed();
     let ws = sink.reunite(stream).expect("same socket");
     let sends = std::mem::take(&mut *sends.lock());
-    let writes = log.take();
-    assert_eq!(writes.len(), n, "one write per command");
-    (
-        ws,
-        Summary::of(rig::deltas(&sends, &writes)),
-        Summary::of(rig::deltas(&sends, &replies)),
-        elapsed,
-    )
+    let (write, reply) = rig::latencies(&sends, &log, &replies);
+    (ws, write, reply, elapsed)
 }
 
 /// The WebSocket section.
@@ -154,20 +149,7 @@ pub fn run(settings: &Settings) {
     println!("|---|---|---|---|");
     let server_rt = Flavour::MultiThread.runtime();
     let (server, url, log) = server_rt.block_on(async {
-        let server = Server::new(rig::options());
-        let dev = rig::hush(0);
-        server.advertise(dev.clone());
-        let ws = WsServer::bind(
-            server.clone(),
-            WsServerOptions {
-                address: "127.0.0.1:0".parse().expect("address"),
-                ..WsServerOptions::default()
-            },
-        )
-        .await
-        .expect("bind");
-        let url = format!("ws://{}", ws.local_addr());
-        let handle = ws.spawn();
+        let (server, url, dev, handle) = serve_one_hush().await;
         std::mem::forget(handle);
         let log = WriteLog::attach(&dev);
         (server, url, log)
@@ -198,24 +180,29 @@ pub fn run(settings: &Settings) {
     server_rt.block_on(server.shutdown(Duration::from_secs(2)));
 }
 
+/// A server with one simulated Hush (gap 0) behind a WebSocket server on an ephemeral port.
+async fn serve_one_hush() -> (Server, String, SimulatedDevice, WsServerHandle) {
+    let server = Server::new(rig::options());
+    let dev = rig::hush(0);
+    server.advertise(dev.clone());
+    let ws = WsServer::bind(
+        server.clone(),
+        WsServerOptions {
+            address: "127.0.0.1:0".parse().expect("address"),
+            ..WsServerOptions::default()
+        },
+    )
+    .await
+    .expect("bind");
+    let url = format!("ws://{}", ws.local_addr());
+    (server, url, dev, ws.spawn())
+}
+
 /// A fixed workload for instruction counting (`profile ws N`): one command in flight.
 pub fn profile(n: usize) {
     let rt = Flavour::MultiThread.runtime();
     rt.block_on(async {
-        let server = Server::new(rig::options());
-        let dev = rig::hush(0);
-        server.advertise(dev.clone());
-        let ws = WsServer::bind(
-            server.clone(),
-            WsServerOptions {
-                address: "127.0.0.1:0".parse().expect("address"),
-                ..WsServerOptions::default()
-            },
-        )
-        .await
-        .expect("bind");
-        let url = format!("ws://{}", ws.local_addr());
-        let _handle = ws.spawn();
+        let (server, url, _dev, _handle) = serve_one_hush().await;
         let (mut ws, device) = connect(&url, 1).await;
         for i in 0..n {
             let reply = request(&mut ws, output_frame(100 + i as u32, device, rig::value(i))).await;

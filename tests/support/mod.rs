@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake_bluez;
+pub mod mutate;
 pub mod ops;
 pub mod vector_file;
 pub mod vector_runner;

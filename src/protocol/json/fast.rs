@@ -2,7 +2,7 @@
 //! client messages parsed straight into [`ClientMessage`]s. Anything unusual (an array inside a
 //! message, a message that fails to parse, Id 0, several top-level arrays, an empty frame) is
 //! left to the general decoder, which has the exact error texts; so this path only ever
-//! accepts what the general one accepts, with the same result (checked by the tests).
+//! accepts what the general one accepts, with the same result (checked by tests/json_fast_path.rs).
 
 use crate::protocol::v4::ClientMessage;
 
@@ -19,100 +19,4 @@ pub fn decode_v4_frame(text: &str) -> Option<Vec<ClientMessage>> {
         return None;
     }
     Some(messages)
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-    use crate::protocol::SpecVersion;
-    use crate::protocol::json::{Incoming, decode_client_message, split_frame};
-
-    /// What the general decoder makes of a frame at v4, when every message decodes.
-    fn general(text: &str) -> Option<Vec<ClientMessage>> {
-        let values = split_frame(text).ok()?;
-        values
-            .into_iter()
-            .map(|v| match decode_client_message(Some(SpecVersion::V4), v) {
-                Ok(Incoming::V4(m)) => Some(m),
-                _ => None,
-            })
-            .collect()
-    }
-
-    const CORPUS: &[&str] = &[
-        r#"[{"Ping":{"Id":1}}]"#,
-        r#"[{"RequestDeviceList":{"Id":2}}]"#,
-        r#"[{"StartScanning":{"Id":3}},{"StopScanning":{"Id":4}}]"#,
-        r#"[{"OutputCmd":{"Id":5,"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":10}}}}]"#,
-        r#" [ {"OutputCmd":{"Command":{"HwPositionWithDuration":{"Value":10,"Duration":100}},"Id":6,"DeviceIndex":0,"FeatureIndex":1}} ] "#,
-        r#"[{"InputCmd":{"Id":7,"DeviceIndex":0,"FeatureIndex":1,"Type":"Battery","Command":"Read"}}]"#,
-        r#"[{"StopCmd":{"Id":8,"DeviceIndex":0,"FeatureIndex":1,"Inputs":true,"Outputs":false}}]"#,
-        r#"[{"StopCmd":{"Id":9}}]"#,
-        r#"[{"Disconnect":{"Id":10}}]"#,
-        r#"[{"RequestServerInfo":{"Id":11,"ClientName":"x","ProtocolVersionMajor":4,"ProtocolVersionMinor":0}}]"#,
-    ];
-
-    #[test]
-    fn accepts_what_the_general_decoder_accepts_with_the_same_result() {
-        for frame in CORPUS {
-            let fast = decode_v4_frame(frame);
-            assert!(fast.is_some(), "{frame}");
-            assert_eq!(fast, general(frame), "{frame}");
-        }
-    }
-
-    #[test]
-    fn leaves_the_unusual_to_the_general_decoder() {
-        for frame in [
-            "",
-            "[]",
-            r#"[{"Ping":{"Id":0}}]"#,
-            r#"[{"Ping":[5]}]"#,
-            r#"[{"Ping":{"Id":1}}][{"Ping":{"Id":2}}]"#,
-            r#"[{"Ping":{"Id":1},"Pong":{"Id":2}}]"#,
-            r#"[{"Ping":{"Id":1,"Id":2}}]"#,
-            r#"[{"Ping":{"Id":1,"Extra":2}}]"#,
-            r#"[{"VibrateCmd":{"Id":9,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.5}]}}]"#,
-            r#"[{"SingleMotorVibrateCmd":{"Id":13,"DeviceIndex":0,"Speed":0.5}}]"#,
-            r#"{"Ping":{"Id":1}}"#,
-        ] {
-            assert_eq!(decode_v4_frame(frame), None, "{frame}");
-        }
-    }
-
-    fn mutate(frame: &str, edits: &[(usize, u8)]) -> String {
-        let mut bytes = frame.as_bytes().to_vec();
-        for (pos, b) in edits {
-            if bytes.is_empty() {
-                break;
-            }
-            let i = pos % bytes.len();
-            match b % 3 {
-                0 => bytes[i] = *b,
-                1 => {
-                    bytes.remove(i);
-                }
-                _ => bytes.insert(i, *b),
-            }
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
-
-        /// Whatever the fast path accepts, the general decoder accepts identically.
-        #[test]
-        fn never_disagrees_with_the_general_decoder(
-            which in 0..CORPUS.len(),
-            edits in prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
-        ) {
-            let frame = mutate(CORPUS[which], &edits);
-            if let Some(fast) = decode_v4_frame(&frame) {
-                prop_assert_eq!(Some(fast), general(&frame), "{}", frame);
-            }
-        }
-    }
 }
