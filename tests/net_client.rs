@@ -178,3 +178,37 @@ async fn websocket_server_speaking_something_else_fails_the_handshake() {
         Ok(_) => panic!("handshake succeeded"),
     }
 }
+
+#[tokio::test]
+async fn silent_server_fails_the_handshake_after_the_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (s, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(s).await.unwrap();
+        // Read the handshake and never answer; report when the client gives up the socket.
+        while let Some(Ok(m)) = ws.next().await {
+            if m.is_close() {
+                break;
+            }
+        }
+        let _ = closed_tx.send(());
+    });
+    let conn = ws_client::connect(&format!("ws://{addr}")).await.unwrap();
+    let result = tokio::time::timeout(
+        WAIT,
+        Client::connect_with_timeout("WS Client", conn, Duration::from_millis(200)),
+    )
+    .await
+    .expect("the handshake timeout did not fire");
+    match result {
+        Err(ClientError::Connect(m)) => assert!(m.contains("did not answer the handshake"), "{m}"),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("handshake succeeded"),
+    }
+    tokio::time::timeout(WAIT, closed_rx)
+        .await
+        .expect("the client kept the socket open")
+        .unwrap();
+}

@@ -112,6 +112,10 @@ impl Drop for ClientInner {
     }
 }
 
+/// How long [`Client::connect_with`] waits for the server's `ServerInfo`: longer than a server
+/// asking its user to approve the client (`teleplug serve --ask` waits 30 s).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A Buttplug client. Cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -151,10 +155,22 @@ impl Client {
         Client::connect_with(name, conn).await
     }
 
-    /// Handshake over an established connection.
+    /// Handshake over an established connection, waiting up to [`HANDSHAKE_TIMEOUT`] for the
+    /// server's answer.
     pub async fn connect_with(
         name: impl Into<String>,
         connection: Connection,
+    ) -> Result<Client, ClientError> {
+        Client::connect_with_timeout(name, connection, HANDSHAKE_TIMEOUT).await
+    }
+
+    /// [`Client::connect_with`] with another limit on the wait for the server's `ServerInfo`.
+    /// A server that accepted the link and stays silent fails with [`ClientError::Connect`]
+    /// and the link is closed.
+    pub async fn connect_with_timeout(
+        name: impl Into<String>,
+        connection: Connection,
+        timeout: Duration,
     ) -> Result<Client, ClientError> {
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
         let inner = Arc::new(ClientInner {
@@ -172,20 +188,26 @@ impl Client {
         let reader = tokio::spawn(read_loop(Arc::downgrade(&inner), connection.receiver));
         inner.tasks.lock().push(reader);
         let client = Client { inner };
-        let reply = client
-            .request(ClientMessage::RequestServerInfo(RequestServerInfo::v4(
-                0,
-                client.inner.name.clone(),
-            )))
-            .await
-            .map_err(|e| match e {
-                ClientError::NotConnected => ClientError::Connect(
-                    "the server closed the connection during the handshake (is it a Buttplug \
+        let handshake = client.request(ClientMessage::RequestServerInfo(RequestServerInfo::v4(
+            0,
+            client.inner.name.clone(),
+        )));
+        let Ok(answer) = tokio::time::timeout(timeout, handshake).await else {
+            client.inner.sender.close().await;
+            client.inner.connection_lost("no answer to the handshake");
+            return Err(ClientError::Connect(format!(
+                "the server did not answer the handshake within {} ms",
+                timeout.as_millis()
+            )));
+        };
+        let reply = answer.map_err(|e| match e {
+            ClientError::NotConnected => ClientError::Connect(
+                "the server closed the connection during the handshake (is it a Buttplug \
                      server?)"
-                        .into(),
-                ),
-                other => other,
-            })?;
+                    .into(),
+            ),
+            other => other,
+        })?;
         let ServerMessage::ServerInfo(info) = reply else {
             return Err(ClientError::UnexpectedReply(format!("{reply:?}")));
         };
