@@ -45,8 +45,10 @@ bash bindings/csharp/test.sh
 step "C++ binding (CMake, ctest, valgrind)"
 bash bindings/cpp/test.sh
 
-step "Python binding (pytest)"
-bash bindings/python/test.sh
+# Also `pip install ./bindings/python` as a user would: setuptools-rust builds the library with
+# cargo (release profile, about 3 minutes from scratch) and the embedded example runs on it.
+step "Python binding (pytest, then pip install building the library)"
+TELEPLUG_PY_FULL_BUILD=1 bash bindings/python/test.sh
 
 # Without the hardware features: the simulated-device library must still build, lint and pass.
 step "clippy without hardware features"

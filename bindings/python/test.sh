@@ -11,7 +11,8 @@
 #   TELEPLUG_PY_VENV  the virtualenv to use (default: target/python-venv, reused between runs)
 #   PYTHON            the interpreter that creates it (default: python3)
 #   TELEPLUG_PY_FULL_BUILD=1  also check `pip install` building the library with cargo
-#                     (setuptools-rust, release profile: slow, so off by default)
+#                     (setuptools-rust, release profile: about 3 minutes from scratch, so off
+#                     by default; scripts/test-all.sh turns it on)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -85,7 +86,22 @@ if [ "${TELEPLUG_PY_FULL_BUILD:-0}" = 1 ] && [ "$status" = 0 ]; then
     env -u TELEPLUG_LIB "$FULL/venv/bin/python" -m pip install -q "$HERE" || status=$?
     cleanup_build
     if [ "$status" = 0 ]; then
-        (cd "$FULL" && env -u TELEPLUG_LIB "$FULL/venv/bin/python" "$REPO/examples/python/embedded.py") || status=$?
+        # The installed package must load the library it bundles, and drive the toy with it.
+        lib_path="$(cd "$FULL" && env -u TELEPLUG_LIB -u CARGO_TARGET_DIR "$FULL/venv/bin/python" \
+            -c 'from teleplug import _native; print(_native.LIBRARY_PATH)')" || status=$?
+        case "$lib_path" in
+            "$FULL"/venv/*) echo "installed package loads $lib_path" ;;
+            *) echo "python: the installed package loads ${lib_path:-nothing}, not its own library" >&2
+               status=1 ;;
+        esac
+    fi
+    if [ "$status" = 0 ]; then
+        (cd "$FULL" && env -u TELEPLUG_LIB -u CARGO_TARGET_DIR "$FULL/venv/bin/python" \
+            "$REPO/examples/python/embedded.py") >"$FULL/example.out" || status=$?
+        cat "$FULL/example.out"
+        for want in "toy received: Vibrate:10;" "toy received: Battery;" "toy received: Vibrate:0;"; do
+            grep -qxF "$want" "$FULL/example.out" || { echo "python: example output lacks '$want'" >&2; status=1; }
+        done
     fi
     rm -rf "$FULL"
 fi
