@@ -18,16 +18,11 @@ on that loop, in the order the library delivered them.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import inspect
-import threading
 import time
-import warnings
-import weakref
 from typing import (
     Any,
     AsyncIterator,
-    Awaitable,
     Callable,
     Dict,
     Iterable,
@@ -41,17 +36,13 @@ from typing import (
 )
 
 from . import _messages as m
-from ._core import Context, Session, _CoreDeviceEvent
+from ._common import DEFAULT_NAME, ClientBase, EventSource, SubscriptionBase
+from ._core import Context
 from ._ffi import InputCommandType, InputType, LogLevel, OutputType, PanicSite
 from ._model import DeviceBase, FeatureBase
 from .errors import ClosedError, RequestTimeoutError, Status
 from .types import (
-    input_enum,
-    Closed,
     DeviceAdded,
-    DeviceInfo,
-    DeviceListChanged,
-    DeviceRemoved,
     Event,
     InputReading,
     ServerInfo,
@@ -59,10 +50,7 @@ from .types import (
 )
 
 EventT = TypeVar("EventT", bound=Event)
-Listener = Callable[[Any], Union[None, Awaitable[None]]]
 Number = Union[int, float]
-
-DEFAULT_NAME = "Teleplug Python client"
 
 
 class Feature(FeatureBase["Client"]):
@@ -185,7 +173,7 @@ class Device(DeviceBase["Client", Feature]):
         return await self._first_with_input(InputType.BATTERY).read_battery()
 
 
-class EventStream(AsyncIterator[EventT]):
+class EventStream(EventSource[EventT], AsyncIterator[EventT]):
     """Events of a client from the moment the stream was created, as an async iterator.
 
     Made by :meth:`Client.events`; ends after the client's :class:`~teleplug.Closed` event.
@@ -198,27 +186,8 @@ class EventStream(AsyncIterator[EventT]):
         types: Tuple[Type[Event], ...],
         predicate: Optional[Callable[[Any], bool]],
     ) -> None:
-        self._client = client
-        self._types = types or (Event,)
-        self._predicate = predicate
         self._queue: "asyncio.Queue[Optional[Event]]" = asyncio.Queue()
-        self._ended = False
-        client._streams.add(self)
-        if client.closed:
-            self._end()
-
-    def _offer(self, event: Event) -> None:
-        if self._ended:
-            return
-        if isinstance(event, self._types) and (self._predicate is None or self._predicate(event)):
-            self._queue.put_nowait(event)
-        if isinstance(event, Closed):
-            self._end()
-
-    def _end(self) -> None:
-        if not self._ended:
-            self._ended = True
-            self._queue.put_nowait(None)
+        super().__init__(client, types, predicate)
 
     def __aiter__(self) -> "EventStream[EventT]":
         return self
@@ -240,58 +209,16 @@ class EventStream(AsyncIterator[EventT]):
         except StopAsyncIteration:
             raise ClosedError(Status.CLOSED, "the client is closed") from None
 
-    def close(self) -> None:
-        """Stop receiving events."""
-        self._client._streams.discard(self)
-        self._end()
-
     async def __aenter__(self) -> "EventStream[EventT]":
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         self.close()
 
-    def __enter__(self) -> "EventStream[EventT]":
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class Subscription(AsyncIterator[InputReading]):
+class Subscription(SubscriptionBase[Feature, EventStream[InputReading]], AsyncIterator[InputReading]):
     """An input subscription: an async iterator of its readings (and the callback, if any).
     ``await sub.unsubscribe()`` (or ``async with``) ends it."""
-
-    def __init__(
-        self,
-        feature: Feature,
-        input_type: Union[InputType, int, str],
-        callback: Optional[Callable[[InputReading], Any]],
-    ) -> None:
-        self.feature = feature
-        self.input_type = input_enum(input_type)
-        client = feature._client
-        self._stream: EventStream[InputReading] = client.events(InputReading, predicate=self._mine)
-        self._callback = callback
-        if callback is not None:
-            client.add_listener(InputReading, self._on_reading)
-
-    def _mine(self, r: InputReading) -> bool:
-        return (
-            r.device_index == self.feature.device_index
-            and r.feature_index == self.feature.index
-            and r.type == self.input_type
-        )
-
-    def _on_reading(self, r: InputReading) -> Any:
-        if self._mine(r) and self._callback is not None:
-            return self._callback(r)
-        return None
-
-    def _detach(self) -> None:
-        self._stream.close()
-        if self._callback is not None:
-            self.feature._client.remove_listener(InputReading, self._on_reading)
 
     async def unsubscribe(self) -> None:
         """Unsubscribe the input and end the iteration."""
@@ -353,7 +280,7 @@ class Simulator:
         await self._client._call(m.simulator_disconnect(address))
 
 
-class Client:
+class Client(ClientBase[Device]):
     """A Buttplug client: the embedded Teleplug server by default, or a remote one.
 
     Args:
@@ -369,6 +296,8 @@ class Client:
     event loop the client is used from.
     """
 
+    _device_class = Device
+
     def __init__(
         self,
         name: str = DEFAULT_NAME,
@@ -377,20 +306,9 @@ class Client:
         delivery: str = "poll",
         debug: bool = False,
     ) -> None:
-        owns = context is None
-        ctx = Context(debug=debug) if context is None else context
-        try:
-            self._session = Session(ctx, name, delivery=delivery, owns_context=owns)
-        except BaseException:
-            if owns:
-                ctx.close()
-            raise
+        super().__init__(name, context=context, delivery=delivery, debug=debug)
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._lock = threading.Lock()
         self._early: List[Event] = []
-        self._listeners: List[Tuple[Type[Event], Listener]] = []
-        self._streams: "weakref.WeakSet[EventStream[Any]]" = weakref.WeakSet()
-        self._device_cache: Dict[int, Device] = {}
         self._tasks: "set[asyncio.Task[Any]]" = set()
         self.simulator = Simulator(self)
         """Simulated devices of the embedded server."""
@@ -399,35 +317,6 @@ class Client:
         except RuntimeError:
             pass
         self._session.set_listener(self._on_core_event)
-
-    # ---- properties --------------------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        return self._session.name
-
-    @property
-    def context(self) -> Context:
-        return self._session.context
-
-    @property
-    def closed(self) -> bool:
-        """True once the client is closed (or its context shut down)."""
-        return self._session.closed
-
-    @property
-    def connected(self) -> bool:
-        return self._session.connected
-
-    @property
-    def server_info(self) -> Optional[ServerInfo]:
-        """What the server said at connect (None while not connected)."""
-        return self._session.server_info
-
-    @property
-    def devices(self) -> Dict[int, Device]:
-        """The connected devices by index (kept up to date from the server's events)."""
-        return {i: self._device(info) for i, info in sorted(self._session.devices().items())}
 
     # ---- requests ----------------------------------------------------------------------------
 
@@ -547,30 +436,6 @@ class Client:
                 if predicate is None or predicate(ev.device):
                     return cast(Device, ev.device)
 
-    def add_listener(self, event_type: Type[EventT], fn: Callable[[EventT], Any]) -> None:
-        """Call ``fn(event)`` on the event loop for each event of that type (subclasses
-        included; ``Event`` for all). ``fn`` may be a coroutine function."""
-        with self._lock:
-            self._listeners.append((event_type, cast(Listener, fn)))
-
-    def remove_listener(self, event_type: Type[Event], fn: Callable[[Any], Any]) -> None:
-        with self._lock:
-            self._listeners = [(t, f) for t, f in self._listeners if not (t is event_type and f == fn)]
-
-    def on(
-        self, event_type: Type[EventT], fn: Optional[Callable[[EventT], Any]] = None
-    ) -> Any:
-        """Register a listener; usable as a decorator: ``@client.on(teleplug.DeviceAdded)``."""
-        if fn is not None:
-            self.add_listener(event_type, fn)
-            return fn
-
-        def decorator(f: Callable[[EventT], Any]) -> Callable[[EventT], Any]:
-            self.add_listener(event_type, f)
-            return f
-
-        return decorator
-
     # ---- delivery (library thread -> event loop) ----------------------------------------------
 
     def _bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -596,29 +461,9 @@ class Client:
         except RuntimeError:
             pass  # the loop is closed: nobody can receive it
 
-    def _device(self, info: DeviceInfo) -> Device:
-        cached = self._device_cache.get(info.index)
-        if cached is not None and cached.info == info:
-            return cached
-        dev = Device(self, info)
-        self._device_cache[info.index] = dev
-        return dev
-
     def _dispatch(self, event: Event) -> None:
         """On the loop: turn core events into API events, feed streams, call listeners."""
-        if isinstance(event, _CoreDeviceEvent):
-            if event.what == "added":
-                event = DeviceAdded(self._device(cast(DeviceInfo, event.device)))
-            elif event.what == "removed":
-                info = cast(DeviceInfo, event.device)
-                cached = self._device_cache.pop(info.index) if info.index in self._device_cache else None
-                event = DeviceRemoved(cached or Device(self, info))
-            else:
-                event = DeviceListChanged(tuple(self._device(i) for i in event.devices))
-        for stream in list(self._streams):
-            stream._offer(event)
-        with self._lock:
-            listeners = [f for t, f in self._listeners if isinstance(event, t)]
+        event, listeners = self._route(event)
         for fn in listeners:
             try:
                 result = fn(event)
@@ -659,16 +504,6 @@ class Client:
 
     async def __aexit__(self, *exc: object) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        session = getattr(self, "_session", None)
-        if session is not None and not session._freed:
-            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2)
-            session.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else ("connected" if self.connected else "open")
-        return f"<teleplug.Client {self.name!r} {state}>"
 
 
 __all__ = ["Client", "Device", "EventStream", "Feature", "Simulator", "Subscription"]

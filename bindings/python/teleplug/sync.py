@@ -24,27 +24,22 @@ import logging
 import queue
 import threading
 import time
-import warnings
 import weakref
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import _messages as m
-from ._core import Context, Session, _CoreDeviceEvent
+from ._common import DEFAULT_NAME, ClientBase, EventSource, SubscriptionBase
+from ._core import Context
 from ._ffi import InputCommandType, InputType, LogLevel, OutputType, PanicSite
 from ._model import DeviceBase, FeatureBase
-from .client import DEFAULT_NAME
 from .errors import ClosedError, RequestTimeoutError, Status
 from .types import (
     Closed,
     DeviceAdded,
-    DeviceInfo,
-    DeviceListChanged,
-    DeviceRemoved,
     Event,
     InputReading,
     ServerInfo,
     SimulatedDevice,
-    input_enum,
 )
 
 EventT = TypeVar("EventT", bound=Event)
@@ -152,33 +147,14 @@ class Device(DeviceBase["Client", Feature]):
         return self._first_with_input(InputType.BATTERY).read_battery()
 
 
-class EventIterator(Iterator[EventT]):
+class EventIterator(EventSource[EventT], Iterator[EventT]):
     """Events from the moment it was created; ends after the client's Closed event."""
 
     def __init__(
         self, client: "Client", types: Tuple[Type[Event], ...], predicate: Optional[Callable[[Any], bool]]
     ) -> None:
-        self._client = client
-        self._types = types or (Event,)
-        self._predicate = predicate
         self._queue: "queue.Queue[Optional[Event]]" = queue.Queue()
-        self._ended = False
-        client._streams.add(self)
-        if client.closed:
-            self._end()
-
-    def _offer(self, event: Event) -> None:
-        if self._ended:
-            return
-        if isinstance(event, self._types) and (self._predicate is None or self._predicate(event)):
-            self._queue.put(event)
-        if isinstance(event, Closed):
-            self._end()
-
-    def _end(self) -> None:
-        if not self._ended:
-            self._ended = True
-            self._queue.put(None)
+        super().__init__(client, types, predicate)
 
     def __iter__(self) -> "EventIterator[EventT]":
         return self
@@ -201,49 +177,9 @@ class EventIterator(Iterator[EventT]):
             raise ClosedError(Status.CLOSED, "the client is closed")
         return cast(EventT, event)
 
-    def close(self) -> None:
-        self._client._streams.discard(self)
-        self._end()
 
-    def __enter__(self) -> "EventIterator[EventT]":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class Subscription(Iterator[InputReading]):
+class Subscription(SubscriptionBase[Feature, EventIterator[InputReading]], Iterator[InputReading]):
     """An input subscription: iterate it for readings; ``unsubscribe()`` (or ``with``) ends it."""
-
-    def __init__(
-        self,
-        feature: Feature,
-        input_type: Union[InputType, int, str],
-        callback: Optional[Callable[[InputReading], Any]],
-    ) -> None:
-        self.feature = feature
-        self.input_type = input_enum(input_type)
-        client = feature._client
-        self._stream: EventIterator[InputReading] = client.events(InputReading, predicate=self._mine)
-        self._callback = callback
-        if callback is not None:
-            client.add_listener(InputReading, self._on_reading)
-
-    def _mine(self, r: InputReading) -> bool:
-        return (
-            r.device_index == self.feature.device_index
-            and r.feature_index == self.feature.index
-            and r.type == self.input_type
-        )
-
-    def _on_reading(self, r: InputReading) -> None:
-        if self._mine(r) and self._callback is not None:
-            self._callback(r)
-
-    def _detach(self) -> None:
-        self._stream.close()
-        if self._callback is not None:
-            self.feature._client.remove_listener(InputReading, self._on_reading)
 
     def unsubscribe(self) -> None:
         try:
@@ -299,13 +235,16 @@ class Simulator:
 _STOP = object()
 
 
-class Client:
+class Client(ClientBase[Device]):
     """A Buttplug client with blocking calls (see :class:`teleplug.Client` for the arguments).
 
     Args:
         timeout: default limit in seconds for every request (None: wait for the reply, which
             the library always sends).
     """
+
+    _device_class = Device
+    _repr_name = "teleplug.sync.Client"
 
     def __init__(
         self,
@@ -316,19 +255,8 @@ class Client:
         debug: bool = False,
         timeout: Optional[float] = None,
     ) -> None:
-        owns = context is None
-        ctx = Context(debug=debug) if context is None else context
-        try:
-            self._session = Session(ctx, name, delivery=delivery, owns_context=owns)
-        except BaseException:
-            if owns:
-                ctx.close()
-            raise
+        super().__init__(name, context=context, delivery=delivery, debug=debug)
         self.timeout = timeout
-        self._lock = threading.Lock()
-        self._listeners: List[Tuple[Type[Event], Callable[[Any], Any]]] = []
-        self._streams: "weakref.WeakSet[EventIterator[Any]]" = weakref.WeakSet()
-        self._device_cache: Dict[int, Device] = {}
         self._queue: "queue.Queue[Any]" = queue.Queue()
         self.simulator = Simulator(self)
         # The event thread holds only a weak reference, so an unclosed client can be collected.
@@ -337,33 +265,6 @@ class Client:
         )
         self._thread.start()
         self._session.set_listener(self._queue.put)
-
-    # ---- properties --------------------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        return self._session.name
-
-    @property
-    def context(self) -> Context:
-        return self._session.context
-
-    @property
-    def closed(self) -> bool:
-        return self._session.closed
-
-    @property
-    def connected(self) -> bool:
-        return self._session.connected
-
-    @property
-    def server_info(self) -> Optional[ServerInfo]:
-        return self._session.server_info
-
-    @property
-    def devices(self) -> Dict[int, Device]:
-        """The connected devices by index."""
-        return {i: self._device(info) for i, info in sorted(self._session.devices().items())}
 
     # ---- requests ----------------------------------------------------------------------------
 
@@ -467,52 +368,9 @@ class Client:
                 if predicate is None or predicate(ev.device):
                     return cast(Device, ev.device)
 
-    def add_listener(self, event_type: Type[EventT], fn: Callable[[EventT], Any]) -> None:
-        """Call ``fn(event)`` on the client's event thread for each event of that type."""
-        with self._lock:
-            self._listeners.append((event_type, fn))
-
-    def remove_listener(self, event_type: Type[Event], fn: Callable[[Any], Any]) -> None:
-        with self._lock:
-            self._listeners = [(t, f) for t, f in self._listeners if not (t is event_type and f == fn)]
-
-    def on(self, event_type: Type[EventT], fn: Optional[Callable[[EventT], Any]] = None) -> Any:
-        """Register a listener; usable as a decorator."""
-        if fn is not None:
-            self.add_listener(event_type, fn)
-            return fn
-
-        def decorator(f: Callable[[EventT], Any]) -> Callable[[EventT], Any]:
-            self.add_listener(event_type, f)
-            return f
-
-        return decorator
-
-    def _device(self, info: DeviceInfo) -> Device:
-        with self._lock:
-            cached = self._device_cache.get(info.index)
-            if cached is not None and cached.info == info:
-                return cached
-            dev = Device(self, info)
-            self._device_cache[info.index] = dev
-            return dev
-
     def _dispatch(self, event: Event) -> None:
         """On the event thread."""
-        if isinstance(event, _CoreDeviceEvent):
-            if event.what == "added":
-                event = DeviceAdded(self._device(cast(DeviceInfo, event.device)))
-            elif event.what == "removed":
-                info = cast(DeviceInfo, event.device)
-                with self._lock:
-                    dev = self._device_cache.pop(info.index, None)
-                event = DeviceRemoved(dev or Device(self, info))
-            else:
-                event = DeviceListChanged(tuple(self._device(i) for i in event.devices))
-        for stream in list(self._streams):
-            stream._offer(event)
-        with self._lock:
-            listeners = [f for t, f in self._listeners if isinstance(event, t)]
+        event, listeners = self._route(event)
         for fn in listeners:
             try:
                 fn(event)
@@ -535,16 +393,9 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        session = getattr(self, "_session", None)
-        if session is not None and not session._freed:
-            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2)
-            session.close()
-            self._queue.put(_STOP)
-
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else ("connected" if self.connected else "open")
-        return f"<teleplug.sync.Client {self.name!r} {state}>"
+    def _close_collected(self) -> None:
+        self._session.close()
+        self._queue.put(_STOP)
 
 
 def _event_loop(ref: "weakref.ref[Client]", q: "queue.Queue[Any]") -> None:

@@ -145,6 +145,22 @@ def test_free_inside_the_native_callback():
     there is deferred to a helper thread."""
     ctx = teleplug.Context()
     session = _core.Session(ctx, "free inside", delivery="callback", owns_context=True)
+    threads = _close_on_first_event(session, "cb-toy")
+    assert session.closed and ctx.closed
+    assert threads[0].startswith("Dummy"), threads  # a library thread, not ours
+
+
+def test_free_inside_the_poll_reader():
+    ctx = teleplug.Context()
+    session = _core.Session(ctx, "free in reader", delivery="poll", owns_context=True)
+    _close_on_first_event(session, "poll-toy")
+    assert ctx.closed
+
+
+def _close_on_first_event(session, toy_address):
+    """Give ``session`` a listener that closes it from inside its first event, make events
+    come (connect, a simulated toy at ``toy_address``, a scan) and wait for the final Closed.
+    Returns the names of the threads the listener ran on."""
     done = threading.Event()
     threads = []
 
@@ -157,30 +173,10 @@ def test_free_inside_the_native_callback():
 
     session.set_listener(listener)
     session.request("connect", {})
-    session.request(*teleplug._messages.advertise_lovense("cb-toy", observe=True))
+    session.request(*teleplug._messages.advertise_lovense(toy_address, observe=True))
     session.request("startScanning", {})
     assert done.wait(WAIT)
-    assert session.closed and ctx.closed
-    assert threads[0].startswith("Dummy"), threads  # a library thread, not ours
-
-
-def test_free_inside_the_poll_reader():
-    ctx = teleplug.Context()
-    session = _core.Session(ctx, "free in reader", delivery="poll", owns_context=True)
-    done = threading.Event()
-
-    def listener(event):
-        if isinstance(event, teleplug.Closed):
-            done.set()
-        else:
-            session.close()
-
-    session.set_listener(listener)
-    session.request("connect", {})
-    session.request(*teleplug._messages.advertise_lovense("poll-toy", observe=True))
-    session.request("startScanning", {})
-    assert done.wait(WAIT)
-    assert ctx.closed
+    return threads
 
 
 def test_shutdown_inside_a_native_callback_is_refused():
