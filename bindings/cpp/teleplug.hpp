@@ -153,16 +153,11 @@ class RequestError : public Error {
 
 // ---- Result ----------------------------------------------------------------------------------
 
-/// The outcome of a C call: a status, the library's last-error text and, on success, a value.
-/// `value()` throws StatusError when the call failed. Marked [[nodiscard]]: a status is never
-/// dropped silently.
-template <class T>
-class [[nodiscard]] Result {
+namespace detail {
+
+// What Result<T> and Result<void> share: the status of a C call and the library's last-error text.
+class ResultStatus {
   public:
-    static Result success(T value) { return Result(TP_OK, {}, std::move(value)); }
-    static Result failure(int32_t status, std::string message) {
-        return Result(status, std::move(message), std::nullopt);
-    }
     bool ok() const noexcept { return status_ == TP_OK; }
     explicit operator bool() const noexcept { return ok(); }
     int32_t status() const noexcept { return status_; }
@@ -170,6 +165,28 @@ class [[nodiscard]] Result {
     /// Throws StatusError unless ok().
     void throw_if_error(const char* what = "teleplug call") const {
         if (!ok()) throw StatusError(status_, what, message_);
+    }
+
+  protected:
+    ResultStatus(int32_t status, std::string message)
+        : status_(status), message_(std::move(message)) {}
+
+  private:
+    int32_t status_;
+    std::string message_;
+};
+
+}  // namespace detail
+
+/// The outcome of a C call: a status, the library's last-error text and, on success, a value.
+/// `value()` throws StatusError when the call failed. Marked [[nodiscard]]: a status is never
+/// dropped silently.
+template <class T>
+class [[nodiscard]] Result : public detail::ResultStatus {
+  public:
+    static Result success(T value) { return Result(TP_OK, {}, std::move(value)); }
+    static Result failure(int32_t status, std::string message) {
+        return Result(status, std::move(message), std::nullopt);
     }
     T& value() & {
         throw_if_error();
@@ -182,14 +199,12 @@ class [[nodiscard]] Result {
 
   private:
     Result(int32_t status, std::string message, std::optional<T> value)
-        : status_(status), message_(std::move(message)), value_(std::move(value)) {}
-    int32_t status_;
-    std::string message_;
+        : ResultStatus(status, std::move(message)), value_(std::move(value)) {}
     std::optional<T> value_;
 };
 
 template <>
-class [[nodiscard]] Result<void> {
+class [[nodiscard]] Result<void> : public detail::ResultStatus {
   public:
     static Result success() { return Result(TP_OK, {}); }
     static Result failure(int32_t status, std::string message) {
@@ -199,19 +214,10 @@ class [[nodiscard]] Result<void> {
     static Result from_status(int32_t status) {
         return status == TP_OK ? success() : failure(status, last_error_message());
     }
-    bool ok() const noexcept { return status_ == TP_OK; }
-    explicit operator bool() const noexcept { return ok(); }
-    int32_t status() const noexcept { return status_; }
-    const std::string& message() const noexcept { return message_; }
-    void throw_if_error(const char* what = "teleplug call") const {
-        if (!ok()) throw StatusError(status_, what, message_);
-    }
     void value() const { throw_if_error(); }
 
   private:
-    Result(int32_t status, std::string message) : status_(status), message_(std::move(message)) {}
-    int32_t status_;
-    std::string message_;
+    Result(int32_t status, std::string message) : ResultStatus(status, std::move(message)) {}
 };
 
 /// Ok when the loaded library speaks this header's ABI (checked again by every Context).
@@ -293,33 +299,24 @@ inline constexpr const char* kSimulatorOpKindNames[] = {
     "SIMULATOR_OP_KIND_SUBSCRIBE",   "SIMULATOR_OP_KIND_UNSUBSCRIBE",
     "SIMULATOR_OP_KIND_DISCONNECTED"};
 
+// EnumNames<E>: the name table of a schema enum (names, count), for to_string and enum_from_json.
+template <const auto& Names>
+struct NameTable {
+    static constexpr const char* const* names = Names;
+    static constexpr size_t count = std::size(Names);
+};
 template <class E>
 struct EnumNames;
 template <>
-struct EnumNames<OutputType> {
-    static constexpr const char* const* names = kOutputTypeNames;
-    static constexpr size_t count = std::size(kOutputTypeNames);
-};
+struct EnumNames<OutputType> : NameTable<kOutputTypeNames> {};
 template <>
-struct EnumNames<InputType> {
-    static constexpr const char* const* names = kInputTypeNames;
-    static constexpr size_t count = std::size(kInputTypeNames);
-};
+struct EnumNames<InputType> : NameTable<kInputTypeNames> {};
 template <>
-struct EnumNames<InputCommandType> {
-    static constexpr const char* const* names = kInputCommandTypeNames;
-    static constexpr size_t count = std::size(kInputCommandTypeNames);
-};
+struct EnumNames<InputCommandType> : NameTable<kInputCommandTypeNames> {};
 template <>
-struct EnumNames<LogLevel> {
-    static constexpr const char* const* names = kLogLevelNames;
-    static constexpr size_t count = std::size(kLogLevelNames);
-};
+struct EnumNames<LogLevel> : NameTable<kLogLevelNames> {};
 template <>
-struct EnumNames<SimulatorOpKind> {
-    static constexpr const char* const* names = kSimulatorOpKindNames;
-    static constexpr size_t count = std::size(kSimulatorOpKindNames);
-};
+struct EnumNames<SimulatorOpKind> : NameTable<kSimulatorOpKindNames> {};
 
 inline const std::pair<ErrorCode, const char*> kErrorCodeNames[] = {
     {ErrorCode::Unknown, "ERROR_CODE_UNKNOWN"},
@@ -353,24 +350,34 @@ inline std::string to_string(ErrorCode code) {
 
 namespace detail {
 
+// The value of a schema name into `out`; false (and `out` untouched) for a name this header
+// does not know.
+template <class E>
+bool enum_from_name(const std::string& s, E& out) {
+    for (size_t i = 0; i < EnumNames<E>::count; ++i)
+        if (s == EnumNames<E>::names[i]) {
+            out = static_cast<E>(static_cast<int32_t>(i));
+            return true;
+        }
+    return false;
+}
+inline bool enum_from_name(const std::string& s, ErrorCode& out) {
+    for (const auto& [c, name] : kErrorCodeNames)
+        if (s == name) {
+            out = c;
+            return true;
+        }
+    return false;
+}
 // Proto3 JSON enums are names; readers also accept the integer. An unknown name (a newer
-// library) reads as the integer 0 ("unspecified") rather than failing the whole message.
+// library) reads as the integer 0 ("unspecified", ErrorCode::Unknown) rather than failing the
+// whole message.
 template <class E>
 E enum_from_json(const Json& j) {
     if (j.is_number_integer()) return static_cast<E>(j.get<int32_t>());
-    if (j.is_string()) {
-        const auto& s = j.get_ref<const std::string&>();
-        for (size_t i = 0; i < EnumNames<E>::count; ++i)
-            if (s == EnumNames<E>::names[i]) return static_cast<E>(static_cast<int32_t>(i));
-    }
-    return static_cast<E>(0);
-}
-inline ErrorCode error_code_from_json(const Json& j) {
-    if (j.is_number_integer()) return static_cast<ErrorCode>(j.get<int32_t>());
-    if (j.is_string())
-        for (const auto& [c, name] : kErrorCodeNames)
-            if (j.get_ref<const std::string&>() == name) return c;
-    return ErrorCode::Unknown;
+    E value = static_cast<E>(0);
+    if (j.is_string()) enum_from_name(j.get_ref<const std::string&>(), value);
+    return value;
 }
 template <class E>
 Json enum_to_json(E value) {
@@ -666,29 +673,35 @@ inline SimulatorOp simulator_op_from_json(const Json& j) {
 
 inline RequestError error_from_json(const Json& j, uint32_t id) {
     const Json& code = member(j, "code");
-    ErrorCode c = error_code_from_json(code);
+    ErrorCode c = enum_from_json<ErrorCode>(code);
     std::string name = code.is_string() ? code.get<std::string>() : to_string(c);
     return RequestError(c, name, field<std::string>(j, "message"), id);
 }
 
+// Proto3 JSON omits a field at its default (0, "", []): `key` is set only when `value` is not.
+template <class T>
+void put(Json& j, const char* key, const T& value) {
+    if (value != T{}) j[key] = value;
+}
+
 inline Json to_json(const EmbeddedOptions& o) {
     Json j = Json::object();
-    if (!o.server_name.empty()) j["serverName"] = o.server_name;
-    if (o.max_ping_time_ms) j["maxPingTimeMs"] = o.max_ping_time_ms;
-    if (o.disabled_transports) j["disabledTransports"] = o.disabled_transports;
-    if (!o.serial_ports.empty()) j["serialPorts"] = o.serial_ports;
-    if (!o.device_config_json.empty()) j["deviceConfigJson"] = o.device_config_json;
-    if (!o.user_config_json.empty()) j["userConfigJson"] = o.user_config_json;
-    if (!o.allowed_clients.empty()) j["allowedClients"] = o.allowed_clients;
-    if (o.simulator_scan_ms) j["simulatorScanMs"] = o.simulator_scan_ms;
+    put(j, "serverName", o.server_name);
+    put(j, "maxPingTimeMs", o.max_ping_time_ms);
+    put(j, "disabledTransports", o.disabled_transports);
+    put(j, "serialPorts", o.serial_ports);
+    put(j, "deviceConfigJson", o.device_config_json);
+    put(j, "userConfigJson", o.user_config_json);
+    put(j, "allowedClients", o.allowed_clients);
+    put(j, "simulatorScanMs", o.simulator_scan_ms);
     return j;
 }
 
 inline Json to_json(const SimulatedLovense& l) {
     Json j = Json::object();
     j["address"] = l.address;
-    if (!l.type_reply.empty()) j["typeReply"] = l.type_reply;
-    if (l.battery) j["battery"] = l.battery;
+    put(j, "typeReply", l.type_reply);
+    put(j, "battery", l.battery);
     return j;
 }
 
@@ -696,7 +709,7 @@ inline Json to_json(const SimulatedDeviceSpec& s) {
     Json j = Json::object();
     j["name"] = s.name;
     j["address"] = s.address;
-    if (!s.services.empty()) j["services"] = s.services;
+    put(j, "services", s.services);
     for (const auto& m : s.manufacturer_data)
         j["manufacturerData"].push_back({{"company", m.company}, {"data", base64_encode(m.data)}});
     for (const auto& a : s.auto_replies)
@@ -705,7 +718,7 @@ inline Json to_json(const SimulatedDeviceSpec& s) {
                                     {"reply", base64_encode(a.reply)}});
     for (const auto& r : s.read_values)
         j["readValues"].push_back({{"endpoint", r.endpoint}, {"data", base64_encode(r.data)}});
-    if (s.message_gap_ms) j["messageGapMs"] = s.message_gap_ms;
+    put(j, "messageGapMs", s.message_gap_ms);
     return j;
 }
 
@@ -1505,30 +1518,20 @@ class Client {
     // -- simulated devices (embedded server) --
 
     Future<void> simulator_advertise(const SimulatedLovense& toy, bool observe = true) {
-        Json body{{"lovense", detail::to_json(toy)}};
-        if (observe) body["observe"] = true;
-        return core("simulator_advertise")->request_ok("simulatorAdvertise", std::move(body));
+        return advertise("lovense", detail::to_json(toy), observe);
     }
     Future<void> simulator_advertise(const SimulatedDeviceSpec& spec, bool observe = true) {
-        Json body{{"spec", detail::to_json(spec)}};
-        if (observe) body["observe"] = true;
-        return core("simulator_advertise")->request_ok("simulatorAdvertise", std::move(body));
+        return advertise("spec", detail::to_json(spec), observe);
     }
     /// The device notifies `data` on `endpoint` (which the protocol must have subscribed).
     Future<void> simulator_notify(const std::string& address, const std::string& endpoint,
                                   const std::vector<uint8_t>& data) {
-        return core("simulator_notify")
-            ->request_ok("simulatorNotify", Json{{"address", address},
-                                                 {"endpoint", endpoint},
-                                                 {"data", detail::base64_encode(data)}});
+        return endpoint_data("simulator_notify", "simulatorNotify", address, endpoint, data);
     }
     /// Queue the answer to the next read of `endpoint`.
     Future<void> simulator_queue_read(const std::string& address, const std::string& endpoint,
                                       const std::vector<uint8_t>& data) {
-        return core("simulator_queue_read")
-            ->request_ok("simulatorQueueRead", Json{{"address", address},
-                                                    {"endpoint", endpoint},
-                                                    {"data", detail::base64_encode(data)}});
+        return endpoint_data("simulator_queue_read", "simulatorQueueRead", address, endpoint, data);
     }
     Future<void> simulator_disconnect(const std::string& address) {
         return core("simulator_disconnect")
@@ -1545,54 +1548,56 @@ class Client {
     // -- events (each handler runs on the dispatcher thread; set one to replace it, {} clears) --
 
     void on_device_added(std::function<void(const Device&)> fn) {
-        set(&detail::ClientCore::Handlers::device_added, std::move(fn));
+        set(&Handlers::device_added, std::move(fn));
     }
     void on_device_removed(std::function<void(const Device&)> fn) {
-        set(&detail::ClientCore::Handlers::device_removed, std::move(fn));
+        set(&Handlers::device_removed, std::move(fn));
     }
     /// After the added/removed events of a change; devices() holds the new list.
     void on_device_list_changed(std::function<void()> fn) {
-        set(&detail::ClientCore::Handlers::device_list_changed, std::move(fn));
+        set(&Handlers::device_list_changed, std::move(fn));
     }
     void on_scanning_finished(std::function<void()> fn) {
-        set(&detail::ClientCore::Handlers::scanning_finished, std::move(fn));
+        set(&Handlers::scanning_finished, std::move(fn));
     }
     /// Every subscription reading (after the Feature::subscribe callback for it).
     void on_input_reading(std::function<void(const InputReading&)> fn) {
-        set(&detail::ClientCore::Handlers::input_reading, std::move(fn));
+        set(&Handlers::input_reading, std::move(fn));
     }
     /// Error events (request_id() 0), e.g. the server's ping timeout.
     void on_error(std::function<void(const RequestError&)> fn) {
-        set(&detail::ClientCore::Handlers::error, std::move(fn));
+        set(&Handlers::error, std::move(fn));
     }
     void on_server_disconnected(std::function<void(const std::string& reason)> fn) {
-        set(&detail::ClientCore::Handlers::server_disconnected, std::move(fn));
+        set(&Handlers::server_disconnected, std::move(fn));
     }
     void on_log(std::function<void(const LogRecord&)> fn) {
-        set(&detail::ClientCore::Handlers::log, std::move(fn));
+        set(&Handlers::log, std::move(fn));
     }
     void on_simulator_op(std::function<void(const SimulatorOp&)> fn) {
-        set(&detail::ClientCore::Handlers::simulator_op, std::move(fn));
+        set(&Handlers::simulator_op, std::move(fn));
     }
     /// The last event: the context shut down.
     void on_closed(std::function<void(const std::string& reason)> fn) {
-        set(&detail::ClientCore::Handlers::closed, std::move(fn));
+        set(&Handlers::closed, std::move(fn));
     }
     /// Every event as the library sent it (before the typed handler).
     void on_event(std::function<void(const Json&)> fn) {
-        set(&detail::ClientCore::Handlers::any_event, std::move(fn));
+        set(&Handlers::any_event, std::move(fn));
     }
     /// Every message (replies and events) as the library's JSON text, before it is parsed. The
     /// text is only valid during the call.
     void on_raw_message(std::function<void(std::string_view)> fn) {
-        set(&detail::ClientCore::Handlers::raw_message, std::move(fn));
+        set(&Handlers::raw_message, std::move(fn));
     }
     /// Exceptions thrown by handlers (default: printed to stderr). They never reach the library.
     void on_handler_exception(std::function<void(std::exception_ptr)> fn) {
-        set(&detail::ClientCore::Handlers::handler_exception, std::move(fn));
+        set(&Handlers::handler_exception, std::move(fn));
     }
 
   private:
+    using Handlers = detail::ClientCore::Handlers;
+
     explicit Client(std::shared_ptr<detail::ClientCore> core) noexcept : core_(std::move(core)) {}
 
     std::shared_ptr<detail::ClientCore> core(const char* what) const {
@@ -1600,8 +1605,21 @@ class Client {
         return core_;
     }
     template <class F>
-    void set(F detail::ClientCore::Handlers::*slot, F fn) {
+    void set(F Handlers::*slot, F fn) {
         core("set handler")->set_handler(slot, std::move(fn));
+    }
+    // simulatorAdvertise of one device (`kind`: "lovense" or "spec").
+    Future<void> advertise(const char* kind, Json device, bool observe) {
+        Json body{{kind, std::move(device)}};
+        detail::put(body, "observe", observe);
+        return core("simulator_advertise")->request_ok("simulatorAdvertise", std::move(body));
+    }
+    // A simulator request that hands `data` to an endpoint of the device at `address`.
+    Future<void> endpoint_data(const char* what, const char* key, const std::string& address,
+                               const std::string& endpoint, const std::vector<uint8_t>& data) {
+        return core(what)->request_ok(key, Json{{"address", address},
+                                                {"endpoint", endpoint},
+                                                {"data", detail::base64_encode(data)}});
     }
     Future<ServerInfo> connect_body(Json body) {
         return core("connect")->request<ServerInfo>(

@@ -261,34 +261,29 @@ namespace Teleplug.Tests
             try
             {
                 TeleplugLog.SetCallback(first.Add, LogLevel.Error);
-                using (var ctx = new TeleplugContext(ContextFlags.Debug))
-                using (var c = new Client("C# tests", new ClientOptions { Context = ctx }))
+                using (var p = new PanickingClient())
                 {
-                    var events = new Events<LogEventArgs>();
-                    c.LogReceived += events.Handler;
-                    Support.Await(c.SubscribeLogsAsync(LogLevel.Error));
-                    Func<Task> panic = () => c.DebugAsync(new JObject { { "panic", "PANIC_SITE_TASK" } });
-                    Assert.RequestError(ErrorCode.Panic, panic, "panic");
-                    var rec = first.WaitFor(r => r.Message.Contains("panic while handling a request"));
+                    p.Panic();
+                    var rec = first.WaitFor(PanickingClient.IsPanicLog);
                     Assert.Equal(LogLevel.Error, rec.Level, "level");
-                    var ev = events.WaitFor(e => e.Record.Message.Contains("panic while handling a request")).Record;
+                    var ev = p.WaitForPanicLog();
                     Assert.Equal(LogLevel.Error, ev.Level, "event level");
                     Assert.True(ev.Target.Length > 0, "log events name their module");
 
                     // Replaced: only the second callback hears the next panic.
                     TeleplugLog.SetCallback(second.Add, LogLevel.Warn);
                     int before = first.Count;
-                    Assert.RequestError(ErrorCode.Panic, panic, "panic");
-                    second.WaitFor(r => r.Message.Contains("panic while handling a request"));
-                    events.WaitFor(e => e.Record.Message.Contains("panic while handling a request"));
+                    p.Panic();
+                    second.WaitFor(PanickingClient.IsPanicLog);
+                    p.WaitForPanicLog();
                     Assert.Equal(before, first.Count, "the replaced callback hears nothing");
 
                     // Cleared: nobody hears the next one (the per-client event shows it happened).
                     TeleplugLog.Clear();
                     int after = second.Count;
-                    Assert.RequestError(ErrorCode.Panic, panic, "panic");
-                    events.WaitFor(e => e.Record.Message.Contains("panic while handling a request"));
-                    Support.Await(c.SubscribeLogsAsync(LogLevel.Off));
+                    p.Panic();
+                    p.WaitForPanicLog();
+                    Support.Await(p.Client.SubscribeLogsAsync(LogLevel.Off));
                     Assert.Equal(after, second.Count, "no callback after Clear");
                 }
             }

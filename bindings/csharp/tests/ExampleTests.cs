@@ -19,13 +19,7 @@ namespace Teleplug.Tests
 
         static string Run(string exe, string args)
         {
-            var psi = new ProcessStartInfo("mono", "\"" + exe + "\" " + args)
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using (var p = Process.Start(psi))
+            using (var p = Process.Start(Support.Mono(exe, args)))
             {
                 var stdout = p.StandardOutput.ReadToEndAsync();
                 var stderr = p.StandardError.ReadToEndAsync();

@@ -210,27 +210,18 @@ namespace Teleplug.Tests
             try
             {
                 TeleplugLog.SetCallback(records.Add, LogLevel.Error);
-                using (var ctx = new TeleplugContext(ContextFlags.Debug))
-                using (var c = new Client("C# tests", new ClientOptions { Context = ctx }))
+                using (var p = new PanickingClient())
                 {
-                    var events = new Events<LogEventArgs>();
-                    c.LogReceived += events.Handler;
-                    Support.Await(c.SubscribeLogsAsync(LogLevel.Error));
-                    Func<Task> panic = () => c.DebugAsync(new JObject { { "panic", "PANIC_SITE_TASK" } });
-                    Assert.RequestError(ErrorCode.Panic, panic, "panic");
-                    records.WaitFor(r => r.Message.Contains("panic while handling a request"));
+                    p.Panic();
+                    records.WaitFor(PanickingClient.IsPanicLog);
                     TeleplugContext.ShutdownAll(TimeSpan.FromSeconds(5));
                 }
                 // A context created afterwards works; the detached callback hears nothing.
                 int heard = records.Count;
-                using (var ctx = new TeleplugContext(ContextFlags.Debug))
-                using (var c = new Client("C# tests", new ClientOptions { Context = ctx }))
+                using (var p = new PanickingClient())
                 {
-                    var events = new Events<LogEventArgs>();
-                    c.LogReceived += events.Handler;
-                    Support.Await(c.SubscribeLogsAsync(LogLevel.Error));
-                    Assert.RequestError(ErrorCode.Panic, () => c.DebugAsync(new JObject { { "panic", "PANIC_SITE_TASK" } }), "panic");
-                    events.WaitFor(e => e.Record.Message.Contains("panic while handling a request"));
+                    p.Panic();
+                    p.WaitForPanicLog();
                 }
                 Assert.Equal(heard, records.Count, "no log callback after ShutdownAll");
             }
@@ -317,13 +308,7 @@ namespace Teleplug.Tests
             // A child process connects, drives a toy and returns from Main without disposing
             // anything: the exit hook shuts the context down; the process exits cleanly.
             var exe = typeof(LifetimeTests).Assembly.Location;
-            var psi = new ProcessStartInfo("mono", "\"" + exe + "\" --exit-without-dispose")
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using (var p = Process.Start(psi))
+            using (var p = Process.Start(Support.Mono(exe, "--exit-without-dispose")))
             {
                 var stderr = p.StandardError.ReadToEndAsync();
                 var stdout = p.StandardOutput.ReadToEndAsync();

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Newtonsoft.Json.Linq;
 
 namespace Teleplug.Tests
 {
@@ -102,6 +104,17 @@ namespace Teleplug.Tests
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
             return e;
+        }
+
+        /// <summary>Runs the .NET program <paramref name="exe"/> under mono, its output redirected.</summary>
+        public static ProcessStartInfo Mono(string exe, string args)
+        {
+            return new ProcessStartInfo("mono", "\"" + exe + "\" " + args)
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
         }
 
         /// <summary>Embedded server with simulated devices only.</summary>
@@ -223,6 +236,50 @@ namespace Teleplug.Tests
                     Monitor.Wait(items, left);
                 }
             }
+        }
+    }
+
+    /// <summary>A client of its own debug context that hears the library's error logs as LogReceived
+    /// events, and can make a request panic inside the library (an error reply and an error log record).</summary>
+    sealed class PanickingClient : IDisposable
+    {
+        public readonly TeleplugContext Context;
+        public readonly Client Client;
+        public readonly Events<LogEventArgs> Logs = new Events<LogEventArgs>();
+
+        public PanickingClient()
+        {
+            Context = new TeleplugContext(ContextFlags.Debug);
+            try
+            {
+                Client = new Client("C# tests", new ClientOptions { Context = Context });
+                Client.LogReceived += Logs.Handler;
+                Support.Await(Client.SubscribeLogsAsync(LogLevel.Error));
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The log record of a panicking request.</summary>
+        public static bool IsPanicLog(LogRecord r) { return r.Message.Contains("panic while handling a request"); }
+
+        /// <summary>A request panics in a library task: its reply is an <see cref="ErrorCode.Panic"/> error.</summary>
+        public void Panic()
+        {
+            Assert.RequestError(ErrorCode.Panic, () => Client.DebugAsync(new JObject { { "panic", "PANIC_SITE_TASK" } }),
+                "panic");
+        }
+
+        /// <summary>The next LogReceived record of a panic.</summary>
+        public LogRecord WaitForPanicLog() { return Logs.WaitFor(e => IsPanicLog(e.Record)).Record; }
+
+        public void Dispose()
+        {
+            if (Client != null) Client.Dispose();
+            Context.Dispose();
         }
     }
 

@@ -2,6 +2,7 @@
 // Newtonsoft.Json's LINQ-to-JSON types only: no reflection over our own types, so nothing here
 // depends on what IL2CPP's managed stripping keeps.
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -149,6 +150,21 @@ namespace Teleplug
         internal static JArray Arr(JObject o, string name)
         {
             return Field(o, name) as JArray ?? new JArray();
+        }
+
+        /// <summary>Sets <paramref name="name"/> to the array of <paramref name="items"/>, each written by
+        /// <paramref name="write"/>, unless there are none (proto3 JSON omits empty repeated fields). A null
+        /// item throws an <see cref="ArgumentException"/> naming <paramref name="what"/>.</summary>
+        internal static void PutArray<T>(JObject o, string name, ICollection<T> items, string what, Func<T, JToken> write)
+        {
+            if (items.Count == 0) return;
+            var a = new JArray();
+            foreach (var item in items)
+            {
+                if (item == null) throw new ArgumentException(what + " contains null", what);
+                a.Add(write(item));
+            }
+            o[name] = a;
         }
 
         internal static string Base64(byte[] data)

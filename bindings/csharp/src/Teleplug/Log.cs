@@ -91,9 +91,7 @@ namespace Teleplug
             {
                 Sink sink;
                 if (!sinks.TryGetValue(userData.ToInt64(), out sink)) return;
-                int n = checked((int)len.ToUInt64());
-                var bytes = new byte[n];
-                if (n > 0) Marshal.Copy(msg, bytes, 0, n);
+                var bytes = Native.Copy(msg, len);
                 var record = new LogRecord((LogLevel)level, "", Encoding.UTF8.GetString(bytes));
                 var cb = sink.Callback;
                 sink.Delivery.Post(() => cb(record));

@@ -202,23 +202,12 @@ namespace Teleplug
             if (!string.IsNullOrEmpty(ServerName)) o["serverName"] = ServerName;
             if (MaxPingTimeMs != 0) o["maxPingTimeMs"] = MaxPingTimeMs;
             if (DisabledTransports != 0) o["disabledTransports"] = (uint)DisabledTransports;
-            if (SerialPorts.Count > 0) o["serialPorts"] = Strings(SerialPorts, "SerialPorts");
+            Json.PutArray(o, "serialPorts", SerialPorts, "SerialPorts", s => s);
             if (!string.IsNullOrEmpty(DeviceConfigJson)) o["deviceConfigJson"] = DeviceConfigJson;
             if (!string.IsNullOrEmpty(UserConfigJson)) o["userConfigJson"] = UserConfigJson;
-            if (AllowedClients.Count > 0) o["allowedClients"] = Strings(AllowedClients, "AllowedClients");
+            Json.PutArray(o, "allowedClients", AllowedClients, "AllowedClients", s => s);
             if (SimulatorScanMs != 0) o["simulatorScanMs"] = SimulatorScanMs;
             return o;
-        }
-
-        internal static JArray Strings(IEnumerable<string> items, string what)
-        {
-            var a = new JArray();
-            foreach (var s in items)
-            {
-                if (s == null) throw new ArgumentException(what + " contains null", what);
-                a.Add(s);
-            }
-            return a;
         }
     }
 
@@ -278,39 +267,15 @@ namespace Teleplug
             var o = new JObject();
             o["name"] = Name;
             o["address"] = Address;
-            if (Services.Count > 0) o["services"] = EmbeddedOptions.Strings(Services, "Services");
-            if (ManufacturerData.Count > 0)
+            Json.PutArray(o, "services", Services, "Services", s => s);
+            Json.PutArray(o, "manufacturerData", ManufacturerData, "ManufacturerData",
+                m => new JObject { { "company", (uint)m.Company }, { "data", Json.Base64(m.Data) } });
+            Json.PutArray(o, "autoReplies", AutoReplies, "AutoReplies", r => new JObject
             {
-                var a = new JArray();
-                foreach (var m in ManufacturerData)
-                {
-                    if (m == null) throw new ArgumentException("ManufacturerData contains null");
-                    a.Add(new JObject { { "company", (uint)m.Company }, { "data", Json.Base64(m.Data) } });
-                }
-                o["manufacturerData"] = a;
-            }
-            if (AutoReplies.Count > 0)
-            {
-                var a = new JArray();
-                foreach (var r in AutoReplies)
-                {
-                    if (r == null) throw new ArgumentException("AutoReplies contains null");
-                    a.Add(new JObject
-                    {
-                        { "onWrite", Json.Base64(r.OnWrite) }, { "endpoint", r.Endpoint }, { "reply", Json.Base64(r.Reply) },
-                    });
-                }
-                o["autoReplies"] = a;
-            }
-            if (ReadValues.Count > 0)
-            {
-                var a = new JArray();
-                foreach (var kv in ReadValues)
-                {
-                    a.Add(new JObject { { "endpoint", kv.Key }, { "data", Json.Base64(kv.Value) } });
-                }
-                o["readValues"] = a;
-            }
+                { "onWrite", Json.Base64(r.OnWrite) }, { "endpoint", r.Endpoint }, { "reply", Json.Base64(r.Reply) },
+            });
+            Json.PutArray(o, "readValues", ReadValues, "ReadValues",
+                kv => new JObject { { "endpoint", kv.Key }, { "data", Json.Base64(kv.Value) } });
             if (MessageGapMs != 0) o["messageGapMs"] = MessageGapMs;
             return o;
         }

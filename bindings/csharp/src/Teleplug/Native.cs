@@ -147,9 +147,20 @@ namespace Teleplug
             if (p == IntPtr.Zero) return "";
             int n = 0;
             while (Marshal.ReadByte(p, n) != 0) n++;
+            return Encoding.UTF8.GetString(Copy(p, n));
+        }
+
+        /// <summary>A managed copy of <paramref name="len"/> bytes the library lends during a callback.</summary>
+        internal static byte[] Copy(IntPtr p, UIntPtr len)
+        {
+            return Copy(p, checked((int)len.ToUInt64()));
+        }
+
+        static byte[] Copy(IntPtr p, int n)
+        {
             var bytes = new byte[n];
-            Marshal.Copy(p, bytes, 0, n);
-            return Encoding.UTF8.GetString(bytes);
+            if (n > 0) Marshal.Copy(p, bytes, 0, n);
+            return bytes;
         }
 
         /// <summary>The calling thread's last error message (copied right after a failed call).</summary>

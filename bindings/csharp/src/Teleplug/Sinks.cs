@@ -47,9 +47,7 @@ namespace Teleplug
             {
                 ClientCore core;
                 if (!live.TryGetValue(userData.ToInt64(), out core)) return;
-                int n = checked((int)len.ToUInt64());
-                var bytes = new byte[n];
-                if (n > 0) Marshal.Copy(buf, bytes, 0, n);
+                var bytes = Native.Copy(buf, len);
                 core.Receive(bytes);
             }
             catch (Exception e)
