@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::fake_bluez::{Bus, FakeBluez, run};
-use support::wire::{Mode, WireClient, body, msg_type};
-use teleplug::protocol::SpecVersion;
+use support::scan::{
+    first_entry, handshaken_client, next_event, scanning_client, scanning_finished, start_scanning,
+};
+use support::wire::{WireClient, body, msg_type};
 use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
 
 const LOVENSE: &str = "AA:BB:CC:DD:EE:01";
@@ -62,33 +64,9 @@ fn ble_server() -> Server {
     })
 }
 
-async fn client(server: &Server) -> WireClient {
-    let mut c = WireClient::connect(server, Mode::Json, SpecVersion::V4);
-    let info = c.handshake("ble test").await;
-    assert_eq!(msg_type(&info), "ServerInfo", "{info}");
-    c
-}
-
 async fn request(c: &mut WireClient, name: &str, fields: Value) -> Value {
     let m = c.msg(name, fields);
     c.request(vec![m]).await.remove(0)
-}
-
-/// The next event (Id 0) satisfying `pred`, bounded.
-async fn event(c: &mut WireClient, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    tokio::time::timeout(EVENT_TIMEOUT, async {
-        loop {
-            if let Some(i) = c.events.iter().position(&pred) {
-                return c.events.remove(i);
-            }
-            let m = c.recv().await.expect("connection open");
-            if body(&m)["Id"] == json!(0) {
-                c.events.push(m);
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {what} event"))
 }
 
 /// The name of each device in a DeviceList, by index.
@@ -109,7 +87,7 @@ fn devices(list: &Value) -> Vec<(u64, String)> {
 }
 
 async fn device_listed(c: &mut WireClient, name: &str) -> u64 {
-    let list = event(c, &format!("DeviceList with {name}"), |m| {
+    let list = next_event(c, EVENT_TIMEOUT, &format!("DeviceList with {name}"), |m| {
         msg_type(m) == "DeviceList" && devices(m).iter().any(|(_, n)| n == name)
     })
     .await;
@@ -121,9 +99,12 @@ async fn device_listed(c: &mut WireClient, name: &str) -> u64 {
 }
 
 async fn device_gone(c: &mut WireClient, name: &str) {
-    event(c, &format!("DeviceList without {name}"), |m| {
-        msg_type(m) == "DeviceList" && !devices(m).iter().any(|(_, n)| n == name)
-    })
+    next_event(
+        c,
+        EVENT_TIMEOUT,
+        &format!("DeviceList without {name}"),
+        |m| msg_type(m) == "DeviceList" && !devices(m).iter().any(|(_, n)| n == name),
+    )
     .await;
 }
 
@@ -136,11 +117,6 @@ async fn vibrate(c: &mut WireClient, index: u64, value: i32) -> Value {
     .await
 }
 
-async fn start_scanning(c: &mut WireClient) {
-    let r = request(c, "StartScanning", json!({})).await;
-    assert_eq!(msg_type(&r), "Ok", "{r}");
-}
-
 #[test]
 fn lovense_found_identified_vibrated_read_dropped_and_found_again() {
     let config = json!({"devices": [lovense(LOVENSE, Some("LVS-Z36"), &[LVS_SVC]), unknown()]});
@@ -151,20 +127,13 @@ fn lovense_found_identified_vibrated_read_dropped_and_found_again() {
             let mut fake = fake.expect("fake");
             let server = ble_server();
             let mut events = server.events();
-            let mut c = client(&server).await;
-            start_scanning(&mut c).await;
+            let mut c = scanning_client(&server, "ble test").await;
             fake.expect(|l| l == "DISCOVERY-START").await;
 
             // Identified over notify: DeviceType; → Z → Lovense Hush.
             fake.expect_write(LOVENSE, LVS_TX, b"DeviceType;").await;
             let index = device_listed(&mut c, "Lovense Hush").await;
-            let entry = server
-                .device_list()
-                .devices
-                .values()
-                .next()
-                .cloned()
-                .expect("listed");
+            let entry = first_entry(&server).expect("listed");
             assert_eq!(
                 entry.device_message_timing_gap, 75,
                 "BLE default message gap"
@@ -237,8 +206,7 @@ fn a_write_that_drops_the_device_is_a_device_error() {
         |fake| async move {
             let mut fake = fake.expect("fake");
             let server = ble_server();
-            let mut c = client(&server).await;
-            start_scanning(&mut c).await;
+            let mut c = scanning_client(&server, "ble test").await;
             let index = device_listed(&mut c, "Lovense Hush").await;
             let r = vibrate(&mut c, index, 7).await;
             fake.expect_write(LOVENSE, LVS_TX, b"Vibrate:7;").await;
@@ -259,8 +227,7 @@ fn a_device_advertising_only_its_service_is_found() {
         |fake| async move {
             let mut fake = fake.expect("fake");
             let server = ble_server();
-            let mut c = client(&server).await;
-            start_scanning(&mut c).await;
+            let mut c = scanning_client(&server, "ble test").await;
             let index = device_listed(&mut c, "Lovense Hush").await;
             let r = vibrate(&mut c, index, 20).await;
             assert_eq!(msg_type(&r), "Ok", "{r}");
@@ -311,8 +278,7 @@ fn satisfyers_by_manufacturer_data_and_by_name_with_a_model_read() {
         |fake| async move {
             let mut fake = fake.expect("fake");
             let server = ble_server();
-            let mut c = client(&server).await;
-            start_scanning(&mut c).await;
+            let mut c = scanning_client(&server, "ble test").await;
             let pro = device_listed(&mut c, "Satisfyer Pro 2 Gen 3").await;
             let double = device_listed(&mut c, "Satisfyer Double Desire").await;
             let history = fake.history();
@@ -402,14 +368,10 @@ fn powering_the_adapter_off_while_scanning_ends_the_scan() {
             let mut fake: FakeBluez = fake.expect("fake");
             let server = ble_server();
             let mut events = server.events();
-            let mut c = client(&server).await;
-            start_scanning(&mut c).await;
+            let mut c = scanning_client(&server, "ble test").await;
             fake.expect(|l| l == "DISCOVERY-START").await;
             fake.command(json!({"cmd": "power", "on": false})).await;
-            event(&mut c, "ScanningFinished", |m| {
-                msg_type(m) == "ScanningFinished"
-            })
-            .await;
+            scanning_finished(&mut c, EVENT_TIMEOUT).await;
             let error = next_error(&mut events).await;
             assert!(error.contains("powered off"), "{error}");
         },
@@ -433,13 +395,10 @@ async fn next_error(events: &mut tokio::sync::broadcast::Receiver<ServerEvent>) 
 async fn unavailable(expected: &str) {
     let server = ble_server();
     let mut events = server.events();
-    let mut c = client(&server).await;
+    let mut c = handshaken_client(&server, "ble test").await;
     let started = tokio::time::Instant::now();
     start_scanning(&mut c).await;
-    event(&mut c, "ScanningFinished", |m| {
-        msg_type(m) == "ScanningFinished"
-    })
-    .await;
+    scanning_finished(&mut c, EVENT_TIMEOUT).await;
     assert!(
         started.elapsed() < Duration::from_secs(8),
         "took {:?}",

@@ -7,7 +7,7 @@ mod ffi_support;
 
 use std::ffi::c_void;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ffi_support::*;
@@ -30,10 +30,7 @@ fn scenario(format: i32, mode: Mode) -> (Vec<s::Response>, Vec<s::Response>) {
         r
     };
     let r = call(&c, &mut ev, 1, connect_sim());
-    assert!(
-        matches!(r.body, Some(response::Body::Connected(_))),
-        "{r:?}"
-    );
+    connected(&r);
     assert!(is_ok(&call(
         &c,
         &mut ev,
@@ -41,13 +38,9 @@ fn scenario(format: i32, mode: Mode) -> (Vec<s::Response>, Vec<s::Response>) {
         lovense("11:22:33:44:55:66", true)
     )));
     assert!(is_ok(&call(&c, &mut ev, 3, B::StartScanning(empty()))));
-    let added = c.wait_event(&mut ev, |e| {
-        matches!(e.body, Some(response::Body::DeviceAdded(_)))
-    });
+    let added = c.wait_device_added(&mut ev);
     ev.push(added.clone());
-    let Some(response::Body::DeviceAdded(s::DeviceAdded { device: Some(dev) })) = added.body else {
-        unreachable!()
-    };
+    let dev = added_device(&added);
     assert_eq!(dev.name, "Lovense Hush");
     let battery = dev
         .features
@@ -78,12 +71,7 @@ fn scenario(format: i32, mode: Mode) -> (Vec<s::Response>, Vec<s::Response>) {
     let r = call(&c, &mut ev, 8, read_battery(dev.index, battery));
     assert_eq!(
         r.body,
-        Some(response::Body::InputReading(s::InputReading {
-            device_index: dev.index,
-            feature_index: battery,
-            r#type: s::InputType::Battery as i32,
-            value: 87,
-        }))
+        input_reading(dev.index, battery, s::InputType::Battery, 87)
     );
     let stop_feature = s::StopCommand {
         device_index: Some(dev.index),
@@ -125,13 +113,8 @@ fn scenario(format: i32, mode: Mode) -> (Vec<s::Response>, Vec<s::Response>) {
     assert!(is_ok(&call(&c, &mut ev, 17, B::Disconnect(empty()))));
     assert_eq!(ctx.shutdown(), TP_OK);
     // Drain to the end: `closed` is the last message.
-    while let Some(m) = c.next(Duration::from_millis(if mode == Mode::Poll {
-        1000
-    } else {
-        0
-    })) {
-        ev.push(m);
-    }
+    let wait = if mode == Mode::Poll { 1000 } else { 0 };
+    c.drain_into(&mut ev, Duration::from_millis(wait));
     assert!(
         matches!(
             ev.last().and_then(|e| e.body.as_ref()),
@@ -193,13 +176,9 @@ fn burst(format: i32, mode: Mode) -> Vec<Vec<u8>> {
     for id in 1..=300u32 {
         let body = match id % 4 {
             0 => B::Ping(empty()),
-            1 => B::Debug(s::DebugRequest {
-                action: Some(s::debug_request::Action::SleepMs(id % 3)),
-            }),
+            1 => sleep_ms(id % 3),
             2 => output_steps(id, 0, 1),
-            _ => B::Debug(s::DebugRequest {
-                action: Some(s::debug_request::Action::Panic(s::PanicSite::Task as i32)),
-            }),
+            _ => panic_in_task(),
         };
         assert_eq!(c.send(&req(id, body)), TP_OK);
     }
@@ -237,17 +216,13 @@ fn shutdown_stops_a_running_toy() {
     c.call_collect(req(1, connect_sim()), &mut ev);
     c.call_collect(req(2, lovense("run-away", true)), &mut ev);
     c.call_collect(req(3, B::StartScanning(empty())), &mut ev);
-    c.wait_event(&mut ev, |e| {
-        matches!(e.body, Some(response::Body::DeviceAdded(_)))
-    });
+    c.wait_device_added(&mut ev);
     assert!(is_ok(
         &c.call_collect(req(4, output_steps(0, 0, 15)), &mut ev)
     ));
     // No stop, no disconnect: the context goes away with the toy running.
     assert_eq!(ctx.shutdown(), TP_OK);
-    while let Some(m) = c.next(Duration::from_millis(1000)) {
-        ev.push(m);
-    }
+    c.drain_into(&mut ev, Duration::from_millis(1000));
     let w = writes(&ev);
     let run = w.iter().position(|x| x == "Vibrate:15;").expect("ran");
     assert!(
@@ -279,45 +254,28 @@ fn null_arguments() {
     assert!(last_error().contains("NULL"), "{}", last_error());
     let mut c = std::ptr::null_mut();
     let st = unsafe {
-        tp_client_new(
+        poll_client_new(
             std::ptr::null_mut(),
             TP_FORMAT_JSON,
             std::ptr::null(),
             0,
-            None,
-            std::ptr::null_mut(),
-            None,
             &mut c,
         )
     };
     assert_eq!(st, TP_ERR_NULL_ARG);
     assert!(c.is_null(), "out written only on success");
     let st = unsafe {
-        tp_client_new(
+        poll_client_new(
             ctx.0,
             TP_FORMAT_JSON,
             std::ptr::null(),
             0,
-            None,
-            std::ptr::null_mut(),
-            None,
             std::ptr::null_mut(),
         )
     };
     assert_eq!(st, TP_ERR_NULL_ARG);
     // NULL name with a length.
-    let st = unsafe {
-        tp_client_new(
-            ctx.0,
-            TP_FORMAT_JSON,
-            std::ptr::null(),
-            3,
-            None,
-            std::ptr::null_mut(),
-            None,
-            &mut c,
-        )
-    };
+    let st = unsafe { poll_client_new(ctx.0, TP_FORMAT_JSON, std::ptr::null(), 3, &mut c) };
     assert_eq!(st, TP_ERR_NULL_ARG);
     // NULL with length 0 is a valid empty name.
     let client = Client::new(&ctx, TP_FORMAT_JSON, Mode::Poll);
@@ -345,10 +303,7 @@ fn null_arguments() {
     // Void functions ignore NULL.
     tp_client_free(std::ptr::null_mut());
     tp_context_free(std::ptr::null_mut());
-    tp_buffer_free(tp_buffer {
-        data: std::ptr::null_mut(),
-        len: 0,
-    });
+    tp_buffer_free(empty_buffer());
 }
 
 #[test]
@@ -362,51 +317,18 @@ fn invalid_arguments() {
     assert!(out.is_null());
     let mut c = std::ptr::null_mut();
     for format in [0, 4, -1] {
-        let st = unsafe {
-            tp_client_new(
-                ctx.0,
-                format,
-                std::ptr::null(),
-                0,
-                None,
-                std::ptr::null_mut(),
-                None,
-                &mut c,
-            )
-        };
+        let st = unsafe { poll_client_new(ctx.0, format, std::ptr::null(), 0, &mut c) };
         assert_eq!(st, TP_ERR_INVALID_ARG, "format {format}");
         assert!(last_error().contains("format"));
     }
     let bad_name = [0xffu8, 0xfe];
-    let st = unsafe {
-        tp_client_new(
-            ctx.0,
-            TP_FORMAT_JSON,
-            bad_name.as_ptr(),
-            2,
-            None,
-            std::ptr::null_mut(),
-            None,
-            &mut c,
-        )
-    };
+    let st = unsafe { poll_client_new(ctx.0, TP_FORMAT_JSON, bad_name.as_ptr(), 2, &mut c) };
     assert_eq!(st, TP_ERR_INVALID_ARG);
     assert!(last_error().contains("UTF-8"));
     assert!(c.is_null());
     // A non-ASCII name is fine.
     let name = "Zoë's 玩具";
-    let st = unsafe {
-        tp_client_new(
-            ctx.0,
-            TP_FORMAT_JSON,
-            name.as_ptr(),
-            name.len(),
-            None,
-            std::ptr::null_mut(),
-            None,
-            &mut c,
-        )
-    };
+    let st = unsafe { poll_client_new(ctx.0, TP_FORMAT_JSON, name.as_ptr(), name.len(), &mut c) };
     assert_eq!(st, TP_OK);
     tp_client_free(c);
 
@@ -430,14 +352,8 @@ fn invalid_arguments() {
     assert!(last_error().contains("schema version"));
     // Polling a sink-mode client.
     let sink = Client::new(&ctx, TP_FORMAT_JSON, Mode::Sink);
-    let mut buf = tp_buffer {
-        data: std::ptr::null_mut(),
-        len: 0,
-    };
-    assert_eq!(
-        unsafe { tp_client_poll(sink.c, 0, &mut buf) },
-        TP_ERR_INVALID_ARG
-    );
+    let mut buf = empty_buffer();
+    assert_eq!(sink.poll_into(0, &mut buf), TP_ERR_INVALID_ARG);
     assert!(buf.data.is_null());
     // Log levels.
     assert_eq!(
@@ -476,18 +392,7 @@ fn invalid_handles() {
     // A client handle is not a context, a context handle is not a client.
     let mut c = std::ptr::null_mut();
     let as_ctx = client.c as *mut tp_context;
-    let st = unsafe {
-        tp_client_new(
-            as_ctx,
-            TP_FORMAT_JSON,
-            std::ptr::null(),
-            0,
-            None,
-            std::ptr::null_mut(),
-            None,
-            &mut c,
-        )
-    };
+    let st = unsafe { poll_client_new(as_ctx, TP_FORMAT_JSON, std::ptr::null(), 0, &mut c) };
     assert_eq!(st, TP_ERR_INVALID_HANDLE);
     let as_client = ctx.0 as *mut tp_client;
     assert_eq!(
@@ -509,32 +414,15 @@ fn invalid_handles() {
     client.free();
     let ping = br#"{"id":1,"ping":{}}"#;
     assert_eq!(client.send_raw(ping), TP_ERR_INVALID_HANDLE);
-    let mut buf = tp_buffer {
-        data: std::ptr::null_mut(),
-        len: 0,
-    };
-    assert_eq!(
-        unsafe { tp_client_poll(client.c, 0, &mut buf) },
-        TP_ERR_INVALID_HANDLE
-    );
+    let mut buf = empty_buffer();
+    assert_eq!(client.poll_into(0, &mut buf), TP_ERR_INVALID_HANDLE);
     client.free(); // double free: no-op
     // A freed context.
     let other = Ctx::new(0);
     let raw = other.0;
     drop(other);
     assert_eq!(tp_context_shutdown(raw, 0), TP_ERR_INVALID_HANDLE);
-    let st = unsafe {
-        tp_client_new(
-            raw,
-            TP_FORMAT_JSON,
-            std::ptr::null(),
-            0,
-            None,
-            std::ptr::null_mut(),
-            None,
-            &mut c,
-        )
-    };
+    let st = unsafe { poll_client_new(raw, TP_FORMAT_JSON, std::ptr::null(), 0, &mut c) };
     assert_eq!(st, TP_ERR_INVALID_HANDLE);
     // Buffers not from the library, and double frees, are ignored.
     let mut junk = [1u8, 2, 3];
@@ -550,11 +438,8 @@ fn double_buffer_free_is_ignored() {
     let ctx = Ctx::new(0);
     let client = Client::new(&ctx, TP_FORMAT_JSON, Mode::Poll);
     assert_eq!(client.send_raw(br#"{"id":1,"ping":{}}"#), TP_OK);
-    let mut buf = tp_buffer {
-        data: std::ptr::null_mut(),
-        len: 0,
-    };
-    assert_eq!(unsafe { tp_client_poll(client.c, 10_000, &mut buf) }, TP_OK);
+    let mut buf = empty_buffer();
+    assert_eq!(client.poll_into(10_000, &mut buf), TP_OK);
     let copy = tp_buffer {
         data: buf.data,
         len: buf.len,
@@ -568,15 +453,9 @@ fn double_buffer_free_is_ignored() {
 fn timeouts_and_closed() {
     let ctx = Ctx::new(0);
     let client = Client::new(&ctx, TP_FORMAT_JSON, Mode::Poll);
-    let mut buf = tp_buffer {
-        data: std::ptr::null_mut(),
-        len: 0,
-    };
-    assert_eq!(unsafe { tp_client_poll(client.c, 0, &mut buf) }, TP_TIMEOUT);
-    assert_eq!(
-        unsafe { tp_client_poll(client.c, 20, &mut buf) },
-        TP_TIMEOUT
-    );
+    let mut buf = empty_buffer();
+    assert_eq!(client.poll_into(0, &mut buf), TP_TIMEOUT);
+    assert_eq!(client.poll_into(20, &mut buf), TP_TIMEOUT);
     assert!(buf.data.is_null(), "out written only on success");
     // A request nobody answered before shutdown gets a SHUTDOWN error, then `closed`.
     let ctx2 = Ctx::new(TP_CONTEXT_DEBUG);
@@ -591,23 +470,12 @@ fn timeouts_and_closed() {
     assert_eq!((r.id, error_code(&r)), (7, Some(ErrorCode::Shutdown)));
     let r = slow.next(WAIT).expect("closed");
     assert!(matches!(r.body, Some(response::Body::Closed(_))));
-    assert_eq!(unsafe { tp_client_poll(slow.c, 1000, &mut buf) }, TP_CLOSED);
-    assert_eq!(unsafe { tp_client_poll(slow.c, 0, &mut buf) }, TP_CLOSED);
+    assert_eq!(slow.poll_into(1000, &mut buf), TP_CLOSED);
+    assert_eq!(slow.poll_into(0, &mut buf), TP_CLOSED);
     // After shutdown: sends and new clients fail with SHUTDOWN.
     assert_eq!(slow.send_raw(br#"{"id":8,"ping":{}}"#), TP_ERR_SHUTDOWN);
     let mut c = std::ptr::null_mut();
-    let st = unsafe {
-        tp_client_new(
-            ctx2.0,
-            TP_FORMAT_JSON,
-            std::ptr::null(),
-            0,
-            None,
-            std::ptr::null_mut(),
-            None,
-            &mut c,
-        )
-    };
+    let st = unsafe { poll_client_new(ctx2.0, TP_FORMAT_JSON, std::ptr::null(), 0, &mut c) };
     assert_eq!(st, TP_ERR_SHUTDOWN);
     slow.free();
 }
@@ -681,18 +549,10 @@ fn requests_before_connecting_and_connect_errors() {
         Some(ErrorCode::Unsupported),
         "debug needs the flag"
     );
-    let remote = B::Connect(s::Connect {
-        mode: Some(s::connect::Mode::Remote(s::RemoteOptions {
-            url: "ws://127.0.0.1:1".into(),
-        })),
-    });
+    let remote = connect_remote("ws://127.0.0.1:1");
     let r = c.call(req(4, remote));
     assert_eq!(error_code(&r), Some(ErrorCode::ConnectFailed), "{r:?}");
-    let bad_url = B::Connect(s::Connect {
-        mode: Some(s::connect::Mode::Remote(s::RemoteOptions {
-            url: "http://nope".into(),
-        })),
-    });
+    let bad_url = connect_remote("http://nope");
     let r = c.call(req(40, bad_url));
     assert_eq!(error_code(&r), Some(ErrorCode::InvalidArgument), "{r:?}");
     let denied = B::Connect(s::Connect {
@@ -714,18 +574,13 @@ fn requests_before_connecting_and_connect_errors() {
     assert_eq!(error_code(&r), Some(ErrorCode::InvalidArgument), "{r:?}");
     // Defaults (no mode) connect; a second connect is refused; disconnect, connect again.
     let r = c.call(req(7, B::Connect(s::Connect { mode: None })));
-    let Some(response::Body::Connected(info)) = r.body else {
-        panic!("{r:?}")
-    };
+    let info = connected(&r);
     assert_eq!(info.server_name, "Teleplug Server");
     assert_eq!(info.protocol_version_major, 4);
     let r = c.call(req(8, connect_sim()));
     assert_eq!(error_code(&r), Some(ErrorCode::AlreadyConnected));
     assert!(is_ok(&c.call(req(9, B::Disconnect(empty())))));
-    assert!(matches!(
-        c.call(req(10, connect_sim())).body,
-        Some(response::Body::Connected(_))
-    ));
+    connected(&c.call(req(10, connect_sim())));
     let stop = s::StopCommand {
         feature_index: Some(0),
         ..Default::default()
@@ -766,9 +621,7 @@ fn scanning_finishes_and_simulated_inputs_flow() {
     });
     let mut ev = Vec::new();
     let r = c.call_collect(req(1, connect), &mut ev);
-    let Some(response::Body::Connected(info)) = r.body else {
-        panic!("{r:?}")
-    };
+    let info = connected(&r);
     assert_eq!(info.server_name, "scan test");
     assert!(is_ok(
         &c.call_collect(req(2, lovense("aa:bb", true)), &mut ev)
@@ -832,12 +685,8 @@ fn input_subscriptions_deliver_readings_as_events() {
     });
     assert!(is_ok(&c.call_collect(req(2, spec), &mut ev)));
     c.call_collect(req(3, B::StartScanning(empty())), &mut ev);
-    let added = c.wait_event(&mut ev, |e| {
-        matches!(e.body, Some(response::Body::DeviceAdded(_)))
-    });
-    let Some(response::Body::DeviceAdded(s::DeviceAdded { device: Some(dev) })) = added.body else {
-        unreachable!()
-    };
+    let added = c.wait_device_added(&mut ev);
+    let dev = added_device(&added);
     let has = |t: s::InputType| {
         dev.features
             .iter()
@@ -872,12 +721,7 @@ fn input_subscriptions_deliver_readings_as_events() {
     assert_eq!(reading.id, 0, "a subscription reading is an event");
     assert_eq!(
         reading.body,
-        Some(response::Body::InputReading(s::InputReading {
-            device_index: dev.index,
-            feature_index: pressure,
-            r#type: s::InputType::Pressure as i32,
-            value: 42,
-        }))
+        input_reading(dev.index, pressure, s::InputType::Pressure, 42)
     );
     let unsub = input(
         s::InputCommandType::Unsubscribe,
@@ -921,10 +765,7 @@ fn a_server_going_away_is_reported_and_the_client_can_reconnect() {
     let r = c.call_collect(req(3, B::Ping(empty())), &mut ev);
     assert_eq!(error_code(&r), Some(ErrorCode::NotConnected));
     let r = c.call_collect(req(4, connect_sim()), &mut ev);
-    assert!(
-        matches!(r.body, Some(response::Body::Connected(_))),
-        "{r:?}"
-    );
+    connected(&r);
     assert!(is_ok(&c.call_collect(req(5, B::Ping(empty())), &mut ev)));
 }
 
@@ -933,13 +774,8 @@ fn replies_keep_request_order_while_slow_requests_run() {
     use request::Body as B;
     let ctx = Ctx::new(TP_CONTEXT_DEBUG);
     let c = Client::new(&ctx, TP_FORMAT_JSON, Mode::Poll);
-    assert!(matches!(
-        c.call(req(1, connect_sim())).body,
-        Some(response::Body::Connected(_))
-    ));
-    let slow = B::Debug(s::DebugRequest {
-        action: Some(s::debug_request::Action::SleepMs(200)),
-    });
+    connected(&c.call(req(1, connect_sim())));
+    let slow = sleep_ms(200);
     assert_eq!(c.send(&req(2, slow)), TP_OK);
     for id in 3..50 {
         assert_eq!(c.send(&req(id, B::Ping(empty()))), TP_OK);
@@ -993,15 +829,9 @@ fn remote_connections_reach_a_websocket_server() {
     let ctx = Ctx::new(0);
     let c = Client::new(&ctx, TP_FORMAT_JSON, Mode::Poll);
     let mut ev = Vec::new();
-    let remote = B::Connect(s::Connect {
-        mode: Some(s::connect::Mode::Remote(s::RemoteOptions {
-            url: format!("ws://{addr}"),
-        })),
-    });
+    let remote = connect_remote(&format!("ws://{addr}"));
     let r = c.call_collect(req(1, remote), &mut ev);
-    let Some(response::Body::Connected(info)) = r.body else {
-        panic!("{r:?}")
-    };
+    let info = connected(&r);
     assert_eq!(info.server_name, "remote test");
     assert_eq!(info.protocol_version_major, 4);
     // Simulated devices belong to an embedded server.
@@ -1010,9 +840,7 @@ fn remote_connections_reach_a_websocket_server() {
     assert!(is_ok(
         &c.call_collect(req(3, B::StartScanning(empty())), &mut ev)
     ));
-    c.wait_event(&mut ev, |e| {
-        matches!(e.body, Some(response::Body::DeviceAdded(_)))
-    });
+    c.wait_device_added(&mut ev);
     assert!(is_ok(
         &c.call_collect(req(4, output_fraction(0, 0, 0.5)), &mut ev)
     ));
@@ -1060,9 +888,7 @@ fn a_panic_in_a_task_becomes_an_error_reply() {
         (TP_FORMAT_PROTOBUF, Mode::Sink),
     ] {
         let c = Client::new(&ctx, format, mode);
-        let panic = request::Body::Debug(s::DebugRequest {
-            action: Some(s::debug_request::Action::Panic(s::PanicSite::Task as i32)),
-        });
+        let panic = panic_in_task();
         let r = c.call(req(41, panic));
         assert_eq!(error_code(&r), Some(ErrorCode::Panic), "{r:?}");
         let Some(response::Body::Error(e)) = r.body else {
@@ -1070,10 +896,7 @@ fn a_panic_in_a_task_becomes_an_error_reply() {
         };
         assert!(e.message.contains("injected panic"), "{}", e.message);
         // The client keeps working.
-        assert!(matches!(
-            c.call(req(42, connect_sim())).body,
-            Some(response::Body::Connected(_))
-        ));
+        connected(&c.call(req(42, connect_sim())));
         assert!(is_ok(&c.call(req(43, request::Body::Ping(empty())))));
         c.free();
     }
@@ -1087,12 +910,7 @@ fn a_panic_at_an_export_returns_tp_err_panic() {
     assert_eq!(c.send_raw(panic), TP_ERR_PANIC);
     assert!(last_error().contains("injected panic"), "{}", last_error());
     // The client is still usable.
-    assert!(is_ok(&c.call(req(
-        6,
-        request::Body::Debug(s::DebugRequest {
-            action: Some(s::debug_request::Action::SleepMs(1)),
-        })
-    ))));
+    assert!(is_ok(&c.call(req(6, sleep_ms(1)))));
     // Without the debug flag the hook is refused, not run.
     let plain = Ctx::new(0);
     let c = Client::new(&plain, TP_FORMAT_JSON, Mode::Poll);
@@ -1144,19 +962,7 @@ fn free_inside_the_clients_own_callback() {
 fn free_racing_callbacks_from_another_thread() {
     for round in 0..10 {
         let ctx = Ctx::new(0);
-        let freed = Arc::new(AtomicBool::new(false));
-        let late = Arc::new(AtomicUsize::new(0));
-        let (f2, l2) = (freed.clone(), late.clone());
-        let c = Client::with_hook(
-            &ctx,
-            TP_FORMAT_PROTOBUF,
-            Mode::Sink,
-            Some(Box::new(move |_| {
-                if f2.load(Ordering::SeqCst) {
-                    l2.fetch_add(1, Ordering::SeqCst);
-                }
-            })),
-        );
+        let (c, freed, late) = Client::counting_late_calls(&ctx, TP_FORMAT_PROTOBUF);
         let ping = c.encode(&req(1, request::Body::Ping(empty())));
         for _ in 0..500 {
             let _ = c.send_raw(&ping);
@@ -1190,19 +996,7 @@ fn free_racing_callbacks_from_another_thread() {
 #[test]
 fn no_callback_after_shutdown_and_finalizers_run_once() {
     let ctx = Ctx::new(0);
-    let done = Arc::new(AtomicBool::new(false));
-    let late = Arc::new(AtomicUsize::new(0));
-    let (d2, l2) = (done.clone(), late.clone());
-    let c = Client::with_hook(
-        &ctx,
-        TP_FORMAT_JSON,
-        Mode::Sink,
-        Some(Box::new(move |_| {
-            if d2.load(Ordering::SeqCst) {
-                l2.fetch_add(1, Ordering::SeqCst);
-            }
-        })),
-    );
+    let (c, done, late) = Client::counting_late_calls(&ctx, TP_FORMAT_JSON);
     let ping = br#"{"id":1,"ping":{}}"#;
     for _ in 0..1000 {
         let _ = c.send_raw(ping);
@@ -1270,10 +1064,7 @@ fn shutdown_then_recreate_many_times() {
             },
             Mode::Poll,
         );
-        assert!(matches!(
-            c.call(req(1, connect_sim())).body,
-            Some(response::Body::Connected(_))
-        ));
+        connected(&c.call(req(1, connect_sim())));
         assert!(is_ok(&c.call(req(2, request::Body::Ping(empty())))));
         if i % 3 == 0 {
             // free alone shuts down
@@ -1329,13 +1120,8 @@ fn log_callback_is_replaceable_and_clearable_and_clients_can_subscribe() {
         max_level: s::LogLevel::Error as i32,
     });
     assert!(is_ok(&c.call(req(1, sub))));
-    let panic = || {
-        request::Body::Debug(s::DebugRequest {
-            action: Some(s::debug_request::Action::Panic(s::PanicSite::Task as i32)),
-        })
-    };
     let mut ev = Vec::new();
-    c.call_collect(req(2, panic()), &mut ev);
+    c.call_collect(req(2, panic_in_task()), &mut ev);
     assert!(
         wait_for_log(&a, "panic while handling a request"),
         "log callback got the panic"
@@ -1354,7 +1140,7 @@ fn log_callback_is_replaceable_and_clearable_and_clients_can_subscribe() {
         TP_OK
     );
     let a_count = a.lines.lock().len();
-    c.call_collect(req(3, panic()), &mut ev);
+    c.call_collect(req(3, panic_in_task()), &mut ev);
     assert!(wait_for_log(&b, "panic while handling a request"));
     assert_eq!(
         a.lines.lock().len(),
@@ -1367,7 +1153,7 @@ fn log_callback_is_replaceable_and_clearable_and_clients_can_subscribe() {
         TP_OK
     );
     let b_count = b.lines.lock().len();
-    c.call_collect(req(4, panic()), &mut ev);
+    c.call_collect(req(4, panic_in_task()), &mut ev);
     assert_eq!(
         b.lines.lock().len(),
         b_count,

@@ -23,6 +23,37 @@ fn resp(id: u32, body: response::Body) -> Response {
     }
 }
 
+/// A request for output `r#type` at `value` on `feature` of `device`.
+fn output(
+    id: u32,
+    device: u32,
+    feature: u32,
+    r#type: s::OutputType,
+    value: s::output_command::Value,
+    duration_ms: u32,
+) -> Request {
+    req(
+        id,
+        request::Body::Output(s::OutputCommand {
+            device_index: device,
+            feature_index: feature,
+            r#type: r#type as i32,
+            value: Some(value),
+            duration_ms,
+        }),
+    )
+}
+
+/// A debug request doing `action`.
+fn debug(id: u32, action: s::debug_request::Action) -> Request {
+    req(
+        id,
+        request::Body::Debug(s::DebugRequest {
+            action: Some(action),
+        }),
+    )
+}
+
 fn device() -> s::Device {
     s::Device {
         index: 3,
@@ -66,6 +97,8 @@ fn device() -> s::Device {
 
 fn requests() -> Vec<Request> {
     use request::Body as B;
+    use s::debug_request::Action;
+    use s::output_command::Value as Amount;
     vec![
         req(1, B::Connect(s::Connect { mode: None })),
         req(
@@ -95,36 +128,16 @@ fn requests() -> Vec<Request> {
         req(5, B::StartScanning(s::Empty {})),
         req(6, B::StopScanning(s::Empty {})),
         req(7, B::RequestDeviceList(s::Empty {})),
-        req(
-            8,
-            B::Output(s::OutputCommand {
-                device_index: 1,
-                feature_index: 2,
-                r#type: s::OutputType::Rotate as i32,
-                value: Some(s::output_command::Value::Steps(-7)),
-                duration_ms: 0,
-            }),
-        ),
-        req(
-            9,
-            B::Output(s::OutputCommand {
-                device_index: 0,
-                feature_index: 0,
-                r#type: s::OutputType::Vibrate as i32,
-                value: Some(s::output_command::Value::Fraction(0.25)),
-                duration_ms: 0,
-            }),
-        ),
+        output(8, 1, 2, s::OutputType::Rotate, Amount::Steps(-7), 0),
+        output(9, 0, 0, s::OutputType::Vibrate, Amount::Fraction(0.25), 0),
         // A oneof member at its default value is still present.
-        req(
+        output(
             10,
-            B::Output(s::OutputCommand {
-                device_index: 0,
-                feature_index: 0,
-                r#type: s::OutputType::HwPositionWithDuration as i32,
-                value: Some(s::output_command::Value::Steps(0)),
-                duration_ms: 500,
-            }),
+            0,
+            0,
+            s::OutputType::HwPositionWithDuration,
+            Amount::Steps(0),
+            500,
         ),
         req(
             11,
@@ -214,24 +227,9 @@ fn requests() -> Vec<Request> {
                 address: "aa:bb".into(),
             }),
         ),
-        req(
-            21,
-            B::Debug(s::DebugRequest {
-                action: Some(s::debug_request::Action::Panic(s::PanicSite::Task as i32)),
-            }),
-        ),
-        req(
-            22,
-            B::Debug(s::DebugRequest {
-                action: Some(s::debug_request::Action::SleepMs(5)),
-            }),
-        ),
-        req(
-            23,
-            B::Debug(s::DebugRequest {
-                action: Some(s::debug_request::Action::ShutdownServer(s::Empty {})),
-            }),
-        ),
+        debug(21, Action::Panic(s::PanicSite::Task as i32)),
+        debug(22, Action::SleepMs(5)),
+        debug(23, Action::ShutdownServer(s::Empty {})),
     ]
 }
 
@@ -401,31 +399,27 @@ fn oneof_members(message: &str, oneof: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn samples_cover_every_request_and_response_body() {
-    let seen_req: Vec<String> = requests()
+/// The JSON name of the body member each message carries.
+fn body_members<M: serde::Serialize>(messages: &[M]) -> Vec<String> {
+    messages
         .iter()
-        .map(|r| {
-            let v = serde_json::to_value(r).unwrap();
+        .map(|m| {
+            let v = serde_json::to_value(m).unwrap();
             let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
             keys.into_iter()
                 .find(|k| k != "id" && k != "schemaVersion")
                 .unwrap()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn samples_cover_every_request_and_response_body() {
+    let seen_req = body_members(&requests());
     for member in oneof_members("Request", "body") {
         assert!(seen_req.contains(&member), "no Request sample for {member}");
     }
-    let seen_resp: Vec<String> = responses()
-        .iter()
-        .map(|r| {
-            let v = serde_json::to_value(r).unwrap();
-            let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-            keys.into_iter()
-                .find(|k| k != "id" && k != "schemaVersion")
-                .unwrap()
-        })
-        .collect();
+    let seen_resp = body_members(&responses());
     for member in oneof_members("Response", "body") {
         assert!(
             seen_resp.contains(&member),

@@ -11,15 +11,15 @@ use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
-use support::wire::{Mode, WireClient, body, msg_type};
+use serde_json::json;
+use support::ops::next_hardware_event;
+use support::scan::{device_list_of, first_listed, output_ok, scanning_client};
 use teleplug::device_config::CommunicationSpecifier;
 use teleplug::hardware::hid::{HidIo, enumerate, transport_from_io};
 use teleplug::hardware::{
     Advertisement, AdvertisementKind, DeviceCandidate, DeviceConnector, HardwareError,
     HardwareManager, ManagerEvent, ManagerEventSender, Transport,
 };
-use teleplug::protocol::SpecVersion;
 use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
 use tokio::sync::mpsc;
 
@@ -163,26 +163,6 @@ async fn next_write(
     .expect("expected write")
 }
 
-async fn next_event(c: &mut WireClient, pred: impl Fn(&Value) -> bool) -> Value {
-    tokio::time::timeout(TIMEOUT, async {
-        loop {
-            if let Some(i) = c.events.iter().position(&pred) {
-                return c.events.remove(i);
-            }
-            let m = c.recv().await.expect("open");
-            if body(&m)["Id"] == json!(0) {
-                c.events.push(m);
-            }
-        }
-    })
-    .await
-    .expect("event")
-}
-
-fn listed(m: &Value) -> usize {
-    body(m)["Devices"].as_object().map_or(0, |d| d.len())
-}
-
 #[tokio::test]
 async fn joycon_through_the_hid_transport() {
     let (wtx, mut writes) = mpsc::unbounded_channel();
@@ -201,21 +181,13 @@ async fn joycon_through_the_hid_transport() {
             })),
         })
     });
-    let mut c = WireClient::connect(&server, Mode::Json, SpecVersion::V4);
-    c.handshake("hid test").await;
-    let m = c.msg("StartScanning", json!({}));
-    assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
+    let mut c = scanning_client(&server, "hid test").await;
 
     // Initialization: report 0x01, sub-command 0x48 (enable vibration) = 1.
     let mut enable = vec![0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x48, 0x01];
     enable.resize(64, 0);
     assert_eq!(next_write(&mut writes, |w| w[0] == 0x01).await, enable);
-    let list = next_event(&mut c, |m| msg_type(m) == "DeviceList" && listed(m) == 1).await;
-    let dev = body(&list)["Devices"]
-        .as_object()
-        .and_then(|d| d.values().next())
-        .cloned()
-        .expect("device");
+    let dev = first_listed(&device_list_of(&mut c, TIMEOUT, 1).await);
     assert_eq!(dev["DeviceName"], json!("Nintendo Joycon"));
 
     // Input reports flow while nothing is subscribed (kept for reads, never fatal).
@@ -224,12 +196,8 @@ async fn joycon_through_the_hid_transport() {
         .expect("device");
 
     // Rumble loop: full strength is A8 C8 BC 72 on both sides.
-    let m = c.msg(
-        "OutputCmd",
-        json!({"DeviceIndex": dev["DeviceIndex"], "FeatureIndex": 0,
-               "Command": {"Vibrate": {"Value": 1000}}}),
-    );
-    assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
+    let full_strength = json!({"Vibrate": {"Value": 1000}});
+    output_ok(&mut c, dev["DeviceIndex"].clone(), 0, full_strength).await;
     let full = next_write(&mut writes, |w| w[0] == 0x10 && w[2] != 0).await;
     assert_eq!(
         &full[..11],
@@ -241,7 +209,7 @@ async fn joycon_through_the_hid_transport() {
 
     // Unplugged: the read fails, the device is removed.
     input.send(Input::Unplug).expect("device");
-    next_event(&mut c, |m| msg_type(m) == "DeviceList" && listed(m) == 0).await;
+    device_list_of(&mut c, TIMEOUT, 0).await;
     assert!(server.device_list().devices.is_empty());
 }
 
@@ -263,10 +231,7 @@ async fn hid_transport_reads_and_notifies_rx() {
     );
     t.subscribe(Endpoint::Rx).await.expect("subscribe");
     input.send(Input::Report(vec![0x30, 7])).expect("device");
-    let ev = tokio::time::timeout(TIMEOUT, events.recv())
-        .await
-        .expect("notification")
-        .expect("open");
+    let ev = next_hardware_event(&mut events, TIMEOUT, "notification").await;
     assert_eq!(
         ev,
         HardwareEvent::Notification {

@@ -7,11 +7,11 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::ops::{next_op, next_write};
-use support::wire::{Mode, WireClient, body, msg_type};
+use support::ops::{next_op, next_write, subscribe_op, write_op};
+use support::scan::{output_ok, scanning_client};
+use support::wire::{WireClient, body};
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{AutoReply, SimOp, SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::protocol::SpecVersion;
 use teleplug::server::{Server, ServerOptions, Transports};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -33,10 +33,7 @@ async fn connect(
     let dev = SimulatedDevice::new(spec);
     let mut ops = dev.op_receiver();
     s.advertise(dev);
-    let mut c = WireClient::connect(s, Mode::Json, SpecVersion::V4);
-    assert_eq!(msg_type(&c.handshake("test").await), "ServerInfo");
-    let m = c.msg("StartScanning", json!({}));
-    assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
+    let c = scanning_client(s, "test").await;
     let mut before = Vec::new();
     loop {
         match next_op(&mut ops).await {
@@ -44,15 +41,6 @@ async fn connect(
             op => before.push(op),
         }
     }
-}
-
-async fn output(c: &mut WireClient, feature: u32, command: serde_json::Value) {
-    let m = c.msg(
-        "OutputCmd",
-        json!({"DeviceIndex":0,"FeatureIndex":feature,"Command":command}),
-    );
-    let r = c.request(vec![m]).await.remove(0);
-    assert_eq!(msg_type(&r), "Ok", "{r}");
 }
 
 const HPB_REQUEST: [u8; 16] = [
@@ -86,17 +74,11 @@ async fn honeyplaybox_handshake_signed_packets_refresh_and_battery() {
     assert_eq!(
         before,
         vec![
-            SimOp::Subscribe {
-                endpoint: Endpoint::Rx
-            },
-            SimOp::Write {
-                endpoint: Endpoint::Tx,
-                data: HPB_REQUEST.to_vec(),
-                write_with_response: true
-            },
+            subscribe_op(Endpoint::Rx),
+            write_op(Endpoint::Tx, &HPB_REQUEST, true),
         ]
     );
-    output(&mut c, 0, json!({"Vibrate":{"Value":50}})).await;
+    output_ok(&mut c, json!(0), 0, json!({"Vibrate":{"Value":50}})).await;
     let first: Vec<u8> = [
         "02 A5 5A 55 AA F0 02 B1 03 00 18 01 00 05 00 3C 00 00 32 11 00 05 00 3C 00 00 00",
         "3C AB 13 93 4E 4C B8 57 03 32 91",
@@ -129,7 +111,7 @@ async fn joyhub_spray_is_switched_off_after_a_second() {
     let s = server();
     let (mut c, mut ops, before) = connect(&s, SimulatedDeviceSpec::new("J-Dodge", "jh1")).await;
     assert!(before.is_empty(), "{before:?}");
-    output(&mut c, 7, json!({"Spray":{"Value":1}})).await;
+    output_ok(&mut c, json!(0), 7, json!({"Spray":{"Value":1}})).await;
     let t = Instant::now();
     assert_eq!(
         next_write(&mut ops).await,
@@ -153,26 +135,17 @@ async fn kiiroo_onyx_init_and_position_loop() {
     assert_eq!(
         before,
         vec![
-            SimOp::Subscribe {
-                endpoint: Endpoint::Rx
-            },
-            SimOp::Write {
-                endpoint: Endpoint::Command,
-                data: vec![1, 0],
-                write_with_response: true
-            },
-            SimOp::Write {
-                endpoint: Endpoint::Tx,
-                data: b"0,".to_vec(),
-                write_with_response: true
-            },
+            subscribe_op(Endpoint::Rx),
+            write_op(Endpoint::Command, &[1, 0], true),
+            write_op(Endpoint::Tx, b"0,", true),
         ]
     );
     // Idle repeats of the start position while nothing moves.
     assert_eq!(next_write(&mut ops).await.1, b"0,\n");
     // Buttplug 0 is ring position 4 (inverted); 300 ms ramps through the positions.
-    output(
+    output_ok(
         &mut c,
+        json!(0),
         0,
         json!({"HwPositionWithDuration":{"Value":0,"Duration":300}}),
     )

@@ -8,13 +8,13 @@ mod support;
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use serialport::{SerialPort, TTYPort};
-use support::wire::{Mode, WireClient, body, msg_type};
+use support::ops::next_hardware_event;
+use support::scan::{device_list_of, first_listed, output_ok, scanning_client, scanning_finished};
 use teleplug::device_config::DeviceConfig;
 use teleplug::hardware::serial::{SerialSettings, open_port};
 use teleplug::hardware::{Endpoint, HardwareError, HardwareEvent};
-use teleplug::protocol::SpecVersion;
 use teleplug::server::{Server, ServerOptions, Transports};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -76,44 +76,14 @@ fn tcode_server(port: &str) -> Server {
     })
 }
 
-async fn next_event(c: &mut WireClient, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    tokio::time::timeout(TIMEOUT, async {
-        loop {
-            if let Some(i) = c.events.iter().position(&pred) {
-                return c.events.remove(i);
-            }
-            let m = c.recv().await.expect("connection open");
-            if body(&m)["Id"] == json!(0) {
-                c.events.push(m);
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {what} event"))
-}
-
-fn listed(m: &Value) -> usize {
-    body(m)["Devices"].as_object().map_or(0, |d| d.len())
-}
-
 #[tokio::test]
 async fn tcode_device_on_a_pty_gets_exact_text_and_unplug_removes_it() {
     let (master, port) = pty();
     let server = tcode_server(&port);
-    let mut c = WireClient::connect(&server, Mode::Json, SpecVersion::V4);
-    c.handshake("serial test").await;
-    let m = c.msg("StartScanning", json!({}));
-    assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
+    let mut c = scanning_client(&server, "serial test").await;
 
-    let list = next_event(&mut c, "DeviceList", |m| {
-        msg_type(m) == "DeviceList" && listed(m) == 1
-    })
-    .await;
-    let dev = body(&list)["Devices"]
-        .as_object()
-        .and_then(|d| d.values().next())
-        .cloned()
-        .expect("device");
+    let list = device_list_of(&mut c, TIMEOUT, 1).await;
+    let dev = first_listed(&list);
     assert_eq!(dev["DeviceName"], json!("TCode v0.3 (Single Linear Axis)"));
     assert_eq!(
         dev["DeviceMessageTimingGap"],
@@ -121,35 +91,21 @@ async fn tcode_device_on_a_pty_gets_exact_text_and_unplug_removes_it() {
         "the database's gap"
     );
     // Serial scanning enumerates once and the simulator is idle: the scan finishes by itself.
-    next_event(&mut c, "ScanningFinished", |m| {
-        msg_type(m) == "ScanningFinished"
-    })
-    .await;
+    scanning_finished(&mut c, TIMEOUT).await;
 
-    let m = c.msg(
-        "OutputCmd",
-        json!({"DeviceIndex": dev["DeviceIndex"], "FeatureIndex": 0,
-               "Command": {"HwPositionWithDuration": {"Value": 500, "Duration": 1000}}}),
-    );
-    assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
+    let index = dev["DeviceIndex"].clone();
+    let hw_position = json!({"HwPositionWithDuration": {"Value": 500, "Duration": 1000}});
+    output_ok(&mut c, index.clone(), 0, hw_position).await;
     let (master, text) = read_lines(master, 1).await;
     assert_eq!(text, "L0500I1000\n");
 
-    let m = c.msg(
-        "OutputCmd",
-        json!({"DeviceIndex": dev["DeviceIndex"], "FeatureIndex": 0,
-               "Command": {"Position": {"Value": 250}}}),
-    );
-    assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
+    output_ok(&mut c, index, 0, json!({"Position": {"Value": 250}})).await;
     let (master, text) = read_lines(master, 2).await;
     assert_eq!(text, "L0250\nR0250\n");
 
     // Unplugged: the device side closes.
     drop(master);
-    next_event(&mut c, "DeviceList without the device", |m| {
-        msg_type(m) == "DeviceList" && listed(m) == 0
-    })
-    .await;
+    device_list_of(&mut c, TIMEOUT, 0).await;
     assert!(server.device_list().devices.is_empty());
 }
 
@@ -222,10 +178,7 @@ async fn the_reader_feeds_reads_and_notifications_on_rx() {
     // Subscribed: bytes arrive as notifications.
     t.subscribe(Endpoint::Rx).await.expect("subscribe");
     master.write_all(b"pong").expect("device writes");
-    let ev = tokio::time::timeout(TIMEOUT, events.recv())
-        .await
-        .expect("notification")
-        .expect("open");
+    let ev = next_hardware_event(&mut events, TIMEOUT, "notification").await;
     assert_eq!(
         ev,
         HardwareEvent::Notification {
@@ -240,10 +193,7 @@ async fn the_reader_feeds_reads_and_notifications_on_rx() {
 
     // Unplug: Disconnected, and writes fail as disconnected.
     drop(master);
-    let ev = tokio::time::timeout(TIMEOUT, events.recv())
-        .await
-        .expect("disconnect event")
-        .expect("open");
+    let ev = next_hardware_event(&mut events, TIMEOUT, "disconnect event").await;
     assert_eq!(ev, HardwareEvent::Disconnected);
     assert_eq!(
         t.write(Endpoint::Tx, b"x", false).await,

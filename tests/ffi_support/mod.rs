@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::ffi::c_void;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -106,18 +106,8 @@ impl Client {
         let name = "rust test";
         let (rx, data) = match mode {
             Mode::Poll => {
-                let st = unsafe {
-                    tp_client_new(
-                        ctx.0,
-                        format,
-                        name.as_ptr(),
-                        name.len(),
-                        None,
-                        std::ptr::null_mut(),
-                        None,
-                        &mut c,
-                    )
-                };
+                let st =
+                    unsafe { poll_client_new(ctx.0, format, name.as_ptr(), name.len(), &mut c) };
                 assert_eq!(st, TP_OK, "tp_client_new: {}", last_error());
                 (None, std::ptr::null())
             }
@@ -171,6 +161,11 @@ impl Client {
         }
     }
 
+    /// `tp_client_poll` into `buf`: the status.
+    pub fn poll_into(&self, timeout_ms: u32, buf: &mut tp_buffer) -> i32 {
+        unsafe { tp_client_poll(self.c, timeout_ms, buf) }
+    }
+
     pub fn send_raw(&self, bytes: &[u8]) -> i32 {
         unsafe { tp_client_send(self.c, bytes.as_ptr(), bytes.len()) }
     }
@@ -184,11 +179,8 @@ impl Client {
         match &self.rx {
             Some(rx) => rx.recv_timeout(timeout).ok(),
             None => {
-                let mut buf = tp_buffer {
-                    data: std::ptr::null_mut(),
-                    len: 0,
-                };
-                let st = unsafe { tp_client_poll(self.c, timeout.as_millis() as u32, &mut buf) };
+                let mut buf = empty_buffer();
+                let st = self.poll_into(timeout.as_millis() as u32, &mut buf);
                 if st != TP_OK {
                     return None;
                 }
@@ -248,6 +240,43 @@ impl Client {
         }
     }
 
+    /// A sink-mode client whose callback counts the calls made once the returned flag is set
+    /// (the returned counter): calls that must no longer happen.
+    pub fn counting_late_calls(
+        ctx: &Ctx,
+        format: i32,
+    ) -> (Client, Arc<AtomicBool>, Arc<AtomicUsize>) {
+        let after = Arc::new(AtomicBool::new(false));
+        let late = Arc::new(AtomicUsize::new(0));
+        let (a2, l2) = (after.clone(), late.clone());
+        let c = Client::with_hook(
+            ctx,
+            format,
+            Mode::Sink,
+            Some(Box::new(move |_| {
+                if a2.load(Ordering::SeqCst) {
+                    l2.fetch_add(1, Ordering::SeqCst);
+                }
+            })),
+        );
+        (c, after, late)
+    }
+
+    /// Wait for a `deviceAdded` event; other messages go to `events`.
+    pub fn wait_device_added(&self, events: &mut Vec<Response>) -> Response {
+        self.wait_event(events, |e| {
+            matches!(e.body, Some(response::Body::DeviceAdded(_)))
+        })
+    }
+
+    /// Everything that arrives until nothing comes within `wait` (or the client closed) goes
+    /// to `events`.
+    pub fn drain_into(&self, events: &mut Vec<Response>, wait: Duration) {
+        while let Some(m) = self.next(wait) {
+            events.push(m);
+        }
+    }
+
     pub fn calls(&self) -> usize {
         assert!(!self.data.is_null());
         // The SinkData lives until the finalizer ran; only read before that.
@@ -256,6 +285,40 @@ impl Client {
 
     pub fn free(&self) {
         tp_client_free(self.c);
+    }
+}
+
+/// `tp_client_new` without a sink callback (a poll-mode client).
+///
+/// # Safety
+/// As for `tp_client_new`: `name` points at `name_len` bytes (or is NULL), `out` is NULL or
+/// writable.
+pub unsafe fn poll_client_new(
+    ctx: *mut tp_context,
+    format: i32,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut tp_client,
+) -> i32 {
+    unsafe {
+        tp_client_new(
+            ctx,
+            format,
+            name,
+            name_len,
+            None,
+            std::ptr::null_mut(),
+            None,
+            out,
+        )
+    }
+}
+
+/// A buffer holding nothing, for `tp_client_poll` to fill.
+pub fn empty_buffer() -> tp_buffer {
+    tp_buffer {
+        data: std::ptr::null_mut(),
+        len: 0,
     }
 }
 
@@ -293,24 +356,49 @@ pub fn lovense(address: &str, observe: bool) -> request::Body {
     })
 }
 
-pub fn output_steps(device: u32, feature: u32, steps: i32) -> request::Body {
+/// A connect request for a remote server at `url`.
+pub fn connect_remote(url: &str) -> request::Body {
+    request::Body::Connect(s::Connect {
+        mode: Some(s::connect::Mode::Remote(s::RemoteOptions {
+            url: url.into(),
+        })),
+    })
+}
+
+/// A vibrate command to `feature` of `device` with `value`.
+fn vibrate(device: u32, feature: u32, value: s::output_command::Value) -> request::Body {
     request::Body::Output(s::OutputCommand {
         device_index: device,
         feature_index: feature,
         r#type: s::OutputType::Vibrate as i32,
-        value: Some(s::output_command::Value::Steps(steps)),
+        value: Some(value),
         duration_ms: 0,
     })
 }
 
+pub fn output_steps(device: u32, feature: u32, steps: i32) -> request::Body {
+    vibrate(device, feature, s::output_command::Value::Steps(steps))
+}
+
 pub fn output_fraction(device: u32, feature: u32, f: f64) -> request::Body {
-    request::Body::Output(s::OutputCommand {
-        device_index: device,
-        feature_index: feature,
-        r#type: s::OutputType::Vibrate as i32,
-        value: Some(s::output_command::Value::Fraction(f)),
-        duration_ms: 0,
+    vibrate(device, feature, s::output_command::Value::Fraction(f))
+}
+
+/// A debug request (the context needs `TP_CONTEXT_DEBUG`) doing `action`.
+pub fn debug(action: s::debug_request::Action) -> request::Body {
+    request::Body::Debug(s::DebugRequest {
+        action: Some(action),
     })
+}
+
+/// A debug request that panics in the request's task.
+pub fn panic_in_task() -> request::Body {
+    debug(s::debug_request::Action::Panic(s::PanicSite::Task as i32))
+}
+
+/// A debug request that sleeps `ms` milliseconds before its reply.
+pub fn sleep_ms(ms: u32) -> request::Body {
+    debug(s::debug_request::Action::SleepMs(ms))
 }
 
 pub fn read_battery(device: u32, feature: u32) -> request::Body {
@@ -324,6 +412,37 @@ pub fn read_battery(device: u32, feature: u32) -> request::Body {
 
 pub fn is_ok(r: &Response) -> bool {
     matches!(r.body, Some(response::Body::Ok(_)))
+}
+
+/// The body of an `inputReading` of `value` from input `r#type` of `feature` of `device`.
+pub fn input_reading(
+    device: u32,
+    feature: u32,
+    r#type: s::InputType,
+    value: i32,
+) -> Option<response::Body> {
+    Some(response::Body::InputReading(s::InputReading {
+        device_index: device,
+        feature_index: feature,
+        r#type: r#type as i32,
+        value,
+    }))
+}
+
+/// The server info of a `connected` reply (panics on any other response).
+pub fn connected(r: &Response) -> s::Connected {
+    match &r.body {
+        Some(response::Body::Connected(info)) => info.clone(),
+        _ => panic!("not connected: {r:?}"),
+    }
+}
+
+/// The device of a `deviceAdded` event (panics on any other response).
+pub fn added_device(r: &Response) -> s::Device {
+    match &r.body {
+        Some(response::Body::DeviceAdded(s::DeviceAdded { device: Some(d) })) => d.clone(),
+        _ => panic!("not a deviceAdded with a device: {r:?}"),
+    }
 }
 
 pub fn error_code(r: &Response) -> Option<s::ErrorCode> {

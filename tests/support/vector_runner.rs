@@ -15,6 +15,7 @@ use teleplug::server::{Server, ServerOptions, Transports};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::scan::first_entry;
 use super::vector_file::{Action, Block, Event, Op, VectorFile, expand};
 use super::wire::{Mode, WireClient, body, msg_type};
 
@@ -514,13 +515,7 @@ pub async fn run(
     if scope == Scope::InitOnly {
         return Ok(());
     }
-    let entry = server
-        .device_list()
-        .devices
-        .values()
-        .next()
-        .cloned()
-        .ok_or("device vanished")?;
+    let entry = first_entry(&server).ok_or("device vanished")?;
     let mut pending_battery = Vec::new();
     replay(
         &mut client,
