@@ -298,10 +298,36 @@ fn parse_device(position: usize, entry: &Value, base: &dyn BaseLookup, layer: &m
             let denied = entry.pointer("/config/user_config/deny") == Some(&Value::Bool(true));
             if let (true, Some(address)) = (denied, address) {
                 tracing::warn!("user device config: address {address:?} stays denied");
-                layer.denied.insert(address.to_string());
+                layer.denied.insert(normalize_address(address));
             }
         }
     }
+}
+
+/// A user entry's address as the transports report it. Bluetooth LE devices are known by their
+/// Bluetooth address in upper case (`AA:BB:CC:DD:EE:FF`); entries written by other Buttplug
+/// servers on Linux name them by BlueZ object (`PeripheralId(…/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF…)`
+/// or `hci0/dev_…`), and people write MACs in lower case or with dashes: all of those become the
+/// Bluetooth address. Any other address (serial ports, simulated and WebSocket devices, the
+/// UUIDs of other platforms) is kept as written.
+pub(crate) fn normalize_address(address: &str) -> String {
+    fn mac(hex: &str, sep: char) -> Option<String> {
+        let parts: Vec<&str> = hex.split(sep).collect();
+        let ok = parts.len() == 6
+            && parts
+                .iter()
+                .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()));
+        ok.then(|| parts.join(":").to_ascii_uppercase())
+    }
+    if let Some(found) = address
+        .match_indices("dev_")
+        .find_map(|(at, _)| address.get(at + 4..at + 21).and_then(|h| mac(h, '_')))
+    {
+        return found;
+    }
+    mac(address, ':')
+        .or_else(|| mac(address, '-'))
+        .unwrap_or_else(|| address.to_string())
 }
 
 /// Validates a device entry against its base definition and applies its overrides.
@@ -311,7 +337,7 @@ fn build_device(
     layer: &UserLayer,
 ) -> Result<(DeviceIdentity, UserDevice, bool, bool), String> {
     let identity = DeviceIdentity {
-        address: raw.identifier.address,
+        address: normalize_address(&raw.identifier.address),
         protocol: raw.identifier.protocol,
         identifier: raw.identifier.identifier,
     };

@@ -246,6 +246,42 @@ fn a_new_user_config_replaces_the_old_one() {
 }
 
 #[test]
+fn bluetooth_addresses_written_by_other_servers_match_the_bluetooth_address() {
+    use crate::device_config::user::normalize_address;
+    for written in [
+        "AA:BB:CC:DD:EE:01",
+        "aa:bb:cc:dd:ee:01",
+        "aa-bb-cc-dd-ee-01",
+        "hci0/dev_AA_BB_CC_DD_EE_01",
+        r#"PeripheralId(DeviceId { object_path: Path("/org/bluez/hci0/dev_aa_BB_cc_DD_ee_01\0") })"#,
+    ] {
+        assert_eq!(normalize_address(written), "AA:BB:CC:DD:EE:01", "{written}");
+    }
+    for kept in [
+        "ridge",
+        "sim-aneros-0001",
+        "/dev/ttyUSB0",
+        "PeripheralId(81b8f016-ba95-e1ae-3a71-a2e6b1d83b21)",
+        "dev_AA_BB_CC_DD_EE",
+        "AA:BB:CC:DD:EE:GG",
+    ] {
+        assert_eq!(normalize_address(kept), kept);
+    }
+    // An entry keyed by the BlueZ object applies to the device found at that address.
+    let text = ridge("{}", "", r#"{"allow":false,"deny":true,"index":4}"#).replace(
+        r#""address":"ridge""#,
+        r#""address":"PeripheralId(DeviceId { object_path: Path(\"/org/bluez/hci0/dev_C4_4F_33_00_11_22\") })""#,
+    );
+    let c = with_user(&text);
+    assert!(!c.is_allowed("C4:4F:33:00:11:22"));
+    assert_eq!(
+        c.resolve(&identity("C4:4F:33:00:11:22", "lovense", Some("EL")))
+            .and_then(|d| d.user_index),
+        Some(4)
+    );
+}
+
+#[test]
 fn deny_and_allow() {
     let deny = with_user(&ridge("{}", "", r#"{"allow":false,"deny":true,"index":1}"#));
     assert!(!deny.is_allowed("ridge"));
