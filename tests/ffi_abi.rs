@@ -515,6 +515,37 @@ fn a_full_request_queue_is_busy() {
 }
 
 #[test]
+fn shutdown_answers_every_request_of_a_client_nobody_polls() {
+    let ctx = Ctx::new(0);
+    let client = Client::new(&ctx, TP_FORMAT_PROTOBUF, Mode::Poll);
+    // Nobody polls: the poll queue fills, then the request queue.
+    let mut accepted = Vec::new();
+    for id in 1..=20_000u32 {
+        match client.send_raw(&client.encode(&req(id, request::Body::Ping(empty())))) {
+            TP_OK => accepted.push(id),
+            TP_ERR_BUSY => break,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(accepted.len() < 20_000, "the queues are bounded");
+    // Still nobody polls while the context shuts down: its last messages must not wait for
+    // room in the queue (else shutdown runs into its timeout and they are lost).
+    assert_eq!(tp_context_shutdown(ctx.0, 60_000), TP_OK);
+    let mut answered = std::collections::HashSet::new();
+    let mut closed = false;
+    while let Some(r) = client.next(WAIT) {
+        assert!(!closed, "nothing after closed: {r:?}");
+        match r.body {
+            Some(response::Body::Closed(_)) => closed = true,
+            _ => assert!(answered.insert(r.id), "one reply per request: {r:?}"),
+        }
+    }
+    assert!(closed, "the closed event was delivered");
+    let expected: std::collections::HashSet<u32> = accepted.into_iter().collect();
+    assert_eq!(answered, expected, "every accepted request was answered");
+}
+
+#[test]
 fn last_error_is_copied_and_truncated() {
     let ctx = Ctx::new(0);
     let client = Client::new(&ctx, TP_FORMAT_JSON, Mode::Poll);

@@ -150,8 +150,13 @@ impl ClientShared {
         }
     }
 
-    /// Tell the worker to stop.
+    /// Tell the worker to stop. On shutdown a poll queue stops waiting for room: the caller
+    /// is inside tp_context_shutdown, not polling, and the replies to pending requests and the
+    /// `closed` event must still be queued.
     pub fn close(&self, reason: CloseReason) {
+        if let (CloseReason::Shutdown(_), Some(q)) = (&reason, &self.poll) {
+            q.lift_bound();
+        }
         if let Some(tx) = self.close.lock().take() {
             let _ = tx.send(reason);
         }

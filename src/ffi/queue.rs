@@ -1,12 +1,14 @@
 //! A bounded queue with an async producer side and a blocking consumer side (with timeout):
 //! library tasks push without blocking a runtime thread, the dispatcher thread and
-//! `tp_client_poll` pop. Closing lets consumers drain what is left, then report `Closed`.
+//! `tp_client_poll` pop. Closing lets consumers drain what is left, then report `Closed`;
+//! lifting the bound lets a shutdown leave its last messages without waiting for a consumer.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 /// What a pop found.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,6 +27,9 @@ pub struct Queue<T> {
     state: Mutex<State<T>>,
     ready: Condvar,
     space: Semaphore,
+    /// Set by [`Queue::lift_bound`]: pushes stop waiting for space.
+    unbounded: AtomicBool,
+    lifted: Notify,
 }
 
 impl<T> Queue<T> {
@@ -36,16 +41,39 @@ impl<T> Queue<T> {
             }),
             ready: Condvar::new(),
             space: Semaphore::new(capacity),
+            unbounded: AtomicBool::new(false),
+            lifted: Notify::new(),
         }
     }
 
-    /// Push, waiting for space. Gives the item back when the queue is closed.
+    /// Push, waiting for space (unless the bound was lifted). Gives the item back when the
+    /// queue is closed.
     pub async fn push(&self, item: T) -> Result<(), T> {
-        match self.space.acquire().await {
-            Ok(permit) => permit.forget(),
-            Err(_) => return Err(item),
+        let lifted = self.lifted.notified();
+        tokio::pin!(lifted);
+        lifted.as_mut().enable();
+        if self.unbounded.load(Ordering::SeqCst) {
+            return self.put(item, false);
         }
-        self.put(item, true)
+        tokio::select! {
+            biased;
+            permit = self.space.acquire() => match permit {
+                Ok(permit) => {
+                    permit.forget();
+                    self.put(item, true)
+                }
+                Err(_) => Err(item),
+            },
+            () = &mut lifted => self.put(item, false),
+        }
+    }
+
+    /// From now on pushes do not wait for space, and waiting ones go ahead. For the last
+    /// messages of a shutdown (error replies, `closed`): a bounded number, and nobody may be
+    /// consuming while the shutdown waits for them to be queued.
+    pub fn lift_bound(&self) {
+        self.unbounded.store(true, Ordering::SeqCst);
+        self.lifted.notify_waiters();
     }
 
     /// Push without waiting: fails when full or closed.
@@ -137,6 +165,28 @@ mod tests {
         assert_eq!(q.pop(None), Pop::Item(2));
         assert_eq!(q.pop(None), Pop::Item(3));
         assert_eq!(q.pop(None), Pop::Closed);
+    }
+
+    #[tokio::test]
+    async fn a_lifted_bound_lets_waiting_and_new_pushes_through() {
+        let q = std::sync::Arc::new(Queue::new(1));
+        q.try_push(1).unwrap();
+        let waiting = tokio::spawn({
+            let q = q.clone();
+            async move { q.push(2).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        q.lift_bound();
+        waiting.await.unwrap().unwrap();
+        q.push(3).await.unwrap();
+        assert_eq!(q.try_push(4), Err(4), "try_push still honours the bound");
+        for want in 1..=3 {
+            assert_eq!(q.pop(Some(Duration::ZERO)), Pop::Item(want));
+        }
+        // Items over the bound give no space back.
+        assert_eq!(q.try_push(4), Ok(()));
+        assert_eq!(q.try_push(5), Err(5));
     }
 
     #[test]
