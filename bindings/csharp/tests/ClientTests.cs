@@ -302,14 +302,16 @@ namespace Teleplug.Tests
                 c.DeviceAdded += added.Handler;
                 var dev = Support.ConnectWithToy(c, added);
                 var vib = dev.Features[0];
-                var tasks = Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+                // Eight threads of their own (LongRunning), not pool threads: blocking waits on
+                // a small pool would only measure the pool's slow growth.
+                var tasks = Enumerable.Range(0, 8).Select(t => Task.Factory.StartNew(() =>
                 {
                     for (int i = 0; i < 12; i++)
                     {
                         Support.Await(vib.RunOutputStepsAsync(OutputType.Vibrate, (t + i) % 21));
                         Support.Await(c.PingAsync());
                     }
-                })).ToArray();
+                }, TaskCreationOptions.LongRunning)).ToArray();
                 Support.Await(Task.WhenAll(tasks), TimeSpan.FromSeconds(60));
                 Assert.Equal(87, Support.Await(dev.ReadBatteryAsync()), "still answering");
             }
