@@ -42,7 +42,7 @@ cargo build
 step "C# binding (mono)"
 bash bindings/csharp/test.sh
 
-step "C++ binding (CMake, ctest, valgrind)"
+step "C++ binding (CMake, ctest, valgrind, sanitizers)"
 bash bindings/cpp/test.sh
 
 # Also `pip install ./bindings/python` as a user would: setuptools-rust builds the library with

@@ -2,7 +2,8 @@
 //! as C11 and C++17 (twice, from two translation units) with -Wall -Werror, its version macros
 //! match the crate; the C example and the C stress test are built with gcc against the cdylib
 //! cargo built for this test run (target/<profile>/deps/libteleplug.so, next to this test
-//! binary), run and checked, and run again under valgrind when it is installed.
+//! binary), run and checked, run again under valgrind when it is installed, and built again
+//! with AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer (gcc's) and run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -59,6 +60,29 @@ fn run_ok(cmd: &mut Command) -> String {
 
 /// Compile a C program against the header and the cdylib.
 fn build_c(source: &Path, name: &str) -> PathBuf {
+    build_c_with(source, name, &[])
+}
+
+/// [`build_c`] with AddressSanitizer (and its leak checker) and UndefinedBehaviorSanitizer.
+fn build_c_sanitized(source: &Path, name: &str) -> PathBuf {
+    build_c_with(
+        source,
+        name,
+        &["-fsanitize=address,undefined", "-fno-omit-frame-pointer"],
+    )
+}
+
+/// Run a sanitized program: any report fails it (leaks included).
+fn sanitized(exe: &Path, args: &[&str]) -> String {
+    run_ok(
+        Command::new(exe)
+            .args(args)
+            .env("ASAN_OPTIONS", "detect_leaks=1:exitcode=1")
+            .env("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1"),
+    )
+}
+
+fn build_c_with(source: &Path, name: &str, extra: &[&str]) -> PathBuf {
     let exe = scratch(name);
     let lib = lib_dir();
     run_ok(
@@ -71,6 +95,7 @@ fn build_c(source: &Path, name: &str) -> PathBuf {
                 "-Werror",
                 "-g",
             ])
+            .args(extra)
             .arg("-I")
             .arg(root().join("include"))
             .arg(source)
@@ -247,4 +272,45 @@ fn c_stress_is_clean_under_valgrind() {
     let out = valgrind(&exe, &["4", "3", "300"]);
     assert!(out.contains("3600 commands"), "{out}");
     assert!(out.contains(" 0 failed"), "{out}");
+}
+
+#[test]
+fn c_example_is_clean_under_sanitizers() {
+    let exe = build_c_sanitized(&root().join("examples/c/embedded.c"), "embedded_asan");
+    check_example_output(&sanitized(&exe, &[]));
+}
+
+#[test]
+fn c_stress_is_clean_under_sanitizers() {
+    let exe = build_c_sanitized(&root().join("tests/c/stress.c"), "stress_asan");
+    let out = sanitized(&exe, &["20", "4", "250"]);
+    assert!(out.contains("20000 commands"), "{out}");
+    assert!(out.contains(" 0 failed"), "{out}");
+}
+
+#[test]
+fn sanitizers_are_really_on() {
+    // The checks above would pass silently if the sanitizers were not active: the same build
+    // of a program that reads freed memory must be stopped with a report.
+    let source = scratch("misuse.c");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\n#include <stdlib.h>\n#include \"teleplug.h\"\n\
+         static void (*volatile release)(void *) = free;\n\
+         int main(void) {\n\
+           char *p = malloc(8); p[0] = 't'; release(p);\n\
+           printf(\"%c\\n\", p[0]);\n\
+           return tp_abi_version() == TP_ABI_VERSION ? 0 : 2;\n\
+         }\n",
+    )
+    .unwrap();
+    let exe = build_c_sanitized(&source, "misuse");
+    let out = Command::new(&exe)
+        .env("LD_LIBRARY_PATH", lib_dir())
+        .env("ASAN_OPTIONS", "detect_leaks=1:exitcode=1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a use after free went unnoticed");
+    assert!(stderr.contains("heap-use-after-free"), "{stderr}");
 }

@@ -3,13 +3,15 @@
 #
 # Installs what it needs when missing (cmake, g++, nlohmann-json3-dev, valgrind, from Debian's
 # packages), builds the tests and examples against the Rust library with CMake, runs the tests
-# with ctest and again under valgrind (no definite leak, no invalid access), runs the embedded
+# with ctest and again under valgrind (no definite leak, no invalid access) and built with
+# AddressSanitizer, LeakSanitizer and UBSan, runs the embedded
 # example and checks what the simulated toy received, then starts `teleplug serve` on ephemeral
 # ports with a simulated toy on its simulator port and runs the remote example against it.
 #
 # Environment: TELEPLUG_LIB (libteleplug.so to use; default target/debug, built with
 # `cargo build` if missing), TELEPLUG_BIN (the `teleplug` binary; default next to the library),
-# TELEPLUG_CPP_BUILD_DIR (default build-cpp/), TELEPLUG_CPP_VALGRIND=0 to skip valgrind.
+# TELEPLUG_CPP_BUILD_DIR (default build-cpp/), TELEPLUG_CPP_VALGRIND=0 to skip valgrind,
+# TELEPLUG_CPP_SANITIZE=0 to skip the AddressSanitizer/UBSan build (in <build dir>-asan).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -87,6 +89,25 @@ expect_in_order() {
         i <= n && $0 == w[i] { i++ }
         END { if (i <= n) { print "missing, in order: " w[i] > "/dev/stderr"; exit 1 } }' "$file"
 }
+
+if [ "${TELEPLUG_CPP_SANITIZE:-1}" != 0 ]; then
+    step "tests and embedded example with AddressSanitizer, LeakSanitizer and UBSan"
+    san="-fsanitize=address,undefined -fno-omit-frame-pointer"
+    mkdir -p "$build-asan"
+    cmake -S "$here" -B "$build-asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
+        -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" -DTELEPLUG_LIB="$lib" \
+        >"$build-asan/configure.log" 2>&1 || { cat "$build-asan/configure.log"; die "cmake configure (sanitizers)"; }
+    cmake --build "$build-asan" -j2 --target teleplug_cpp_tests example_embedded
+    export ASAN_OPTIONS=detect_leaks=1:exitcode=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    timeout 300 "$build-asan/teleplug_cpp_tests" >"$build-asan/tests.log" 2>&1 \
+        || { cat "$build-asan/tests.log"; die "tests under the sanitizers"; }
+    tail -n 1 "$build-asan/tests.log"
+    timeout 120 "$build-asan/example_embedded" >"$build-asan/example.log" 2>&1 \
+        || { cat "$build-asan/example.log"; die "embedded example under the sanitizers"; }
+    expect_in_order "$build-asan/example.log" "toy received: Vibrate:10;" "toy received: Vibrate:0;"
+    echo "embedded example: clean"
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
 
 # ---- example 1: embedded server with a simulated toy -------------------------------------------
 step "example: embedded"
