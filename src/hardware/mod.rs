@@ -10,6 +10,8 @@ pub mod btle;
 pub mod endpoint;
 #[cfg(feature = "hid")]
 pub mod hid;
+#[cfg(any(feature = "serial", feature = "hid"))]
+mod inbox;
 #[cfg(feature = "serial")]
 pub mod serial;
 pub mod simulated;

@@ -4,17 +4,16 @@
 //! notifications while subscribed, otherwise kept for `read`). A failing read or write means the
 //! device is gone: the thread ends and reports [`HardwareEvent::Disconnected`].
 
-use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tracing::{info, warn};
 
+use crate::hardware::inbox::Inbox;
 use crate::hardware::{EVENT_QUEUE_CAPACITY, Endpoint, HardwareError, HardwareEvent, Transport};
 
 /// How long one read waits before the I/O thread looks at queued writes again.
@@ -46,10 +45,7 @@ pub(super) fn transport_with_release(
     let (tx, rx) = mpsc::channel(EVENT_QUEUE_CAPACITY);
     let (writes, write_rx) = std_mpsc::channel();
     let shared = Arc::new(Shared {
-        open: AtomicBool::new(true),
-        subscribed: AtomicBool::new(false),
-        buffer: Mutex::new(VecDeque::new()),
-        data_ready: Notify::new(),
+        inbox: Inbox::new(),
         release: Mutex::new(Some(release)),
     });
     let thread_shared = shared.clone();
@@ -70,22 +66,19 @@ pub(super) fn transport_with_release(
 type WriteRequest = (Vec<u8>, oneshot::Sender<Result<(), HardwareError>>);
 
 struct Shared {
-    open: AtomicBool,
-    subscribed: AtomicBool,
-    buffer: Mutex<VecDeque<Vec<u8>>>,
-    data_ready: Notify,
+    /// Kept input reports, one per unit.
+    inbox: Inbox<Vec<u8>>,
     release: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl Shared {
     /// Marks the device closed; true the first time.
     fn close(&self) -> bool {
-        let first = self.open.swap(false, Ordering::SeqCst);
+        let first = self.inbox.close();
         if first {
             if let Some(release) = self.release.lock().take() {
                 release();
             }
-            self.data_ready.notify_waiters();
         }
         first
     }
@@ -98,7 +91,7 @@ fn io_loop(
     tx: mpsc::Sender<HardwareEvent>,
 ) {
     let mut buf = [0u8; REPORT_MAX];
-    'run: while shared.open.load(Ordering::SeqCst) {
+    'run: while shared.inbox.is_open() {
         loop {
             match writes.try_recv() {
                 Ok((data, reply)) => {
@@ -118,27 +111,19 @@ fn io_loop(
             Ok(0) => {}
             Ok(n) => {
                 let data = buf[..n.min(REPORT_MAX)].to_vec();
-                if shared.subscribed.load(Ordering::SeqCst) {
-                    let event = HardwareEvent::Notification {
-                        endpoint: Endpoint::Rx,
-                        data,
-                    };
-                    if tx.try_send(event).is_err() {
-                        warn!("HID report dropped: event queue full");
-                    }
-                } else {
-                    let mut b = shared.buffer.lock();
-                    b.push_back(data);
+                let notified = shared.inbox.receive(data, &tx, |kept, report| {
+                    kept.push_back(report);
                     // Keep only recent reports for reads.
-                    while b.len() > 64 {
-                        b.pop_front();
+                    while kept.len() > 64 {
+                        kept.pop_front();
                     }
-                    drop(b);
-                    shared.data_ready.notify_waiters();
+                });
+                if !notified {
+                    warn!("HID report dropped: event queue full");
                 }
             }
             Err(e) => {
-                if shared.open.load(Ordering::SeqCst) {
+                if shared.inbox.is_open() {
                     info!("HID device gone: {e}");
                 }
                 break;
@@ -157,18 +142,6 @@ struct HidTransport {
     events: Mutex<Option<mpsc::Receiver<HardwareEvent>>>,
 }
 
-impl HidTransport {
-    fn check(&self, endpoint: Endpoint, expected: Endpoint) -> Result<(), HardwareError> {
-        if !self.shared.open.load(Ordering::SeqCst) {
-            return Err(HardwareError::Disconnected);
-        }
-        if endpoint != expected {
-            return Err(HardwareError::InvalidEndpoint(endpoint));
-        }
-        Ok(())
-    }
-}
-
 #[async_trait]
 impl Transport for HidTransport {
     fn endpoints(&self) -> Vec<Endpoint> {
@@ -185,7 +158,7 @@ impl Transport for HidTransport {
         data: &[u8],
         _with_response: bool,
     ) -> Result<(), HardwareError> {
-        self.check(endpoint, Endpoint::Tx)?;
+        self.shared.inbox.check(endpoint, Endpoint::Tx)?;
         let (reply, done) = oneshot::channel();
         let sent = match self.writes.lock().as_ref() {
             Some(w) => w.send((data.to_vec(), reply)).is_ok(),
@@ -209,35 +182,22 @@ impl Transport for HidTransport {
         max_len: usize,
         timeout: Duration,
     ) -> Result<Vec<u8>, HardwareError> {
-        self.check(endpoint, Endpoint::Rx)?;
-        let wait = async {
-            loop {
-                let ready = self.shared.data_ready.notified();
-                if let Some(mut report) = self.shared.buffer.lock().pop_front() {
-                    report.truncate(max_len);
-                    return Ok(report);
-                }
-                if !self.shared.open.load(Ordering::SeqCst) {
-                    return Err(HardwareError::Disconnected);
-                }
-                ready.await;
-            }
-        };
-        tokio::time::timeout(timeout, wait)
+        self.shared
+            .inbox
+            .read(endpoint, timeout, |kept| {
+                let mut report = kept.pop_front().unwrap_or_default();
+                report.truncate(max_len);
+                report
+            })
             .await
-            .unwrap_or(Err(HardwareError::Timeout))
     }
 
     async fn subscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
-        self.check(endpoint, Endpoint::Rx)?;
-        self.shared.subscribed.store(true, Ordering::SeqCst);
-        Ok(())
+        self.shared.inbox.set_subscribed(endpoint, true)
     }
 
     async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
-        self.check(endpoint, Endpoint::Rx)?;
-        self.shared.subscribed.store(false, Ordering::SeqCst);
-        Ok(())
+        self.shared.inbox.set_subscribed(endpoint, false)
     }
 
     /// Closes the device; the I/O thread ends within one read slice and drops the handle.

@@ -4,19 +4,19 @@
 //! other end of a pseudo-terminal closed) ends the reader and is reported as
 //! [`HardwareEvent::Disconnected`]. DTR/RTS failures (ENOTTY on pseudo-terminals) are ignored.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use serialport::{DataBits, SerialPort, StopBits};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use crate::device_config::{CommunicationSpecifier, Parity, SerialSpecifier};
+use crate::hardware::inbox::Inbox;
 use crate::hardware::{
     DeviceConnector, EVENT_QUEUE_CAPACITY, Endpoint, HardwareError, HardwareEvent, Transport,
 };
@@ -110,10 +110,7 @@ fn open(
     let (tx, rx) = mpsc::channel(EVENT_QUEUE_CAPACITY);
     let shared = Arc::new(Shared {
         port: port.to_string(),
-        open: AtomicBool::new(true),
-        subscribed: AtomicBool::new(false),
-        buffer: Mutex::new(VecDeque::new()),
-        data_ready: Notify::new(),
+        inbox: Inbox::new(),
         claimed,
     });
     let thread_shared = shared.clone();
@@ -131,11 +128,8 @@ fn open(
 
 struct Shared {
     port: String,
-    open: AtomicBool,
-    /// Bytes go out as `rx` notifications while subscribed, else to `buffer` for reads.
-    subscribed: AtomicBool,
-    buffer: Mutex<VecDeque<u8>>,
-    data_ready: Notify,
+    /// Kept bytes, one per unit (a serial link is a byte stream).
+    inbox: Inbox<u8>,
     /// The manager's set of ports in use (released when the port closes).
     claimed: Option<Arc<Mutex<HashSet<String>>>>,
 }
@@ -143,12 +137,11 @@ struct Shared {
 impl Shared {
     /// Marks the port closed; true the first time.
     fn close(&self) -> bool {
-        let first = self.open.swap(false, Ordering::SeqCst);
+        let first = self.inbox.close();
         if first {
             if let Some(c) = &self.claimed {
                 c.lock().remove(&self.port);
             }
-            self.data_ready.notify_waiters();
         }
         first
     }
@@ -157,28 +150,22 @@ impl Shared {
 /// Reads until the port fails or the transport closes it (checked every [`READ_POLL`]).
 fn read_loop(mut port: Box<dyn SerialPort>, shared: Arc<Shared>, tx: mpsc::Sender<HardwareEvent>) {
     let mut buf = [0u8; 1024];
-    while shared.open.load(Ordering::SeqCst) {
+    while shared.inbox.is_open() {
         match port.read(&mut buf) {
             // A tty read of 0 bytes after poll said readable: the other end hung up.
             Ok(0) => break,
             Ok(n) => {
                 let data = buf[..n].to_vec();
-                if shared.subscribed.load(Ordering::SeqCst) {
-                    let event = HardwareEvent::Notification {
-                        endpoint: Endpoint::Rx,
-                        data,
-                    };
-                    if tx.try_send(event).is_err() {
-                        warn!(port = %shared.port, "serial data dropped: event queue full");
-                    }
-                } else {
-                    shared.buffer.lock().extend(data);
-                    shared.data_ready.notify_waiters();
+                if !shared
+                    .inbox
+                    .receive(data, &tx, |kept, data| kept.extend(data))
+                {
+                    warn!(port = %shared.port, "serial data dropped: event queue full");
                 }
             }
             Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
             Err(e) => {
-                if shared.open.load(Ordering::SeqCst) {
+                if shared.inbox.is_open() {
                     info!(port = %shared.port, "serial port gone: {e}");
                 }
                 break;
@@ -198,18 +185,6 @@ struct SerialTransport {
     events: Mutex<Option<mpsc::Receiver<HardwareEvent>>>,
 }
 
-impl SerialTransport {
-    fn check(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
-        if !self.shared.open.load(Ordering::SeqCst) {
-            return Err(HardwareError::Disconnected);
-        }
-        if !matches!(endpoint, Endpoint::Tx | Endpoint::Rx) {
-            return Err(HardwareError::InvalidEndpoint(endpoint));
-        }
-        Ok(())
-    }
-}
-
 #[async_trait]
 impl Transport for SerialTransport {
     fn endpoints(&self) -> Vec<Endpoint> {
@@ -226,10 +201,7 @@ impl Transport for SerialTransport {
         data: &[u8],
         _with_response: bool,
     ) -> Result<(), HardwareError> {
-        self.check(endpoint)?;
-        if endpoint != Endpoint::Tx {
-            return Err(HardwareError::InvalidEndpoint(endpoint));
-        }
+        self.shared.inbox.check(endpoint, Endpoint::Tx)?;
         let writer = self.writer.clone();
         let data = data.to_vec();
         let r = tokio::task::spawn_blocking(move || {
@@ -242,7 +214,7 @@ impl Transport for SerialTransport {
         .await
         .map_err(|e| HardwareError::Io(e.to_string()))?;
         r.map_err(|e| {
-            if !self.shared.open.load(Ordering::SeqCst) {
+            if !self.shared.inbox.is_open() {
                 HardwareError::Disconnected
             } else if e.kind() == ErrorKind::TimedOut {
                 HardwareError::Timeout
@@ -259,44 +231,21 @@ impl Transport for SerialTransport {
         max_len: usize,
         timeout: Duration,
     ) -> Result<Vec<u8>, HardwareError> {
-        self.check(endpoint)?;
-        if endpoint != Endpoint::Rx {
-            return Err(HardwareError::InvalidEndpoint(endpoint));
-        }
-        let wait = async {
-            loop {
-                let ready = self.shared.data_ready.notified();
-                {
-                    let mut buf = self.shared.buffer.lock();
-                    if !buf.is_empty() {
-                        let n = max_len.min(buf.len());
-                        return Ok(buf.drain(..n).collect());
-                    }
-                }
-                if !self.shared.open.load(Ordering::SeqCst) {
-                    return Err(HardwareError::Disconnected);
-                }
-                ready.await;
-            }
-        };
-        tokio::time::timeout(timeout, wait)
+        self.shared
+            .inbox
+            .read(endpoint, timeout, |kept| {
+                let n = max_len.min(kept.len());
+                kept.drain(..n).collect()
+            })
             .await
-            .unwrap_or(Err(HardwareError::Timeout))
     }
 
     async fn subscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
-        self.check(endpoint)?;
-        if endpoint != Endpoint::Rx {
-            return Err(HardwareError::InvalidEndpoint(endpoint));
-        }
-        self.shared.subscribed.store(true, Ordering::SeqCst);
-        Ok(())
+        self.shared.inbox.set_subscribed(endpoint, true)
     }
 
     async fn unsubscribe(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
-        self.check(endpoint)?;
-        self.shared.subscribed.store(false, Ordering::SeqCst);
-        Ok(())
+        self.shared.inbox.set_subscribed(endpoint, false)
     }
 
     /// Closes the port; the reader thread notices within [`READ_POLL`] and drops its handle.
