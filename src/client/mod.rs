@@ -292,11 +292,7 @@ impl Client {
             self.inner.connection_lost("send failed");
             return Err(e);
         }
-        match rx.await {
-            Ok(ServerMessage::Error(e)) => Err(ClientError::Server(e)),
-            Ok(m) => Ok(m),
-            Err(_) => Err(ClientError::NotConnected),
-        }
+        reply(rx).await
     }
 
     /// Send several messages as one frame (so commands to one device coalesce) and wait for
@@ -325,11 +321,7 @@ impl Client {
         }
         let mut out = Vec::with_capacity(waits.len());
         for rx in waits {
-            out.push(match rx.await {
-                Ok(ServerMessage::Error(e)) => Err(ClientError::Server(e)),
-                Ok(m) => Ok(m),
-                Err(_) => Err(ClientError::NotConnected),
-            });
+            out.push(reply(rx).await);
         }
         Ok(out)
     }
@@ -541,6 +533,16 @@ impl Client {
         self.inner.sender.close().await;
         self.inner.connection_lost("client disconnected");
         r
+    }
+}
+
+/// The reply to one request: an `Error` becomes `ClientError::Server`, a dropped waiter (the
+/// connection went) `NotConnected`.
+async fn reply(rx: oneshot::Receiver<ServerMessage>) -> Result<ServerMessage, ClientError> {
+    match rx.await {
+        Ok(ServerMessage::Error(e)) => Err(ClientError::Server(e)),
+        Ok(m) => Ok(m),
+        Err(_) => Err(ClientError::NotConnected),
     }
 }
 
