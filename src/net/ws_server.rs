@@ -392,6 +392,7 @@ async fn connect_core(
         };
         let out = link.clone();
         let deliver: DeliverText = Box::new(move |text| {
+            // Owning the guard ties it to the connection: it fires when the connection drops this.
             let _ = &guard;
             out.send_text(text)
         });
