@@ -87,15 +87,33 @@ fn devices(list: &Value) -> Vec<(u64, String)> {
 }
 
 async fn device_listed(c: &mut WireClient, name: &str) -> u64 {
-    let list = next_event(c, EVENT_TIMEOUT, &format!("DeviceList with {name}"), |m| {
-        msg_type(m) == "DeviceList" && devices(m).iter().any(|(_, n)| n == name)
-    })
+    devices_listed(c, &[name]).await[0]
+}
+
+/// The indexes of `names` from the first DeviceList listing all of them (devices connecting
+/// together may arrive in one DeviceList).
+async fn devices_listed(c: &mut WireClient, names: &[&str]) -> Vec<u64> {
+    let list = next_event(
+        c,
+        EVENT_TIMEOUT,
+        &format!("DeviceList with {names:?}"),
+        |m| {
+            let listed = devices(m);
+            msg_type(m) == "DeviceList" && names.iter().all(|n| listed.iter().any(|(_, l)| l == n))
+        },
+    )
     .await;
-    devices(&list)
-        .into_iter()
-        .find(|(_, n)| n == name)
-        .map(|(i, _)| i)
-        .expect("listed")
+    let listed = devices(&list);
+    names
+        .iter()
+        .map(|n| {
+            listed
+                .iter()
+                .find(|(_, l)| l == n)
+                .map(|(i, _)| *i)
+                .expect("listed")
+        })
+        .collect()
 }
 
 async fn device_gone(c: &mut WireClient, name: &str) {
@@ -279,8 +297,13 @@ fn satisfyers_by_manufacturer_data_and_by_name_with_a_model_read() {
             let mut fake = fake.expect("fake");
             let server = ble_server();
             let mut c = scanning_client(&server, "ble test").await;
-            let pro = device_listed(&mut c, "Satisfyer Pro 2 Gen 3").await;
-            let double = device_listed(&mut c, "Satisfyer Double Desire").await;
+            let [pro, double] = devices_listed(
+                &mut c,
+                &["Satisfyer Pro 2 Gen 3", "Satisfyer Double Desire"],
+            )
+            .await[..] else {
+                unreachable!("one index per name")
+            };
             let history = fake.history();
             assert!(
                 history
