@@ -995,19 +995,38 @@ class ClientCore {
         return devices_;
     }
 
+    /// Replace a handler. Once this returns, the old handler is not running and never runs
+    /// again: it waits for a message being dispatched to this client (unless called from the
+    /// dispatcher thread itself, e.g. inside one of this client's handlers).
     template <class F>
     void set_handler(F Handlers::*slot, F fn) {
-        std::lock_guard<std::mutex> lock(mu_);
-        handlers_.*slot = std::move(fn);
+        F old;
+        {
+            std::lock_guard<std::recursive_mutex> dispatching(dispatch_mu_);
+            std::lock_guard<std::mutex> lock(mu_);
+            old = std::exchange(handlers_.*slot, std::move(fn));
+        }
+        // `old` (and whatever it captured) is destroyed here, outside both locks.
     }
 
     void add_subscription(SubscriptionKey key, std::function<void(int32_t)> fn) {
-        std::lock_guard<std::mutex> lock(mu_);
-        subscriptions_[key] = std::move(fn);
+        std::function<void(int32_t)> old;
+        {
+            std::lock_guard<std::recursive_mutex> dispatching(dispatch_mu_);
+            std::lock_guard<std::mutex> lock(mu_);
+            old = std::exchange(subscriptions_[key], std::move(fn));
+        }
     }
     void remove_subscription(SubscriptionKey key) {
-        std::lock_guard<std::mutex> lock(mu_);
-        subscriptions_.erase(key);
+        std::function<void(int32_t)> old;
+        {
+            std::lock_guard<std::recursive_mutex> dispatching(dispatch_mu_);
+            std::lock_guard<std::mutex> lock(mu_);
+            auto it = subscriptions_.find(key);
+            if (it == subscriptions_.end()) return;
+            old = std::move(it->second);
+            subscriptions_.erase(it);
+        }
     }
 
     /// One message from the library (on the dispatcher thread). Never throws.
@@ -1107,6 +1126,10 @@ class ClientCore {
     inline void on_event(const std::shared_ptr<ClientCore>& self, const Json& m);
 
     const void* context_;
+    /// Held by the dispatcher thread while it delivers one message to this client (handlers,
+    /// subscriptions and reply completions), and by handler changes so that a replaced handler
+    /// has finished. Recursive: a handler may replace handlers of its own client.
+    std::recursive_mutex dispatch_mu_;
     mutable std::mutex mu_;
     tp_client* handle_ = nullptr;
     uint32_t next_id_ = 1;
@@ -1310,6 +1333,7 @@ class Device {
 inline void detail::ClientCore::on_message(const std::shared_ptr<ClientCore>& self,
                                            const uint8_t* buf, size_t len) noexcept {
     try {
+        std::lock_guard<std::recursive_mutex> dispatching(dispatch_mu_);
         call_handler(&Handlers::raw_message,
                      std::string_view(reinterpret_cast<const char*>(buf), len));
         Json m = Json::parse(buf, buf + len);

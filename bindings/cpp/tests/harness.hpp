@@ -75,11 +75,10 @@ E expect_throw(F&& f, const char* file, int line, const char* expr) {
 template <class T>
 class Recorder {
   public:
+    // Notifies under the lock: a waiter cannot return (and destroy this) before notify ends.
     void push(T v) {
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            items_.push_back(std::move(v));
-        }
+        std::lock_guard<std::mutex> lock(mu_);
+        items_.push_back(std::move(v));
         cv_.notify_all();
     }
     std::vector<T> snapshot() const {
@@ -117,11 +116,9 @@ class Recorder {
 class Latch {
   public:
     explicit Latch(int count = 1) : count_(count) {}
-    void count_down() {
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            if (count_ > 0) --count_;
-        }
+    void count_down() {  // notifies under the lock, like Recorder::push
+        std::lock_guard<std::mutex> lock(mu_);
+        if (count_ > 0) --count_;
         cv_.notify_all();
     }
     bool wait_for(std::chrono::milliseconds timeout) {

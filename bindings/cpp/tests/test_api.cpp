@@ -92,11 +92,12 @@ TEST(result_carries_status_and_last_error_text) {
 }
 
 TEST(embedded_scenario_drives_a_simulated_toy) {
-    Context ctx;
-    Client client(ctx, "C++ scenario");
+    // Whatever a handler captures outlives the client: declared first, destroyed last.
     th::Recorder<std::string> writes;
     th::Recorder<uint32_t> added, removed;
     std::atomic<int> list_changes{0};
+    Context ctx;
+    Client client(ctx, "C++ scenario");
     record_writes(client, writes);
     client.on_device_added([&](const Device& d) { added.push(d.index()); });
     client.on_device_removed([&](const Device& d) { removed.push(d.index()); });
@@ -152,11 +153,11 @@ TEST(embedded_scenario_drives_a_simulated_toy) {
 }
 
 TEST(events_scanning_finished_and_input_subscriptions) {
-    Context ctx;
-    Client client(ctx, "C++ inputs");
     th::Latch finished;
     th::Recorder<int32_t> readings, all_readings;
     th::Recorder<SimulatorOp> ops;
+    Context ctx;
+    Client client(ctx, "C++ inputs");
     client.on_scanning_finished([&] { finished.count_down(); });
     client.on_input_reading([&](const InputReading& r) { all_readings.push(r.value); });
     client.on_simulator_op([&](const SimulatorOp& op) { ops.push(op); });
@@ -191,6 +192,7 @@ TEST(events_scanning_finished_and_input_subscriptions) {
 }
 
 TEST(request_errors_carry_their_codes) {
+    th::Recorder<uint32_t> added, removed;
     Context ctx;
     Client client(ctx, "C++ errors");
     auto e = CHECK_THROWS(RequestError, client.start_scanning().get(th::WAIT));
@@ -215,7 +217,6 @@ TEST(request_errors_carry_their_codes) {
     e = CHECK_THROWS(RequestError, client.connect(simulated_only()).get(th::WAIT));
     CHECK(e.code() == ErrorCode::AlreadyConnected);
 
-    th::Recorder<uint32_t> added;
     client.on_device_added([&](const Device& d) { added.push(d.index()); });
     client.simulator_advertise(SimulatedLovense{"aa:bb", "", 50}).get(th::WAIT);
     client.start_scanning().get(th::WAIT);
@@ -248,7 +249,6 @@ TEST(request_errors_carry_their_codes) {
     CHECK(!s.detail().empty());
 
     // The device goes away: commands through the stale view are refused by the library.
-    th::Recorder<uint32_t> removed;
     client.on_device_removed([&](const Device& d) { removed.push(d.index()); });
     client.simulator_disconnect("aa:bb").get(th::WAIT);
     WAIT_FOR(removed, [](uint32_t) { return true; }, "device removed");
@@ -273,9 +273,9 @@ TEST(library_panics_become_errors) {
 }
 
 TEST(server_disconnect_is_reported_and_the_client_reconnects) {
+    th::Recorder<std::string> reasons;
     Context ctx(TP_CONTEXT_DEBUG);
     Client client(ctx, "C++ reconnect");
-    th::Recorder<std::string> reasons;
     client.on_server_disconnected([&](const std::string& r) { reasons.push(r); });
     client.connect(simulated_only()).get(th::WAIT);
     client.request("debug", {{"shutdownServer", Json::object()}}).get(th::WAIT);
@@ -304,9 +304,9 @@ TEST(log_handler_and_log_events) {
                           LogLevel::Debug)
               .ok());
     {
+        th::Recorder<LogRecord> records;  // outlives the client whose handler fills it
         Context ctx;
         Client client(ctx, "C++ logs");
-        th::Recorder<LogRecord> records;
         client.on_log([&](const LogRecord& r) { records.push(r); });
         client.subscribe_logs(LogLevel::Debug).get(th::WAIT);
         client.connect(simulated_only()).get(th::WAIT);
@@ -376,12 +376,12 @@ TEST(proto_field_names_are_accepted_too) {
 // FFI.md §3: the library's messages survive this binding's JSON library unchanged, and every
 // request the binding writes is one the library decodes.
 TEST(every_message_survives_the_json_library) {
-    Context ctx(TP_CONTEXT_DEBUG);
-    Client client(ctx, "C++ round trip");
     th::Recorder<std::string> raw;
-    client.on_raw_message([&](std::string_view text) { raw.push(std::string(text)); });
     th::Latch finished, removed;
     th::Recorder<int32_t> readings;
+    Context ctx(TP_CONTEXT_DEBUG);
+    Client client(ctx, "C++ round trip");
+    client.on_raw_message([&](std::string_view text) { raw.push(std::string(text)); });
     client.on_scanning_finished([&] { finished.count_down(); });
     client.on_device_removed([&](const Device&) { removed.count_down(); });
     client.subscribe_logs(LogLevel::Info).get(th::WAIT);

@@ -152,11 +152,11 @@ TEST(close_inside_own_event_handler) {
 }
 
 TEST(close_another_client_inside_a_handler) {
+    th::Latch done;  // outlives the watcher whose handler counts it down
     Context ctx;
     Client watcher(ctx, "h");
     auto victim = std::make_unique<Client>(ctx, "i");
     victim->connect(simulated_only()).get(th::WAIT);
-    th::Latch done;
     watcher.on_device_added([&](const Device&) {
         victim.reset();
         done.count_down();
@@ -170,10 +170,10 @@ TEST(close_another_client_inside_a_handler) {
 }
 
 TEST(waiting_for_a_reply_inside_a_handler_is_refused_not_deadlocked) {
-    Context ctx;
-    Client client(ctx, "j");
     th::Recorder<int32_t> statuses;
     th::Latch chained;
+    Context ctx;
+    Client client(ctx, "j");
     client.on_device_added([&](const Device& d) {
         auto f = d.stop();
         try {
@@ -194,9 +194,9 @@ TEST(waiting_for_a_reply_inside_a_handler_is_refused_not_deadlocked) {
 }
 
 TEST(handler_exceptions_never_reach_the_library) {
+    th::Recorder<std::string> caught;
     Context ctx;
     Client client(ctx, "k");
-    th::Recorder<std::string> caught;
     client.on_handler_exception([&](std::exception_ptr e) {
         try {
             std::rethrow_exception(e);
@@ -304,9 +304,9 @@ TEST(contexts_come_and_go_many_times) {
 }
 
 TEST(shutdown_inside_a_handler_is_refused) {
+    th::Recorder<int32_t> statuses;
     Context ctx;
     Client client(ctx, "q");
-    th::Recorder<int32_t> statuses;
     client.on_device_added([&](const Device&) { statuses.push(ctx.shutdown(1s).status()); });
     client.connect(simulated_only()).get(th::WAIT);
     client.simulator_advertise(SimulatedLovense{"shutdown-inside", "", 50}).get(th::WAIT);
@@ -315,4 +315,41 @@ TEST(shutdown_inside_a_handler_is_refused) {
              TP_ERR_INVALID_ARG);
     client.ping().get(th::WAIT);
     CHECK(ctx.shutdown(5s).ok());  // from outside it works
+}
+
+// Replacing a handler while it runs: the call returns only once the old handler has finished,
+// so what the old handler captured may be destroyed right after (connect_with_toy relies on it).
+TEST(replacing_a_running_handler_waits_for_it) {
+    th::Latch entered, release, replaced, swapped;
+    std::atomic<bool> finished{false}, finished_when_replaced{false};
+    Context ctx;
+    Client client(ctx, "r");
+    client.on_device_added([&](const Device&) {
+        entered.count_down();
+        release.wait_for(th::WAIT);
+        finished = true;
+    });
+    client.connect(simulated_only()).get(th::WAIT);
+    client.simulator_advertise(SimulatedLovense{"replaced-while-running", "", 50}).get(th::WAIT);
+    client.start_scanning().get(th::WAIT);
+    WAIT_LATCH(entered, "the handler to start");
+    std::thread replacer([&] {
+        client.on_device_added({});
+        finished_when_replaced = finished.load();
+        replaced.count_down();
+    });
+    // The replacement must still be waiting; a broken binding returns at once. (The wait only
+    // bounds how long a regression may hide; it never decides a pass.)
+    bool returned_early = replaced.wait_for(200ms);
+    release.count_down();
+    replacer.join();
+    CHECK(!returned_early);
+    CHECK(finished_when_replaced.load());
+    // Inside a handler, replacing the client's handlers does not wait for itself.
+    client.on_device_removed([&](const Device&) {
+        client.on_device_removed({});
+        swapped.count_down();
+    });
+    client.simulator_disconnect("replaced-while-running").get(th::WAIT);
+    WAIT_LATCH(swapped, "the handler that replaces itself");
 }
