@@ -14,11 +14,11 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc as std_mpsc};
+use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// What the scenario's process sees as the system bus.
 pub enum Bus {
@@ -276,7 +276,8 @@ pub struct FakeBluez {
     child: Guard,
     stdin: ChildStdin,
     lines: mpsc::UnboundedReceiver<String>,
-    history: Arc<Mutex<Vec<String>>>,
+    /// Every line reported so far, updated as the lines arrive.
+    history: watch::Receiver<Vec<String>>,
 }
 
 pub const LINE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -297,13 +298,12 @@ impl FakeBluez {
         let stdin = child.0.stdin.take().expect("stdin");
         let stdout = child.0.stdout.take().expect("stdout");
         let (tx, lines) = mpsc::unbounded_channel();
-        let history = Arc::new(Mutex::new(Vec::new()));
-        let h = history.clone();
+        let (h, history) = watch::channel(Vec::new());
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 eprintln!("[fake] {line}");
-                h.lock().unwrap().push(line.clone());
+                h.send_modify(|lines| lines.push(line.clone()));
                 let _ = tx.send(line);
             }
         });
@@ -355,7 +355,30 @@ impl FakeBluez {
 
     /// Every line reported so far.
     pub fn history(&self) -> Vec<String> {
-        self.history.lock().unwrap().clone()
+        self.history.borrow().clone()
+    }
+
+    /// Waits (bounded) until some line reported so far satisfies `pred`, whenever it came and
+    /// without consuming anything `expect` will see. For what happened before an event the test
+    /// observed elsewhere (a device listed), whose report line may still be on its way.
+    pub async fn expect_seen(&self, pred: impl Fn(&str) -> bool) -> String {
+        let mut history = self.history.clone();
+        let r = tokio::time::timeout(LINE_TIMEOUT, async {
+            let lines = history
+                .wait_for(|lines| lines.iter().any(|l| pred(l)))
+                .await
+                .ok()?;
+            lines.iter().find(|l| pred(l)).cloned()
+        })
+        .await;
+        match r {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!("the fake BlueZ exited"),
+            Err(_) => panic!(
+                "the fake BlueZ did not report the expected line in time: {:?}",
+                self.history()
+            ),
+        }
     }
 
     /// Whether the fake is still running.
