@@ -15,7 +15,8 @@ The asyncio API::
 
     asyncio.run(main())
 
-``teleplug.sync`` has the same API with blocking calls for scripts. Errors are
+``teleplug.sync`` has the same API with blocking calls for scripts; ``ButtplugChannel``
+speaks Buttplug spec JSON frames with the embedded server in-process. Errors are
 :class:`TeleplugError` subclasses carrying the library's code (``err.code``).
 
 The library is ``libteleplug`` (found through ``TELEPLUG_LIB``, next to this package, or in the
@@ -24,7 +25,7 @@ The library is ``libteleplug`` (found through ``TELEPLUG_LIB``, next to this pac
 
 from typing import Callable, Optional, Union
 
-from . import _native, sync
+from . import _native, channel, sync
 from ._core import DELIVERY_MODES, Context
 from ._ffi import (
     ErrorCode,
@@ -36,6 +37,7 @@ from ._ffi import (
     SimulatorOpKind,
 )
 from ._native import ABI_VERSION, LIBRARY_PATH
+from .channel import ButtplugChannel
 from .client import Client, Device, EventStream, Feature, Simulator, Subscription
 from .errors import (
     AbiMismatchError,
@@ -62,6 +64,7 @@ from .errors import (
     UnsupportedError,
 )
 from .types import (
+    ButtplugFrame,
     Closed,
     DeviceAdded,
     DeviceInfo,
@@ -130,6 +133,8 @@ __all__ = [
     "AbiMismatchError",
     "AlreadyConnectedError",
     "BusyError",
+    "ButtplugChannel",
+    "ButtplugFrame",
     "Client",
     "Closed",
     "ClosedError",

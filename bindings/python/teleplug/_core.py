@@ -24,6 +24,7 @@ from . import _ffi, _native
 from ._native import check, lib
 from .errors import ClosedError, Status, TeleplugError, reply_error
 from .types import (
+    ButtplugFrame,
     Closed,
     DeviceInfo,
     ErrorEvent,
@@ -35,6 +36,8 @@ from .types import (
     ServerInfo,
     SimulatorOp,
 )
+
+FORMATS = (_ffi.TP_FORMAT_JSON, _ffi.TP_FORMAT_BUTTPLUG_JSON)
 
 DELIVERY_MODES = ("poll", "callback")
 _POLL_FOREVER = 0xFFFFFFFF
@@ -126,7 +129,13 @@ class _Pending:
 
 
 class Session:
-    """One ``tp_client`` (JSON encoding): requests, replies, events and the device list."""
+    """One ``tp_client`` (JSON encoding): requests, replies, events and the device list.
+
+    With ``fmt=TP_FORMAT_BUTTPLUG_JSON`` it is a raw channel instead: :meth:`send_frame` sends
+    Buttplug spec frames and every frame the server sends is emitted as a
+    :class:`~teleplug.ButtplugFrame` event; requests still carry the schema's control
+    messages (connect options, simulated devices).
+    """
 
     def __init__(
         self,
@@ -135,7 +144,10 @@ class Session:
         *,
         delivery: str = "poll",
         owns_context: bool = False,
+        fmt: int = _ffi.TP_FORMAT_JSON,
     ) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"fmt must be one of {FORMATS}, not {fmt!r}")
         if delivery not in DELIVERY_MODES:
             raise ValueError(f"delivery must be one of {DELIVERY_MODES}, not {delivery!r}")
         if not isinstance(name, str):
@@ -160,7 +172,7 @@ class Session:
             self._key = _native.HANDLES.insert(self)
             status = lib.tp_client_new(
                 context.handle,
-                _ffi.TP_FORMAT_JSON,
+                fmt,
                 encoded,
                 len(encoded),
                 _native.EVENT_TRAMPOLINE,
@@ -173,7 +185,7 @@ class Session:
         else:
             status = lib.tp_client_new(
                 context.handle,
-                _ffi.TP_FORMAT_JSON,
+                fmt,
                 encoded,
                 len(encoded),
                 _native.NO_EVENT_FN,
@@ -242,6 +254,13 @@ class Session:
                 _fail(pending.future, ClosedError(Status.CLOSED, "the client is closed"))
         return pending.future
 
+    def send_frame(self, data: bytes) -> None:
+        """Send one Buttplug spec frame (raw channels); the library checks it is JSON."""
+        with self._lock:
+            if self._freed:
+                raise ClosedError(Status.CLOSED, "the channel is closed")
+            check(lib.tp_client_send(self._handle, data, len(data)), "tp_client_send (frame)")
+
     # ---- incoming ----------------------------------------------------------------------------
 
     def _native_message(self, data: bytes) -> None:
@@ -250,6 +269,9 @@ class Session:
             msg = json.loads(data)
         except ValueError:
             _native.log.error("undecodable message from the library: %r", data[:200])
+            return
+        if isinstance(msg, list):  # a Buttplug frame (raw channels)
+            self._emit(ButtplugFrame(tuple(msg)))
             return
         rid = int(msg.get("id", 0))
         key, body = _body(msg)
@@ -442,4 +464,4 @@ def reply_value(expected: str, reply: Tuple[str, Any]) -> Any:
     return body
 
 
-__all__ = ["Context", "Session", "DELIVERY_MODES", "reply_value"]
+__all__ = ["Context", "Session", "DELIVERY_MODES", "FORMATS", "reply_value"]

@@ -298,6 +298,14 @@ class SimulatorOp(Event):
 
 
 @dataclass(frozen=True)
+class ButtplugFrame(Event):
+    """A frame of Buttplug spec messages from the server (raw channels): each message a dict
+    such as ``{"Ok": {"Id": 1}}``."""
+
+    messages: Tuple[Dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class Closed(Event):
     """The last event of a client: its context shut down, or the client was closed."""
 
