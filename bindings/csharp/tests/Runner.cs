@@ -88,7 +88,7 @@ namespace Teleplug.Tests
 
         static int Order(string cls)
         {
-            string[] order = { "AbiTests", "ClientTests", "DeliveryTests", "LifetimeTests", "RemoteTests", "ExampleTests", "RoundTripTests" };
+            string[] order = { "AbiTests", "ClientTests", "ChannelTests", "DeliveryTests", "LifetimeTests", "RemoteTests", "ExampleTests", "RoundTripTests" };
             int i = Array.IndexOf(order, cls);
             return i < 0 ? order.Length : i;
         }
