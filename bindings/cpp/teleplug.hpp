@@ -14,6 +14,9 @@
 //       for (auto& feature : device.features())
 //           if (feature.has_output(teleplug::OutputType::Vibrate)) feature.vibrate(0.5).get();
 //
+// teleplug::ButtplugChannel is the raw alternative to Client: Buttplug spec JSON frames with the
+// embedded server, in process, for an existing Buttplug client or a test harness.
+//
 // Threads: event handlers and reply completions run on the context's one dispatcher thread, in
 // order. Blocking on a reply of the same context inside a handler would deadlock, so
 // Future::get()/wait() refuse it (StatusError TP_ERR_INVALID_ARG); chain work from the handler
@@ -34,8 +37,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <future>
@@ -468,6 +473,17 @@ inline std::vector<uint8_t> base64_decode(std::string_view text) {
 // proto/teleplug.proto), sent with every request so a newer library knows what we speak.
 inline constexpr uint32_t kSchemaVersion = 1;
 
+// The first byte of JSON text after its leading whitespace (0 for blank text). A raw channel
+// tells Buttplug frames ('[') from schema messages ('{') by it, as the library does.
+inline char first_json_byte(std::string_view text) noexcept {
+    for (char c : text)
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return c;
+    return 0;
+}
+inline bool is_buttplug_frame(std::string_view text) noexcept {
+    return first_json_byte(text) == '[';
+}
+
 // Set while an event sink of a context runs on this thread (its dispatcher thread).
 inline thread_local const void* dispatching_context = nullptr;
 struct DispatchScope {
@@ -893,6 +909,8 @@ class ClientCore {
         std::function<void(const std::string&)> closed;
         std::function<void(const Json&)> any_event;
         std::function<void(std::string_view)> raw_message;
+        /// Buttplug frames (JSON arrays) of a raw channel (TP_FORMAT_BUTTPLUG_JSON).
+        std::function<void(std::string_view)> frame;
         std::function<void(std::exception_ptr)> handler_exception;
     };
 
@@ -1153,6 +1171,47 @@ inline Json finite_fraction(double fraction) {
     return fraction;
 }
 
+/// Create the native client of `core` in `ctx`: sink mode in `format`, its messages delivered to
+/// `core` through an EventAdapter. Set the core's handlers first: the first message may come
+/// before this returns.
+inline Result<void> open_client(Context& ctx, const std::shared_ptr<ClientCore>& core,
+                                int32_t format, std::string_view name) noexcept {
+    try {
+        if (!ctx) return Result<void>::failure(TP_ERR_INVALID_HANDLE, "moved-from Context");
+        auto adapter = std::make_unique<EventAdapter>();
+        adapter->context = ctx.native_handle();
+        // The adapter keeps the core alive until the library drops it (after the last
+        // callback), so a handler may close the client it runs for.
+        adapter->fn = [core](const uint8_t* buf, size_t len) { core->on_message(core, buf, len); };
+        tp_client* raw = nullptr;
+        int32_t st = tp_client_new(ctx.native_handle(), format,
+                                   reinterpret_cast<const uint8_t*>(name.data()), name.size(),
+                                   &EventAdapter::on_event, adapter.get(), &EventAdapter::free,
+                                   &raw);
+        if (st != TP_OK) return Result<void>::failure(st, last_error_message());
+        adapter.release();  // owned by the library now
+        core->attach(raw);
+        return Result<void>::success();
+    } catch (...) {
+        return Result<void>::failure(TP_ERR_INTERNAL, "out of memory");
+    }
+}
+
+/// `connect` with this body (e.g. {"embedded": options}); the reply's `connected` as ServerInfo.
+inline Future<ServerInfo> connect_request(ClientCore& core, Json body) {
+    return core.request<ServerInfo>("connect", std::move(body), [](const Json& reply) {
+        return server_info_from_json(member(reply, "connected"));
+    });
+}
+
+/// `simulatorAdvertise` of one device (`kind`: "lovense" or "spec").
+inline Future<void> advertise_request(ClientCore& core, const char* kind, Json device,
+                                      bool observe) {
+    Json body{{kind, std::move(device)}};
+    put(body, "observe", observe);
+    return core.request_ok("simulatorAdvertise", std::move(body));
+}
+
 }  // namespace detail
 
 // ---- Feature, Device -------------------------------------------------------------------------
@@ -1334,8 +1393,12 @@ inline void detail::ClientCore::on_message(const std::shared_ptr<ClientCore>& se
                                            const uint8_t* buf, size_t len) noexcept {
     try {
         std::lock_guard<std::recursive_mutex> dispatching(dispatch_mu_);
-        call_handler(&Handlers::raw_message,
-                     std::string_view(reinterpret_cast<const char*>(buf), len));
+        std::string_view text(reinterpret_cast<const char*>(buf), len);
+        call_handler(&Handlers::raw_message, text);
+        if (is_buttplug_frame(text)) {  // raw channels only: passed on as the library sent it
+            call_handler(&Handlers::frame, text);
+            return;
+        }
         Json m = Json::parse(buf, buf + len);
         uint32_t id = field<uint32_t>(m, "id");
         if (id == 0) {
@@ -1440,23 +1503,9 @@ class Client {
 
     static Result<Client> create(Context& ctx, std::string_view name = {}) noexcept {
         try {
-            if (!ctx) return Result<Client>::failure(TP_ERR_INVALID_HANDLE, "moved-from Context");
             auto core = std::make_shared<detail::ClientCore>(ctx.native_handle());
-            auto adapter = std::make_unique<detail::EventAdapter>();
-            adapter->context = ctx.native_handle();
-            // The adapter keeps the core alive until the library drops it (after the last
-            // callback), so a handler may close the client it runs for.
-            adapter->fn = [core](const uint8_t* buf, size_t len) {
-                core->on_message(core, buf, len);
-            };
-            tp_client* raw = nullptr;
-            int32_t st = tp_client_new(ctx.native_handle(), TP_FORMAT_JSON,
-                                       reinterpret_cast<const uint8_t*>(name.data()), name.size(),
-                                       &detail::EventAdapter::on_event, adapter.get(),
-                                       &detail::EventAdapter::free, &raw);
-            if (st != TP_OK) return Result<Client>::failure(st, last_error_message());
-            adapter.release();  // owned by the library now
-            core->attach(raw);
+            auto opened = detail::open_client(ctx, core, TP_FORMAT_JSON, name);
+            if (!opened) return Result<Client>::failure(opened.status(), opened.message());
             return Result<Client>::success(Client(std::move(core)));
         } catch (...) {
             return Result<Client>::failure(TP_ERR_INTERNAL, "out of memory");
@@ -1542,10 +1591,12 @@ class Client {
     // -- simulated devices (embedded server) --
 
     Future<void> simulator_advertise(const SimulatedLovense& toy, bool observe = true) {
-        return advertise("lovense", detail::to_json(toy), observe);
+        return detail::advertise_request(*core("simulator_advertise"), "lovense",
+                                         detail::to_json(toy), observe);
     }
     Future<void> simulator_advertise(const SimulatedDeviceSpec& spec, bool observe = true) {
-        return advertise("spec", detail::to_json(spec), observe);
+        return detail::advertise_request(*core("simulator_advertise"), "spec",
+                                         detail::to_json(spec), observe);
     }
     /// The device notifies `data` on `endpoint` (which the protocol must have subscribed).
     Future<void> simulator_notify(const std::string& address, const std::string& endpoint,
@@ -1632,12 +1683,6 @@ class Client {
     void set(F Handlers::*slot, F fn) {
         core("set handler")->set_handler(slot, std::move(fn));
     }
-    // simulatorAdvertise of one device (`kind`: "lovense" or "spec").
-    Future<void> advertise(const char* kind, Json device, bool observe) {
-        Json body{{kind, std::move(device)}};
-        detail::put(body, "observe", observe);
-        return core("simulator_advertise")->request_ok("simulatorAdvertise", std::move(body));
-    }
     // A simulator request that hands `data` to an endpoint of the device at `address`.
     Future<void> endpoint_data(const char* what, const char* key, const std::string& address,
                                const std::string& endpoint, const std::vector<uint8_t>& data) {
@@ -1646,13 +1691,255 @@ class Client {
                                                 {"data", detail::base64_encode(data)}});
     }
     Future<ServerInfo> connect_body(Json body) {
-        return core("connect")->request<ServerInfo>(
-            "connect", std::move(body), [](const Json& reply) {
-                return detail::server_info_from_json(detail::member(reply, "connected"));
-            });
+        return detail::connect_request(*core("connect"), std::move(body));
     }
 
     std::shared_ptr<detail::ClientCore> core_;
+};
+
+// ---- ButtplugChannel ---------------------------------------------------------------------------
+
+namespace detail {
+
+/// The Buttplug frames a raw channel received while no on_frame handler was set, for
+/// ButtplugChannel::receive(). Shared by the channel and the handlers that fill it.
+class FrameQueue {
+  public:
+    void push(std::string_view frame) {
+        std::lock_guard<std::mutex> lock(mu_);
+        frames_.emplace_back(frame);
+        cv_.notify_all();
+    }
+    /// No frame comes after this: the channel was closed or its context shut down.
+    void finish() noexcept {
+        std::lock_guard<std::mutex> lock(mu_);
+        finished_ = true;
+        cv_.notify_all();
+    }
+    /// The oldest frame, waiting up to `timeout`; nullopt when none came. Throws
+    /// StatusError(TP_CLOSED) once finished and drained.
+    std::optional<std::string> pop(std::chrono::milliseconds timeout) {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (timeout.count() > 0)
+            cv_.wait_for(lock, timeout, [this] { return !frames_.empty() || finished_; });
+        if (frames_.empty()) {
+            if (finished_)
+                throw StatusError(TP_CLOSED, "ButtplugChannel::receive",
+                                  "the channel is closed and every frame was received");
+            return std::nullopt;
+        }
+        std::string frame = std::move(frames_.front());
+        frames_.pop_front();
+        return frame;
+    }
+    /// The frame handler that queues frames for pop().
+    static std::function<void(std::string_view)> sink(std::shared_ptr<FrameQueue> queue) {
+        return [queue = std::move(queue)](std::string_view frame) { queue->push(frame); };
+    }
+
+  private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> frames_;
+    bool finished_ = false;
+};
+
+}  // namespace detail
+
+/// A raw channel to the embedded server (TP_FORMAT_BUTTPLUG_JSON): Buttplug spec frames (JSON
+/// array text) go to the server as they are and the server's frames come back unchanged, in
+/// process, without a WebSocket. For an existing Buttplug client (give it send() and on_frame()
+/// as its connector) or a test harness. Which Buttplug version is spoken is the client's choice
+/// in its RequestServerInfo (v4, or v3 with "MessageVersion").
+///
+/// Besides frames, the channel takes schema requests (JSON objects of proto/teleplug.proto, as
+/// for Client): connect() with EmbeddedOptions before the first frame (otherwise the server
+/// starts with default options at the first frame), simulated devices, and any other request
+/// through request(). Their replies complete futures; schema events (simulatorOp, error, closed)
+/// go to on_event().
+///
+/// Incoming frames go to the on_frame handler when one is set, otherwise into a queue that
+/// receive() reads; use one or the other. Move-only; the destructor (or close()) frees the
+/// native client and stops the server's devices. Legal inside one of its own handlers.
+class ButtplugChannel {
+  public:
+    /// Create a channel named `name` (UTF-8) in `ctx`. Throws StatusError.
+    explicit ButtplugChannel(Context& ctx, std::string_view name = {})
+        : ButtplugChannel(create(ctx, name).value()) {}
+
+    /// Create a channel without throwing for C errors.
+    static Result<ButtplugChannel> create(Context& ctx, std::string_view name = {}) noexcept {
+        try {
+            auto core = std::make_shared<detail::ClientCore>(ctx.native_handle());
+            auto frames = std::make_shared<detail::FrameQueue>();
+            // Before the native client exists, so no frame and no `closed` can be missed.
+            core->set_handler(&Handlers::frame, detail::FrameQueue::sink(frames));
+            core->set_handler(&Handlers::closed, std::function<void(const std::string&)>(
+                                                     [frames](const std::string&) {
+                                                         frames->finish();
+                                                     }));
+            auto opened = detail::open_client(ctx, core, TP_FORMAT_BUTTPLUG_JSON, name);
+            if (!opened)
+                return Result<ButtplugChannel>::failure(opened.status(), opened.message());
+            return Result<ButtplugChannel>::success(
+                ButtplugChannel(std::move(core), std::move(frames)));
+        } catch (...) {
+            return Result<ButtplugChannel>::failure(TP_ERR_INTERNAL, "out of memory");
+        }
+    }
+
+    ButtplugChannel(ButtplugChannel&&) noexcept = default;
+    ButtplugChannel& operator=(ButtplugChannel&& other) noexcept {
+        if (this != &other) {
+            close();
+            core_ = std::move(other.core_);
+            frames_ = std::move(other.frames_);
+        }
+        return *this;
+    }
+    ButtplugChannel(const ButtplugChannel&) = delete;
+    ButtplugChannel& operator=(const ButtplugChannel&) = delete;
+    ~ButtplugChannel() { close(); }
+
+    /// Free the native client now: the server connection closes and its devices stop. Requests
+    /// still waiting fail with StatusError(TP_CLOSED); receive() returns the frames already
+    /// queued, then throws StatusError(TP_CLOSED). Idempotent.
+    void close() noexcept {
+        if (core_) core_->close();
+        if (frames_) frames_->finish();
+    }
+    /// True until close() (or a move from it); a channel whose context shut down stays open
+    /// but its calls fail.
+    bool is_open() const { return core_ && core_->handle() != nullptr; }
+    /// The native handle (nullptr once closed).
+    tp_client* native_handle() const { return core_ ? core_->handle() : nullptr; }
+
+    // -- Buttplug frames --
+
+    /// Send one Buttplug frame (a JSON array, e.g. `[{"Ping":{"Id":5}}]`) as it is; its
+    /// answer comes back as a frame. Returns once the library queued it. Throws StatusError
+    /// with the library's status and text when it refuses it (TP_ERR_DECODE: not a JSON array;
+    /// TP_ERR_BUSY; TP_ERR_SHUTDOWN; TP_ERR_INVALID_HANDLE once closed), and TP_ERR_INVALID_ARG
+    /// for a JSON object: objects are schema requests, sent with request() so their replies
+    /// find their futures. What a frame asks of the server (its Buttplug message) is judged by
+    /// the server, which answers with an Error frame.
+    void send(std::string_view frame) {
+        const char* what = "ButtplugChannel::send";
+        auto c = core(what);
+        if (detail::first_json_byte(frame) == '{')
+            throw StatusError(TP_ERR_INVALID_ARG, what,
+                              "a Buttplug frame is a JSON array; JSON objects are schema "
+                              "requests: send them with request()");
+        tp_client* h = c->handle();
+        if (h == nullptr) throw StatusError(TP_ERR_INVALID_HANDLE, what, "the channel is closed");
+        int32_t st =
+            tp_client_send(h, reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
+        if (st != TP_OK) throw StatusError(st, what, last_error_message());
+    }
+    /// Send one Buttplug frame (text; see send(std::string_view)).
+    void send(const std::string& frame) { send(std::string_view(frame)); }
+    /// Send one Buttplug frame (text; see send(std::string_view)).
+    void send(const char* frame) { send(std::string_view(frame ? frame : "")); }
+    /// Send one Buttplug frame given as JSON (it must be an array: TP_ERR_INVALID_ARG
+    /// otherwise, or when it holds text that is not UTF-8).
+    void send(const Json& frame) {
+        if (!frame.is_array())
+            throw StatusError(TP_ERR_INVALID_ARG, "ButtplugChannel::send",
+                              "a Buttplug frame is a JSON array");
+        std::string text;
+        try {
+            text = frame.dump();
+        } catch (const std::exception& e) {
+            throw StatusError(TP_ERR_INVALID_ARG, "ButtplugChannel::send", e.what());
+        }
+        send(std::string_view(text));
+    }
+
+    /// The next frame the server sent (JSON array text), waiting up to `timeout`; nullopt when
+    /// none came in time. Throws StatusError(TP_CLOSED) once the channel is closed (or its
+    /// context shut down) and every frame was received. Frames are queued only while no
+    /// on_frame handler is set. Inside a handler of the same context only a zero timeout is
+    /// allowed (waiting there would block the thread that delivers the frames:
+    /// StatusError(TP_ERR_INVALID_ARG)).
+    std::optional<std::string> receive(std::chrono::milliseconds timeout) {
+        auto c = core("ButtplugChannel::receive");
+        if (timeout.count() > 0 && detail::dispatching_context != nullptr &&
+            detail::dispatching_context == c->context())
+            throw StatusError(TP_ERR_INVALID_ARG, "ButtplugChannel::receive",
+                              "waiting for a frame inside an event handler of the same context "
+                              "would block its delivery; use a zero timeout or on_frame()");
+        return frames_->pop(timeout);
+    }
+
+    /// Receive each frame in `fn` instead (on the dispatcher thread, in order; the text is only
+    /// valid during the call). Frames already queued stay for receive(). Replacing the handler
+    /// waits until the old one has finished (except inside a handler); {} queues frames again.
+    void on_frame(std::function<void(std::string_view)> fn) {
+        auto c = core("set handler");
+        c->set_handler(&Handlers::frame, fn ? std::move(fn) : detail::FrameQueue::sink(frames_));
+    }
+
+    // -- schema requests (JSON objects) --
+
+    /// Start the embedded server with these options; only before the first frame (afterwards
+    /// a RequestError with ErrorCode::AlreadyConnected). The ServerInfo has the server's name
+    /// and ping time; the protocol version is negotiated by the Buttplug client's handshake.
+    Future<ServerInfo> connect(const EmbeddedOptions& options) {
+        return detail::connect_request(*core("connect"),
+                                       Json{{"embedded", detail::to_json(options)}});
+    }
+    /// Advertise a simulated device to the embedded server (found by the next scan). With
+    /// `observe`, what the device goes through comes as simulatorOp events.
+    Future<void> simulator_advertise(const SimulatedLovense& toy, bool observe = true) {
+        return detail::advertise_request(*core("simulator_advertise"), "lovense",
+                                         detail::to_json(toy), observe);
+    }
+    /// Advertise a simulated device described field by field (see simulator_advertise above).
+    Future<void> simulator_advertise(const SimulatedDeviceSpec& spec, bool observe = true) {
+        return detail::advertise_request(*core("simulator_advertise"), "spec",
+                                         detail::to_json(spec), observe);
+    }
+    /// Any request of the schema by its JSON body key (sent as `{"id", "schemaVersion", key:
+    /// body}`); the future holds the whole reply, or throws RequestError for an error reply.
+    /// Requests that drive a Buttplug client (scanning, outputs, ...) are refused on a raw
+    /// channel (ErrorCode::Unsupported): send frames for them.
+    Future<Json> request(const std::string& body_key, Json body) {
+        return core("request")->request<Json>(body_key.c_str(), std::move(body),
+                                              [](const Json& reply) { return reply; });
+    }
+
+    // -- events (each handler runs on the dispatcher thread; set one to replace it, {} clears) --
+
+    /// Every schema event (a JSON object without id: simulatorOp, error, serverDisconnected,
+    /// and last `closed`, after which pending requests have failed and no frame comes).
+    void on_event(std::function<void(const Json&)> fn) { set(&Handlers::any_event, std::move(fn)); }
+    /// simulatorOp events, parsed (after on_event).
+    void on_simulator_op(std::function<void(const SimulatorOp&)> fn) {
+        set(&Handlers::simulator_op, std::move(fn));
+    }
+    /// Exceptions thrown by handlers (default: printed to stderr). They never reach the library.
+    void on_handler_exception(std::function<void(std::exception_ptr)> fn) {
+        set(&Handlers::handler_exception, std::move(fn));
+    }
+
+  private:
+    using Handlers = detail::ClientCore::Handlers;
+
+    ButtplugChannel(std::shared_ptr<detail::ClientCore> core,
+                    std::shared_ptr<detail::FrameQueue> frames) noexcept
+        : core_(std::move(core)), frames_(std::move(frames)) {}
+
+    std::shared_ptr<detail::ClientCore> core(const char* what) const {
+        if (!core_) throw StatusError(TP_ERR_INVALID_HANDLE, what, "moved-from ButtplugChannel");
+        return core_;
+    }
+    template <class F>
+    void set(F Handlers::*slot, F fn) {
+        core("set handler")->set_handler(slot, std::move(fn));
+    }
+
+    std::shared_ptr<detail::ClientCore> core_;
+    std::shared_ptr<detail::FrameQueue> frames_;
 };
 
 // ---- process-wide log callback ---------------------------------------------------------------
