@@ -276,8 +276,8 @@ namespace Teleplug.Tests
         [Test]
         static void DisposeFailsWhatIsPendingAndRefusesLaterCalls()
         {
-            long finalizedBefore = ChannelSinks.FinalizedCount;
-            int liveBefore = ChannelSinks.LiveCount;
+            long finalizedBefore = Sinks.FinalizedCount(Native.FormatButtplugJson);
+            int liveBefore = Sinks.LiveCount(Native.FormatButtplugJson);
             using (var ctx = new TeleplugContext(ContextFlags.Debug))
             {
                 var channel = PullChannel("C# raw dispose", ctx);
@@ -294,8 +294,8 @@ namespace Teleplug.Tests
                 Assert.Throws<ObjectDisposedException>(() => channel.ReceiveAsync(), "ReceiveAsync after Dispose");
                 Assert.Throws<ObjectDisposedException>(() => channel.SimulatorAdvertiseLovenseAsync("late"), "request after Dispose");
                 // The native finalizer ran exactly once; the context goes on.
-                Assert.True(Support.Eventually(() => ChannelSinks.LiveCount == liveBefore), "registration removed");
-                Assert.Equal(finalizedBefore + 1, ChannelSinks.FinalizedCount, "finalizer ran once");
+                Assert.True(Support.Eventually(() => Sinks.LiveCount(Native.FormatButtplugJson) == liveBefore), "registration removed");
+                Assert.Equal(finalizedBefore + 1, Sinks.FinalizedCount(Native.FormatButtplugJson), "finalizer ran once");
                 using (var other = PullChannel("C# raw after", ctx))
                 {
                     other.Send(Hello());

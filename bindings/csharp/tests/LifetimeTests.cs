@@ -18,16 +18,16 @@ namespace Teleplug.Tests
     {
         sealed class Baseline
         {
-            public readonly int Sinks = Teleplug.Sinks.LiveCount;
-            public readonly long Finalized = Teleplug.Sinks.FinalizedCount;
+            public readonly int Sinks = Teleplug.Sinks.LiveCount(Native.FormatJson);
+            public readonly long Finalized = Teleplug.Sinks.FinalizedCount(Native.FormatJson);
             public readonly int Threads = Support.NativeThreads();
             public readonly int Contexts = TeleplugContext.LiveCount;
 
             public void AssertBack(int clients, string what)
             {
-                Assert.True(Support.Eventually(() => Teleplug.Sinks.LiveCount == Sinks, null, Support.FullGc),
-                    what + ": every client's finalizer ran (" + Teleplug.Sinks.LiveCount + " registrations, " + Sinks + " before)");
-                Assert.Equal(Finalized + clients, Teleplug.Sinks.FinalizedCount, what + ": finalizers ran once each");
+                Assert.True(Support.Eventually(() => Teleplug.Sinks.LiveCount(Native.FormatJson) == Sinks, null, Support.FullGc),
+                    what + ": every client's finalizer ran (" + Teleplug.Sinks.LiveCount(Native.FormatJson) + " registrations, " + Sinks + " before)");
+                Assert.Equal(Finalized + clients, Teleplug.Sinks.FinalizedCount(Native.FormatJson), what + ": finalizers ran once each");
                 Assert.True(Support.Eventually(() => Support.NativeThreads() == Threads, null, Support.FullGc),
                     what + ": the library's threads ended (" + Support.NativeThreads() + " alive, " + Threads + " before)");
                 Assert.True(Support.Eventually(() => TeleplugContext.LiveCount == Contexts, null, Support.FullGc),
@@ -274,8 +274,8 @@ namespace Teleplug.Tests
                 stop.Cancel();
                 Support.Await(collector);
                 // The abandoned clients are collected and freed; the live one works on.
-                Assert.True(Support.Eventually(() => Sinks.LiveCount == before.Sinks + 1, TimeSpan.FromSeconds(30), Support.FullGc),
-                    "abandoned clients were finalized (" + Sinks.LiveCount + " registrations left)");
+                Assert.True(Support.Eventually(() => Sinks.LiveCount(Native.FormatJson) == before.Sinks + 1, TimeSpan.FromSeconds(30), Support.FullGc),
+                    "abandoned clients were finalized (" + Sinks.LiveCount(Native.FormatJson) + " registrations left)");
                 Assert.Equal(87, Support.Await(dev.ReadBatteryAsync()), "the live client still answers");
             }
             shared.Dispose();

@@ -2,14 +2,10 @@
 // server, in-process. Frames go to the server as they are and come back as the server wrote them;
 // the library does the Buttplug side (every spec version), this file only carries bytes. Control
 // requests of the schema (server options, simulated devices) travel on the same tp_client as
-// TP_FORMAT_JSON objects. The plumbing follows Client/Sinks: a static trampoline with an integer
-// user_data key, copy-and-enqueue in the callback, decoding on the thread pool, handlers through
-// an EventDelivery, requests completed through TaskCompletionSources.
+// TP_FORMAT_JSON objects. The plumbing is the clients' (Sinks.cs: the static trampolines, the
+// decode queue, the pending requests), with a ClientCore of format TP_FORMAT_BUTTPLUG_JSON.
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.IO;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -58,12 +54,10 @@ namespace Teleplug
     /// <see cref="EventDelivery"/>. Dispose ends the connection (every device stops); it is
     /// idempotent, thread-safe and legal inside event handlers.
     /// </summary>
-    public sealed class ButtplugChannel : IDisposable
+    public sealed class ButtplugChannel : IDisposable, IClientOwner
     {
-        static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
-
         readonly ClientHandle handle = new ClientHandle();
-        readonly ChannelCore core;
+        readonly ClientCore core;
         readonly bool ownsContext;
         readonly object gate = new object();
         readonly EventDelivery delivery;
@@ -86,56 +80,9 @@ namespace Teleplug
             Name = name;
             delivery = options.Delivery ?? EventDelivery.Capture();
             if (options.QueueFrames) frames = new FrameQueue();
-            if (options.Context != null)
-            {
-                Context = options.Context;
-            }
-            else
-            {
-                Context = new TeleplugContext();
-                ownsContext = true;
-            }
-            core = new ChannelCore(this);
-            try
-            {
-                Create(Encoding.UTF8.GetBytes(name));
-            }
-            catch
-            {
-                if (ownsContext) Context.Dispose();
-                throw;
-            }
-        }
-
-        void Create(byte[] name)
-        {
-            long key = ChannelSinks.Register(core);
-            bool added = false;
-            var pin = GCHandle.Alloc(name, GCHandleType.Pinned);
-            try
-            {
-                IntPtr ctx = Context.AddRef(ref added);
-                IntPtr c;
-                int st = Native.tp_client_new(ctx, Native.FormatButtplugJson, pin.AddrOfPinnedObject(),
-                    new UIntPtr((uint)name.Length), ChannelSinks.EventPtr, new IntPtr(key), ChannelSinks.FreePtr, out c);
-                if (st != 0)
-                {
-                    var error = Native.StatusError(st, "tp_client_new");
-                    ChannelSinks.Unregister(key);
-                    throw error;
-                }
-                handle.Set(c);
-            }
-            catch (ObjectDisposedException)
-            {
-                ChannelSinks.Unregister(key);
-                throw;
-            }
-            finally
-            {
-                pin.Free();
-                Context.Release(added);
-            }
+            core = new ClientCore(this, Native.FormatButtplugJson, "ButtplugChannel", "channel");
+            Context = core.Open(handle, options.Context, name);
+            ownsContext = options.Context == null;
         }
 
         public string Name { get; private set; }
@@ -197,7 +144,7 @@ namespace Teleplug
         {
             try
             {
-                return StrictUtf8.GetBytes(text);
+                return Json.Utf8.GetBytes(text);
             }
             catch (EncoderFallbackException e)
             {
@@ -219,47 +166,12 @@ namespace Teleplug
 
         void SendFrame(byte[] bytes, string param)
         {
-            if (FirstNonSpace(bytes) != (byte)'[')
+            if (Json.FirstNonSpace(bytes) != (byte)'[')
                 throw new ArgumentException("a Buttplug frame is a JSON array of messages (control requests " +
                     "go through RequestAsync)", param);
-            int st = SendBytes(bytes);
-            if (st != 0) throw Native.StatusError(st, "tp_client_send(frame)");
-        }
-
-        static int FirstNonSpace(byte[] bytes)
-        {
-            foreach (byte b in bytes)
-            {
-                if (b != (byte)' ' && b != (byte)'\t' && b != (byte)'\n' && b != (byte)'\r') return b;
-            }
-            return -1;
-        }
-
-        /// <summary>One tp_client_send holding a reference on the handle (a concurrent Dispose frees
-        /// it only after the call returns); the status, error text left on this thread.</summary>
-        int SendBytes(byte[] bytes)
-        {
             if (disposed) throw new ObjectDisposedException("ButtplugChannel");
-            bool added = false;
-            var pin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
-            try
-            {
-                try
-                {
-                    handle.DangerousAddRef(ref added);
-                }
-                catch (ObjectDisposedException)
-                {
-                    throw new ObjectDisposedException("ButtplugChannel");
-                }
-                return Native.tp_client_send(handle.DangerousGetHandle(), pin.AddrOfPinnedObject(),
-                    new UIntPtr((uint)bytes.Length));
-            }
-            finally
-            {
-                if (added) handle.DangerousRelease();
-                pin.Free();
-            }
+            var error = core.Send(handle, bytes, "tp_client_send(frame)");
+            if (error != null) throw error;
         }
 
         /// <summary>The next frame the server sent (channels created with
@@ -302,24 +214,13 @@ namespace Teleplug
         public Task SimulatorAdvertiseLovenseAsync(string address, uint battery = 0, string typeReply = null,
             bool observe = true)
         {
-            if (address == null) throw new ArgumentNullException("address");
-            var lovense = new JObject { { "address", address } };
-            if (!string.IsNullOrEmpty(typeReply)) lovense["typeReply"] = typeReply;
-            if (battery != 0) lovense["battery"] = battery;
-            return Advertise(new JObject { { "lovense", lovense } }, observe);
+            return RequestAsync("simulatorAdvertise", Simulator.LovenseBody(address, battery, typeReply, observe));
         }
 
         /// <summary>Advertises a simulated BLE device, matched against the device database.</summary>
         public Task SimulatorAdvertiseAsync(SimulatedDeviceSpec spec, bool observe = true)
         {
-            if (spec == null) throw new ArgumentNullException("spec");
-            return Advertise(new JObject { { "spec", spec.ToJson() } }, observe);
-        }
-
-        Task Advertise(JObject body, bool observe)
-        {
-            if (observe) body["observe"] = true;
-            return RequestAsync("simulatorAdvertise", body);
+            return RequestAsync("simulatorAdvertise", Simulator.SpecBody(spec, observe));
         }
 
         /// <summary>
@@ -335,59 +236,47 @@ namespace Teleplug
         {
             if (bodyKey == null) throw new ArgumentNullException("bodyKey");
             if (disposed) throw new ObjectDisposedException("ButtplugChannel");
-            uint id = core.NextId();
-            var bytes = Json.Encode(new JObject { { "id", id }, { bodyKey, body ?? new JObject() } });
-            var task = core.AddPending(id, bodyKey);
-            int st;
-            try
-            {
-                st = SendBytes(bytes);
-            }
-            catch
-            {
-                core.RemovePending(id);
-                throw;
-            }
-            if (st != 0)
-            {
-                var error = Native.StatusError(st, "tp_client_send(" + bodyKey + ")");
-                core.RemovePending(id);
-                var failed = new TaskCompletionSource<JObject>();
-                failed.SetException(error);
-                return failed.Task;
-            }
-            return task;
+            return Reply(core.Request(handle, bodyKey, body ?? new JObject()));
+        }
+
+        static async Task<JObject> Reply(Task<Message> request)
+        {
+            var m = await request.ConfigureAwait(false);
+            var reply = new JObject { { "id", m.Id } };
+            if (m.Kind != null) reply[m.Kind] = m.Body;
+            return reply;
         }
 
         // ---- messages (called in order from the channel's decode queue) ------------------------
 
-        internal void OnFrame(string text, JArray frame)
+        void IClientOwner.OnReply(string request, Message m) { }
+
+        void IClientOwner.OnFrame(string text, JArray frame)
         {
             if (frames != null) frames.Add((JArray)frame.DeepClone());
-            Raise(() => FrameReceived, new ButtplugFrameEventArgs(text, frame));
+            delivery.Raise(this, () => FrameReceived, new ButtplugFrameEventArgs(text, frame));
         }
 
-        internal void OnEvent(Message m)
+        void IClientOwner.OnEvent(Message m)
         {
             var o = m.BodyObject;
             switch (m.Kind)
             {
                 case "simulatorOp":
-                    Raise(() => SimulatorOperation, new SimulatorOperationEventArgs(Teleplug.SimulatorOperation.Read(o)));
+                    delivery.Raise(this, () => SimulatorOperation, SimulatorOperationEventArgs.Read(o));
                     break;
                 case "log":
-                    Raise(() => LogReceived, new LogEventArgs(LogRecord.Read(o)));
+                    delivery.Raise(this, () => LogReceived, new LogEventArgs(LogRecord.Read(o)));
                     break;
                 case "error":
-                    Raise(() => ErrorReceived, new TeleplugErrorEventArgs(
-                        (ErrorCode)ProtoEnum.ErrorCode.Value(Json.Field(o, "code")), Json.Str(o, "message")));
+                    delivery.Raise(this, () => ErrorReceived, TeleplugErrorEventArgs.Read(o));
                     break;
                 case "serverDisconnected":
-                    Raise(() => ServerDisconnected, new ServerDisconnectedEventArgs(Json.Str(o, "reason")));
+                    delivery.Raise(this, () => ServerDisconnected, new ServerDisconnectedEventArgs(Json.Str(o, "reason")));
                     break;
                 case "closed":
                     OnFinished();
-                    Raise(() => Closed, new ClosedEventArgs(Json.Str(o, "reason")));
+                    delivery.Raise(this, () => Closed, new ClosedEventArgs(Json.Str(o, "reason")));
                     break;
                 default:
                     // Events of the client API (device lists...) do not apply to raw channels;
@@ -396,22 +285,14 @@ namespace Teleplug
             }
         }
 
+        void IClientOwner.OnFinished() { OnFinished(); }
+
         /// <summary>Nothing more will arrive (the closed event, or the native finalizer ran).</summary>
-        internal void OnFinished()
+        void OnFinished()
         {
             lock (gate) closed = true;
             if (frames != null) frames.End(() => new TeleplugStatusException(Status.Closed, "ReceiveAsync",
                 Native.StatusName((int)Status.Closed), "the channel is closed"), false);
-        }
-
-        void Raise<T>(Func<EventHandler<T>> which, T args) where T : EventArgs
-        {
-            delivery.Post(() =>
-            {
-                if (disposed) return;
-                var h = which();
-                if (h != null) h(this, args);
-            });
         }
 
         // ---- lifetime ------------------------------------------------------------------------
@@ -526,251 +407,6 @@ namespace Teleplug
                 cts.Dispose();
             }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return tcs.Task;
-        }
-    }
-
-    /// <summary>The native sink of raw channels: its own static trampolines and integer keys (as
-    /// <see cref="Sinks"/> for clients), reaching a <see cref="ChannelCore"/>.</summary>
-    internal static class ChannelSinks
-    {
-        static long nextKey;
-        static long finalized;
-        static readonly ConcurrentDictionary<long, ChannelCore> live = new ConcurrentDictionary<long, ChannelCore>();
-
-        static readonly Native.EventFn eventFn = OnEvent;
-        static readonly Native.FreeFn freeFn = OnFree;
-        internal static readonly IntPtr EventPtr = Marshal.GetFunctionPointerForDelegate(eventFn);
-        internal static readonly IntPtr FreePtr = Marshal.GetFunctionPointerForDelegate(freeFn);
-
-        internal static long Register(ChannelCore core)
-        {
-            long key = Interlocked.Increment(ref nextKey);
-            live[key] = core;
-            return key;
-        }
-
-        internal static void Unregister(long key)
-        {
-            ChannelCore _;
-            live.TryRemove(key, out _);
-        }
-
-        /// <summary>Registrations whose native finalizer has not run yet (tests: leaks).</summary>
-        internal static int LiveCount { get { return live.Count; } }
-
-        /// <summary>How many native finalizers ran (tests: exactly once per channel).</summary>
-        internal static long FinalizedCount { get { return Interlocked.Read(ref finalized); } }
-
-        [AOT.MonoPInvokeCallback(typeof(Native.EventFn))]
-        static void OnEvent(IntPtr userData, IntPtr buf, UIntPtr len)
-        {
-            try
-            {
-                ChannelCore core;
-                if (!live.TryGetValue(userData.ToInt64(), out core)) return;
-                core.Receive(Native.Copy(buf, len));
-            }
-            catch (Exception e)
-            {
-                TeleplugDiagnostics.ReportHandlerException(e);
-            }
-        }
-
-        [AOT.MonoPInvokeCallback(typeof(Native.FreeFn))]
-        static void OnFree(IntPtr userData)
-        {
-            try
-            {
-                ChannelCore core;
-                if (!live.TryRemove(userData.ToInt64(), out core)) return;
-                Interlocked.Increment(ref finalized);
-                core.Finish();
-            }
-            catch (Exception e)
-            {
-                TeleplugDiagnostics.ReportHandlerException(e);
-            }
-        }
-    }
-
-    /// <summary>
-    /// What the channel sink reaches: the incoming queue, the pending control requests and a weak
-    /// reference to the <see cref="ButtplugChannel"/> (an undisposed channel can be collected; its
-    /// handle finalizer frees it). Messages are sorted off the native thread, one at a time:
-    /// arrays are Buttplug frames, objects are schema Responses (replies by id, events without).
-    /// </summary>
-    internal sealed class ChannelCore
-    {
-        sealed class Pending
-        {
-            internal Pending(string request, TaskCompletionSource<JObject> tcs) { Request = request; Tcs = tcs; }
-            internal readonly string Request;
-            internal readonly TaskCompletionSource<JObject> Tcs;
-        }
-
-        static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
-        static readonly byte[] FinishMark = new byte[0];
-        readonly WeakReference channel;
-        readonly ConcurrentQueue<byte[]> incoming = new ConcurrentQueue<byte[]>();
-        readonly ConcurrentDictionary<uint, Pending> pending = new ConcurrentDictionary<uint, Pending>();
-        int scheduled;
-        int nextId;
-        volatile bool finished;
-
-        internal ChannelCore(ButtplugChannel channel) { this.channel = new WeakReference(channel); }
-
-        internal uint NextId()
-        {
-            uint id = unchecked((uint)Interlocked.Increment(ref nextId));
-            if (id == 0) id = unchecked((uint)Interlocked.Increment(ref nextId));
-            return id;
-        }
-
-        internal Task<JObject> AddPending(uint id, string request)
-        {
-            // Continuations never run on the thread that completes the request.
-            var tcs = new TaskCompletionSource<JObject>(TaskCreationOptions.RunContinuationsAsynchronously);
-            pending[id] = new Pending(request, tcs);
-            if (finished) FailPending();
-            return tcs.Task;
-        }
-
-        internal void RemovePending(uint id)
-        {
-            Pending _;
-            pending.TryRemove(id, out _);
-        }
-
-        // ---- native thread: copy, enqueue, return ----------------------------------------------
-
-        internal void Receive(byte[] bytes)
-        {
-            incoming.Enqueue(bytes);
-            Schedule();
-        }
-
-        internal void Finish()
-        {
-            incoming.Enqueue(FinishMark);
-            Schedule();
-        }
-
-        void Schedule()
-        {
-            if (Interlocked.CompareExchange(ref scheduled, 1, 0) == 0)
-                ThreadPool.QueueUserWorkItem(_ => Drain());
-        }
-
-        // ---- thread pool: sort, complete requests, post frames and events ----------------------
-
-        void Drain()
-        {
-            while (true)
-            {
-                byte[] bytes;
-                while (incoming.TryDequeue(out bytes))
-                {
-                    try
-                    {
-                        Handle(bytes);
-                    }
-                    catch (Exception e)
-                    {
-                        TeleplugDiagnostics.ReportHandlerException(e);
-                    }
-                }
-                Volatile.Write(ref scheduled, 0);
-                if (incoming.IsEmpty || Interlocked.CompareExchange(ref scheduled, 1, 0) != 0) return;
-            }
-        }
-
-        void Handle(byte[] bytes)
-        {
-            var c = channel.Target as ButtplugChannel;
-            if (ReferenceEquals(bytes, FinishMark))
-            {
-                finished = true;
-                FailPending();
-                if (c != null) c.OnFinished();
-                return;
-            }
-            if (IsFrame(bytes))
-            {
-                string text;
-                try
-                {
-                    text = StrictUtf8.GetString(bytes);
-                }
-                catch (ArgumentException e)
-                {
-                    throw new TeleplugProtocolException("a Buttplug frame from the library is not UTF-8", e);
-                }
-                var frame = ParseFrame(text);
-                if (c != null) c.OnFrame(text, frame);
-                return;
-            }
-            // A schema Response, encoded as the client API's (so it joins the JSON round-trip check).
-            var tap = ClientCore.Tap;
-            if (tap != null) tap(bytes);
-            var m = Json.Decode(bytes);
-            if (m.Id == 0)
-            {
-                if (c != null) c.OnEvent(m);
-                return;
-            }
-            Pending p;
-            if (!pending.TryRemove(m.Id, out p)) return;
-            if (m.Kind == "error")
-            {
-                var e = m.BodyObject;
-                p.Tcs.TrySetException(new TeleplugRequestException(
-                    (ErrorCode)ProtoEnum.ErrorCode.Value(Json.Field(e, "code")), p.Request, Json.Str(e, "message")));
-                return;
-            }
-            var reply = new JObject { { "id", m.Id } };
-            if (m.Kind != null) reply[m.Kind] = m.Body;
-            p.Tcs.TrySetResult(reply);
-        }
-
-        static bool IsFrame(byte[] bytes)
-        {
-            foreach (byte b in bytes)
-            {
-                if (b == (byte)' ' || b == (byte)'\t' || b == (byte)'\n' || b == (byte)'\r') continue;
-                return b == (byte)'[';
-            }
-            return false;
-        }
-
-        static JArray ParseFrame(string text)
-        {
-            try
-            {
-                using (var r = new JsonTextReader(new StringReader(text)))
-                {
-                    // Strings stay strings (no date guessing), as for the schema's messages.
-                    r.DateParseHandling = DateParseHandling.None;
-                    r.FloatParseHandling = FloatParseHandling.Double;
-                    var a = JArray.Load(r);
-                    if (r.Read()) throw new JsonReaderException("trailing data after the frame");
-                    return a;
-                }
-            }
-            catch (JsonException e)
-            {
-                throw new TeleplugProtocolException("a Buttplug frame from the library is not a JSON array: " + text, e);
-            }
-        }
-
-        void FailPending()
-        {
-            foreach (var id in pending.Keys)
-            {
-                Pending p;
-                if (pending.TryRemove(id, out p))
-                    p.Tcs.TrySetException(new ObjectDisposedException("ButtplugChannel",
-                        "the channel was disposed before the library answered " + p.Request));
-            }
         }
     }
 }

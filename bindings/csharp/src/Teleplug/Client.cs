@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
 
@@ -26,7 +24,7 @@ namespace Teleplug
     /// run through the client's <see cref="EventDelivery"/>. Dispose stops every device of the
     /// connection; it is idempotent, thread-safe and legal inside event handlers.
     /// </summary>
-    public sealed class Client : IDisposable
+    public sealed class Client : IDisposable, IClientOwner
     {
         readonly ClientHandle handle = new ClientHandle();
         readonly ClientCore core;
@@ -52,57 +50,10 @@ namespace Teleplug
             options = options ?? new ClientOptions();
             Name = name;
             delivery = options.Delivery ?? EventDelivery.Capture();
-            if (options.Context != null)
-            {
-                Context = options.Context;
-            }
-            else
-            {
-                Context = new TeleplugContext();
-                ownsContext = true;
-            }
             Simulator = new Simulator(this);
-            core = new ClientCore(this);
-            try
-            {
-                Create(Encoding.UTF8.GetBytes(name));
-            }
-            catch
-            {
-                if (ownsContext) Context.Dispose();
-                throw;
-            }
-        }
-
-        void Create(byte[] name)
-        {
-            long key = Sinks.Register(core);
-            bool added = false;
-            var pin = GCHandle.Alloc(name, GCHandleType.Pinned);
-            try
-            {
-                IntPtr ctx = Context.AddRef(ref added);
-                IntPtr c;
-                int st = Native.tp_client_new(ctx, Native.FormatJson, pin.AddrOfPinnedObject(),
-                    new UIntPtr((uint)name.Length), Sinks.EventPtr, new IntPtr(key), Sinks.FreePtr, out c);
-                if (st != 0)
-                {
-                    var error = Native.StatusError(st, "tp_client_new");
-                    Sinks.Unregister(key);
-                    throw error;
-                }
-                handle.Set(c);
-            }
-            catch (ObjectDisposedException)
-            {
-                Sinks.Unregister(key);
-                throw;
-            }
-            finally
-            {
-                pin.Free();
-                Context.Release(added);
-            }
+            core = new ClientCore(this, Native.FormatJson, "Client", "client");
+            Context = core.Open(handle, options.Context, name);
+            ownsContext = options.Context == null;
         }
 
         public string Name { get; private set; }
@@ -304,41 +255,7 @@ namespace Teleplug
         internal Task<Message> Request(string kind, JToken body)
         {
             if (disposed) throw new ObjectDisposedException("Client");
-            uint id = core.NextId();
-            var bytes = Json.Encode(new JObject { { "id", id }, { kind, body } });
-            var task = core.AddPending(id, kind);
-            bool added = false;
-            var pin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
-            int st;
-            TeleplugStatusException error = null;
-            try
-            {
-                try
-                {
-                    handle.DangerousAddRef(ref added);
-                }
-                catch (ObjectDisposedException)
-                {
-                    core.RemovePending(id);
-                    throw new ObjectDisposedException("Client");
-                }
-                st = Native.tp_client_send(handle.DangerousGetHandle(), pin.AddrOfPinnedObject(),
-                    new UIntPtr((uint)bytes.Length));
-                if (st != 0) error = Native.StatusError(st, "tp_client_send(" + kind + ")");
-            }
-            finally
-            {
-                if (added) handle.DangerousRelease();
-                pin.Free();
-            }
-            if (error != null)
-            {
-                core.RemovePending(id);
-                var failed = new TaskCompletionSource<Message>();
-                failed.SetException(error);
-                return failed.Task;
-            }
-            return task;
+            return core.Request(handle, kind, body);
         }
 
         /// <summary>Sends a debug request (test hooks; needs a context with <see cref="ContextFlags.Debug"/>).</summary>
@@ -357,7 +274,11 @@ namespace Teleplug
 
         // ---- messages (called in order from the client's decode queue) -------------------------
 
-        internal void OnReply(string request, Message m)
+        void IClientOwner.OnFrame(string text, JArray frame) { }
+
+        void IClientOwner.OnFinished() { }
+
+        void IClientOwner.OnReply(string request, Message m)
         {
             lock (gate)
             {
@@ -393,7 +314,7 @@ namespace Teleplug
             }
         }
 
-        internal void OnEvent(Message m)
+        void IClientOwner.OnEvent(Message m)
         {
             var o = m.BodyObject;
             switch (m.Kind)
@@ -402,14 +323,14 @@ namespace Teleplug
                 {
                     var dev = new Device(this, Json.Obj(o, "device") ?? new JObject());
                     lock (gate) devices[dev.Index] = dev;
-                    Raise(() => DeviceAdded, new DeviceEventArgs(dev));
+                    delivery.Raise(this, () => DeviceAdded, new DeviceEventArgs(dev));
                     break;
                 }
                 case "deviceRemoved":
                 {
                     var dev = new Device(this, Json.Obj(o, "device") ?? new JObject());
                     lock (gate) devices.Remove(dev.Index);
-                    Raise(() => DeviceRemoved, new DeviceEventArgs(dev));
+                    delivery.Raise(this, () => DeviceRemoved, new DeviceEventArgs(dev));
                     break;
                 }
                 case "deviceListChanged":
@@ -420,18 +341,17 @@ namespace Teleplug
                         SetDevices(Json.Arr(o, "devices"));
                         list = devices.Values.OrderBy(d => d.Index).ToList().AsReadOnly();
                     }
-                    Raise(() => DeviceListChanged, new DeviceListEventArgs(list));
+                    delivery.Raise(this, () => DeviceListChanged, new DeviceListEventArgs(list));
                     break;
                 }
                 case "scanningFinished":
-                    Raise(() => ScanningFinished, EventArgs.Empty);
+                    delivery.Raise(this, () => ScanningFinished, EventArgs.Empty);
                     break;
                 case "inputReading":
-                    Raise(() => InputReadingReceived, new InputReadingEventArgs(InputReading.Read(o)));
+                    delivery.Raise(this, () => InputReadingReceived, new InputReadingEventArgs(InputReading.Read(o)));
                     break;
                 case "error":
-                    Raise(() => ErrorReceived, new TeleplugErrorEventArgs(
-                        (ErrorCode)ProtoEnum.ErrorCode.Value(Json.Field(o, "code")), Json.Str(o, "message")));
+                    delivery.Raise(this, () => ErrorReceived, TeleplugErrorEventArgs.Read(o));
                     break;
                 case "serverDisconnected":
                     lock (gate)
@@ -439,13 +359,13 @@ namespace Teleplug
                         connected = false;
                         devices.Clear();
                     }
-                    Raise(() => ServerDisconnected, new ServerDisconnectedEventArgs(Json.Str(o, "reason")));
+                    delivery.Raise(this, () => ServerDisconnected, new ServerDisconnectedEventArgs(Json.Str(o, "reason")));
                     break;
                 case "log":
-                    Raise(() => LogReceived, new LogEventArgs(LogRecord.Read(o)));
+                    delivery.Raise(this, () => LogReceived, new LogEventArgs(LogRecord.Read(o)));
                     break;
                 case "simulatorOp":
-                    Raise(() => SimulatorOperation, new SimulatorOperationEventArgs(Teleplug.SimulatorOperation.Read(o)));
+                    delivery.Raise(this, () => SimulatorOperation, SimulatorOperationEventArgs.Read(o));
                     break;
                 case "closed":
                     lock (gate)
@@ -454,7 +374,7 @@ namespace Teleplug
                         closed = true;
                         devices.Clear();
                     }
-                    Raise(() => Closed, new ClosedEventArgs(Json.Str(o, "reason")));
+                    delivery.Raise(this, () => Closed, new ClosedEventArgs(Json.Str(o, "reason")));
                     break;
                 default:
                     // A newer library's event: ignored (forward compatibility).
@@ -464,26 +384,6 @@ namespace Teleplug
 
         /// <summary>Whether the context shut down (the <see cref="Closed"/> event came).</summary>
         public bool IsClosed { get { lock (gate) return closed; } }
-
-        void Raise<T>(Func<EventHandler<T>> which, T args) where T : EventArgs
-        {
-            delivery.Post(() =>
-            {
-                if (disposed) return;
-                var h = which();
-                if (h != null) h(this, args);
-            });
-        }
-
-        void Raise(Func<EventHandler> which, EventArgs args)
-        {
-            delivery.Post(() =>
-            {
-                if (disposed) return;
-                var h = which();
-                if (h != null) h(this, args);
-            });
-        }
 
         // ---- lifetime ------------------------------------------------------------------------
 

@@ -41,6 +41,23 @@ namespace Teleplug
             return new ThreadPoolDelivery();
         }
 
+        /// <summary>Queues an event of <paramref name="sender"/>: its handlers as they are when it
+        /// runs (<paramref name="which"/>), none once the sender is disposed.</summary>
+        internal void Raise<T>(IClientOwner sender, Func<EventHandler<T>> which, T args) where T : EventArgs
+        {
+            Post(() =>
+            {
+                if (sender.IsDisposed) return;
+                var h = which();
+                if (h != null) h(sender, args);
+            });
+        }
+
+        internal void Raise(IClientOwner sender, Func<EventHandler> which, EventArgs args)
+        {
+            Raise(sender, () => { var h = which(); return h == null ? null : new EventHandler<EventArgs>(h); }, args);
+        }
+
         /// <summary>Runs one handler invocation, reporting its exception instead of throwing.</summary>
         internal static void Run(Action action)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Newtonsoft.Json.Linq;
 
 namespace Teleplug
 {
@@ -25,6 +26,12 @@ namespace Teleplug
     public sealed class TeleplugErrorEventArgs : EventArgs
     {
         internal TeleplugErrorEventArgs(ErrorCode code, string message) { Code = code; Message = message; }
+
+        internal static TeleplugErrorEventArgs Read(JObject o)
+        {
+            return new TeleplugErrorEventArgs(Json.Code(o), Json.Str(o, "message"));
+        }
+
         public ErrorCode Code { get; private set; }
         public string Message { get; private set; }
     }
@@ -44,6 +51,12 @@ namespace Teleplug
     public sealed class SimulatorOperationEventArgs : EventArgs
     {
         internal SimulatorOperationEventArgs(SimulatorOperation operation) { Operation = operation; }
+
+        internal static SimulatorOperationEventArgs Read(JObject o)
+        {
+            return new SimulatorOperationEventArgs(SimulatorOperation.Read(o));
+        }
+
         public SimulatorOperation Operation { get; private set; }
     }
 

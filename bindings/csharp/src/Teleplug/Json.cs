@@ -24,7 +24,8 @@ namespace Teleplug
 
     internal static class Json
     {
-        static readonly UTF8Encoding Utf8 = new UTF8Encoding(false, true);
+        /// <summary>UTF-8 that throws on what has no UTF-8 form (lone surrogates, invalid bytes).</summary>
+        internal static readonly UTF8Encoding Utf8 = new UTF8Encoding(false, true);
 
         /// <summary>The response body members this wrapper understands (checked against the .proto).</summary>
         internal static readonly string[] KnownResponseBodies =
@@ -48,28 +49,38 @@ namespace Teleplug
 
         internal static JObject Parse(string text)
         {
+            return Load(text, JObject.Load, "JSON object");
+        }
+
+        static T Load<T>(string text, Func<JsonReader, T> load, string what) where T : JToken
+        {
             using (var r = new JsonTextReader(new StringReader(text)))
             {
                 // Strings stay strings (no date guessing); numbers keep their JSON type.
                 r.DateParseHandling = DateParseHandling.None;
                 r.FloatParseHandling = FloatParseHandling.Double;
-                var o = JObject.Load(r);
-                if (r.Read()) throw new JsonReaderException("trailing data after the JSON object");
-                return o;
+                var t = load(r);
+                if (r.Read()) throw new JsonReaderException("trailing data after the " + what);
+                return t;
+            }
+        }
+
+        /// <summary>The UTF-8 text of <paramref name="what"/> ("a message") from the library.</summary>
+        internal static string Text(byte[] bytes, string what)
+        {
+            try
+            {
+                return Utf8.GetString(bytes);
+            }
+            catch (ArgumentException e)
+            {
+                throw new TeleplugProtocolException(what + " from the library is not UTF-8", e);
             }
         }
 
         internal static Message Decode(byte[] bytes)
         {
-            string text;
-            try
-            {
-                text = Utf8.GetString(bytes);
-            }
-            catch (ArgumentException e)
-            {
-                throw new TeleplugProtocolException("a message from the library is not UTF-8", e);
-            }
+            string text = Text(bytes, "a message");
             JObject o;
             try
             {
@@ -88,6 +99,29 @@ namespace Teleplug
                 break;
             }
             return m;
+        }
+
+        /// <summary>A Buttplug frame (the text of a JSON array of messages) from the library.</summary>
+        internal static JArray DecodeFrame(string text)
+        {
+            try
+            {
+                return Load(text, JArray.Load, "frame");
+            }
+            catch (JsonException e)
+            {
+                throw new TeleplugProtocolException("a Buttplug frame from the library is not a JSON array: " + text, e);
+            }
+        }
+
+        /// <summary>The first byte that is not JSON white space, or -1: '[' starts a Buttplug frame.</summary>
+        internal static int FirstNonSpace(byte[] bytes)
+        {
+            foreach (byte b in bytes)
+            {
+                if (b != (byte)' ' && b != (byte)'\t' && b != (byte)'\n' && b != (byte)'\r') return b;
+            }
+            return -1;
         }
 
         // ---- field access: lowerCamelCase names, original proto names accepted ----------------
@@ -118,6 +152,12 @@ namespace Teleplug
             if (t == null) return 0;
             if (t.Type == JTokenType.String) return int.Parse((string)t, CultureInfo.InvariantCulture);
             return (int)(long)t;
+        }
+
+        /// <summary>The "code" of an Error body.</summary>
+        internal static ErrorCode Code(JObject error)
+        {
+            return (ErrorCode)ProtoEnum.ErrorCode.Value(Field(error, "code"));
         }
 
         internal static string Str(JObject o, string name)

@@ -20,24 +20,36 @@ namespace Teleplug
         /// <paramref name="typeReply"/> (null: a Hush) and "Battery;" with <paramref name="battery"/>.</summary>
         public Task AdvertiseLovenseAsync(string address, uint battery = 0, string typeReply = null, bool observe = true)
         {
-            if (address == null) throw new ArgumentNullException("address");
-            var lovense = new JObject { { "address", address } };
-            if (!string.IsNullOrEmpty(typeReply)) lovense["typeReply"] = typeReply;
-            if (battery != 0) lovense["battery"] = battery;
-            return Advertise(new JObject { { "lovense", lovense } }, observe);
+            return client.RequestOk("simulatorAdvertise", LovenseBody(address, battery, typeReply, observe));
         }
 
         /// <summary>Advertises a simulated BLE device described field by field.</summary>
         public Task AdvertiseAsync(SimulatedDeviceSpec spec, bool observe = true)
         {
-            if (spec == null) throw new ArgumentNullException("spec");
-            return Advertise(new JObject { { "spec", spec.ToJson() } }, observe);
+            return client.RequestOk("simulatorAdvertise", SpecBody(spec, observe));
         }
 
-        Task Advertise(JObject body, bool observe)
+        // The bodies of simulatorAdvertise requests (also sent by ButtplugChannel).
+
+        internal static JObject LovenseBody(string address, uint battery, string typeReply, bool observe)
+        {
+            if (address == null) throw new ArgumentNullException("address");
+            var lovense = new JObject { { "address", address } };
+            if (!string.IsNullOrEmpty(typeReply)) lovense["typeReply"] = typeReply;
+            if (battery != 0) lovense["battery"] = battery;
+            return Advertised(new JObject { { "lovense", lovense } }, observe);
+        }
+
+        internal static JObject SpecBody(SimulatedDeviceSpec spec, bool observe)
+        {
+            if (spec == null) throw new ArgumentNullException("spec");
+            return Advertised(new JObject { { "spec", spec.ToJson() } }, observe);
+        }
+
+        static JObject Advertised(JObject body, bool observe)
         {
             if (observe) body["observe"] = true;
-            return client.RequestOk("simulatorAdvertise", body);
+            return body;
         }
 
         /// <summary>The device notifies <paramref name="data"/> on <paramref name="endpoint"/> (which
