@@ -15,6 +15,7 @@ import concurrent.futures
 import ctypes
 import itertools
 import json
+import queue
 import threading
 import warnings
 import weakref
@@ -22,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _ffi, _native
 from ._native import check, lib
-from .errors import ClosedError, Status, TeleplugError, reply_error
+from .errors import ClosedError, RequestTimeoutError, Status, TeleplugError, reply_error
 from .types import (
     ButtplugFrame,
     Closed,
@@ -456,6 +457,34 @@ def _fail(fut: "concurrent.futures.Future[Any]", err: BaseException) -> None:
         pass
 
 
+def wait_reply(
+    fut: "concurrent.futures.Future[Tuple[str, Any]]", key: str, limit: Optional[float]
+) -> Tuple[str, Any]:
+    """Block for the reply of request ``key``, at most ``limit`` seconds (None: no limit);
+    :class:`~teleplug.RequestTimeoutError` after that (a late reply is then dropped)."""
+    try:
+        return fut.result(limit)
+    except concurrent.futures.TimeoutError:
+        fut.cancel()
+        raise RequestTimeoutError(Status.TIMEOUT, f"no reply to {key} within {limit} s") from None
+
+
+def take(q: "queue.Queue[Any]", timeout: Optional[float], what: str, end: Any, closed: str) -> Any:
+    """The next item of a queue whose last item is ``end``, waiting up to ``timeout`` seconds
+    (None: no limit): RequestTimeoutError when none came, ClosedError(``closed``) at the end,
+    which stays queued for every later call."""
+    if timeout is not None and timeout < 0:
+        raise ValueError("timeout must be >= 0")
+    try:
+        item = q.get(timeout=timeout)
+    except queue.Empty:
+        raise RequestTimeoutError(Status.TIMEOUT, f"no {what} within {timeout} s") from None
+    if item is end:
+        q.put(end)
+        raise ClosedError(Status.CLOSED, closed)
+    return item
+
+
 def reply_value(expected: str, reply: Tuple[str, Any]) -> Any:
     """The body of a reply of the expected kind (an unexpected kind is a library bug)."""
     key, body = reply
@@ -464,4 +493,4 @@ def reply_value(expected: str, reply: Tuple[str, Any]) -> Any:
     return body
 
 
-__all__ = ["Context", "Session", "DELIVERY_MODES", "FORMATS", "reply_value"]
+__all__ = ["Context", "Session", "DELIVERY_MODES", "FORMATS", "reply_value", "take", "wait_reply"]

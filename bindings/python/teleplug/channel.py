@@ -22,15 +22,14 @@ run them in a thread (``await asyncio.to_thread(channel.receive, 5)``).
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import queue
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _ffi
 from . import _messages as m
-from ._core import Context, Session
-from .errors import ClosedError, RequestTimeoutError, Status
+from ._core import Context, Session, take, wait_reply
+from .errors import ClosedError
 from .types import ButtplugFrame, Closed, Event, SimulatedDevice
 
 Frame = List[Dict[str, Any]]
@@ -121,40 +120,18 @@ class ButtplugChannel:
         """One control request of the schema (``{"id": n, key: body}``, e.g.
         ``request("simulatorNotify", {...})``); returns the reply's ``(key, body)``, raises
         the typed error of an error reply."""
-        fut = self._session.request(key, body)
         limit = self.timeout if timeout is None else timeout
-        try:
-            return fut.result(limit)
-        except concurrent.futures.TimeoutError:
-            fut.cancel()
-            raise RequestTimeoutError(Status.TIMEOUT, f"no reply to {key} within {limit} s") from None
+        return wait_reply(self._session.request(key, body), key, limit)
 
-    def configure(
-        self,
-        *,
-        server_name: Optional[str] = None,
-        max_ping_time_ms: Optional[int] = None,
-        disabled_transports: Optional[int] = None,
-        serial_ports: Iterable[str] = (),
-        device_config_json: Optional[str] = None,
-        user_config_json: Optional[str] = None,
-        allowed_clients: Iterable[str] = (),
-        simulator_scan_ms: Optional[int] = None,
-    ) -> None:
-        """Start the embedded server with these options (before the first frame; the options
-        are those of :meth:`teleplug.Client.connect`)."""
-        self.request(
-            *m.connect(
-                server_name=server_name,
-                max_ping_time_ms=max_ping_time_ms,
-                disabled_transports=disabled_transports,
-                serial_ports=serial_ports,
-                device_config_json=device_config_json,
-                user_config_json=user_config_json,
-                allowed_clients=allowed_clients,
-                simulator_scan_ms=simulator_scan_ms,
-            )
-        )
+    def configure(self, **options: Any) -> None:
+        """Start the embedded server with these options, before the first frame. They are the
+        embedded-server keywords of :meth:`teleplug.Client.connect` (``server_name``,
+        ``max_ping_time_ms``, ``disabled_transports``, ``serial_ports``,
+        ``device_config_json``, ``user_config_json``, ``allowed_clients``,
+        ``simulator_scan_ms``); an unknown keyword raises TypeError."""
+        if "url" in options:
+            raise TypeError("a raw channel talks to the embedded server: no url")
+        self.request(*m.connect(**options))
 
     def simulator_advertise_lovense(
         self, address: str, *, battery: int = 0, type_reply: str = "", observe: bool = True
@@ -212,17 +189,9 @@ class ButtplugChannel:
         else:
             self._events.put(event)
 
-    def _take(self, q: "queue.Queue[Any]", timeout: Optional[float], what: str) -> Any:
-        if timeout is not None and timeout < 0:
-            raise ValueError("timeout must be >= 0")
-        try:
-            item = q.get(timeout=timeout)
-        except queue.Empty:
-            raise RequestTimeoutError(Status.TIMEOUT, f"no {what} within {timeout} s") from None
-        if item is _END:
-            q.put(_END)  # every later call sees the end too
-            raise ClosedError(Status.CLOSED, "the channel is closed")
-        return item
+    @staticmethod
+    def _take(q: "queue.Queue[Any]", timeout: Optional[float], what: str) -> Any:
+        return take(q, timeout, what, _END, "the channel is closed")
 
 
 __all__ = ["ButtplugChannel", "Frame"]

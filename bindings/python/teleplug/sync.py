@@ -19,7 +19,6 @@ thread), in order; :meth:`Client.events` gives an iterator instead.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import queue
 import threading
@@ -29,10 +28,9 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple, Typ
 
 from . import _messages as m
 from ._common import DEFAULT_NAME, ClientBase, EventSource, SubscriptionBase
-from ._core import Context
+from ._core import Context, take, wait_reply
 from ._ffi import InputCommandType, InputType, LogLevel, OutputType, PanicSite
 from ._model import DeviceBase, FeatureBase
-from .errors import ClosedError, RequestTimeoutError, Status
 from .types import (
     Closed,
     DeviceAdded,
@@ -168,14 +166,7 @@ class EventIterator(EventSource[EventT], Iterator[EventT]):
 
     def next(self, timeout: Optional[float] = None) -> EventT:
         """The next event; RequestTimeoutError after ``timeout`` s, ClosedError once closed."""
-        try:
-            event = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            raise RequestTimeoutError(Status.TIMEOUT, f"no event within {timeout} s") from None
-        if event is None:
-            self._queue.put(None)
-            raise ClosedError(Status.CLOSED, "the client is closed")
-        return cast(EventT, event)
+        return cast(EventT, take(self._queue, timeout, "event", None, "the client is closed"))
 
 
 class Subscription(SubscriptionBase[Feature, EventIterator[InputReading]], Iterator[InputReading]):
@@ -269,13 +260,8 @@ class Client(ClientBase[Device]):
     # ---- requests ----------------------------------------------------------------------------
 
     def _call(self, body: m.Body, timeout: Optional[float] = None) -> Tuple[str, Any]:
-        fut = self._session.request(*body)
         limit = self.timeout if timeout is None else timeout
-        try:
-            return fut.result(limit)
-        except concurrent.futures.TimeoutError:
-            fut.cancel()
-            raise RequestTimeoutError(Status.TIMEOUT, f"no reply to {body[0]} within {limit} s") from None
+        return wait_reply(self._session.request(*body), body[0], limit)
 
     def connect(
         self,

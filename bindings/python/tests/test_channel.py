@@ -125,6 +125,10 @@ def test_bad_frames_raise_and_the_channel_goes_on() -> None:
 
 def test_control_request_errors_are_typed() -> None:
     with ButtplugChannel("py raw control", timeout=WAIT) as channel:
+        with pytest.raises(TypeError):
+            channel.configure(url="ws://127.0.0.1:12345")  # the embedded server only
+        with pytest.raises(TypeError):
+            channel.configure(no_such_option=1)
         channel.configure(disabled_transports=Transport.ALL)
         with pytest.raises(teleplug.AlreadyConnectedError):
             channel.configure(disabled_transports=Transport.ALL)
