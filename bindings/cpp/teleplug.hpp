@@ -1492,10 +1492,96 @@ inline void detail::ClientCore::on_event(const std::shared_ptr<ClientCore>& self
 
 // ---- Client ----------------------------------------------------------------------------------
 
+namespace detail {
+
+/// What Client and ButtplugChannel share: the ClientCore they own (freed by their close() and
+/// destructor), schema requests, simulated devices and the handlers both have.
+class CoreHandle {
+  public:
+    CoreHandle(const CoreHandle&) = delete;
+    CoreHandle& operator=(const CoreHandle&) = delete;
+
+    /// True until close() (or a move from it); a handle whose context shut down stays open
+    /// but its calls fail.
+    bool is_open() const { return core_ && core_->handle() != nullptr; }
+    /// The native handle (nullptr once closed).
+    tp_client* native_handle() const { return core_ ? core_->handle() : nullptr; }
+
+    /// Any request of the schema by its JSON body key (e.g. "debug", {{"sleepMs", 10}}), sent
+    /// as `{"id", "schemaVersion", key: body}`; the future holds the whole reply, or throws
+    /// RequestError for an error reply. For requests the class has no method for.
+    Future<Json> request(const std::string& body_key, Json body) {
+        return core("request")->request<Json>(body_key.c_str(), std::move(body),
+                                              [](const Json& reply) { return reply; });
+    }
+
+    /// Advertise a simulated device to the embedded server (found by the next scan). With
+    /// `observe`, what the device goes through comes as on_simulator_op events.
+    Future<void> simulator_advertise(const SimulatedLovense& toy, bool observe = true) {
+        return advertise_request(*core("simulator_advertise"), "lovense", to_json(toy), observe);
+    }
+    /// Advertise a simulated device described field by field (see above).
+    Future<void> simulator_advertise(const SimulatedDeviceSpec& spec, bool observe = true) {
+        return advertise_request(*core("simulator_advertise"), "spec", to_json(spec), observe);
+    }
+
+    // -- events (each handler runs on the dispatcher thread; set one to replace it, {} clears) --
+
+    /// What observed simulated devices go through.
+    void on_simulator_op(std::function<void(const SimulatorOp&)> fn) {
+        set(&Handlers::simulator_op, std::move(fn));
+    }
+    /// Every event as the library sent it (a JSON object without id), before its typed handler;
+    /// the last one is `closed`.
+    void on_event(std::function<void(const Json&)> fn) {
+        set(&Handlers::any_event, std::move(fn));
+    }
+    /// Exceptions thrown by handlers (default: printed to stderr). They never reach the library.
+    void on_handler_exception(std::function<void(std::exception_ptr)> fn) {
+        set(&Handlers::handler_exception, std::move(fn));
+    }
+
+  protected:
+    using Handlers = ClientCore::Handlers;
+
+    /// `kind` names the class in the error of a moved-from handle.
+    CoreHandle(std::shared_ptr<ClientCore> core, const char* kind) noexcept
+        : core_(std::move(core)), kind_(kind) {}
+    CoreHandle(CoreHandle&&) noexcept = default;
+    CoreHandle& operator=(CoreHandle&& other) noexcept {
+        if (this != &other) {
+            release();
+            core_ = std::move(other.core_);
+        }
+        return *this;
+    }
+    ~CoreHandle() { release(); }
+
+    /// Free the native client (idempotent); requests still waiting fail with TP_CLOSED.
+    void release() noexcept {
+        if (core_) core_->close();
+    }
+    std::shared_ptr<ClientCore> core(const char* what) const {
+        if (!core_)
+            throw StatusError(TP_ERR_INVALID_HANDLE, what, std::string("moved-from ") + kind_);
+        return core_;
+    }
+    template <class F>
+    void set(F Handlers::*slot, F fn) {
+        core("set handler")->set_handler(slot, std::move(fn));
+    }
+
+  private:
+    std::shared_ptr<ClientCore> core_;
+    const char* kind_;
+};
+
+}  // namespace detail
+
 /// A client of a context, connected to the embedded server or a remote one. Move-only; the
 /// destructor (or close()) frees it: its connection closes and every device stops. Legal inside
 /// one of its own event handlers.
-class Client {
+class Client : public detail::CoreHandle {
   public:
     /// Create a client named `name` (UTF-8) in `ctx`. Throws StatusError.
     explicit Client(Context& ctx, std::string_view name = {})
@@ -1513,24 +1599,11 @@ class Client {
     }
 
     Client(Client&&) noexcept = default;
-    Client& operator=(Client&& other) noexcept {
-        if (this != &other) {
-            close();
-            core_ = std::move(other.core_);
-        }
-        return *this;
-    }
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
-    ~Client() { close(); }
+    Client& operator=(Client&&) noexcept = default;
 
     /// Free the native client now. Requests still waiting fail with StatusError(TP_CLOSED).
     /// Idempotent.
-    void close() noexcept {
-        if (core_) core_->close();
-    }
-    bool is_open() const { return core_ && core_->handle() != nullptr; }
-    tp_client* native_handle() const { return core_ ? core_->handle() : nullptr; }
+    void close() noexcept { release(); }
 
     // -- connection --
 
@@ -1588,16 +1661,8 @@ class Client {
             ->request_ok("subscribeLogs", Json{{"maxLevel", detail::enum_to_json(max_level)}});
     }
 
-    // -- simulated devices (embedded server) --
+    // -- simulated devices (embedded server; simulator_advertise is CoreHandle's) --
 
-    Future<void> simulator_advertise(const SimulatedLovense& toy, bool observe = true) {
-        return detail::advertise_request(*core("simulator_advertise"), "lovense",
-                                         detail::to_json(toy), observe);
-    }
-    Future<void> simulator_advertise(const SimulatedDeviceSpec& spec, bool observe = true) {
-        return detail::advertise_request(*core("simulator_advertise"), "spec",
-                                         detail::to_json(spec), observe);
-    }
     /// The device notifies `data` on `endpoint` (which the protocol must have subscribed).
     Future<void> simulator_notify(const std::string& address, const std::string& endpoint,
                                   const std::vector<uint8_t>& data) {
@@ -1613,14 +1678,8 @@ class Client {
             ->request_ok("simulatorDisconnect", Json{{"address", address}});
     }
 
-    /// Any request of the schema by its JSON body key (e.g. "debug", {{"sleepMs", 10}}); the
-    /// future holds the whole reply. For requests this class has no method for.
-    Future<Json> request(const std::string& body_key, Json body) {
-        return core("request")->request<Json>(body_key.c_str(), std::move(body),
-                                              [](const Json& reply) { return reply; });
-    }
-
-    // -- events (each handler runs on the dispatcher thread; set one to replace it, {} clears) --
+    // -- events (each handler runs on the dispatcher thread; set one to replace it, {} clears;
+    //    on_simulator_op, on_event and on_handler_exception are CoreHandle's) --
 
     void on_device_added(std::function<void(const Device&)> fn) {
         set(&Handlers::device_added, std::move(fn));
@@ -1649,40 +1708,20 @@ class Client {
     void on_log(std::function<void(const LogRecord&)> fn) {
         set(&Handlers::log, std::move(fn));
     }
-    void on_simulator_op(std::function<void(const SimulatorOp&)> fn) {
-        set(&Handlers::simulator_op, std::move(fn));
-    }
     /// The last event: the context shut down.
     void on_closed(std::function<void(const std::string& reason)> fn) {
         set(&Handlers::closed, std::move(fn));
-    }
-    /// Every event as the library sent it (before the typed handler).
-    void on_event(std::function<void(const Json&)> fn) {
-        set(&Handlers::any_event, std::move(fn));
     }
     /// Every message (replies and events) as the library's JSON text, before it is parsed. The
     /// text is only valid during the call.
     void on_raw_message(std::function<void(std::string_view)> fn) {
         set(&Handlers::raw_message, std::move(fn));
     }
-    /// Exceptions thrown by handlers (default: printed to stderr). They never reach the library.
-    void on_handler_exception(std::function<void(std::exception_ptr)> fn) {
-        set(&Handlers::handler_exception, std::move(fn));
-    }
 
   private:
-    using Handlers = detail::ClientCore::Handlers;
+    explicit Client(std::shared_ptr<detail::ClientCore> core) noexcept
+        : CoreHandle(std::move(core), "Client") {}
 
-    explicit Client(std::shared_ptr<detail::ClientCore> core) noexcept : core_(std::move(core)) {}
-
-    std::shared_ptr<detail::ClientCore> core(const char* what) const {
-        if (!core_) throw StatusError(TP_ERR_INVALID_HANDLE, what, "moved-from Client");
-        return core_;
-    }
-    template <class F>
-    void set(F Handlers::*slot, F fn) {
-        core("set handler")->set_handler(slot, std::move(fn));
-    }
     // A simulator request that hands `data` to an endpoint of the device at `address`.
     Future<void> endpoint_data(const char* what, const char* key, const std::string& address,
                                const std::string& endpoint, const std::vector<uint8_t>& data) {
@@ -1693,8 +1732,6 @@ class Client {
     Future<ServerInfo> connect_body(Json body) {
         return detail::connect_request(*core("connect"), std::move(body));
     }
-
-    std::shared_ptr<detail::ClientCore> core_;
 };
 
 // ---- ButtplugChannel ---------------------------------------------------------------------------
@@ -1761,7 +1798,7 @@ class FrameQueue {
 /// Incoming frames go to the on_frame handler when one is set, otherwise into a queue that
 /// receive() reads; use one or the other. Move-only; the destructor (or close()) frees the
 /// native client and stops the server's devices. Legal inside one of its own handlers.
-class ButtplugChannel {
+class ButtplugChannel : public detail::CoreHandle {
   public:
     /// Create a channel named `name` (UTF-8) in `ctx`. Throws StatusError.
     explicit ButtplugChannel(Context& ctx, std::string_view name = {})
@@ -1792,27 +1829,20 @@ class ButtplugChannel {
     ButtplugChannel& operator=(ButtplugChannel&& other) noexcept {
         if (this != &other) {
             close();
-            core_ = std::move(other.core_);
+            CoreHandle::operator=(std::move(other));
             frames_ = std::move(other.frames_);
         }
         return *this;
     }
-    ButtplugChannel(const ButtplugChannel&) = delete;
-    ButtplugChannel& operator=(const ButtplugChannel&) = delete;
     ~ButtplugChannel() { close(); }
 
     /// Free the native client now: the server connection closes and its devices stop. Requests
     /// still waiting fail with StatusError(TP_CLOSED); receive() returns the frames already
     /// queued, then throws StatusError(TP_CLOSED). Idempotent.
     void close() noexcept {
-        if (core_) core_->close();
+        release();
         if (frames_) frames_->finish();
     }
-    /// True until close() (or a move from it); a channel whose context shut down stays open
-    /// but its calls fail.
-    bool is_open() const { return core_ && core_->handle() != nullptr; }
-    /// The native handle (nullptr once closed).
-    tp_client* native_handle() const { return core_ ? core_->handle() : nullptr; }
 
     // -- Buttplug frames --
 
@@ -1888,57 +1918,16 @@ class ButtplugChannel {
         return detail::connect_request(*core("connect"),
                                        Json{{"embedded", detail::to_json(options)}});
     }
-    /// Advertise a simulated device to the embedded server (found by the next scan). With
-    /// `observe`, what the device goes through comes as simulatorOp events.
-    Future<void> simulator_advertise(const SimulatedLovense& toy, bool observe = true) {
-        return detail::advertise_request(*core("simulator_advertise"), "lovense",
-                                         detail::to_json(toy), observe);
-    }
-    /// Advertise a simulated device described field by field (see simulator_advertise above).
-    Future<void> simulator_advertise(const SimulatedDeviceSpec& spec, bool observe = true) {
-        return detail::advertise_request(*core("simulator_advertise"), "spec",
-                                         detail::to_json(spec), observe);
-    }
-    /// Any request of the schema by its JSON body key (sent as `{"id", "schemaVersion", key:
-    /// body}`); the future holds the whole reply, or throws RequestError for an error reply.
-    /// Requests that drive a Buttplug client (scanning, outputs, ...) are refused on a raw
-    /// channel (ErrorCode::Unsupported): send frames for them.
-    Future<Json> request(const std::string& body_key, Json body) {
-        return core("request")->request<Json>(body_key.c_str(), std::move(body),
-                                              [](const Json& reply) { return reply; });
-    }
-
-    // -- events (each handler runs on the dispatcher thread; set one to replace it, {} clears) --
-
-    /// Every schema event (a JSON object without id: simulatorOp, error, serverDisconnected,
-    /// and last `closed`, after which pending requests have failed and no frame comes).
-    void on_event(std::function<void(const Json&)> fn) { set(&Handlers::any_event, std::move(fn)); }
-    /// simulatorOp events, parsed (after on_event).
-    void on_simulator_op(std::function<void(const SimulatorOp&)> fn) {
-        set(&Handlers::simulator_op, std::move(fn));
-    }
-    /// Exceptions thrown by handlers (default: printed to stderr). They never reach the library.
-    void on_handler_exception(std::function<void(std::exception_ptr)> fn) {
-        set(&Handlers::handler_exception, std::move(fn));
-    }
+    // simulator_advertise, request() and the on_event, on_simulator_op and
+    // on_handler_exception handlers are CoreHandle's. Requests that drive a Buttplug client
+    // (scanning, outputs, ...) are refused on a raw channel (ErrorCode::Unsupported): send
+    // frames for them. After the `closed` event pending requests have failed and no frame comes.
 
   private:
-    using Handlers = detail::ClientCore::Handlers;
-
     ButtplugChannel(std::shared_ptr<detail::ClientCore> core,
                     std::shared_ptr<detail::FrameQueue> frames) noexcept
-        : core_(std::move(core)), frames_(std::move(frames)) {}
+        : CoreHandle(std::move(core), "ButtplugChannel"), frames_(std::move(frames)) {}
 
-    std::shared_ptr<detail::ClientCore> core(const char* what) const {
-        if (!core_) throw StatusError(TP_ERR_INVALID_HANDLE, what, "moved-from ButtplugChannel");
-        return core_;
-    }
-    template <class F>
-    void set(F Handlers::*slot, F fn) {
-        core("set handler")->set_handler(slot, std::move(fn));
-    }
-
-    std::shared_ptr<detail::ClientCore> core_;
     std::shared_ptr<detail::FrameQueue> frames_;
 };
 
