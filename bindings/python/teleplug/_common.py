@@ -57,14 +57,7 @@ class ClientBase(Generic[D]):
     def __init__(
         self, name: str, *, context: Optional[Context], delivery: str, debug: bool
     ) -> None:
-        owns = context is None
-        ctx = Context(debug=debug) if context is None else context
-        try:
-            self._session = Session(ctx, name, delivery=delivery, owns_context=owns)
-        except BaseException:
-            if owns:
-                ctx.close()
-            raise
+        self._session = Session.open(name, context=context, delivery=delivery, debug=debug)
         self._lock = threading.Lock()
         self._listeners: List[Tuple[Type[Event], Callable[[Any], Any]]] = []
         self._streams: "weakref.WeakSet[EventSource[Any]]" = weakref.WeakSet()

@@ -203,6 +203,27 @@ class Session:
             )
             self._reader.start()
 
+    @classmethod
+    def open(
+        cls,
+        name: str,
+        *,
+        context: Optional[Context],
+        delivery: str,
+        debug: bool,
+        fmt: int = _ffi.TP_FORMAT_JSON,
+    ) -> "Session":
+        """A session in ``context``, or in a context of its own (``debug``: with test hooks)
+        that it frees when it closes."""
+        owns = context is None
+        ctx = Context(debug=debug) if context is None else context
+        try:
+            return cls(ctx, name, delivery=delivery, owns_context=owns, fmt=fmt)
+        except BaseException:
+            if owns:
+                ctx.close()
+            raise
+
     # ---- state -------------------------------------------------------------------------------
 
     @property

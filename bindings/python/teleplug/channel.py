@@ -60,16 +60,9 @@ class ButtplugChannel:
         timeout: Optional[float] = None,
         debug: bool = False,
     ) -> None:
-        owns = context is None
-        ctx = Context(debug=debug) if context is None else context
-        try:
-            self._session = Session(
-                ctx, name, delivery=delivery, owns_context=owns, fmt=_ffi.TP_FORMAT_BUTTPLUG_JSON
-            )
-        except BaseException:
-            if owns:
-                ctx.close()
-            raise
+        self._session = Session.open(
+            name, context=context, delivery=delivery, debug=debug, fmt=_ffi.TP_FORMAT_BUTTPLUG_JSON
+        )
         self.timeout = timeout
         self._frames: "queue.Queue[Any]" = queue.Queue()
         self._events: "queue.Queue[Any]" = queue.Queue()
