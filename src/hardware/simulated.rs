@@ -21,6 +21,10 @@ use super::{
 };
 use crate::device_config::CommunicationSpecifier;
 
+/// Read replies a simulated device holds before it refuses more ([`SimulatedDevice::queue_read`]):
+/// a test queues a few; a peer queueing without bound would grow memory forever.
+pub const MAX_QUEUED_READS: usize = 64;
+
 /// How a simulated device presents itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimulatedDeviceSpec {
@@ -271,10 +275,23 @@ impl SimulatedDevice {
         }
     }
 
-    /// Queue the answer to the next read (first in, first out).
-    pub fn queue_read(&self, endpoint: Endpoint, data: Vec<u8>) {
-        self.inner.state.lock().reads.push_back((endpoint, data));
+    /// Queue the answer to the next read (first in, first out). At most [`MAX_QUEUED_READS`]
+    /// wait at once: beyond that the reply is dropped (logged) and this returns false.
+    pub fn queue_read(&self, endpoint: Endpoint, data: Vec<u8>) -> bool {
+        {
+            let mut st = self.inner.state.lock();
+            if st.reads.len() >= MAX_QUEUED_READS {
+                drop(st);
+                tracing::warn!(
+                    address = %self.inner.spec.address,
+                    "read reply for {endpoint} dropped: {MAX_QUEUED_READS} replies already wait for reads"
+                );
+                return false;
+            }
+            st.reads.push_back((endpoint, data));
+        }
         self.inner.read_ready.notify_waiters();
+        true
     }
 
     /// The device drops the link.
@@ -581,5 +598,37 @@ impl HardwareManager for SimulatedManager {
         self.scanning.store(false, Ordering::SeqCst);
         self.scan_generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn queued_read_replies_are_bounded() {
+        let device = SimulatedDevice::new(SimulatedDeviceSpec::new("Sim", "sim-1"));
+        for i in 0..MAX_QUEUED_READS {
+            assert!(device.queue_read(Endpoint::Rx, vec![i as u8]));
+        }
+        assert!(!device.queue_read(Endpoint::Rx, vec![0xFF]), "one too many");
+        let transport = device.transport(vec![Endpoint::Rx]).unwrap();
+        let first = transport
+            .read(Endpoint::Rx, 16, Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert_eq!(first, vec![0]);
+        // A read made room for one more, answered last.
+        assert!(device.queue_read(Endpoint::Rx, vec![0xEE]));
+        for i in 1..MAX_QUEUED_READS {
+            let r = transport
+                .read(Endpoint::Rx, 16, Duration::from_secs(1))
+                .await;
+            assert_eq!(r.unwrap(), vec![i as u8]);
+        }
+        let last = transport
+            .read(Endpoint::Rx, 16, Duration::from_secs(1))
+            .await;
+        assert_eq!(last.unwrap(), vec![0xEE]);
     }
 }

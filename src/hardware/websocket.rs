@@ -32,7 +32,7 @@ use crate::device_config::CommunicationSpecifier;
 pub const MANAGER_NAME: &str = "websocket";
 
 /// What a device says in its first (text) frame.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct DeviceHandshake {
     /// Matched against `websocket` specifiers' `name`.
     pub identifier: String,
@@ -40,6 +40,21 @@ pub struct DeviceHandshake {
     pub address: String,
     /// Not checked (currently 0).
     pub version: u32,
+    /// The listener's shared secret, when it requires one (`--device-websocket-token`; a device
+    /// may send it in its URL instead). Not part of Intiface's handshake.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for DeviceHandshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceHandshake")
+            .field("identifier", &self.identifier)
+            .field("address", &self.address)
+            .field("version", &self.version)
+            .field("token", &self.token.as_ref().map(|_| "<secret>"))
+            .finish()
+    }
 }
 
 impl DeviceHandshake {
@@ -331,6 +346,13 @@ mod tests {
             .unwrap();
         assert_eq!(h.identifier, "LVSDevice");
         assert_eq!(h.address, "a1");
+        assert_eq!(h.token, None);
+        let h = DeviceHandshake::parse(
+            r#"{"identifier":"LVSDevice","address":"a1","version":0,"token":"s3cret"}"#,
+        )
+        .unwrap();
+        assert_eq!(h.token.as_deref(), Some("s3cret"));
+        assert!(!format!("{h:?}").contains("s3cret"));
         assert!(DeviceHandshake::parse(r#"{"identifier":"x"}"#).is_err());
         assert!(DeviceHandshake::parse("not json").is_err());
     }

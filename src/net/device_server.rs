@@ -4,19 +4,28 @@
 //! handed to [`WebsocketDeviceManager`] (src/hardware/websocket.rs), which matches it through a
 //! `websocket` specifier of the user config. Afterwards every write goes out as one binary frame
 //! and every frame from the device (binary, or text as its bytes) comes back as a notification.
+//!
+//! Who may dial in ([`super::device_auth`]): the listener is on loopback unless told otherwise;
+//! with a token configured, a device must present it (`"token"` in the handshake frame or
+//! `?token=` in the URL); an address already connected here is refused. Connections that have
+//! not sent their handshake count as pending upgrades (the oldest are closed first). Every
+//! refusal is a WebSocket Close whose reason says why.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
+use parking_lot::Mutex;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::{debug, info, warn};
 
 use super::NetError;
-use super::link::{self, Inbound, LinkConfig};
-use super::listen::{self, ListenerHandle};
+use super::device_auth::{DeviceToken, LiveAddresses, token_from_query};
+use super::link::{self, Inbound, LinkConfig, LinkHandle};
+use super::listen::{self, Gate, ListenerHandle, PendingConnection};
+use super::origin::OriginPolicy;
+use super::pending::EVICTED_REASON;
 use crate::hardware::HardwareManager;
 use crate::hardware::websocket::{
     DeviceHandshake, LinkClose, WebsocketDeviceLink, WebsocketDeviceManager,
@@ -30,12 +39,75 @@ const DEVICE_QUEUE: usize = 256;
 /// How long a device has to send its handshake.
 const DEVICE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Add the websocket device manager to `server` and listen for devices on `address`.
+/// Settings of the device listener.
+#[derive(Clone)]
+pub struct DeviceServerOptions {
+    /// Where to listen. Default 127.0.0.1:54817: devices on this machine only (a bridge
+    /// program), whatever address the client port uses.
+    pub address: SocketAddr,
+    /// Ping period, write timeout, outbound queue.
+    pub link: LinkConfig,
+    /// Which web pages may connect (devices are native programs and send no Origin).
+    pub origins: OriginPolicy,
+    /// The shared secret a device must present; `None`: any device may dial in.
+    pub token: Option<String>,
+}
+
+impl Default for DeviceServerOptions {
+    fn default() -> Self {
+        DeviceServerOptions {
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_DEVICE_PORT)),
+            link: LinkConfig::default(),
+            origins: OriginPolicy::default(),
+            token: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for DeviceServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceServerOptions")
+            .field("address", &self.address)
+            .field("link", &self.link)
+            .field("origins", &self.origins)
+            .field("token", &self.token.as_ref().map(|_| "<secret>"))
+            .finish()
+    }
+}
+
+/// Add the websocket device manager to `server` and listen for devices on `address`, with the
+/// default settings otherwise (no token).
 pub async fn start(
     server: &Server,
     address: SocketAddr,
     link: LinkConfig,
 ) -> Result<ListenerHandle, NetError> {
+    start_with(
+        server,
+        DeviceServerOptions {
+            address,
+            link,
+            ..DeviceServerOptions::default()
+        },
+    )
+    .await
+}
+
+/// What every device connection of one listener shares.
+struct Listener {
+    manager: Arc<WebsocketDeviceManager>,
+    link: LinkConfig,
+    origins: OriginPolicy,
+    token: Option<DeviceToken>,
+    live: LiveAddresses,
+}
+
+/// Add the websocket device manager to `server` and listen for devices.
+pub async fn start_with(
+    server: &Server,
+    options: DeviceServerOptions,
+) -> Result<ListenerHandle, NetError> {
+    let address = options.address;
     let listener = listen::bind(address, "device listener").await?;
     let mut manager = None;
     server.add_manager(|events| {
@@ -50,31 +122,80 @@ pub async fn start(
             reason: "the device manager could not be added".into(),
         });
     };
+    let shared = Arc::new(Listener {
+        manager,
+        link: options.link,
+        origins: options.origins,
+        token: options.token.as_deref().map(DeviceToken::new),
+        live: LiveAddresses::default(),
+    });
     Ok(listen::spawn_accept_loop(
         listener,
         "WebSocket device listener",
-        move |stream, peer, shutdown| {
-            device_connection(stream, peer, manager.clone(), link.clone(), shutdown)
-        },
+        move |conn, peer, shutdown| device_connection(conn, peer, shared.clone(), shutdown),
     ))
 }
 
-async fn device_connection(
-    stream: TcpStream,
+/// Close a device's socket with `reason` and wait for the link to end.
+async fn refuse(
+    handle: LinkHandle,
+    done: tokio::task::JoinHandle<link::LinkEnd>,
     peer: SocketAddr,
-    manager: Arc<WebsocketDeviceManager>,
-    config: LinkConfig,
+    code: CloseCode,
+    reason: &str,
+) {
+    warn!(%peer, "WebSocket device refused: {reason}");
+    handle.close(code, reason);
+    drop(handle);
+    let _ = done.await;
+}
+
+async fn device_connection(
+    conn: PendingConnection,
+    peer: SocketAddr,
+    shared: Arc<Listener>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let Some(ws) = listen::upgrade_ungated(stream, peer, "device").await else {
-        return;
+    // A device may put the token in its URL (`ws://host:port/?token=…`).
+    let url_token = Arc::new(Mutex::new(None));
+    let gate: Gate = {
+        let url_token = url_token.clone();
+        Box::new(move |req| {
+            *url_token.lock() = token_from_query(req.uri().query());
+            Ok(())
+        })
+    };
+    let upgraded = listen::upgrade_pending(
+        conn,
+        &shared.origins,
+        gate,
+        listen::MAX_MESSAGE_SIZE,
+        listen::HANDSHAKE_TIMEOUT,
+    )
+    .await;
+    let (ws, mut pending) = match upgraded {
+        Ok(u) => u,
+        Err(e) => {
+            debug!(%peer, "device upgrade failed: {e}");
+            return;
+        }
     };
     let link::Link {
         handle,
         mut inbound,
         done,
-    } = link::spawn(ws, config, peer.to_string());
-    let first = tokio::time::timeout(DEVICE_HANDSHAKE_TIMEOUT, inbound.recv()).await;
+    } = link::spawn(ws, shared.link.clone(), peer.to_string());
+    // Until its handshake frame the connection still counts as pending: the oldest are evicted.
+    let first = tokio::select! {
+        first = tokio::time::timeout(DEVICE_HANDSHAKE_TIMEOUT, inbound.recv()) => first,
+        _ = pending.evicted() => {
+            return refuse(handle, done, peer, CloseCode::Again, EVICTED_REASON).await;
+        }
+        _ = listen::shutdown_requested(&mut shutdown) => {
+            return refuse(handle, done, peer, CloseCode::Away, "server shutting down").await;
+        }
+    };
+    drop(pending);
     let handshake = match first {
         Ok(Some(Inbound::Text(text))) => DeviceHandshake::parse(&text),
         Ok(Some(Inbound::Binary(_))) => {
@@ -85,18 +206,22 @@ async fn device_connection(
     };
     let handshake = match handshake {
         Ok(h) => h,
-        Err(e) => {
-            warn!(%peer, "WebSocket device refused: {e}");
-            handle.close(CloseCode::Policy, &e);
-            drop(handle);
-            let _ = done.await;
-            return;
+        Err(e) => return refuse(handle, done, peer, CloseCode::Policy, &e).await,
+    };
+    if let Some(token) = &shared.token {
+        let given = handshake.token.clone().or_else(|| url_token.lock().take());
+        if let Err(reason) = token.check(given.as_deref()) {
+            return refuse(handle, done, peer, CloseCode::Policy, reason).await;
         }
+    }
+    let _claim = match shared.live.claim(&handshake.address) {
+        Ok(claim) => claim,
+        Err(reason) => return refuse(handle, done, peer, CloseCode::Policy, &reason).await,
     };
     let (out_tx, mut out_rx) = mpsc::channel(DEVICE_QUEUE);
     let (in_tx, in_rx) = mpsc::channel(DEVICE_QUEUE);
     let (close_tx, mut close_rx) = mpsc::unbounded_channel();
-    manager.device_connected(
+    shared.manager.device_connected(
         &handshake,
         WebsocketDeviceLink {
             outgoing: out_tx,

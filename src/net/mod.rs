@@ -3,13 +3,17 @@
 //! that dial in ([`device_server`]) and the simulator control endpoint ([`simulator`]).
 //!
 //! Shared pieces: [`link`] (one socket, one task: bounded outbound queue, write timeout,
-//! WebSocket ping), [`listen`] (binding, upgrade, accept loop), [`origin`] (which web pages may
-//! connect).
+//! WebSocket ping), [`listen`] (binding, upgrade, accept loop), [`pending`] (the bounded set of
+//! connections waiting for their upgrade), [`backoff`] (pacing of failed accepts), [`origin`]
+//! (which web pages may connect), [`device_auth`] (which devices may dial in).
 
+pub mod backoff;
+pub mod device_auth;
 pub mod device_server;
 pub mod link;
 pub mod listen;
 pub mod origin;
+pub mod pending;
 pub mod sim_protocol;
 pub mod simulator;
 pub mod ws_client;

@@ -28,6 +28,11 @@ pub struct Advertise {
     /// Company id (decimal or 0x-hex string) → payload bytes.
     #[serde(default)]
     pub manufacturer_data: BTreeMap<String, Vec<u8>>,
+    /// The transport's message gap in milliseconds: the device task leaves at least this much
+    /// time between two writes (as a BLE link needs ~75 ms). Default 0. A `message_gap_ms` of
+    /// the device's definition (database or user config) takes precedence, as for real devices.
+    #[serde(default)]
+    pub message_gap_ms: Option<u32>,
 }
 
 /// Bytes from the device on an endpoint.
@@ -161,6 +166,9 @@ impl Advertise {
             .iter()
             .map(|(k, v)| company_id(k).map(|c| (c, v.clone())))
             .collect::<Result<_, _>>()?;
+        if let Some(ms) = self.message_gap_ms {
+            spec.message_gap = std::time::Duration::from_millis(u64::from(ms));
+        }
         Ok(spec)
     }
 }
@@ -212,8 +220,35 @@ mod tests {
             address: "a".into(),
             services: vec![],
             manufacturer_data: [("zz".to_string(), vec![])].into(),
+            message_gap_ms: None,
         };
         assert!(a.to_spec().is_err());
+        assert!(
+            ControlRequest::parse(
+                r#"{"Advertise":{"id":"d","name":"n","address":"a","message_gap_ms":-1}}"#
+            )
+            .is_err()
+        );
+        assert!(
+            ControlRequest::parse(
+                r#"{"Advertise":{"id":"d","name":"n","address":"a","message_gap_ms":"75"}}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn message_gap_is_optional() {
+        let parse = |text: &str| match ControlRequest::parse(text).unwrap() {
+            ControlRequest::Advertise(a) => a.to_spec().unwrap(),
+            other => panic!("not an Advertise: {other:?}"),
+        };
+        let spec = parse(r#"{"Advertise":{"id":"d","name":"LVS-Hush","address":"a"}}"#);
+        assert_eq!(spec.message_gap, std::time::Duration::ZERO);
+        let spec = parse(
+            r#"{"Advertise":{"id":"d","name":"LVS-Hush","address":"a","message_gap_ms":250}}"#,
+        );
+        assert_eq!(spec.message_gap, std::time::Duration::from_millis(250));
     }
 
     #[test]

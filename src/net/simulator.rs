@@ -3,56 +3,107 @@
 //! (notifications, read replies, disconnects) while seeing every write, read and subscription the
 //! server makes, in order. Messages: [`super::sim_protocol`]. Built on
 //! [`SimulatedDevice`]: each device's ops are observed and sent as frames. Several devices per
-//! control connection; closing the connection disconnects its devices. A bad control frame gets
-//! an `Error` frame, never a crash.
+//! control connection (at most [`MAX_DEVICES_PER_CONNECTION`], each holding at most
+//! [`MAX_QUEUED_READS`] read replies); closing the connection disconnects its devices. A bad
+//! control frame, or one over a limit, gets an `Error` frame, never a crash. Web pages are held
+//! to the client port's Origin policy.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::info;
 
 use super::NetError;
 use super::link::{self, Inbound, LinkConfig, LinkHandle};
-use super::listen::{self, ListenerHandle};
+use super::listen::{self, ListenerHandle, PendingConnection};
+use super::origin::OriginPolicy;
 use super::sim_protocol::{ControlEvent, ControlRequest, DeviceData};
-use crate::hardware::simulated::SimulatedDevice;
+use crate::hardware::simulated::{MAX_QUEUED_READS, SimulatedDevice};
 use crate::server::Server;
 
 /// Frames queued towards a control connection before it counts as stuck.
 const CONTROL_QUEUE: usize = 8192;
 
-/// Open the simulator control endpoint on `address` and serve it.
+/// Devices one control connection may advertise at once (a benchmark drives 1,000).
+pub const MAX_DEVICES_PER_CONNECTION: usize = 1024;
+
+/// Settings of the simulator control endpoint.
+#[derive(Clone, Debug)]
+pub struct SimulatorOptions {
+    /// Where to listen. Default 127.0.0.1, port 0 (any free port).
+    pub address: SocketAddr,
+    /// Ping period, write timeout; the outbound queue is at least 8192 frames.
+    pub link: LinkConfig,
+    /// Which web pages may connect: the client port's policy.
+    pub origins: OriginPolicy,
+    /// Devices one control connection may have advertised at once.
+    pub max_devices: usize,
+}
+
+impl Default for SimulatorOptions {
+    fn default() -> Self {
+        SimulatorOptions {
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            link: LinkConfig::default(),
+            origins: OriginPolicy::default(),
+            max_devices: MAX_DEVICES_PER_CONNECTION,
+        }
+    }
+}
+
+/// Open the simulator control endpoint on `address` and serve it, with the default settings
+/// otherwise.
 pub async fn start(
     server: Server,
     address: SocketAddr,
     link: LinkConfig,
 ) -> Result<ListenerHandle, NetError> {
-    let listener = listen::bind(address, "simulator control endpoint").await?;
-    let link = LinkConfig {
-        queue: link.queue.max(CONTROL_QUEUE),
-        ..link
-    };
+    start_with(
+        server,
+        SimulatorOptions {
+            address,
+            link,
+            ..SimulatorOptions::default()
+        },
+    )
+    .await
+}
+
+/// Open the simulator control endpoint and serve it.
+pub async fn start_with(
+    server: Server,
+    options: SimulatorOptions,
+) -> Result<ListenerHandle, NetError> {
+    let listener = listen::bind(options.address, "simulator control endpoint").await?;
+    let options = Arc::new(SimulatorOptions {
+        link: LinkConfig {
+            queue: options.link.queue.max(CONTROL_QUEUE),
+            ..options.link
+        },
+        ..options
+    });
     Ok(listen::spawn_accept_loop(
         listener,
         "simulator control endpoint",
-        move |stream, peer, shutdown| {
-            control_connection(stream, peer, server.clone(), link.clone(), shutdown)
+        move |conn, peer, shutdown| {
+            control_connection(conn, peer, server.clone(), options.clone(), shutdown)
         },
     ))
 }
 
 async fn control_connection(
-    stream: TcpStream,
+    conn: PendingConnection,
     peer: SocketAddr,
     server: Server,
-    config: LinkConfig,
+    options: Arc<SimulatorOptions>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let Some(ws) = listen::upgrade_ungated(stream, peer, "simulator control").await else {
+    let Some((ws, _upgraded)) =
+        listen::upgrade_ungated(conn, &options.origins, peer, "simulator control").await
+    else {
         return;
     };
     info!(%peer, "simulator control connection opened");
@@ -60,11 +111,12 @@ async fn control_connection(
         handle,
         mut inbound,
         done,
-    } = link::spawn(ws, config, peer.to_string());
+    } = link::spawn(ws, options.link.clone(), peer.to_string());
     let mut control = Control {
         server,
         link: handle.clone(),
         devices: HashMap::new(),
+        max_devices: options.max_devices,
     };
     loop {
         tokio::select! {
@@ -90,6 +142,7 @@ struct Control {
     server: Server,
     link: LinkHandle,
     devices: HashMap<String, SimulatedDevice>,
+    max_devices: usize,
 }
 
 impl Control {
@@ -115,6 +168,13 @@ impl Control {
                 if self.devices.contains_key(&a.id) {
                     return self.error(format!("device id {:?} is already in use", a.id));
                 }
+                if self.devices.len() >= self.max_devices {
+                    return self.error(format!(
+                        "Advertise {:?} refused: this connection has {} devices, the limit \
+                         (send Disconnect for one first)",
+                        a.id, self.max_devices
+                    ));
+                }
                 let spec = match a.to_spec() {
                     Ok(s) => s,
                     Err(e) => return self.error(e),
@@ -139,7 +199,12 @@ impl Control {
             }
             ControlRequest::ReadReply(DeviceData { id, endpoint, data }) => {
                 if let Some(d) = self.device(&id) {
-                    d.queue_read(endpoint, data);
+                    if !d.queue_read(endpoint, data) {
+                        self.error(format!(
+                            "ReadReply for {id:?} dropped: {MAX_QUEUED_READS} replies already \
+                             wait for reads, the limit"
+                        ));
+                    }
                 }
             }
             ControlRequest::Disconnect(d) => {

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot, watch};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -208,7 +208,7 @@ impl WsServer {
 }
 
 async fn handle_connection(
-    stream: TcpStream,
+    stream: listen::PendingConnection,
     peer: SocketAddr,
     server: Server,
     options: Arc<WsServerOptions>,

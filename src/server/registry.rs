@@ -1,6 +1,7 @@
 //! The registry of connected devices: stable index assignment (user-pinned indexes, then the
-//! lowest free index, kept per device identity for the life of the server) and an immutable
-//! snapshot of the connected devices that connections read without locking for long.
+//! lowest free index, kept per device identity while it is connected and for the
+//! [`REMEMBERED_DEVICES`] that left most recently) and an immutable snapshot of the connected
+//! devices that connections read without locking for long.
 //!
 //! A new snapshot shares the device handles of the previous one and builds its DeviceList only
 //! when first asked: connecting N devices costs O(N) pointer copies each, not N deep copies of
@@ -69,22 +70,110 @@ impl Snapshot {
     }
 }
 
-/// Indexes given out, per identity, for the life of the server.
-#[derive(Default)]
+/// Devices whose index is remembered after they left, so that they get it back when they
+/// return. Beyond this many, the one that left longest ago is forgotten and its index is free
+/// again: devices dialing in under ever new addresses cannot grow the map (or the indexes)
+/// without bound. Indexes pinned by the user config do not depend on this memory.
+pub const REMEMBERED_DEVICES: usize = 1024;
+
+/// Indexes given out, per identity: kept while the device is connected and, after it left, for
+/// the `limit` identities that left most recently.
 struct Assigned {
-    by_identity: HashMap<DeviceIdentity, u32>,
-    /// Every index in `by_identity` (looked up instead of collecting them per device).
-    indexes: HashSet<u32>,
+    by_identity: HashMap<DeviceIdentity, Remembered>,
+    /// How many identities hold each index (looked up instead of scanning `by_identity`).
+    holders: HashMap<u32, usize>,
+    /// Identities not connected, keyed by when they left (or were assigned): first = oldest.
+    absent: BTreeMap<u64, DeviceIdentity>,
+    clock: u64,
+    limit: usize,
+}
+
+struct Remembered {
+    index: u32,
+    /// The key in `absent`; `None` while connected.
+    absent_since: Option<u64>,
 }
 
 impl Assigned {
-    fn insert(&mut self, identity: DeviceIdentity, index: u32) {
-        if let Some(old) = self.by_identity.insert(identity, index) {
-            if old != index && !self.by_identity.values().any(|i| *i == old) {
-                self.indexes.remove(&old);
+    fn new(limit: usize) -> Assigned {
+        Assigned {
+            by_identity: HashMap::new(),
+            holders: HashMap::new(),
+            absent: BTreeMap::new(),
+            clock: 0,
+            limit,
+        }
+    }
+
+    fn index_of(&self, identity: &DeviceIdentity) -> Option<u32> {
+        self.by_identity.get(identity).map(|r| r.index)
+    }
+
+    /// Whether a remembered identity holds `index`.
+    fn is_held(&self, index: u32) -> bool {
+        self.holders.contains_key(&index)
+    }
+
+    /// Give `identity` `index`. It counts as absent (forgettable) until [`Self::connected`].
+    fn assign(&mut self, identity: DeviceIdentity, index: u32) {
+        self.forget(&identity);
+        *self.holders.entry(index).or_default() += 1;
+        self.by_identity.insert(
+            identity.clone(),
+            Remembered {
+                index,
+                absent_since: None,
+            },
+        );
+        self.mark_absent(&identity);
+    }
+
+    /// The device is connected: it is not forgotten while it stays.
+    fn connected(&mut self, identity: &DeviceIdentity) {
+        if let Some(since) = self
+            .by_identity
+            .get_mut(identity)
+            .and_then(|r| r.absent_since.take())
+        {
+            self.absent.remove(&since);
+        }
+    }
+
+    /// The device left: remember it among the most recent ones.
+    fn disconnected(&mut self, identity: &DeviceIdentity) {
+        self.mark_absent(identity);
+    }
+
+    fn mark_absent(&mut self, identity: &DeviceIdentity) {
+        let Some(r) = self.by_identity.get_mut(identity) else {
+            return;
+        };
+        if let Some(old) = r.absent_since.take() {
+            self.absent.remove(&old);
+        }
+        self.clock += 1;
+        r.absent_since = Some(self.clock);
+        self.absent.insert(self.clock, identity.clone());
+        while self.absent.len() > self.limit {
+            if let Some((_, oldest)) = self.absent.pop_first() {
+                self.forget(&oldest);
             }
         }
-        self.indexes.insert(index);
+    }
+
+    fn forget(&mut self, identity: &DeviceIdentity) {
+        let Some(r) = self.by_identity.remove(identity) else {
+            return;
+        };
+        if let Some(since) = r.absent_since {
+            self.absent.remove(&since);
+        }
+        if let Some(n) = self.holders.get_mut(&r.index) {
+            *n -= 1;
+            if *n == 0 {
+                self.holders.remove(&r.index);
+            }
+        }
     }
 }
 
@@ -97,9 +186,14 @@ pub struct Registry {
 
 impl Registry {
     pub fn new() -> Registry {
+        Registry::remembering(REMEMBERED_DEVICES)
+    }
+
+    /// A registry remembering the indexes of `limit` devices that left.
+    fn remembering(limit: usize) -> Registry {
         Registry {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
-            assigned: Mutex::new(Assigned::default()),
+            assigned: Mutex::new(Assigned::new(limit)),
             connecting: Mutex::new(HashSet::new()),
         }
     }
@@ -138,20 +232,20 @@ impl Registry {
             if snapshot.devices.contains_key(&i) {
                 return None;
             }
-            assigned.insert(identity.clone(), i);
+            assigned.assign(identity.clone(), i);
             return Some(i);
         }
-        if let Some(i) = assigned.by_identity.get(identity) {
-            if !snapshot.devices.contains_key(i) {
-                return Some(*i);
+        if let Some(i) = assigned.index_of(identity) {
+            if !snapshot.devices.contains_key(&i) {
+                return Some(i);
             }
         }
         let reserved: BTreeSet<u32> = config.reserved_indexes().into_iter().collect();
         let taken = |i: &u32| {
-            reserved.contains(i) || assigned.indexes.contains(i) || snapshot.devices.contains_key(i)
+            reserved.contains(i) || assigned.is_held(*i) || snapshot.devices.contains_key(i)
         };
         let index = (0u32..).find(|i| !taken(i))?;
-        assigned.insert(identity.clone(), index);
+        assigned.assign(identity.clone(), index);
         Some(index)
     }
 
@@ -161,9 +255,12 @@ impl Registry {
         if guard.devices.contains_key(&handle.index) {
             return false;
         }
+        let identity = handle.identity.clone();
         let mut devices = guard.devices.clone();
         devices.insert(handle.index, handle);
         *guard = Arc::new(Snapshot::build(devices));
+        drop(guard);
+        self.assigned.lock().connected(&identity);
         true
     }
 
@@ -174,8 +271,12 @@ impl Registry {
             return false;
         }
         let mut devices = guard.devices.clone();
-        devices.remove(&index);
+        let removed = devices.remove(&index);
         *guard = Arc::new(Snapshot::build(devices));
+        drop(guard);
+        if let Some(handle) = removed {
+            self.assigned.lock().disconnected(&handle.identity);
+        }
         true
     }
 }
@@ -183,5 +284,90 @@ impl Registry {
 impl Default for Registry {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(address: &str) -> DeviceIdentity {
+        DeviceIdentity {
+            address: address.into(),
+            protocol: "lovense".into(),
+            identifier: None,
+        }
+    }
+
+    fn definition(user_index: Option<u32>) -> DeviceDefinition {
+        DeviceDefinition {
+            protocol: "lovense".into(),
+            identifier: None,
+            name: "Sim".into(),
+            display_name: None,
+            id: uuid::Uuid::nil(),
+            features: Vec::new(),
+            protocol_variant: None,
+            message_gap_ms: None,
+            user_index,
+        }
+    }
+
+    #[test]
+    fn devices_that_left_are_remembered_up_to_the_limit() {
+        let config = DeviceConfig::embedded();
+        let registry = Registry::remembering(3);
+        let assign = |a: &str| registry.assign_index(&config, &identity(a), &definition(None));
+        // Each device comes and goes (never connected): the memory holds the last three.
+        for i in 0..3u32 {
+            assert_eq!(assign(&format!("d{i}")), Some(i));
+        }
+        assert_eq!(assign("d3"), Some(3));
+        // d0 was forgotten, so its index went to nobody... until the next new device.
+        assert_eq!(registry.assigned.lock().by_identity.len(), 3);
+        assert_eq!(assign("d1"), Some(1), "remembered");
+        assert_eq!(assign("d4"), Some(0), "d0's index is free again");
+        // A thousand addresses later the map and the indexes are still bounded.
+        for i in 5..1005 {
+            assert!(assign(&format!("d{i}")).is_some_and(|index| index < 4));
+        }
+        assert_eq!(registry.assigned.lock().by_identity.len(), 3);
+        assert!(registry.assigned.lock().holders.len() <= 3);
+    }
+
+    #[test]
+    fn connected_devices_are_never_forgotten() {
+        let mut a = Assigned::new(2);
+        a.assign(identity("kept"), 7);
+        a.connected(&identity("kept"));
+        for i in 0..10 {
+            a.assign(identity(&format!("passing-{i}")), i);
+        }
+        assert_eq!(a.index_of(&identity("kept")), Some(7));
+        assert!(a.is_held(7));
+        assert_eq!(a.by_identity.len(), 3, "the connected one and the last two");
+        // Once it left, it is the most recent: the next newcomers push out older ones first.
+        a.disconnected(&identity("kept"));
+        a.assign(identity("new"), 20);
+        assert_eq!(a.index_of(&identity("kept")), Some(7));
+        a.assign(identity("newer"), 21);
+        assert_eq!(a.index_of(&identity("kept")), None);
+        assert!(!a.is_held(7));
+    }
+
+    #[test]
+    fn an_index_shared_by_two_identities_stays_held_until_both_are_forgotten() {
+        let mut a = Assigned::new(2);
+        a.assign(identity("pinned"), 3);
+        a.assign(identity("other"), 3);
+        a.assign(identity("x"), 9);
+        assert_eq!(a.index_of(&identity("pinned")), None);
+        assert!(a.is_held(3), "still held by the other identity");
+        a.assign(identity("y"), 10);
+        assert!(!a.is_held(3));
+        // Re-assigning an identity moves it, releasing its old index.
+        a.assign(identity("y"), 11);
+        assert!(!a.is_held(10));
+        assert!(a.is_held(11));
     }
 }

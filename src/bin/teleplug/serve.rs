@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use teleplug::net::device_server::DeviceServerOptions;
+use teleplug::net::simulator::SimulatorOptions;
 use teleplug::net::{self, LinkConfig, ListenerHandle, OriginPolicy, WsServer, WsServerOptions};
 use teleplug::server::{ClientApprover, Server};
 
@@ -50,7 +52,23 @@ pub struct ServeArgs {
     /// manager; Intiface uses 54817). Off by default.
     #[arg(long, value_name = "PORT")]
     pub device_websocket_port: Option<u16>,
-    /// Open the simulator control endpoint on this port (loopback only).
+    /// Address of the device listener (default 127.0.0.1, also with --listen-all or --address:
+    /// devices usually dial in through a bridge program on this machine). To let devices on the
+    /// network dial in, give e.g. 0.0.0.0, and set --device-websocket-token.
+    #[arg(long, value_name = "IP", requires = "device_websocket_port")]
+    pub device_websocket_address: Option<IpAddr>,
+    /// Shared secret every device dialing in must present: "token" in its handshake frame, or
+    /// ?token= in the URL it connects to. Devices without it, or with another, are closed with
+    /// a reason saying so. Without this flag any device that reaches the port may dial in.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        requires = "device_websocket_port",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
+    pub device_websocket_token: Option<String>,
+    /// Open the simulator control endpoint on this port (loopback only; web pages are held to
+    /// the same --allowed-origin policy as the client port).
     #[arg(long, value_name = "PORT")]
     pub simulator_port: Option<u16>,
     /// Period of WebSocket-level pings; a peer missing one pong is dropped (milliseconds).
@@ -104,11 +122,12 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         ..LinkConfig::default()
     };
     let host = args.host();
+    let origins = OriginPolicy::new(args.allowed_origins.clone());
     let bound = WsServer::bind(
         server.clone(),
         WsServerOptions {
             address: SocketAddr::new(host, args.port),
-            origins: OriginPolicy::new(args.allowed_origins.clone()),
+            origins: origins.clone(),
             link: link.clone(),
             ..WsServerOptions::default()
         },
@@ -117,17 +136,37 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     .map_err(|e| Failure::Runtime(e.to_string()))?;
     let mut listeners: Vec<ListenerHandle> = Vec::new();
     if let Some(port) = args.device_websocket_port {
-        let h = net::device_server::start(&server, SocketAddr::new(host, port), link.clone())
-            .await
-            .map_err(|e| Failure::Runtime(e.to_string()))?;
+        let device_host = args
+            .device_websocket_address
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let h = net::device_server::start_with(
+            &server,
+            DeviceServerOptions {
+                address: SocketAddr::new(device_host, port),
+                link: link.clone(),
+                origins: origins.clone(),
+                token: args.device_websocket_token.clone(),
+            },
+        )
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        if !device_host.is_loopback() && args.device_websocket_token.is_none() {
+            tracing::warn!(
+                "devices may dial in from other machines without a token: set --device-websocket-token"
+            );
+        }
         announce(format!("devices may dial in on ws://{}", h.local_addr()));
         listeners.push(h);
     }
     if let Some(port) = args.simulator_port {
-        let h = net::simulator::start(
+        let h = net::simulator::start_with(
             server.clone(),
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
-            link.clone(),
+            SimulatorOptions {
+                address: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+                link: link.clone(),
+                origins: origins.clone(),
+                ..SimulatorOptions::default()
+            },
         )
         .await
         .map_err(|e| Failure::Runtime(e.to_string()))?;
