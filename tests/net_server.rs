@@ -340,7 +340,7 @@ async fn a_client_that_never_reads_is_dropped() {
         ServerOptions::default(),
         WsServerOptions {
             link: LinkConfig {
-                queue: 16,
+                queue_bytes: 16 << 10,
                 write_timeout: Duration::from_millis(500),
                 ..LinkConfig::default()
             },

@@ -1,15 +1,17 @@
 //! One WebSocket connection driven by one task: frames from the peer come out of a channel,
-//! frames to the peer go through a bounded queue (a peer that does not keep up is dropped, never
-//! buffered without bound), every write has a timeout, and a WebSocket Ping is sent every
-//! `ping_interval`: a peer that has not answered the previous one is dropped. Used by the client
-//! server, the simulator control endpoint and the device listener alike.
+//! frames to the peer go through a queue bounded in bytes (never buffered without bound: a
+//! producer that cannot wait drops a peer that does not keep up; one that can wait, such as the
+//! Buttplug connection, waits for room), every write has a timeout (a peer that stops reading
+//! is dropped after it), and a WebSocket Ping is sent every `ping_interval`: a peer that has not
+//! answered the previous one is dropped. Used by the client server, the simulator control
+//! endpoint and the device listener alike.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::WebSocketStream;
@@ -30,16 +32,20 @@ pub struct LinkConfig {
     pub ping_interval: Duration,
     /// Longest a single write may take before the peer is dropped.
     pub write_timeout: Duration,
-    /// Frames queued towards the peer before it is considered stuck and dropped.
-    pub queue: usize,
+    /// Bytes queued towards the peer (frames not yet written) at most. A frame larger than
+    /// this counts as this many bytes.
+    pub queue_bytes: usize,
 }
+
+/// Default of [`LinkConfig::queue_bytes`].
+pub const DEFAULT_QUEUE_BYTES: usize = 8 << 20;
 
 impl Default for LinkConfig {
     fn default() -> Self {
         LinkConfig {
             ping_interval: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
-            queue: 1024,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
         }
     }
 }
@@ -75,46 +81,103 @@ pub enum LinkEnd {
     Error(String),
 }
 
-/// Sends frames to the peer. Cheap to clone. Sending never waits: a full queue drops the peer.
+/// A frame was not queued.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TrySend {
+    /// No room now (the frame is handed back); wait with [`LinkHandle::ready`].
+    Full(String),
+    /// The link has ended.
+    Closed,
+}
+
+/// Sends frames to the peer. Cheap to clone. The queue is bounded in bytes: the `send_*`
+/// methods never wait (a full queue drops the peer), [`LinkHandle::try_send_text`] with
+/// [`LinkHandle::ready`] and [`LinkHandle::send_binary_wait`] wait for room instead.
 #[derive(Clone)]
 pub struct LinkHandle {
-    tx: mpsc::Sender<Outbound>,
+    tx: mpsc::UnboundedSender<(Outbound, u32)>,
+    /// Free bytes of the queue.
+    room: Arc<Semaphore>,
+    capacity: usize,
     kill: Arc<Notify>,
 }
 
 impl LinkHandle {
-    fn push(&self, out: Outbound) -> bool {
-        match self.tx.try_send(out) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+    /// What a frame of `len` bytes takes from the queue (at least 1, at most all of it).
+    fn cost(&self, len: usize) -> u32 {
+        u32::try_from(len.clamp(1, self.capacity)).unwrap_or(u32::MAX)
+    }
+
+    fn enqueue(&self, out: Outbound, cost: u32) -> bool {
+        self.tx.send((out, cost)).is_ok()
+    }
+
+    fn push(&self, out: Outbound, len: usize) -> bool {
+        let cost = self.cost(len);
+        match self.room.try_acquire_many(cost) {
+            Ok(permit) => {
+                permit.forget();
+                self.enqueue(out, cost)
+            }
+            Err(tokio::sync::TryAcquireError::NoPermits) => {
                 self.kill.notify_one();
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(tokio::sync::TryAcquireError::Closed) => false,
         }
     }
 
     /// Queue a text frame. False when the link is gone (or was just dropped for overflow).
     pub fn send_text(&self, text: String) -> bool {
-        self.push(Outbound::Frame(Message::text(text)))
+        let len = text.len();
+        self.push(Outbound::Frame(Message::text(text)), len)
+    }
+
+    /// Queue a text frame if there is room now, without dropping the peer when there is not.
+    pub fn try_send_text(&self, text: String) -> Result<(), TrySend> {
+        let cost = self.cost(text.len());
+        match self.room.try_acquire_many(cost) {
+            Ok(permit) => {
+                permit.forget();
+                if self.enqueue(Outbound::Frame(Message::text(text)), cost) {
+                    Ok(())
+                } else {
+                    Err(TrySend::Closed)
+                }
+            }
+            Err(tokio::sync::TryAcquireError::NoPermits) => Err(TrySend::Full(text)),
+            Err(tokio::sync::TryAcquireError::Closed) => Err(TrySend::Closed),
+        }
+    }
+
+    /// Resolves once a frame of `len` bytes fits in the queue (true), or the link has ended
+    /// (false).
+    pub async fn ready(&self, len: usize) -> bool {
+        self.room.acquire_many(self.cost(len)).await.is_ok()
     }
 
     /// Queue a binary frame.
     pub fn send_binary(&self, data: Vec<u8>) -> bool {
-        self.push(Outbound::Frame(Message::binary(data)))
+        let len = data.len();
+        self.push(Outbound::Frame(Message::binary(data)), len)
     }
 
     /// Queue a binary frame, waiting for room (for producers that tolerate back-pressure).
     pub async fn send_binary_wait(&self, data: Vec<u8>) -> bool {
-        self.tx
-            .send(Outbound::Frame(Message::binary(data)))
-            .await
-            .is_ok()
+        let cost = self.cost(data.len());
+        match self.room.acquire_many(cost).await {
+            Ok(permit) => {
+                permit.forget();
+                self.enqueue(Outbound::Frame(Message::binary(data)), cost)
+            }
+            Err(_) => false,
+        }
     }
 
     /// Close the connection after the frames already queued, with this code and reason.
+    /// Takes no room: a close always gets through.
     pub fn close(&self, code: CloseCode, reason: &str) {
-        self.push(Outbound::Close(code, reason.to_string()));
+        self.enqueue(Outbound::Close(code, reason.to_string()), 0);
     }
 
     /// Whether the link has ended.
@@ -164,15 +227,24 @@ where
     F: FnMut(Inbound) -> Fut + Send + 'static,
     Fut: Future<Output = bool> + Send,
 {
-    let (out_tx, out_rx) = mpsc::channel(config.queue.max(1));
+    let (out_tx, out_rx) = mpsc::unbounded_channel();
     let kill = Arc::new(Notify::new());
-    let task_kill = kill.clone();
+    let capacity = config.queue_bytes.clamp(1, Semaphore::MAX_PERMITS);
+    let room = Arc::new(Semaphore::new(capacity));
+    let handle = LinkHandle {
+        tx: out_tx,
+        room: room.clone(),
+        capacity,
+        kill: kill.clone(),
+    };
     let done = tokio::spawn(async move {
-        let end = run(ws, &config, out_rx, deliver, task_kill).await;
+        let end = run(ws, &config, out_rx, deliver, kill, &room).await;
+        // Producers waiting for room learn that the link has ended.
+        room.close();
         debug!(%peer, ?end, "websocket link ended");
         end
     });
-    (LinkHandle { tx: out_tx, kill }, done)
+    (handle, done)
 }
 
 async fn write<S>(ws: &mut WebSocketStream<S>, msg: Message, limit: Duration) -> Option<LinkEnd>
@@ -211,9 +283,10 @@ where
 async fn run<S, F, Fut>(
     mut ws: WebSocketStream<S>,
     config: &LinkConfig,
-    mut out_rx: mpsc::Receiver<Outbound>,
+    mut out_rx: mpsc::UnboundedReceiver<(Outbound, u32)>,
     mut deliver: F,
     kill: Arc<Notify>,
+    room: &Semaphore,
 ) -> LinkEnd
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -235,12 +308,14 @@ where
                 return LinkEnd::QueueOverflow;
             }
             out = out_rx.recv() => match out {
-                Some(Outbound::Frame(msg)) => {
-                    if let Some(end) = write(&mut ws, msg, config.write_timeout).await {
+                Some((Outbound::Frame(msg), cost)) => {
+                    let written = write(&mut ws, msg, config.write_timeout).await;
+                    room.add_permits(cost as usize);
+                    if let Some(end) = written {
                         return end;
                     }
                 }
-                Some(Outbound::Close(code, reason)) => {
+                Some((Outbound::Close(code, reason), _)) => {
                     close(&mut ws, code, &reason, config.write_timeout).await;
                     return LinkEnd::Closed;
                 }

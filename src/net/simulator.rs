@@ -24,8 +24,9 @@ use super::sim_protocol::{ControlEvent, ControlRequest, DeviceData};
 use crate::hardware::simulated::{MAX_QUEUED_READS, SimulatedDevice};
 use crate::server::Server;
 
-/// Frames queued towards a control connection before it counts as stuck.
-const CONTROL_QUEUE: usize = 8192;
+/// Bytes queued towards a control connection before it counts as stuck (events of many busy
+/// devices).
+const CONTROL_QUEUE_BYTES: usize = 16 << 20;
 
 /// Devices one control connection may advertise at once (a benchmark drives 1,000).
 pub const MAX_DEVICES_PER_CONNECTION: usize = 1024;
@@ -80,7 +81,7 @@ pub async fn start_with(
     let listener = listen::bind(options.address, "simulator control endpoint").await?;
     let options = Arc::new(SimulatorOptions {
         link: LinkConfig {
-            queue: options.link.queue.max(CONTROL_QUEUE),
+            queue_bytes: options.link.queue_bytes.max(CONTROL_QUEUE_BYTES),
             ..options.link
         },
         ..options

@@ -20,10 +20,12 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::{debug, info, warn};
 
 use super::NetError;
-use super::link::{self, Inbound, LinkConfig, LinkHandle};
+use super::link::{self, Inbound, LinkConfig, LinkHandle, TrySend};
 use super::listen::{self, HANDSHAKE_TIMEOUT, ListenerHandle, MAX_MESSAGE_SIZE};
 use super::origin::OriginPolicy;
-use crate::server::{ConnectError, ConnectionInfo, ConnectionSender, DeliverText, Server};
+use crate::server::{
+    ConnectError, ConnectionInfo, ConnectionSender, FrameRefused, FrameSink, Server,
+};
 
 /// The default Buttplug port.
 pub const DEFAULT_PORT: u16 = 12345;
@@ -370,6 +372,28 @@ impl Drop for ConnectionEnded {
     }
 }
 
+/// The server connection's frames, straight into the socket's send queue. It waits for room
+/// rather than dropping a client that reads slowly; a client that stops reading is dropped by the
+/// link's write timeout. Owning the guard ties it to the connection: it fires when the
+/// connection drops the sink.
+struct LinkSink {
+    link: LinkHandle,
+    _ended: ConnectionEnded,
+}
+
+impl FrameSink for LinkSink {
+    fn try_send(&mut self, frame: String) -> Result<(), FrameRefused> {
+        self.link.try_send_text(frame).map_err(|e| match e {
+            TrySend::Full(frame) => FrameRefused::Full(frame),
+            TrySend::Closed => FrameRefused::Closed,
+        })
+    }
+
+    fn ready(&mut self, len: usize) -> futures::future::BoxFuture<'_, bool> {
+        Box::pin(self.link.ready(len))
+    }
+}
+
 /// The server core may still be cleaning up after the previous client (stopping its devices):
 /// wait for that, bounded. The connection's frames go straight into the socket's send queue.
 /// Returns the sender and a signal that fires when the server connection has ended.
@@ -390,13 +414,11 @@ async fn connect_core(
             ended: Some(ended_tx),
             armed: armed.clone(),
         };
-        let out = link.clone();
-        let deliver: DeliverText = Box::new(move |text| {
-            // Owning the guard ties it to the connection: it fires when the connection drops this.
-            let _ = &guard;
-            out.send_text(text)
-        });
-        match server.connect_json_direct(info, deliver) {
+        let sink = LinkSink {
+            link: link.clone(),
+            _ended: guard,
+        };
+        match server.connect_json_direct(info, Box::new(sink)) {
             Ok(sender) => {
                 armed.store(true, Ordering::SeqCst);
                 return Ok((sender, ended));

@@ -21,6 +21,14 @@ impl From<BatchItem> for BatchItems {
 }
 
 impl BatchItems {
+    /// The items, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, BatchItem> {
+        match self {
+            BatchItems::One(item) => std::slice::from_ref(item).iter(),
+            BatchItems::Many(items) => items.iter(),
+        }
+    }
+
     pub fn push(&mut self, item: BatchItem) {
         match self {
             BatchItems::Many(items) => items.push(item),
@@ -84,18 +92,18 @@ impl FrameBatch {
     }
 
     /// Send the work collected for one device now (before an input request to it).
-    pub async fn flush_device(&mut self, index: u32) {
+    pub fn flush_device(&mut self, index: u32) {
         if let Some(pos) = self.devices.iter().position(|(d, _)| d.index == index) {
             let (d, items) = self.devices.remove(pos);
-            let _ = d.requests.send(DeviceRequest::Batch(items)).await;
+            let _ = d.requests.send(DeviceRequest::Batch(items));
         }
     }
 
-    /// Send everything collected.
-    pub async fn flush(&mut self) {
+    /// Send everything collected. Never waits: a device's request channel takes everything.
+    pub fn flush(&mut self) {
         for (d, items) in self.devices.drain(..) {
             // A failed send drops the acks: their waiters report the device as gone.
-            let _ = d.requests.send(DeviceRequest::Batch(items)).await;
+            let _ = d.requests.send(DeviceRequest::Batch(items));
         }
     }
 }

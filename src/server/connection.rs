@@ -3,6 +3,11 @@
 //! events converted for the client's version, and the stop-everything cleanup when the client
 //! goes away for any reason. Two faces: typed (the embedded path, v4 values, no JSON) and JSON
 //! (text frames, every spec version).
+//!
+//! The connection's task never waits on anything it does not own: device requests are never
+//! refused for room (see `device`), outgoing messages wait in its [`Outbox`] for the client to
+//! read, and it stops reading the client's frames while [`MAX_PENDING_REPLIES`] replies are on
+//! their way, so its ping deadline and cleanup always run on time and its memory stays bounded.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -16,6 +21,7 @@ use tracing::{debug, info, warn};
 
 use super::batch::FrameBatch;
 use super::device::{BatchItem, DeviceRequest};
+use super::outbox::{FrameSink, Outbox, Sink};
 use super::registry::DeviceHandle;
 use super::reply::{Reply, ReplyQueue, V4Reply, ack_result};
 use super::{ClientInfo, ConnectError, ServerEvent, ServerInner, validate};
@@ -29,6 +35,12 @@ use crate::protocol::{
 
 /// Frames buffered towards a connection in each direction.
 pub const CONNECTION_QUEUE: usize = 1024;
+/// Replies a connection holds before it stops reading the client's frames (a frame is read
+/// whole, so one frame of many messages may take it over; reading resumes below it).
+pub const MAX_PENDING_REPLIES: usize = 8192;
+/// How long a connection that ends tries to hand its last messages to a client that is slow to
+/// read them.
+const FINAL_FLUSH: Duration = Duration::from_millis(500);
 /// How long cleanup waits for stop packets to be written.
 pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -122,19 +134,6 @@ pub struct JsonConnection {
     pub receiver: mpsc::Receiver<String>,
 }
 
-enum Sink {
-    Typed(mpsc::Sender<ServerMessage>),
-    Decoded(mpsc::Sender<Outgoing>),
-    Json(mpsc::Sender<String>),
-    /// Text frames handed over in the connection's own task.
-    JsonDirect(DeliverText),
-}
-
-/// Takes a JSON connection's outgoing frames in the connection's own task, without a channel
-/// or a task of its own (e.g. straight into a WebSocket's send queue). `deliver` must not block;
-/// returning false ends the connection. Dropped when the connection ends.
-pub type DeliverText = Box<dyn FnMut(String) -> bool + Send>;
-
 fn claim(inner: &ServerInner) -> Result<(), ConnectError> {
     if inner.shut_down.load(Ordering::SeqCst) {
         return Err(ConnectError::ShutDown);
@@ -181,7 +180,7 @@ pub(crate) fn spawn_json(
     claim(&inner)?;
     let (in_tx, in_rx) = mpsc::channel(CONNECTION_QUEUE);
     let (out_tx, out_rx) = mpsc::channel(CONNECTION_QUEUE);
-    spawn(inner, info, in_rx, Sink::Json(out_tx));
+    spawn(inner, info, in_rx, Sink::Json(Box::new(out_tx)));
     Ok(JsonConnection {
         sender: ConnectionSender { tx: in_tx },
         receiver: out_rx,
@@ -191,11 +190,11 @@ pub(crate) fn spawn_json(
 pub(crate) fn spawn_json_direct(
     inner: Arc<ServerInner>,
     info: ConnectionInfo,
-    deliver: DeliverText,
+    sink: Box<dyn FrameSink>,
 ) -> Result<ConnectionSender, ConnectError> {
     claim(&inner)?;
     let (in_tx, in_rx) = mpsc::channel(CONNECTION_QUEUE);
-    spawn(inner, info, in_rx, Sink::JsonDirect(deliver));
+    spawn(inner, info, in_rx, Sink::Json(sink));
     Ok(ConnectionSender { tx: in_tx })
 }
 
@@ -211,7 +210,7 @@ fn spawn(inner: Arc<ServerInner>, info: ConnectionInfo, rx: mpsc::Receiver<Inbou
         tracker: None,
         pending: ReplyQueue::default(),
         batch: FrameBatch::default(),
-        sink,
+        outbox: Outbox::new(sink),
     };
     let task_inner = inner.clone();
     let join = tokio::spawn(async move {
@@ -223,8 +222,8 @@ fn spawn(inner: Arc<ServerInner>, info: ConnectionInfo, rx: mpsc::Receiver<Inbou
             warn!("connection task panicked; cleaning up");
         }
         // Safety first: whatever ended the connection, every device stops.
-        inner.stop_scanning().await;
         inner.stop_all(CLEANUP_TIMEOUT).await;
+        let _ = tokio::time::timeout(CLEANUP_TIMEOUT, inner.stop_scanning()).await;
         inner.connected.store(false, Ordering::SeqCst);
         info!("client connection ended; devices stopped");
     });
@@ -252,7 +251,7 @@ struct Connection {
     pending: ReplyQueue,
     /// Reused from frame to frame.
     batch: FrameBatch,
-    sink: Sink,
+    outbox: Outbox,
 }
 
 fn ready(out: Outgoing) -> Reply {
@@ -329,7 +328,8 @@ impl Connection {
         tokio::pin!(ping);
         let mut armed: Option<Instant> = None;
         loop {
-            if self.state == State::Closing && self.pending.is_empty() {
+            if self.state == State::Closing && self.pending.is_empty() && !self.outbox.is_blocked()
+            {
                 break;
             }
             if self.ping_deadline != armed {
@@ -338,11 +338,19 @@ impl Connection {
                     ping.as_mut().reset(deadline);
                 }
             }
-            let accepting = self.state != State::Closing;
+            // While the client is slow to read, nothing more is produced for it.
+            let blocked = self.outbox.is_blocked();
+            let accepting =
+                self.state != State::Closing && self.pending.len() < MAX_PENDING_REPLIES;
             tokio::select! {
                 biased;
-                Some(out) = self.pending.next(), if !self.pending.is_empty() => {
-                    if !self.send(out).await {
+                room = self.outbox.unblock(), if blocked => {
+                    if !room {
+                        break;
+                    }
+                }
+                Some(out) = self.pending.next(), if !blocked && !self.pending.is_empty() => {
+                    if !self.send_reply(out) {
                         break;
                     }
                 }
@@ -353,67 +361,69 @@ impl Connection {
                         break;
                     }
                 },
-                (events, ev, then) = &mut event => {
+                (events, ev, then) = &mut event, if !blocked => {
                     event.set(next_event(events));
-                    if !self.on_event(ev).await {
+                    if !self.on_event(ev) {
                         break;
                     }
                     if let Some(ev) = then {
-                        if !self.on_event(ev).await {
+                        if !self.on_event(ev) {
                             break;
                         }
                     }
                 },
                 () = &mut ping, if armed.is_some() => {
                     self.ping_out().await;
+                    let _ = tokio::time::timeout(FINAL_FLUSH, self.flush_outbox()).await;
                     break;
                 }
             }
         }
     }
 
+    /// Hand everything held to the sink (as long as it takes).
+    async fn flush_outbox(&mut self) {
+        while self.outbox.is_blocked() {
+            if !self.outbox.unblock().await {
+                return;
+            }
+        }
+    }
+
+    /// Send a reply, packing the replies ready behind it into the same frame.
+    fn send_reply(&mut self, out: Outgoing) -> bool {
+        let version = self.version.unwrap_or(SpecVersion::V4);
+        let pending = &mut self.pending;
+        self.outbox.send(version, out, || pending.next().now_or_never().flatten())
+    }
+
     /// Returns false when the connection must end.
-    async fn on_event(&mut self, ev: EventResult) -> bool {
+    fn on_event(&mut self, ev: EventResult) -> bool {
         match ev {
-            Ok(ev) => self.handle_event(ev).await,
-            Err(broadcast::error::RecvError::Lagged(_)) => self.devices_changed().await,
+            Ok(ev) => self.handle_event(ev),
+            // Events were missed while the client was slow to read: send the devices as they
+            // are now.
+            Err(broadcast::error::RecvError::Lagged(_)) => self.devices_changed(),
             Err(broadcast::error::RecvError::Closed) => false,
         }
     }
 
-    async fn send(&mut self, out: Outgoing) -> bool {
-        match &mut self.sink {
-            Sink::Typed(tx) => match out {
-                Outgoing::V4(m) => tx.send(m).await.is_ok(),
-                Outgoing::Legacy(_) => true,
-            },
-            Sink::Decoded(tx) => tx.send(out).await.is_ok(),
-            Sink::Json(tx) => {
-                let version = self.version.unwrap_or(SpecVersion::V4);
-                match json::encode_server_frame(version, &out) {
-                    Some(text) => tx.send(text).await.is_ok(),
-                    None => true,
-                }
-            }
-            Sink::JsonDirect(deliver) => {
-                let version = self.version.unwrap_or(SpecVersion::V4);
-                match json::encode_server_frame(version, &out) {
-                    Some(text) => deliver(text),
-                    None => true,
-                }
-            }
-        }
+    /// Send one message (an event, or an error that ends the connection). False when the
+    /// client is gone.
+    fn send(&mut self, out: Outgoing) -> bool {
+        let version = self.version.unwrap_or(SpecVersion::V4);
+        self.outbox.send(version, out, || None)
     }
 
     async fn ping_out(&mut self) {
         warn!("client did not ping in time; stopping every device");
         self.state = State::PingedOut;
-        self.inner.stop_scanning().await;
         self.inner.stop_all(CLEANUP_TIMEOUT).await;
+        let _ = tokio::time::timeout(CLEANUP_TIMEOUT, self.inner.stop_scanning()).await;
         let err: ButtplugError = PingError::PingedOut.into();
         // Replies still pending are dropped: the error event ends the connection.
         self.pending.clear();
-        let _ = self.send(Outgoing::V4(ServerMessage::error(0, &err))).await;
+        let _ = self.send(Outgoing::V4(ServerMessage::error(0, &err)));
     }
 
     async fn handle_inbound(&mut self, inbound: Inbound) {
@@ -450,7 +460,7 @@ impl Connection {
                 None => self.text_frame(&text, &mut batch).await,
             },
         }
-        batch.flush().await;
+        batch.flush();
         self.batch = batch;
     }
 
@@ -577,8 +587,8 @@ impl Connection {
                 match validate::input(&snapshot, &cmd) {
                     Err(e) => v4_error(id, e),
                     Ok(device) => {
-                        batch.flush_device(device.index).await;
-                        input_request(device, cmd).await
+                        batch.flush_device(device.index);
+                        input_request(device, cmd)
                     }
                 }
             }
@@ -630,7 +640,7 @@ impl Connection {
             return v4_error(id, HandshakeError::HandshakeAlreadyHappened.into());
         }
         let requested = rsi.requested_major();
-        let typed = matches!(self.sink, Sink::Typed(_));
+        let typed = self.outbox.is_typed();
         let version = match SpecVersion::from_major(requested) {
             Some(v) if !typed => v,
             Some(_) => SpecVersion::V4,
@@ -709,24 +719,18 @@ impl Connection {
     }
 
     /// Returns false when the client is gone.
-    async fn handle_event(&mut self, ev: ServerEvent) -> bool {
+    fn handle_event(&mut self, ev: ServerEvent) -> bool {
         if self.state != State::Connected {
             return true;
         }
         match ev {
-            ServerEvent::DeviceAdded(_) | ServerEvent::DeviceRemoved(_) => {
-                self.devices_changed().await
-            }
-            ServerEvent::ScanningFinished => {
-                self.send(Outgoing::V4(ServerMessage::ScanningFinished(IdOnly::new(
-                    0,
-                ))))
-                .await
-            }
+            ServerEvent::DeviceAdded(_) | ServerEvent::DeviceRemoved(_) => self.devices_changed(),
+            ServerEvent::ScanningFinished => self.send(Outgoing::V4(
+                ServerMessage::ScanningFinished(IdOnly::new(0)),
+            )),
             ServerEvent::InputReading(r) => {
                 if self.version == Some(SpecVersion::V4) {
                     self.send(Outgoing::V4(ServerMessage::InputReading(r)))
-                        .await
                 } else {
                     true
                 }
@@ -735,7 +739,7 @@ impl Connection {
         }
     }
 
-    async fn devices_changed(&mut self) -> bool {
+    fn devices_changed(&mut self) -> bool {
         if self.state != State::Connected {
             return true;
         }
@@ -744,7 +748,7 @@ impl Connection {
         if let Some(tracker) = self.tracker.as_mut() {
             let outs = tracker.update(version, snapshot.list());
             for out in outs {
-                if !self.send(out).await {
+                if !self.send(out) {
                     return false;
                 }
             }
@@ -758,7 +762,6 @@ impl Connection {
         self.send(Outgoing::V4(ServerMessage::DeviceList(
             snapshot.list().clone(),
         )))
-        .await
     }
 }
 
@@ -766,7 +769,7 @@ fn ack_reply(id: u32, device: u32, rx: oneshot::Receiver<Result<(), ButtplugErro
     V4Reply::Ack { id, device, rx }
 }
 
-async fn input_request(device: Arc<DeviceHandle>, cmd: InputCmd) -> V4Reply {
+fn input_request(device: Arc<DeviceHandle>, cmd: InputCmd) -> V4Reply {
     let (tx, rx) = oneshot::channel();
     let req = DeviceRequest::Input {
         feature: cmd.feature_index,
@@ -774,7 +777,7 @@ async fn input_request(device: Arc<DeviceHandle>, cmd: InputCmd) -> V4Reply {
         command: cmd.command,
         reply: tx,
     };
-    if device.requests.send(req).await.is_err() {
+    if device.requests.send(req).is_err() {
         return v4_error(cmd.id, DeviceError::DeviceNotAvailable(device.index).into());
     }
     async move {

@@ -1,7 +1,19 @@
 //! One task per connected device. It owns the protocol handler and the transport, and turns
 //! validated requests into hardware operations: de-duplication of repeated commands,
-//! deterministic coalescing of the commands of one client message, the per-device message gap
-//! (latest value wins), keep-alive, input reads and subscriptions, and noticing the device go.
+//! deterministic coalescing of the commands of one client message (and of a backlog, when the
+//! device has fallen behind: latest value wins), the per-device message gap, keep-alive, input
+//! reads and subscriptions, and noticing the device go.
+//!
+//! Safety rules kept here:
+//! - a device is never let go (Disconnect, or every sender gone) without its outputs stopped:
+//!   a stop still waiting for the message gap is written first, waiting at most the gap plus
+//!   the writes' own time limits;
+//! - every hardware operation has a time limit ([`OP_TIMEOUT`]), so one stuck device holds only
+//!   its own task;
+//! - a failed write makes the device state unknown: nothing is de-duplicated against it
+//!   afterwards, so the next command and every stop are written;
+//! - a stop packet that fails is retried ([`STOP_ATTEMPTS`]) and, if it still fails, reported
+//!   in the log and as a server Error event.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -39,7 +51,16 @@ pub enum BatchItem {
     },
 }
 
-/// A request to a device task.
+impl BatchItem {
+    fn is_stop(&self) -> bool {
+        matches!(self, BatchItem::Stop { .. })
+    }
+}
+
+/// A request to a device task. The channel carrying them is unbounded so that nobody ever
+/// waits to hand a device work (a stuck device must not stall a client connection or another
+/// device's stop); it is bounded by its producers: each request carries a reply the client
+/// connection is waiting for, and a connection holds a bounded number of those.
 pub enum DeviceRequest {
     /// The device's part of one client message: coalesced as a unit.
     Batch(BatchItems),
@@ -50,11 +71,15 @@ pub enum DeviceRequest {
         command: InputCommandType,
         reply: oneshot::Sender<Result<Option<i32>, ButtplugError>>,
     },
-    /// Write everything queued, then answer (used before shutting down).
+    /// Write everything queued, then answer.
     Flush(oneshot::Sender<()>),
-    /// Disconnect the device and end the task.
+    /// Stop every output (writing what is queued, after the message gap), disconnect the
+    /// device and end the task.
     Disconnect(oneshot::Sender<()>),
 }
+
+/// Sends requests to a device task.
+pub type DeviceSender = mpsc::UnboundedSender<DeviceRequest>;
 
 /// A reading from a subscription, reported by the task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,17 +92,28 @@ pub struct SubscriptionReading {
 /// What a device task reports to the server.
 pub trait DeviceTaskEvents: Send + Sync + 'static {
     fn reading(&self, device_index: u32, reading: SubscriptionReading);
+    /// A stop could not be written after every attempt: the device may still be running.
+    fn stop_failed(&self, device_index: u32, message: String);
 }
 
-/// Upper bound for any single input read.
-pub const INPUT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Queue depth of a device task's request channel.
-pub const REQUEST_QUEUE: usize = 256;
+/// Upper bound for any single input read: a device that never answers gets the reader an
+/// Error reply after this long.
+pub const INPUT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Upper bound for any single write, subscribe or unsubscribe.
+pub const OP_TIMEOUT: Duration = Duration::from_secs(1);
+/// Attempts at writing a stop packet before the failure is reported.
+pub const STOP_ATTEMPTS: u32 = 3;
+/// Pause between two attempts at a stop packet.
+pub const STOP_RETRY_DELAY: Duration = Duration::from_millis(20);
+/// Requests a device that has fallen behind takes together as one batch (latest value wins).
+const MAX_MERGED: usize = 256;
 
 struct QueuedPacket {
     cmd: HardwareCommand,
     /// Which entry of the message produced it (packets of one entry never drop each other).
     entry: usize,
+    /// It stops an output: retried when it fails.
+    stop: bool,
 }
 
 struct PendingNotificationRead {
@@ -94,14 +130,18 @@ pub struct DeviceTask {
     pub handler: Box<dyn ProtocolHandler>,
     pub transport: Arc<dyn Transport>,
     pub events: mpsc::Receiver<HardwareEvent>,
-    pub requests: mpsc::Receiver<DeviceRequest>,
+    pub requests: mpsc::UnboundedReceiver<DeviceRequest>,
     pub gap: Duration,
     pub reporter: Arc<dyn DeviceTaskEvents>,
 }
 
 struct Runtime {
     /// The last command encoded per feature (a device has a handful: a list beats hashing).
+    /// Cleared when a write fails: the device's state is then unknown.
     last_sent: Vec<(u32, OutputCommand)>,
+    /// Positional features whose last packet was the protocol's stop (so a second stop is a
+    /// repeat); cleared with `last_sent`.
+    positional_stopped: BTreeSet<u32>,
     queue: Vec<QueuedPacket>,
     queue_acks: Vec<Ack>,
     last_write_at: Option<Instant>,
@@ -118,7 +158,8 @@ struct Runtime {
 #[derive(Default)]
 struct Scratch {
     entries: Vec<(u32, OutputCommand, usize)>,
-    acks: Vec<Option<Ack>>,
+    /// Each item's acknowledgement, and whether the item is a stop.
+    acks: Vec<(Option<Ack>, bool)>,
     errors: Vec<Option<ButtplugError>>,
     packets: Vec<QueuedPacket>,
 }
@@ -139,12 +180,28 @@ impl Runtime {
     }
 }
 
+/// Whether a command stops its output.
+fn is_stop_command(command: &OutputCommand) -> bool {
+    command.value() == 0 && command.output_type().is_stoppable()
+}
+
+/// Why the request loop ended.
+enum Ending {
+    /// The device went away on its own.
+    Gone,
+    /// Told to disconnect (answer when done).
+    Disconnect(oneshot::Sender<()>),
+    /// Every sender is gone (the server was dropped).
+    Released,
+}
+
 impl DeviceTask {
     /// Run until the device disconnects or is told to.
     pub async fn run(mut self) {
         let keepalive = self.handler.keepalive();
         let mut rt = Runtime {
             last_sent: Vec::new(),
+            positional_stopped: BTreeSet::new(),
             queue: Vec::new(),
             queue_acks: Vec::new(),
             last_write_at: None,
@@ -160,67 +217,11 @@ impl DeviceTask {
             scratch: Scratch::default(),
         };
         if self.handler.stop_on_connect() {
-            self.process_batch(
-                &mut rt,
-                BatchItem::Stop {
-                    feature: None,
-                    outputs: true,
-                    inputs: false,
-                    ack: None,
-                }
-                .into(),
-            )
-            .await;
+            self.process_batch(&mut rt, stop_outputs().into()).await;
         }
-        let mut disconnect_reply: Option<oneshot::Sender<()>> = None;
-        while !rt.disconnected {
-            let gap_deadline = if rt.queue.is_empty() {
-                None
-            } else {
-                Some(
-                    rt.last_write_at
-                        .map(|t| t + self.gap)
-                        .unwrap_or_else(Instant::now),
-                )
-            };
-            let keepalive_deadline = match (rt.keepalive, &rt.last_packet, rt.last_write_at) {
-                (Keepalive::RepeatLast(p), Some(_), Some(t)) if rt.queue.is_empty() => Some(t + p),
-                _ => None,
-            };
-            let read_deadline = rt.pending_reads.front().map(|r| r.deadline);
-            tokio::select! {
-                req = self.requests.recv() => match req {
-                    Some(DeviceRequest::Batch(items)) => self.process_batch(&mut rt, items).await,
-                    Some(DeviceRequest::Input { feature, input, command, reply }) => {
-                        self.process_input(&mut rt, feature, input, command, reply).await
-                    }
-                    Some(DeviceRequest::Flush(done)) => {
-                        self.flush(&mut rt).await;
-                        let _ = done.send(());
-                    }
-                    Some(DeviceRequest::Disconnect(done)) => {
-                        disconnect_reply = Some(done);
-                        break;
-                    }
-                    None => break,
-                },
-                ev = self.events.recv() => match ev {
-                    Some(HardwareEvent::Notification { endpoint, data }) => {
-                        self.on_notification(&mut rt, endpoint, &data)
-                    }
-                    Some(HardwareEvent::Disconnected) | None => rt.disconnected = true,
-                },
-                _ = sleep_until_opt(gap_deadline) => self.flush(&mut rt).await,
-                _ = sleep_until_opt(keepalive_deadline) => self.repeat_last(&mut rt).await,
-                _ = sleep_until_opt(rt.next_tick) => self.on_tick(&mut rt).await,
-                _ = sleep_until_opt(read_deadline) => {
-                    if let Some(r) = rt.pending_reads.pop_front() {
-                        let _ = r.reply.send(Err(DeviceError::DeviceCommunicationError(
-                            "timed out waiting for the device's reply".into(),
-                        ).into()));
-                    }
-                }
-            }
+        let ending = self.serve(&mut rt).await;
+        if !matches!(ending, Ending::Gone) {
+            self.wind_down(&mut rt).await;
         }
         // Anything still waiting learns the device is gone.
         let gone: ButtplugError =
@@ -238,8 +239,130 @@ impl DeviceTask {
         if !rt.disconnected {
             self.transport.disconnect().await;
         }
-        if let Some(done) = disconnect_reply {
+        if let Ending::Disconnect(done) = ending {
             let _ = done.send(());
+        }
+    }
+
+    /// Handle requests, device events and timers until the device goes or is let go.
+    async fn serve(&mut self, rt: &mut Runtime) -> Ending {
+        // A request taken out of the channel while merging a backlog, handled next.
+        let mut next: Option<DeviceRequest> = None;
+        while !rt.disconnected {
+            if let Some(req) = next.take() {
+                if let Some(end) = self.request(rt, req, &mut next).await {
+                    return end;
+                }
+                continue;
+            }
+            let gap_deadline = if rt.queue.is_empty() {
+                None
+            } else {
+                Some(
+                    rt.last_write_at
+                        .map(|t| t + self.gap)
+                        .unwrap_or_else(Instant::now),
+                )
+            };
+            let keepalive_deadline = match (rt.keepalive, &rt.last_packet, rt.last_write_at) {
+                (Keepalive::RepeatLast(p), Some(_), Some(t)) if rt.queue.is_empty() => Some(t + p),
+                _ => None,
+            };
+            let read_deadline = rt.pending_reads.front().map(|r| r.deadline);
+            tokio::select! {
+                req = self.requests.recv() => match req {
+                    Some(req) => {
+                        if let Some(end) = self.request(rt, req, &mut next).await {
+                            return end;
+                        }
+                    }
+                    None => return Ending::Released,
+                },
+                ev = self.events.recv() => match ev {
+                    Some(HardwareEvent::Notification { endpoint, data }) => {
+                        self.on_notification(rt, endpoint, &data)
+                    }
+                    Some(HardwareEvent::Disconnected) | None => rt.disconnected = true,
+                },
+                _ = sleep_until_opt(gap_deadline) => self.flush(rt).await,
+                _ = sleep_until_opt(keepalive_deadline) => self.repeat_last(rt).await,
+                _ = sleep_until_opt(rt.next_tick) => self.on_tick(rt).await,
+                _ = sleep_until_opt(read_deadline) => {
+                    if let Some(r) = rt.pending_reads.pop_front() {
+                        let _ = r.reply.send(Err(DeviceError::DeviceCommunicationError(
+                            "timed out waiting for the device's reply".into(),
+                        ).into()));
+                    }
+                }
+            }
+        }
+        Ending::Gone
+    }
+
+    /// Handle one request; `Some` when the task must end.
+    async fn request(
+        &mut self,
+        rt: &mut Runtime,
+        req: DeviceRequest,
+        next: &mut Option<DeviceRequest>,
+    ) -> Option<Ending> {
+        match req {
+            DeviceRequest::Batch(items) => {
+                let items = self.merge_backlog(items, next);
+                self.process_batch(rt, items).await;
+            }
+            DeviceRequest::Input {
+                feature,
+                input,
+                command,
+                reply,
+            } => self.process_input(rt, feature, input, command, reply).await,
+            DeviceRequest::Flush(done) => {
+                self.flush(rt).await;
+                let _ = done.send(());
+            }
+            DeviceRequest::Disconnect(done) => return Some(Ending::Disconnect(done)),
+        }
+        None
+    }
+
+    /// A device that fell behind takes the output batches already waiting together with this
+    /// one, so that only the latest value of each output is written. Batches with a stop are
+    /// handled on their own (in order), as is any other request; the first one that cannot
+    /// join is left in `next`.
+    fn merge_backlog(&mut self, mut items: BatchItems, next: &mut Option<DeviceRequest>) -> BatchItems {
+        if items.iter().any(BatchItem::is_stop) {
+            return items;
+        }
+        for _ in 0..MAX_MERGED {
+            match self.requests.try_recv() {
+                Ok(DeviceRequest::Batch(more)) if !more.iter().any(BatchItem::is_stop) => {
+                    for item in more {
+                        items.push(item);
+                    }
+                }
+                Ok(other) => {
+                    *next = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        items
+    }
+
+    /// Before the device is let go: stop every output and write whatever is still queued,
+    /// waiting out the message gap (at most the gap plus the writes' own time limits).
+    async fn wind_down(&mut self, rt: &mut Runtime) {
+        if rt.disconnected {
+            return;
+        }
+        self.process_batch(rt, stop_outputs().into()).await;
+        if !rt.queue.is_empty() && !rt.disconnected {
+            if let Some(t) = rt.last_write_at {
+                tokio::time::sleep_until(t + self.gap).await;
+            }
+            self.flush(rt).await;
         }
     }
 
@@ -263,7 +386,7 @@ impl DeviceTask {
                     ack,
                 } => {
                     entries.push((feature, command, acks.len()));
-                    acks.push(ack);
+                    acks.push((ack, false));
                 }
                 BatchItem::Stop {
                     feature,
@@ -293,7 +416,7 @@ impl DeviceTask {
                                 .copied(),
                         );
                     }
-                    acks.push(ack);
+                    acks.push((ack, true));
                 }
             }
         }
@@ -313,9 +436,11 @@ impl DeviceTask {
             match self.handler.encode_output(feature, command) {
                 Ok(cmds) => {
                     rt.set_last_sent(feature_index, command);
+                    rt.positional_stopped.remove(&feature_index);
+                    let stop = is_stop_command(&command);
                     for cmd in cmds {
                         packets.retain(|q| q.entry == entry || !q.cmd.key.overlaps(cmd.key));
-                        packets.push(QueuedPacket { cmd, entry });
+                        packets.push(QueuedPacket { cmd, entry, stop });
                     }
                 }
                 Err(e) => {
@@ -330,10 +455,17 @@ impl DeviceTask {
             let Some(feature) = definition.feature(feature_index) else {
                 continue;
             };
+            if !rt.positional_stopped.insert(feature_index) {
+                continue;
+            }
             for cmd in self.handler.stop_positional(feature) {
                 let entry = entry_count + n;
                 packets.retain(|q| q.entry == entry || !q.cmd.key.overlaps(cmd.key));
-                packets.push(QueuedPacket { cmd, entry });
+                packets.push(QueuedPacket {
+                    cmd,
+                    entry,
+                    stop: true,
+                });
             }
         }
 
@@ -362,13 +494,16 @@ impl DeviceTask {
         let window_open = rt
             .last_write_at
             .is_some_and(|t| !self.gap.is_zero() && t.elapsed() < self.gap);
-        for (ack, error) in acks.drain(..).zip(errors.drain(..)) {
+        for ((ack, is_stop), error) in acks.drain(..).zip(errors.drain(..)) {
             let Some(ack) = ack else { continue };
             match error {
                 // This item could not be encoded; the rest of the message goes on.
                 Some(e) => {
                     let _ = ack.send(Err(e));
                 }
+                // A stop is answered once it is written; with nothing queued, there is nothing
+                // left to write.
+                None if is_stop && !rt.queue.is_empty() => rt.queue_acks.push(ack),
                 // Queued until the gap window closes; the command is accepted now.
                 None if window_open => {
                     let _ = ack.send(Ok(()));
@@ -383,16 +518,26 @@ impl DeviceTask {
         }
     }
 
-    /// Write every queued packet now.
+    /// Write every queued packet now. A failed packet does not keep the others from being
+    /// written; a failed stop is retried.
     async fn flush(&mut self, rt: &mut Runtime) {
         let mut result: Result<(), ButtplugError> = Ok(());
         if !rt.queue.is_empty() {
             // Taken out while writing (the writes need `rt`), then put back: its buffer is reused.
             let mut queue = std::mem::take(&mut rt.queue);
             for q in &queue {
-                if let Err(e) = self.perform(rt, &q.cmd).await {
-                    result = Err(e);
-                    break;
+                let r = if q.stop {
+                    self.perform_stop(rt, &q.cmd).await
+                } else {
+                    self.perform(rt, &q.cmd).await
+                };
+                if let Err(e) = r {
+                    if result.is_ok() {
+                        result = Err(e);
+                    }
+                    if rt.disconnected {
+                        break;
+                    }
                 }
             }
             queue.clear();
@@ -401,6 +546,34 @@ impl DeviceTask {
         }
         for ack in rt.queue_acks.drain(..) {
             let _ = ack.send(result.clone());
+        }
+    }
+
+    /// Write a stop packet, retrying a bounded number of times; a stop that cannot be written is
+    /// reported (the device may still be running).
+    async fn perform_stop(
+        &mut self,
+        rt: &mut Runtime,
+        c: &HardwareCommand,
+    ) -> Result<(), ButtplugError> {
+        let mut attempt = 1;
+        loop {
+            match self.perform(rt, c).await {
+                Ok(()) => return Ok(()),
+                Err(e) if rt.disconnected || attempt >= STOP_ATTEMPTS => {
+                    let message = format!(
+                        "device {} ({}): the stop could not be written after {attempt} attempt(s): {e}",
+                        self.index, self.definition.name
+                    );
+                    tracing::error!("{message}");
+                    self.reporter.stop_failed(self.index, message);
+                    return Err(e);
+                }
+                Err(_) => {
+                    attempt += 1;
+                    tokio::time::sleep(STOP_RETRY_DELAY).await;
+                }
+            }
         }
     }
 
@@ -416,38 +589,55 @@ impl DeviceTask {
         Ok(())
     }
 
-    /// Perform one hardware command now.
+    /// Perform one hardware command now, within [`OP_TIMEOUT`].
     async fn perform(
         &mut self,
         rt: &mut Runtime,
         c: &HardwareCommand,
     ) -> Result<(), ButtplugError> {
-        let r = match &c.op {
-            HardwareOp::Write {
-                endpoint,
-                data,
-                with_response,
-            } => {
-                let r = self.transport.write(*endpoint, data, *with_response).await;
+        let op = async {
+            match &c.op {
+                HardwareOp::Write {
+                    endpoint,
+                    data,
+                    with_response,
+                } => self.transport.write(*endpoint, data, *with_response).await,
+                HardwareOp::Subscribe(e) => self.transport.subscribe(*e).await,
+                HardwareOp::Unsubscribe(e) => self.transport.unsubscribe(*e).await,
+            }
+        };
+        let r = tokio::time::timeout(OP_TIMEOUT, op)
+            .await
+            .unwrap_or(Err(HardwareError::Timeout));
+        match r {
+            Ok(()) => {
                 // Only a repeat-last keep-alive needs the packet again.
-                if r.is_ok() && matches!(rt.keepalive, Keepalive::RepeatLast(_)) {
+                if let (
+                    HardwareOp::Write {
+                        endpoint,
+                        data,
+                        with_response,
+                    },
+                    Keepalive::RepeatLast(_),
+                ) = (&c.op, rt.keepalive)
+                {
                     rt.last_packet = Some((*endpoint, data.clone(), *with_response));
                 }
-                r
+                Ok(())
             }
-            HardwareOp::Subscribe(e) => self.transport.subscribe(*e).await,
-            HardwareOp::Unsubscribe(e) => self.transport.unsubscribe(*e).await,
-        };
-        if let Err(e) = r {
-            if e == HardwareError::Disconnected {
-                rt.disconnected = true;
+            Err(e) => {
+                if e == HardwareError::Disconnected {
+                    rt.disconnected = true;
+                }
+                // What the device runs now is unknown: nothing may be skipped as a repeat.
+                rt.last_sent.clear();
+                rt.positional_stopped.clear();
+                warn!(device = self.index, "hardware operation failed: {e}");
+                Err(ProtocolError::Hardware(e)
+                    .to_device_error(&self.protocol)
+                    .into())
             }
-            warn!(device = self.index, "hardware operation failed: {e}");
-            return Err(ProtocolError::Hardware(e)
-                .to_device_error(&self.protocol)
-                .into());
         }
-        Ok(())
     }
 
     async fn repeat_last(&mut self, rt: &mut Runtime) {
@@ -611,6 +801,16 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
     }
 }
 
+/// A stop of every output of the device, answered to nobody.
+fn stop_outputs() -> BatchItem {
+    BatchItem::Stop {
+        feature: None,
+        outputs: true,
+        inputs: false,
+        ack: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -651,6 +851,7 @@ mod tests {
 
     impl DeviceTaskEvents for NoReadings {
         fn reading(&self, _device_index: u32, _reading: SubscriptionReading) {}
+        fn stop_failed(&self, _device_index: u32, _message: String) {}
     }
 
     #[tokio::test]
@@ -663,7 +864,7 @@ mod tests {
             feature(1, &[(HwPositionWithDuration, 0, 99)]),
             feature(2, &[]),
         ]);
-        let (tx, requests) = mpsc::channel(8);
+        let (tx, requests) = mpsc::unbounded_channel();
         let task = DeviceTask {
             index: 0,
             protocol: "fake".into(),
@@ -683,10 +884,10 @@ mod tests {
             inputs: true,
             ack: Some(ack),
         };
-        assert!(tx.send(DeviceRequest::Batch(stop.into())).await.is_ok());
+        assert!(tx.send(DeviceRequest::Batch(stop.into())).is_ok());
         assert_eq!(acked.await.ok(), Some(Ok(())));
         let (done, gone) = oneshot::channel();
-        assert!(tx.send(DeviceRequest::Disconnect(done)).await.is_ok());
+        assert!(tx.send(DeviceRequest::Disconnect(done)).is_ok());
         assert!(gone.await.is_ok());
         assert_eq!(
             drain(&mut ops),
@@ -730,6 +931,7 @@ mod item_errors {
     struct NoReadings;
     impl DeviceTaskEvents for NoReadings {
         fn reading(&self, _: u32, _: SubscriptionReading) {}
+        fn stop_failed(&self, _: u32, _: String) {}
     }
 
     #[tokio::test]
@@ -738,7 +940,7 @@ mod item_errors {
         let mut ops = dev.op_receiver();
         let transport = dev.transport(vec![Endpoint::Tx]).unwrap();
         let events = transport.take_events().unwrap();
-        let (tx, rx) = mpsc::channel(8);
+        let (tx, rx) = mpsc::unbounded_channel();
         let def = definition(vec![
             feature(0, &[(OutputType::Vibrate, 0, 20)]),
             feature(1, &[(OutputType::Vibrate, 0, 20)]),
@@ -770,7 +972,6 @@ mod item_errors {
                 ack: Some(a1),
             },
         ])))
-        .await
         .unwrap();
         assert_eq!(r0.await.unwrap(), Ok(()));
         assert!(matches!(

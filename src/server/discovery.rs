@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use super::ServerInner;
-use super::device::{DeviceTask, REQUEST_QUEUE};
+use super::device::DeviceTask;
 use super::device_entry::device_entry;
 use super::registry::DeviceHandle;
 use crate::device_config::{CommunicationSpecifier, DeviceIdentity, ProtocolMatch};
@@ -201,7 +201,7 @@ fn start_device(
         .unwrap_or_else(|| transport.default_message_gap());
     let gap_ms = u32::try_from(gap.as_millis()).unwrap_or(u32::MAX);
     let definition = Arc::new(definition);
-    let (tx, rx) = mpsc::channel(REQUEST_QUEUE);
+    let (tx, rx) = mpsc::unbounded_channel();
     let handle = Arc::new(DeviceHandle {
         index,
         identity,

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod device;
 mod device_entry;
 mod discovery;
+pub mod outbox;
 pub mod registry;
 mod reply;
 mod validate;
@@ -23,9 +24,9 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 pub use connection::{
-    Closed, ConnectionInfo, ConnectionSender, DecodedConnection, DeliverText, JsonConnection,
-    TypedConnection,
+    Closed, ConnectionInfo, ConnectionSender, DecodedConnection, JsonConnection, TypedConnection,
 };
+pub use outbox::{FrameRefused, FrameSink};
 use device::{BatchItem, DeviceRequest, DeviceTaskEvents, SubscriptionReading};
 use registry::Registry;
 
@@ -134,6 +135,9 @@ pub(crate) struct ServerInner {
     connected: AtomicBool,
     shut_down: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The runtime the server was started in: where its shutdown runs when the last handle is
+    /// dropped, from whatever thread that happens on.
+    runtime: tokio::runtime::Handle,
 }
 
 /// Stops everything when the last [`Server`] handle goes away.
@@ -141,14 +145,17 @@ struct ServerGuard(Arc<ServerInner>);
 
 impl Drop for ServerGuard {
     fn drop(&mut self) {
+        // Every device is stopped and let go on the server's own runtime (if that runtime is
+        // itself shutting down, its tasks are cancelled and nothing more can be written).
         let inner = self.0.clone();
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(async move { inner.shutdown(Duration::from_secs(2)).await });
-        } else {
-            inner.abort_tasks();
-        }
+        self.0
+            .runtime
+            .spawn(async move { inner.shutdown(DROP_SHUTDOWN_TIMEOUT).await });
     }
 }
+
+/// How long the shutdown started by dropping the last [`Server`] handle may take.
+const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A Buttplug server. Cheap to clone; the server shuts down (stopping every device) when the
 /// last clone is dropped or [`Server::shutdown`] is called.
@@ -188,6 +195,7 @@ impl Server {
             connected: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
+            runtime: tokio::runtime::Handle::current(),
         });
         crate::hardware::add_platform_managers(&inner.options.transports, &inner.manager_events)
             .into_iter()
@@ -265,14 +273,14 @@ impl Server {
         connection::spawn_json(self.inner.clone(), info)
     }
 
-    /// Open a JSON connection whose outgoing frames go to `deliver`, called in the connection's
-    /// own task (no channel, no forwarding task); see [`DeliverText`].
+    /// Open a JSON connection whose outgoing frames go straight into `sink` from the
+    /// connection's own task (no channel, no forwarding task); see [`FrameSink`].
     pub fn connect_json_direct(
         &self,
         info: ConnectionInfo,
-        deliver: DeliverText,
+        sink: Box<dyn FrameSink>,
     ) -> Result<ConnectionSender, ConnectError> {
-        connection::spawn_json_direct(self.inner.clone(), info, deliver)
+        connection::spawn_json_direct(self.inner.clone(), info, sink)
     }
 
     /// Whether a client is connected.
@@ -414,50 +422,64 @@ impl ServerInner {
         }
     }
 
-    /// Stop outputs and subscriptions of every device; wait (bounded) until written.
+    /// Stop outputs and subscriptions of every device; wait (bounded) until written. Every
+    /// device gets its stop at once and works on it independently: one stuck device cannot
+    /// delay another's stop.
     pub(crate) async fn stop_all(&self, timeout: Duration) {
         let snapshot = self.registry.snapshot();
-        let mut waits = Vec::new();
-        for d in snapshot.devices.values() {
-            let (tx, rx) = oneshot::channel();
-            let item = BatchItem::Stop {
-                feature: None,
-                outputs: true,
-                inputs: true,
-                ack: Some(tx),
-            };
-            if d.requests
-                .send(DeviceRequest::Batch(item.into()))
-                .await
-                .is_ok()
-            {
-                waits.push(rx);
-            }
-        }
+        let waits: Vec<_> = snapshot
+            .devices
+            .values()
+            .filter_map(|d| {
+                let (tx, rx) = oneshot::channel();
+                let item = BatchItem::Stop {
+                    feature: None,
+                    outputs: true,
+                    inputs: true,
+                    ack: Some(tx),
+                };
+                d.requests
+                    .send(DeviceRequest::Batch(item.into()))
+                    .is_ok()
+                    .then_some(rx)
+            })
+            .collect();
         let _ = tokio::time::timeout(timeout, futures::future::join_all(waits)).await;
     }
 
+    /// Stop every device and let go of it, then end the server's tasks (bounded by `timeout`).
+    /// Each device writes its stop (after its message gap, if one is running) before it is
+    /// disconnected.
     pub(crate) async fn shutdown(&self, timeout: Duration) {
         if self.shut_down.swap(true, Ordering::SeqCst) {
             return;
         }
         let deadline = tokio::time::Instant::now() + timeout;
-        self.stop_scanning().await;
         self.stop_all(timeout).await;
         let snapshot = self.registry.snapshot();
-        let mut waits = Vec::new();
-        for d in snapshot.devices.values() {
-            let (tx, rx) = oneshot::channel();
-            if d.requests.send(DeviceRequest::Disconnect(tx)).await.is_ok() {
-                waits.push(rx);
-            }
-        }
+        let waits: Vec<_> = snapshot
+            .devices
+            .values()
+            .filter_map(|d| {
+                let (tx, rx) = oneshot::channel();
+                d.requests
+                    .send(DeviceRequest::Disconnect(tx))
+                    .is_ok()
+                    .then_some(rx)
+            })
+            .collect();
         let _ = tokio::time::timeout_at(deadline, futures::future::join_all(waits)).await;
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let _ = tokio::time::timeout(left, self.stop_scanning()).await;
         self.abort_tasks();
     }
 }
 
 impl DeviceTaskEvents for ServerInner {
+    fn stop_failed(&self, _device_index: u32, message: String) {
+        self.report_error(message);
+    }
+
     fn reading(&self, device_index: u32, reading: SubscriptionReading) {
         self.emit(ServerEvent::InputReading(InputReading {
             device_index,

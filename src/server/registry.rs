@@ -11,9 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Mutex, RwLock};
-use tokio::sync::mpsc;
 
-use super::device::DeviceRequest;
+use super::device::DeviceSender;
 use crate::device_config::{DeviceConfig, DeviceDefinition, DeviceIdentity};
 use crate::protocol::{DeviceEntry, DeviceList};
 
@@ -24,7 +23,7 @@ pub struct DeviceHandle {
     pub definition: Arc<DeviceDefinition>,
     /// The v4 DeviceList entry.
     pub entry: DeviceEntry,
-    pub requests: mpsc::Sender<DeviceRequest>,
+    pub requests: DeviceSender,
 }
 
 impl std::fmt::Debug for DeviceHandle {

@@ -140,6 +140,11 @@ impl ReplyQueue {
         self.items.is_empty()
     }
 
+    /// Replies waiting to be sent.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
     /// Drop every pending reply.
     pub fn clear(&mut self) {
         self.items.clear();

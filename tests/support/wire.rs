@@ -1,7 +1,7 @@
 //! A raw Buttplug client for tests: JSON values in and out over an in-process connection of the
 //! server, either as decoded messages (no JSON text) or as JSON text frames.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -32,6 +32,10 @@ pub struct WireClient {
     replies: HashMap<u32, Value>,
     /// Messages with Id 0 received so far.
     pub events: Vec<Value>,
+    /// Messages of a frame received but not returned yet (replies ready together share a frame).
+    unread: VecDeque<Value>,
+    /// Frames received so far.
+    pub frames: usize,
 }
 
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -77,6 +81,8 @@ impl WireClient {
             next_id: 1,
             replies: HashMap::new(),
             events: Vec::new(),
+            unread: VecDeque::new(),
+            frames: 0,
         }
     }
 
@@ -119,17 +125,23 @@ impl WireClient {
 
     /// The next message from the server, or None when the connection closed.
     pub async fn recv(&mut self) -> Option<Value> {
-        let text = match &mut self.link {
-            Link::Decoded(c) => {
-                let out = c.receiver.recv().await?;
-                encode_server_frame(self.version, &out)?
-            }
-            Link::Json(c) => c.receiver.recv().await?,
-        };
-        let v: Value = serde_json::from_str(&text).expect("server sent JSON");
-        let arr = v.as_array().expect("server frames are arrays");
-        assert_eq!(arr.len(), 1, "server sends one message per frame: {text}");
-        Some(arr[0].clone())
+        while self.unread.is_empty() {
+            let text = match &mut self.link {
+                Link::Decoded(c) => {
+                    let out = c.receiver.recv().await?;
+                    encode_server_frame(self.version, &out)?
+                }
+                Link::Json(c) => c.receiver.recv().await?,
+            };
+            self.frames += 1;
+            let v: Value = serde_json::from_str(&text).expect("server sent JSON");
+            let Value::Array(arr) = v else {
+                panic!("server frames are arrays: {text}");
+            };
+            assert!(!arr.is_empty(), "server sent an empty frame");
+            self.unread.extend(arr);
+        }
+        self.unread.pop_front()
     }
 
     /// Receive until the reply with `id` arrives; events are kept in `events`.

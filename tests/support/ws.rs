@@ -88,6 +88,8 @@ pub struct Peer {
     next_id: u32,
     /// Id 0 messages received so far.
     pub events: Vec<Value>,
+    /// Messages of a frame received but not returned yet.
+    unread: std::collections::VecDeque<Value>,
 }
 
 impl Peer {
@@ -100,6 +102,7 @@ impl Peer {
             ws,
             next_id: 1,
             events: Vec::new(),
+            unread: std::collections::VecDeque::new(),
         }
     }
 
@@ -110,13 +113,18 @@ impl Peer {
             .expect("send");
     }
 
-    /// Next message (each server frame carries one).
+    /// Next message (replies ready together share a frame).
     pub async fn next_message(&mut self) -> Value {
-        let text = next_text(&mut self.ws).await.expect("connection ended");
-        let v: Value = serde_json::from_str(&text).expect("server frame is JSON");
-        let arr = v.as_array().expect("server frame is an array");
-        assert_eq!(arr.len(), 1, "one message per frame: {text}");
-        arr[0].clone()
+        while self.unread.is_empty() {
+            let text = next_text(&mut self.ws).await.expect("connection ended");
+            let v: Value = serde_json::from_str(&text).expect("server frame is JSON");
+            let Value::Array(arr) = v else {
+                panic!("server frame is an array: {text}");
+            };
+            assert!(!arr.is_empty(), "server sent an empty frame");
+            self.unread.extend(arr);
+        }
+        self.unread.pop_front().expect("not empty")
     }
 
     /// Send one message (Id assigned here) and wait for its reply, keeping events.
