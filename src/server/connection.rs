@@ -394,7 +394,8 @@ impl Connection {
     fn send_reply(&mut self, out: Outgoing) -> bool {
         let version = self.version.unwrap_or(SpecVersion::V4);
         let pending = &mut self.pending;
-        self.outbox.send(version, out, || pending.next().now_or_never().flatten())
+        self.outbox
+            .send(version, out, || pending.next().now_or_never().flatten())
     }
 
     /// Returns false when the connection must end.
