@@ -330,7 +330,11 @@ impl DeviceTask {
     /// one, so that only the latest value of each output is written. Batches with a stop are
     /// handled on their own (in order), as is any other request; the first one that cannot
     /// join is left in `next`.
-    fn merge_backlog(&mut self, mut items: BatchItems, next: &mut Option<DeviceRequest>) -> BatchItems {
+    fn merge_backlog(
+        &mut self,
+        mut items: BatchItems,
+        next: &mut Option<DeviceRequest>,
+    ) -> BatchItems {
         if items.iter().any(BatchItem::is_stop) {
             return items;
         }

@@ -26,8 +26,8 @@ use tracing::{info, warn};
 pub use connection::{
     Closed, ConnectionInfo, ConnectionSender, DecodedConnection, JsonConnection, TypedConnection,
 };
-pub use outbox::{FrameRefused, FrameSink};
 use device::{BatchItem, DeviceRequest, DeviceTaskEvents, SubscriptionReading};
+pub use outbox::{FrameRefused, FrameSink};
 use registry::Registry;
 
 use crate::device_config::DeviceConfig;
