@@ -339,3 +339,104 @@ fn demo_still_works() {
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("Vibrate:10;"));
 }
+
+/// The user config of the dial-in tests, written once per test under its own name.
+fn aneros_user_config(name: &str) -> std::path::PathBuf {
+    let config = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(
+        &config,
+        r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
+            "aneros":{"communication":[{"websocket":{"name":"SimAneros"}}]}}}}"#,
+    )
+    .unwrap();
+    config
+}
+
+#[tokio::test]
+async fn the_device_port_stays_on_loopback_with_listen_all() {
+    let serve = Serve::start(&["--listen-all", "--device-websocket-port", "0"]);
+    let device_url = serve.url("devices may dial in on");
+    let url = serve.url("Buttplug server listening on");
+    assert!(device_url.starts_with("ws://127.0.0.1:"), "{device_url}");
+    assert!(url.starts_with("ws://0.0.0.0:"), "{url}");
+
+    let serve = Serve::start(&[
+        "--device-websocket-port",
+        "0",
+        "--device-websocket-address",
+        "0.0.0.0",
+    ]);
+    let device_url = serve.url("devices may dial in on");
+    let url = serve.url("Buttplug server listening on");
+    assert!(device_url.starts_with("ws://0.0.0.0:"), "{device_url}");
+    assert!(url.starts_with("ws://127.0.0.1:"), "{url}");
+}
+
+#[tokio::test]
+async fn devices_must_present_the_device_token() {
+    let config = aneros_user_config("cli-token-user-config.json");
+    let serve = Serve::start(&[
+        "--device-websocket-port",
+        "0",
+        "--device-websocket-token",
+        "s3cret",
+        "--user-device-config",
+        config.to_str().unwrap(),
+    ]);
+    let device_url = serve.url("devices may dial in on");
+    let url = serve.url("Buttplug server listening on");
+    let mut c = Peer::connect(&url).await;
+    assert_eq!(msg_type(&c.handshake("CLI Test", 4).await), "ServerInfo");
+
+    let mut stranger = ws::open(&device_url, None).await.unwrap();
+    stranger
+        .send(Message::text(
+            r#"{"identifier":"SimAneros","address":"aneros-cli-token","version":0}"#,
+        ))
+        .await
+        .unwrap();
+    let close = ws::until_closed(&mut stranger)
+        .await
+        .expect("a Close frame");
+    assert!(close.reason.as_str().contains("token"), "{close:?}");
+
+    let mut dev = ws::open(&format!("{device_url}/?token=s3cret"), None)
+        .await
+        .unwrap();
+    dev.send(Message::text(
+        r#"{"identifier":"SimAneros","address":"aneros-cli-token","version":0}"#,
+    ))
+    .await
+    .unwrap();
+    let list = c.event("DeviceList").await;
+    assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
+}
+
+#[test]
+fn device_listener_flags_need_the_device_port() {
+    for args in [
+        &["serve", "--device-websocket-token", "s3cret"][..],
+        &["serve", "--device-websocket-address", "0.0.0.0"][..],
+        &[
+            "serve",
+            "--device-websocket-port",
+            "0",
+            "--device-websocket-token",
+            "",
+        ][..],
+        &[
+            "serve",
+            "--device-websocket-port",
+            "0",
+            "--device-websocket-address",
+            "nowhere",
+        ][..],
+    ] {
+        assert_eq!(run(args).status.code(), Some(2), "{args:?}");
+    }
+    let out = run(&["serve", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--device-websocket-address", "--device-websocket-token"] {
+        assert!(help.contains(flag), "{flag} missing from serve --help");
+    }
+}

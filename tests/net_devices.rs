@@ -1,6 +1,7 @@
 //! Devices over the network: devices dialing in through the WebSocket device listener (matched by
-//! a user-config `websocket` specifier, bytes as binary frames), and the simulator control
-//! endpoint's protocol (reads, subscriptions, errors, disconnects, several devices).
+//! a user-config `websocket` specifier, bytes as binary frames; its token and the one-connection-
+//! per-address rule), and the simulator control endpoint's protocol (reads, subscriptions,
+//! errors, disconnects, several devices, its limits and Origin policy).
 
 mod support;
 
@@ -11,9 +12,16 @@ use serde_json::{Value, json};
 use support::wire::{body, msg_type};
 use support::ws::{self, Peer, SimPeer, WAIT, Ws};
 use teleplug::device_config::DeviceConfig;
-use teleplug::net::{self, LinkConfig, ListenerHandle, WsServer, WsServerHandle, WsServerOptions};
+use teleplug::hardware::simulated::MAX_QUEUED_READS;
+use teleplug::net::device_auth::{TOKEN_MISSING, TOKEN_WRONG};
+use teleplug::net::device_server::DeviceServerOptions;
+use teleplug::net::simulator::SimulatorOptions;
+use teleplug::net::{
+    self, ListenerHandle, OriginPolicy, WsServer, WsServerHandle, WsServerOptions,
+};
 use teleplug::server::{Server, ServerOptions, Transports};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 const USER_CONFIG: &str = r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
   "aneros":{"communication":[{"websocket":{"name":"SimAneros"}}]},
@@ -33,6 +41,12 @@ struct Harness {
 }
 
 async fn harness() -> Harness {
+    harness_with(DeviceServerOptions::default(), SimulatorOptions::default()).await
+}
+
+/// The harness with these device listener and simulator settings (addresses: loopback, any
+/// free port).
+async fn harness_with(devices: DeviceServerOptions, sim: SimulatorOptions) -> Harness {
     let config = DeviceConfig::embedded()
         .with_user_config_json(USER_CONFIG)
         .unwrap();
@@ -51,12 +65,24 @@ async fn harness() -> Harness {
     .await
     .unwrap();
     let url = format!("ws://{}", bound.local_addr());
-    let devices = net::device_server::start(&server, loopback0(), LinkConfig::default())
-        .await
-        .unwrap();
-    let sim = net::simulator::start(server.clone(), loopback0(), LinkConfig::default())
-        .await
-        .unwrap();
+    let devices = net::device_server::start_with(
+        &server,
+        DeviceServerOptions {
+            address: loopback0(),
+            ..devices
+        },
+    )
+    .await
+    .unwrap();
+    let sim = net::simulator::start_with(
+        server.clone(),
+        SimulatorOptions {
+            address: loopback0(),
+            ..sim
+        },
+    )
+    .await
+    .unwrap();
     Harness {
         device_url: format!("ws://{}", devices.local_addr()),
         sim_url: format!("ws://{}", sim.local_addr()),
@@ -76,6 +102,21 @@ async fn dial_in(h: &Harness, identifier: &str, address: &str) -> Ws {
     .await
     .unwrap();
     dev
+}
+
+/// A device dialing in at `url` with this handshake frame.
+async fn dial_in_with(url: &str, handshake: Value) -> Ws {
+    let mut dev = ws::open(url, None).await.unwrap();
+    dev.send(Message::text(handshake.to_string()))
+        .await
+        .unwrap();
+    dev
+}
+
+/// The Close frame a refused device gets: its code and reason.
+async fn refusal(dev: &mut Ws) -> (CloseCode, String) {
+    let close = ws::until_closed(dev).await.expect("a Close frame");
+    (close.code, close.reason.as_str().to_string())
 }
 
 /// The next binary frame the device receives.
@@ -293,4 +334,268 @@ async fn closing_the_control_connection_disconnects_its_devices() {
             break;
         }
     }
+}
+
+/// Play every Lovense toy of a control connection (answer each one's DeviceType) until `n` are
+/// connected; returns their ids, sorted.
+async fn lovense_until_all_connected(sim: &mut SimPeer, n: usize) -> Vec<String> {
+    let mut connected = Vec::new();
+    while connected.len() < n {
+        let f = sim.next().await;
+        if let Some(w) = f.get("Write") {
+            let bytes: Vec<u8> = serde_json::from_value(w["data"].clone()).unwrap();
+            if bytes == b"DeviceType;" {
+                let id = w["id"].as_str().unwrap().to_string();
+                sim.notify(&id, "rx", b"Z:11:0082059AD3BD;").await;
+            }
+        }
+        if let Some(id) = f["Connected"]["id"].as_str() {
+            connected.push(id.to_string());
+        }
+    }
+    connected.sort();
+    connected
+}
+
+fn with_token(token: &str) -> DeviceServerOptions {
+    DeviceServerOptions {
+        token: Some(token.into()),
+        ..DeviceServerOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_device_token_is_required_when_configured() {
+    let h = harness_with(with_token("s3cret"), SimulatorOptions::default()).await;
+    let mut c = client(&h).await;
+    // No token, or another one: closed, saying why.
+    let mut dev = dial_in(&h, "SimAneros", "aneros-a").await;
+    assert_eq!(
+        refusal(&mut dev).await,
+        (CloseCode::Policy, TOKEN_MISSING.to_string())
+    );
+    let mut dev = dial_in_with(
+        &h.device_url,
+        json!({"identifier":"SimAneros","address":"aneros-a","version":0,"token":"guess"}),
+    )
+    .await;
+    assert_eq!(
+        refusal(&mut dev).await,
+        (CloseCode::Policy, TOKEN_WRONG.to_string())
+    );
+    let wrong_url = format!("{}/?token=guess", h.device_url);
+    let mut dev = dial_in_with(
+        &wrong_url,
+        json!({"identifier":"SimAneros","address":"aneros-a","version":0}),
+    )
+    .await;
+    assert_eq!(
+        refusal(&mut dev).await,
+        (CloseCode::Policy, TOKEN_WRONG.to_string())
+    );
+    assert!(c.events.is_empty(), "{:?}", c.events);
+
+    // The token in the handshake frame.
+    let mut dev = dial_in_with(
+        &h.device_url,
+        json!({"identifier":"SimAneros","address":"aneros-a","version":0,"token":"s3cret"}),
+    )
+    .await;
+    let list = c.event("DeviceList").await;
+    assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
+    assert_eq!(msg_type(&output(&mut c, 0, 1, 100).await), "Ok");
+    assert_eq!(next_binary(&mut dev).await, [0xF2, 0x64]);
+
+    // The token in the URL, percent-encoded.
+    let h = harness_with(with_token("s3 cret/+"), SimulatorOptions::default()).await;
+    let mut c = client(&h).await;
+    let url = format!("{}/?v=1&token=s3%20cret%2F+", h.device_url);
+    let _dev = dial_in_with(
+        &url,
+        json!({"identifier":"SimAneros","address":"aneros-b","version":0}),
+    )
+    .await;
+    let list = c.event("DeviceList").await;
+    assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
+}
+
+#[tokio::test]
+async fn a_second_peer_cannot_claim_a_connected_address() {
+    let h = harness().await;
+    let mut c = client(&h).await;
+    let mut first = dial_in(&h, "SimAneros", "aneros-0003").await;
+    c.event("DeviceList").await;
+    // Another peer with the same address, even with another identifier: refused.
+    let mut second = dial_in(&h, "LVSDevice", "aneros-0003").await;
+    let (code, reason) = refusal(&mut second).await;
+    assert_eq!(code, CloseCode::Policy);
+    assert_eq!(
+        reason,
+        "a device with address \"aneros-0003\" is already connected"
+    );
+    // The first one is still the device.
+    assert_eq!(msg_type(&output(&mut c, 0, 1, 100).await), "Ok");
+    assert_eq!(next_binary(&mut first).await, [0xF2, 0x64]);
+    let list = c.request("RequestDeviceList", json!({})).await;
+    assert_eq!(body(&list)["Devices"].as_object().unwrap().len(), 1);
+    // Once it left, the address is free again, and it gets its index back.
+    ws::close_and_wait(first).await;
+    loop {
+        let list = c.event("DeviceList").await;
+        if body(&list)["Devices"] == json!({}) {
+            break;
+        }
+    }
+    let _again = dial_in(&h, "SimAneros", "aneros-0003").await;
+    let list = c.event("DeviceList").await;
+    assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
+}
+
+#[tokio::test]
+async fn simulator_limits_devices_per_connection() {
+    let h = harness_with(
+        DeviceServerOptions::default(),
+        SimulatorOptions {
+            max_devices: 2,
+            ..SimulatorOptions::default()
+        },
+    )
+    .await;
+    let mut sim = SimPeer::connect(&h.sim_url).await;
+    sim.advertise("a", "LVS-A", "AA:00:00:00:01:0A").await;
+    sim.advertise("b", "LVS-B", "AA:00:00:00:01:0B").await;
+    sim.advertise("c", "LVS-C", "AA:00:00:00:01:0C").await;
+    let e = sim.next().await;
+    let message = e["Error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("\"c\"") && message.contains("limit"),
+        "{e}"
+    );
+    // Room again after a Disconnect; another connection has its own allowance.
+    sim.send(json!({"Disconnect":{"id":"a"}})).await;
+    sim.advertise("c", "LVS-C", "AA:00:00:00:01:0C").await;
+    sim.advertise("d", "LVS-D", "AA:00:00:00:01:0D").await;
+    let e = sim.next().await;
+    assert!(
+        e["Error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"d\""),
+        "{e}"
+    );
+    let mut other = SimPeer::connect(&h.sim_url).await;
+    other.advertise("a", "LVS-E", "AA:00:00:00:01:0E").await;
+    other.advertise("b", "LVS-F", "AA:00:00:00:01:0F").await;
+    // The server scans: the four advertised devices connect.
+    let mut c = client(&h).await;
+    assert_eq!(msg_type(&c.request("StartScanning", json!({})).await), "Ok");
+    assert_eq!(lovense_until_all_connected(&mut sim, 2).await, ["b", "c"]);
+    assert_eq!(lovense_until_all_connected(&mut other, 2).await, ["a", "b"]);
+    let list = c.request("RequestDeviceList", json!({})).await;
+    assert_eq!(body(&list)["Devices"].as_object().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn simulator_limits_queued_read_replies() {
+    let h = harness().await;
+    let mut sim = SimPeer::connect(&h.sim_url).await;
+    sim.advertise("boost", "Boost", "KG:00:02").await;
+    for i in 0..MAX_QUEUED_READS {
+        sim.send(json!({"ReadReply":{"id":"boost","endpoint":"rxblebattery","data":[i]}}))
+            .await;
+    }
+    sim.send(json!({"ReadReply":{"id":"boost","endpoint":"rxblebattery","data":[255]}}))
+        .await;
+    let e = sim.next().await;
+    let message = e["Error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("ReadReply") && message.contains(&MAX_QUEUED_READS.to_string()),
+        "{e}"
+    );
+    // The queued replies answer reads in order.
+    let mut c = client(&h).await;
+    assert_eq!(msg_type(&c.request("StartScanning", json!({})).await), "Ok");
+    loop {
+        if sim.next().await.get("Connected").is_some() {
+            break;
+        }
+    }
+    let reading = c
+        .request(
+            "InputCmd",
+            json!({"DeviceIndex":0,"FeatureIndex":2,"Type":"Battery","Command":"Read"}),
+        )
+        .await;
+    assert_eq!(
+        body(&reading)["Reading"],
+        json!({"Battery":{"Value":0}}),
+        "{reading}"
+    );
+}
+
+#[tokio::test]
+async fn simulator_holds_web_pages_to_the_client_ports_origin_policy() {
+    let h = harness().await;
+    // Default: pages from this machine only, as on the client port.
+    match ws::open(&h.sim_url, Some("https://evil.example")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status().as_u16(), 403)
+        }
+        other => panic!("foreign origin accepted: {:?}", other.map(|_| ())),
+    }
+    ws::close_and_wait(
+        ws::open(&h.sim_url, Some("http://localhost:3000"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    // With an allow-list, a local page that is not on it is refused too.
+    let h = harness_with(
+        DeviceServerOptions::default(),
+        SimulatorOptions {
+            origins: OriginPolicy::new(["https://app.example"]),
+            ..SimulatorOptions::default()
+        },
+    )
+    .await;
+    assert!(
+        ws::open(&h.sim_url, Some("http://localhost:3000"))
+            .await
+            .is_err()
+    );
+    ws::close_and_wait(
+        ws::open(&h.sim_url, Some("https://app.example"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    ws::close_and_wait(ws::open(&h.sim_url, None).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn simulator_devices_keep_their_message_gap() {
+    let h = harness().await;
+    let mut c = client(&h).await;
+    assert_eq!(msg_type(&c.request("StartScanning", json!({})).await), "Ok");
+    let mut sim = SimPeer::connect(&h.sim_url).await;
+    sim.send(json!({"Advertise":{"id":"t","name":"LVS-Hush","address":"AA:00:00:00:02:01","message_gap_ms":250}}))
+        .await;
+    sim.lovense_until_connected("t").await;
+    let list = c.event("DeviceList").await;
+    let features = &body(&list)["Devices"]["0"];
+    assert_eq!(features["DeviceMessageTimingGap"], 250, "{features}");
+}
+
+#[tokio::test]
+async fn device_port_refuses_foreign_web_pages() {
+    let h = harness().await;
+    match ws::open(&h.device_url, Some("https://evil.example")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status().as_u16(), 403)
+        }
+        other => panic!("foreign origin accepted: {:?}", other.map(|_| ())),
+    }
+    let mut c = client(&h).await;
+    let _dev = dial_in(&h, "SimAneros", "aneros-0004").await;
+    c.event("DeviceList").await;
 }
