@@ -22,6 +22,12 @@ use super::worker;
 
 /// Runtime worker threads per context.
 pub const RUNTIME_WORKERS: usize = 2;
+/// Shutdown waits this long for the clients to stop their devices even when the caller's
+/// timeout is shorter (it ends as soon as they are stopped): a device in a message gap, or one
+/// whose stop must be retried, is never let go running because the caller was in a hurry.
+pub const DEVICE_STOP_FLOOR: Duration = Duration::from_secs(5);
+/// Time left to deliver the last messages when stopping the devices ran past the deadline.
+const DELIVERY_GRACE: Duration = Duration::from_millis(100);
 
 pub struct Context {
     pub flags: u32,
@@ -133,13 +139,19 @@ impl Context {
         if let Some(runtime) = runtime {
             let workers: Vec<JoinHandle<()>> = self.workers.lock().drain(..).collect();
             let wait = futures::future::join_all(workers).map(|_| ());
-            let left = deadline.saturating_duration_since(Instant::now());
+            // The workers stop their devices: that is waited for even past the caller's timeout.
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .max(DEVICE_STOP_FLOOR);
             runtime.block_on(async {
                 let _ = tokio::time::timeout(left, wait).await;
             });
             for c in &clients {
                 c.close_poll_queue();
             }
+            // Stopping the devices may have taken past the caller's deadline: the last messages
+            // (replies, `closed`) still get a moment to be delivered.
+            let deadline = deadline.max(Instant::now() + DELIVERY_GRACE);
             self.dispatcher.stop(deadline);
             let left = deadline.saturating_duration_since(Instant::now());
             runtime.shutdown_timeout(left.max(Duration::from_millis(100)));

@@ -23,6 +23,11 @@ use crate::client::ClientEvent;
 
 /// Simulated-device operations buffered before they are dropped.
 const SIM_OP_CAPACITY: usize = 4096;
+/// Requests a client's worker runs at once. Beyond it the worker takes no new request until
+/// one is answered: the request queue fills and `tp_client_send` reports TP_ERR_BUSY, so memory
+/// stays bounded even behind a request that takes long (an input read is bounded by its own
+/// timeout).
+pub const MAX_INFLIGHT: usize = 4096;
 
 /// A handler's outcome.
 pub type Reply = Result<response::Body, (ErrorCode, String)>;
@@ -139,7 +144,7 @@ impl Worker {
                     }
                     self.emit(&resp).await;
                 }
-                input = rx.recv(), if self.barrier.is_none() => match input {
+                input = rx.recv(), if self.barrier.is_none() && self.inflight.len() < MAX_INFLIGHT => match input {
                     Some(input) => self.accept(input).await,
                     None => {
                         self.finish(CloseReason::Freed, &mut rx).await;

@@ -155,6 +155,9 @@ struct SimState {
     subscribed: HashSet<Endpoint>,
     reads: VecDeque<(Endpoint, Vec<u8>)>,
     events: Option<mpsc::Sender<HardwareEvent>>,
+    /// Injected faults: writes still to fail, and whether writes hang.
+    failing_writes: usize,
+    writes_stalled: bool,
 }
 
 struct SimInner {
@@ -163,6 +166,8 @@ struct SimInner {
     /// Copy-on-write: reporting an op clones the `Arc`, not the list.
     observers: Mutex<Arc<Vec<Observer>>>,
     read_ready: Notify,
+    /// Wakes writes held by [`SimulatedDevice::stall_writes`].
+    write_ready: Notify,
     /// Set while a server holds a connection or a connection attempt is pending.
     claimed: AtomicBool,
 }
@@ -193,9 +198,12 @@ impl SimulatedDevice {
                     subscribed: HashSet::new(),
                     reads: VecDeque::new(),
                     events: None,
+                    failing_writes: 0,
+                    writes_stalled: false,
                 }),
                 observers: Mutex::new(Arc::new(Vec::new())),
                 read_ready: Notify::new(),
+                write_ready: Notify::new(),
                 claimed: AtomicBool::new(false),
             }),
         }
@@ -294,6 +302,19 @@ impl SimulatedDevice {
         true
     }
 
+    /// Make the next `n` writes fail with an I/O error while the device stays connected, as a
+    /// radio glitch would (for testing how the server and apps handle it).
+    pub fn fail_next_writes(&self, n: usize) {
+        self.inner.state.lock().failing_writes = n;
+    }
+
+    /// While stalled, writes do not complete (until released or the device disconnects), as
+    /// with a device that stopped reading.
+    pub fn stall_writes(&self, stalled: bool) {
+        self.inner.state.lock().writes_stalled = stalled;
+        self.inner.write_ready.notify_waiters();
+    }
+
     /// The device drops the link.
     pub fn disconnect(&self) {
         let events = {
@@ -307,6 +328,7 @@ impl SimulatedDevice {
         };
         self.inner.claimed.store(false, Ordering::SeqCst);
         self.inner.read_ready.notify_waiters();
+        self.inner.write_ready.notify_waiters();
         if let Some(tx) = events {
             let _ = tx.try_send(HardwareEvent::Disconnected);
         }
@@ -343,6 +365,29 @@ struct SimTransport {
 }
 
 impl SimTransport {
+    /// Apply the faults injected into writes: wait while writes are stalled, fail while
+    /// failures are due.
+    async fn injected_write_fault(&self) -> Result<(), HardwareError> {
+        let inner = &self.device.inner;
+        loop {
+            let released = inner.write_ready.notified();
+            {
+                let mut st = inner.state.lock();
+                if !st.connected {
+                    return Err(HardwareError::Disconnected);
+                }
+                if !st.writes_stalled {
+                    if st.failing_writes > 0 {
+                        st.failing_writes -= 1;
+                        return Err(HardwareError::Io("injected write failure".into()));
+                    }
+                    return Ok(());
+                }
+            }
+            released.await;
+        }
+    }
+
     fn check(&self, endpoint: Endpoint) -> Result<(), HardwareError> {
         let st = self.device.inner.state.lock();
         if !st.connected {
@@ -372,6 +417,7 @@ impl Transport for SimTransport {
         with_response: bool,
     ) -> Result<(), HardwareError> {
         self.check(endpoint)?;
+        self.injected_write_fault().await?;
         self.device.report_with(|| SimOp::Write {
             endpoint,
             data: data.to_vec(),

@@ -105,6 +105,11 @@ pub const OP_TIMEOUT: Duration = Duration::from_secs(1);
 pub const STOP_ATTEMPTS: u32 = 3;
 /// Pause between two attempts at a stop packet.
 pub const STOP_RETRY_DELAY: Duration = Duration::from_millis(20);
+/// Longest a stop's write takes, retries included, once the message gap has passed.
+pub const STOP_WRITE_BOUND: Duration = Duration::from_millis(
+    OP_TIMEOUT.as_millis() as u64 * STOP_ATTEMPTS as u64
+        + STOP_RETRY_DELAY.as_millis() as u64 * (STOP_ATTEMPTS as u64 - 1),
+);
 /// Requests a device that has fallen behind takes together as one batch (latest value wins).
 const MAX_MERGED: usize = 256;
 

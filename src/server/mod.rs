@@ -302,7 +302,9 @@ impl Server {
         self.inner.stop_all(timeout).await
     }
 
-    /// Stop every device, disconnect them and end the server's tasks (bounded by `timeout`).
+    /// Stop every device, disconnect them and end the server's tasks, within `timeout` or the
+    /// time the devices need to write their stops if that is longer (their longest message gap
+    /// plus [`device::STOP_WRITE_BOUND`]).
     pub async fn shutdown(&self, timeout: Duration) {
         self.inner.shutdown(timeout).await
     }
@@ -447,14 +449,30 @@ impl ServerInner {
         let _ = tokio::time::timeout(timeout, futures::future::join_all(waits)).await;
     }
 
-    /// Stop every device and let go of it, then end the server's tasks (bounded by `timeout`).
-    /// Each device writes its stop (after its message gap, if one is running) before it is
-    /// disconnected.
+    /// How long stopping every device may take at most: the longest message gap plus a stop's
+    /// write with its retries.
+    fn stop_bound(&self) -> Duration {
+        let snapshot = self.registry.snapshot();
+        let gap = snapshot
+            .devices
+            .values()
+            .map(|d| d.entry.device_message_timing_gap)
+            .max()
+            .unwrap_or(0);
+        Duration::from_millis(u64::from(gap)) + device::STOP_WRITE_BOUND
+    }
+
+    /// Stop every device and let go of it, then end the server's tasks, within `timeout` — or
+    /// as long as the devices need to write their stops, if that is longer ([`Self::stop_bound`]):
+    /// each device writes its stop (after its message gap, if one is running) before it is
+    /// disconnected, and no caller's hurry leaves a toy running.
     pub(crate) async fn shutdown(&self, timeout: Duration) {
         if self.shut_down.swap(true, Ordering::SeqCst) {
             return;
         }
-        let deadline = tokio::time::Instant::now() + timeout;
+        let now = tokio::time::Instant::now();
+        let deadline = now + timeout;
+        let stop_deadline = deadline.max(now + self.stop_bound());
         self.stop_all(timeout).await;
         let snapshot = self.registry.snapshot();
         let waits: Vec<_> = snapshot
@@ -468,7 +486,7 @@ impl ServerInner {
                     .then_some(rx)
             })
             .collect();
-        let _ = tokio::time::timeout_at(deadline, futures::future::join_all(waits)).await;
+        let _ = tokio::time::timeout_at(stop_deadline, futures::future::join_all(waits)).await;
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let _ = tokio::time::timeout(left, self.stop_scanning()).await;
         self.abort_tasks();

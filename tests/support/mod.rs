@@ -5,6 +5,7 @@ pub mod fake_bluez;
 pub mod mutate;
 pub mod ops;
 pub mod scan;
+pub mod serve;
 pub mod vector_file;
 pub mod vector_runner;
 pub mod wire;
