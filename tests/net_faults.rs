@@ -273,3 +273,55 @@ async fn out_of_file_descriptors_the_server_backs_off_and_still_lets_the_client_
     assert!(closed_by(&mut half_open[0], deadline).await);
     assert_eq!(msg_type(&c.request("Ping", json!({})).await), "Ok");
 }
+
+/// An accept loop keeping at most three pending connections, whose handler upgrades and then
+/// echoes text frames.
+async fn echo_listener() -> (net::ListenerHandle, String) {
+    let listener = listen::bind(loopback0(), "echo").await.unwrap();
+    let handle =
+        listen::spawn_accept_loop_with_limit(listener, "echo", 3, |conn, peer, _| async move {
+            let origins = net::OriginPolicy::default();
+            let Some((mut ws, upgraded)) =
+                listen::upgrade_ungated(conn, &origins, peer, "echo").await
+            else {
+                return;
+            };
+            drop(upgraded);
+            while let Some(Ok(msg)) = ws.next().await {
+                if msg.is_text() && ws.send(msg).await.is_err() {
+                    break;
+                }
+            }
+        });
+    let addr = handle.local_addr().to_string();
+    (handle, addr)
+}
+
+/// Open a WebSocket and see it echo: the server has accepted every connection made before it
+/// (they are accepted in order).
+async fn probe(addr: &str) -> ws::Ws {
+    let mut probe = ws::open(&format!("ws://{addr}"), None).await.unwrap();
+    probe.send(Message::text("probe")).await.unwrap();
+    assert_eq!(ws::next_text(&mut probe).await.unwrap(), "probe");
+    probe
+}
+
+#[tokio::test]
+async fn only_connections_still_waiting_for_their_upgrade_count_against_the_limit() {
+    let (_listener, addr) = echo_listener().await;
+    let mut upgraded = ws::open(&format!("ws://{addr}"), None).await.unwrap();
+    let mut first = TcpStream::connect(&addr).await.unwrap();
+    let second = TcpStream::connect(&addr).await.unwrap();
+    // First, second and the probe while it upgrades: three pending, within the limit.
+    let _probe = probe(&addr).await;
+    assert!(still_open(&first) && still_open(&second));
+    // First, second, third and another probe: one too many, the oldest is closed.
+    let third = TcpStream::connect(&addr).await.unwrap();
+    let _probe = probe(&addr).await;
+    let deadline = tokio::time::Instant::now() + listen::HANDSHAKE_TIMEOUT / 2;
+    assert!(closed_by(&mut first, deadline).await);
+    assert!(still_open(&second) && still_open(&third));
+    // The upgraded connection never counted, and was never at risk.
+    upgraded.send(Message::text("still here")).await.unwrap();
+    assert_eq!(ws::next_text(&mut upgraded).await.unwrap(), "still here");
+}
