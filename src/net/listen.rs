@@ -22,9 +22,9 @@ use super::backoff::{AcceptBackoff, MAX_RETRY};
 use super::origin::OriginPolicy;
 use super::pending::{EVICTED_REASON, MAX_PENDING_UPGRADES, PendingTicket, PendingUpgrades};
 
-/// Largest message (and frame) accepted from a peer: 1 MiB. Buttplug frames are tiny; anything
-/// bigger is an attack or a bug.
-pub const MAX_MESSAGE_SIZE: usize = 1 << 20;
+/// Largest message (and frame) accepted from a peer: 4 MiB. Buttplug messages are tiny, but a
+/// frame may hold many (100,000 Pings take 2.3 MB); anything bigger is an attack or a bug.
+pub const MAX_MESSAGE_SIZE: usize = 4 << 20;
 
 /// Longest an HTTP upgrade may take before the socket is dropped.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -267,7 +267,7 @@ where
                         let retry = backoff.failed(Instant::now());
                         if retry.starts_burst {
                             tracing::warn!(
-                                "{name}: accept failed: {e}; retrying at most every {} ms until it works{}",
+                                "{name}: accept failed: {e}; retrying after pauses of up to {} ms until it works{}",
                                 MAX_RETRY.as_millis(),
                                 if evicted { "; closing the oldest connections waiting for their upgrade" } else { "" }
                             );
