@@ -203,6 +203,8 @@ int32_t tp_context_new(uint32_t flags, tp_context **out);
  Shut a context down within `timeout_ms`: every client's pending requests are answered
  (ERROR_CODE_SHUTDOWN), devices stop and disconnect, each client gets a final `closed`
  event, every library thread of the context is joined and the remaining finalizers run.
+ Stopping the devices is waited for even past `timeout_ms` (it ends as soon as they are
+ stopped; at most 5 s): a device within its message gap writes its stop first.
  After it returns no callback of this context runs (messages still queued at the deadline
  are dropped; a callback running at the deadline cannot be interrupted and is waited for).
  Idempotent. Not allowed inside a

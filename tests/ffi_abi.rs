@@ -673,7 +673,16 @@ fn scanning_finishes_and_simulated_inputs_flow() {
         endpoint: "rx".into(),
         data: b"55;".to_vec(),
     });
-    assert!(is_ok(&c.call_collect(req(4, q), &mut ev)));
+    assert!(is_ok(&c.call_collect(req(4, q.clone()), &mut ev)));
+    // Replies waiting for reads are bounded: one past the limit is refused, not dropped silently.
+    let limit = teleplug::hardware::simulated::MAX_QUEUED_READS as u32;
+    for id in 1..limit {
+        assert!(is_ok(&c.call_collect(req(100 + id, q.clone()), &mut ev)));
+    }
+    assert_eq!(
+        error_code(&c.call_collect(req(100 + limit, q), &mut ev)),
+        Some(ErrorCode::InvalidArgument)
+    );
     // Notifications on a subscribed endpoint are accepted; unknown endpoints are not.
     let n = B::SimulatorNotify(s::SimulatorNotify {
         address: "aa:bb".into(),

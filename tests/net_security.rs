@@ -115,7 +115,7 @@ async fn oversized_frames_close_that_client_only() {
     let (_s, _h, url) = start_default().await;
     let mut c = Peer::connect(&url).await;
     assert_eq!(msg_type(&c.handshake("Big", 4).await), "ServerInfo");
-    let huge = format!("[{{\"Ping\":{{\"Id\":1}}}}{}]", " ".repeat(2 << 20));
+    let huge = format!("[{{\"Ping\":{{\"Id\":1}}}}{}]", " ".repeat(5 << 20));
     // The server may close while the frame is still being written.
     let _ = c.ws.send(Message::text(huge)).await;
     match ws::next_text(&mut c.ws).await {

@@ -358,3 +358,45 @@ async fn a_client_that_never_reads_is_dropped() {
     let mut next = Peer::connect(&h.url).await;
     assert_eq!(msg_type(&next.handshake("Next", 4).await), "ServerInfo");
 }
+
+/// One frame of `n` Pings: every reply arrives, in order, and the client stays connected.
+async fn pings_in_one_frame(h: &Harness, n: u32) {
+    let mut c = Peer::connect(&h.url).await;
+    assert_eq!(msg_type(&c.handshake("Pings", 4).await), "ServerInfo");
+    let pings: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"Ping":{{"Id":{}}}}}"#, 100 + i))
+        .collect();
+    c.send_text(&format!("[{}]", pings.join(","))).await;
+    for i in 0..n {
+        assert_eq!(c.next_message().await, json!({"Ok": {"Id": 100 + i}}));
+    }
+    assert_eq!(msg_type(&c.request("Ping", json!({})).await), "Ok");
+}
+
+#[tokio::test]
+async fn every_reply_of_a_frame_of_1025_pings_arrives() {
+    pings_in_one_frame(&harness().await, 1_025).await;
+}
+
+#[tokio::test]
+async fn every_reply_of_a_frame_of_100000_pings_arrives() {
+    pings_in_one_frame(&harness().await, 100_000).await;
+}
+
+#[tokio::test]
+async fn a_client_that_reads_gets_every_reply_through_a_small_queue() {
+    // A send queue far smaller than the replies: the connection waits for the client to read
+    // instead of dropping it.
+    let h = harness_with(
+        ServerOptions::default(),
+        WsServerOptions {
+            link: LinkConfig {
+                queue_bytes: 4 << 10,
+                ..LinkConfig::default()
+            },
+            ..ws_options()
+        },
+    )
+    .await;
+    pings_in_one_frame(&h, 20_000).await;
+}

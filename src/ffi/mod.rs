@@ -27,4 +27,7 @@ mod status;
 mod worker;
 
 pub use abi::*;
+/// Limits of a client: requests queued towards its worker, and run by it at once.
+pub use client::REQUEST_CAPACITY;
 pub use exports::*;
+pub use worker::MAX_INFLIGHT;

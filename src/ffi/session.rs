@@ -548,8 +548,18 @@ pub fn notify(session: Option<&Session>, n: s::SimulatorNotify) -> Reply {
 
 pub fn queue_read(session: Option<&Session>, q: s::SimulatorQueueRead) -> Reply {
     let device = sim(session, &q.address)?;
-    device.queue_read(endpoint(&q.endpoint)?, q.data);
-    ok()
+    if device.queue_read(endpoint(&q.endpoint)?, q.data) {
+        ok()
+    } else {
+        err(
+            ErrorCode::InvalidArgument,
+            format!(
+                "{}: read reply dropped: {} replies already wait for reads",
+                q.address,
+                crate::hardware::simulated::MAX_QUEUED_READS
+            ),
+        )
+    }
 }
 
 pub fn disconnect_device(session: Option<&Session>, d: s::SimulatorDevice) -> Reply {
