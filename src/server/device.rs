@@ -71,8 +71,6 @@ pub enum DeviceRequest {
         command: InputCommandType,
         reply: oneshot::Sender<Result<Option<i32>, ButtplugError>>,
     },
-    /// Write everything queued, then answer.
-    Flush(oneshot::Sender<()>),
     /// Stop every output (writing what is queued, after the message gap), disconnect the
     /// device and end the task.
     Disconnect(oneshot::Sender<()>),
@@ -322,10 +320,6 @@ impl DeviceTask {
                 command,
                 reply,
             } => self.process_input(rt, feature, input, command, reply).await,
-            DeviceRequest::Flush(done) => {
-                self.flush(rt).await;
-                let _ = done.send(());
-            }
             DeviceRequest::Disconnect(done) => return Some(Ending::Disconnect(done)),
         }
         None
@@ -797,7 +791,7 @@ fn fail_request(req: DeviceRequest, err: &ButtplugError) {
         DeviceRequest::Input { reply, .. } => {
             let _ = reply.send(Err(err.clone()));
         }
-        DeviceRequest::Flush(done) | DeviceRequest::Disconnect(done) => {
+        DeviceRequest::Disconnect(done) => {
             let _ = done.send(());
         }
     }
