@@ -39,6 +39,12 @@ fi
 step "build the shared library and the CLI for the bindings"
 cargo build
 
+# The client libraries people use, run against `teleplug serve` (the binary just built): every
+# reply must reach them from frames that pack several messages. Installs Node.js/npm (apt-get)
+# if missing, the npm packages (npm ci) and a venv with buttplug-py (target/real-clients/venv).
+step "real Buttplug clients (buttplug-js 5 and 3, buttplug-py)"
+bash tests/clients/run.sh
+
 step "C# binding (mono)"
 bash bindings/csharp/test.sh
 
