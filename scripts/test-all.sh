@@ -56,6 +56,12 @@ bash bindings/cpp/test.sh
 step "Python binding (pytest, then pip install building the library)"
 TELEPLUG_PY_FULL_BUILD=1 bash bindings/python/test.sh
 
+# cargo-fuzz targets (fuzz/README.md) for 20 s each from the seed corpus, with AddressSanitizer;
+# any crash fails. Needs the nightly toolchain and cargo-fuzz: the script installs them if missing.
+# Builds into fuzz/target, about 3 minutes from scratch.
+step "fuzz (bounded)"
+bash scripts/fuzz.sh
+
 # Without the hardware features: the simulated-device library must still build, lint and pass.
 step "clippy without hardware features"
 cargo clippy --no-default-features --all-targets -- -D warnings

@@ -1,0 +1,2 @@
+‚
+aa:bbrxblebattery*
