@@ -20,10 +20,10 @@ use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 use super::batch::FrameBatch;
-use super::device::{BatchItem, DeviceRequest};
 use super::outbox::{FrameSink, Outbox, Sink};
 use super::registry::DeviceHandle;
 use super::reply::{Reply, ReplyQueue, V4Reply, ack_result};
+use super::request::{BatchItem, DeviceRequest};
 use super::{ClientInfo, ConnectError, ServerEvent, ServerInner, validate};
 use crate::protocol::json::{self, Incoming, Outgoing};
 use crate::protocol::legacy::{self, LegacyAction, LegacyClientMessage, LegacyDeviceTracker};

@@ -23,61 +23,13 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use super::batch::BatchItems;
+use super::request::{Ack, BatchItem, BatchItems, DeviceRequest};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::{Endpoint, HardwareError, HardwareEvent, Transport};
 use crate::protocol::{ButtplugError, DeviceError, InputCommandType, InputType, OutputCommand};
 use crate::protocols::{
     HardwareCommand, HardwareOp, InputPlan, Keepalive, ProtocolError, ProtocolHandler, ReplyParser,
 };
-
-/// Result sent back for each request item.
-pub type Ack = oneshot::Sender<Result<(), ButtplugError>>;
-
-/// One element of a client message addressed to a device.
-pub enum BatchItem {
-    /// A validated output command in device steps.
-    Output {
-        feature: u32,
-        command: OutputCommand,
-        ack: Option<Ack>,
-    },
-    /// Stop outputs and/or inputs of one feature or of the whole device.
-    Stop {
-        feature: Option<u32>,
-        outputs: bool,
-        inputs: bool,
-        ack: Option<Ack>,
-    },
-}
-
-impl BatchItem {
-    fn is_stop(&self) -> bool {
-        matches!(self, BatchItem::Stop { .. })
-    }
-}
-
-/// A request to a device task. The channel carrying them is unbounded so that nobody ever
-/// waits to hand a device work (a stuck device must not stall a client connection or another
-/// device's stop); it is bounded by its producers: each request carries a reply the client
-/// connection is waiting for, and a connection holds a bounded number of those.
-pub enum DeviceRequest {
-    /// The device's part of one client message: coalesced as a unit.
-    Batch(BatchItems),
-    /// An input operation; Read answers with the value, the others with `None`.
-    Input {
-        feature: u32,
-        input: InputType,
-        command: InputCommandType,
-        reply: oneshot::Sender<Result<Option<i32>, ButtplugError>>,
-    },
-    /// Stop every output (writing what is queued, after the message gap), disconnect the
-    /// device and end the task.
-    Disconnect(oneshot::Sender<()>),
-}
-
-/// Sends requests to a device task.
-pub type DeviceSender = mpsc::UnboundedSender<DeviceRequest>;
 
 /// A reading from a subscription, reported by the task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

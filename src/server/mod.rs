@@ -10,6 +10,7 @@ mod discovery;
 pub mod outbox;
 pub mod registry;
 mod reply;
+pub mod request;
 mod validate;
 
 use std::collections::HashSet;
@@ -26,9 +27,10 @@ use tracing::{info, warn};
 pub use connection::{
     Closed, ConnectionInfo, ConnectionSender, DecodedConnection, JsonConnection, TypedConnection,
 };
-use device::{BatchItem, DeviceRequest, DeviceTaskEvents, SubscriptionReading};
+use device::{DeviceTaskEvents, SubscriptionReading};
 pub use outbox::{FrameRefused, FrameSink};
 use registry::Registry;
+use request::{BatchItem, DeviceRequest};
 
 use crate::device_config::DeviceConfig;
 pub use crate::hardware::Transports;

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Mutex, RwLock};
 
-use super::device::DeviceSender;
+use super::request::DeviceSender;
 use crate::device_config::{DeviceConfig, DeviceDefinition, DeviceIdentity};
 use crate::protocol::{DeviceEntry, DeviceList};
 
