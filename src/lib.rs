@@ -2,8 +2,9 @@
 //!
 //! Layers, top to bottom: `client` (the Rust client API) → `server` (connections, device
 //! registry, device tasks) → `protocols` (per-brand byte encodings) → `hardware` (transports).
-//! Beside them: `protocol` (wire messages and JSON framing) and `device_config` (the device
-//! database and matching). The C ABI lives in `ffi`, the only module allowed `unsafe` code.
+//! Beside them: `wire` (Buttplug messages of every spec version and their JSON framing) and
+//! `device_config` (the device database and matching). The C ABI lives in `ffi`, the only module
+//! allowed `unsafe` code.
 
 #![deny(unsafe_code)]
 
@@ -12,6 +13,6 @@ pub mod device_config;
 pub mod ffi;
 pub mod hardware;
 pub mod net;
-pub mod protocol;
 pub mod protocols;
 pub mod server;
+pub mod wire;

@@ -10,8 +10,8 @@ use support::ops::{next_data, next_op, until_connected};
 use teleplug::client::{Client, ClientError, ClientEvent, EmbeddedConnector, fraction_to_step};
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::protocol::{ButtplugError, DeviceError, InputType, OutputCommand, OutputType};
 use teleplug::server::{Server, ServerOptions, Transports};
+use teleplug::wire::{ButtplugError, DeviceError, InputType, OutputCommand, OutputType};
 use tokio::sync::broadcast;
 
 const WAIT: Duration = Duration::from_secs(10);

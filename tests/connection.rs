@@ -11,8 +11,8 @@ use support::ops::{next_data, until_connected};
 use support::wire::{Mode, WireClient, body, error_code, msg_type};
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::protocol::SpecVersion;
 use teleplug::server::{Server, ServerOptions, Transports};
+use teleplug::wire::SpecVersion;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn server_with(max_ping: Duration) -> Server {

@@ -10,8 +10,8 @@ use serde_json::json;
 use support::ops::{next_data, until_connected};
 use support::wire::{Mode, WireClient, body, error_code, msg_type};
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::protocol::SpecVersion;
 use teleplug::server::{Server, ServerOptions, Transports};
+use teleplug::wire::SpecVersion;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 const LEGACY: [SpecVersion; 4] = [

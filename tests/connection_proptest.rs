@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use support::mutate::mutate;
 use support::wire::{Mode, WireClient, body, msg_type};
 use teleplug::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::protocol::SpecVersion;
 use teleplug::server::{Server, ServerOptions, Transports};
+use teleplug::wire::SpecVersion;
 
 /// Valid frames of every version to mutate (no handshake and no Disconnect: those end or
 /// change the conversation on purpose).

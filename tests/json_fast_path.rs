@@ -1,4 +1,4 @@
-//! The v4 fast path of the JSON decoder (`protocol::json::fast`) accepts only what the general
+//! The v4 fast path of the JSON decoder (`wire::json::fast`) accepts only what the general
 //! decoder accepts, with the same result: a corpus, frames it must leave alone, and mutated
 //! frames (proptest).
 
@@ -6,10 +6,11 @@ mod support;
 
 use proptest::prelude::*;
 use support::mutate::mutate;
-use teleplug::protocol::SpecVersion;
-use teleplug::protocol::json::fast::decode_v4_frame;
-use teleplug::protocol::json::{Incoming, decode_client_message, split_frame};
-use teleplug::protocol::v4::ClientMessage;
+use teleplug::wire::AnyClientMessage;
+use teleplug::wire::SpecVersion;
+use teleplug::wire::json::fast::decode_v4_frame;
+use teleplug::wire::json::{decode_client_message, split_frame};
+use teleplug::wire::v4::ClientMessage;
 
 /// What the general decoder makes of a frame at v4, when every message decodes.
 fn general(text: &str) -> Option<Vec<ClientMessage>> {
@@ -17,7 +18,7 @@ fn general(text: &str) -> Option<Vec<ClientMessage>> {
     values
         .into_iter()
         .map(|v| match decode_client_message(Some(SpecVersion::V4), v) {
-            Ok(Incoming::V4(m)) => Some(m),
+            Ok(AnyClientMessage::V4(m)) => Some(m),
             _ => None,
         })
         .collect()

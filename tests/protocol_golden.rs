@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use teleplug::protocol::json::{
-    Incoming, Outgoing, decode_client_message, decode_server_frame, encode_server_frame,
-    split_frame,
+use teleplug::wire::json::{
+    decode_client_message, decode_server_frame, encode_server_frame, split_frame,
 };
-use teleplug::protocol::legacy::{
+use teleplug::wire::legacy::{
     LegacyAction, LegacyDeviceTracker, LegacyServerMessage, Log, LogLevel, convert_legacy,
     describe_device, legacy_reply,
 };
-use teleplug::protocol::{
+use teleplug::wire::{AnyClientMessage, AnyServerMessage};
+use teleplug::wire::{
     ButtplugError, ClientMessage, DeviceEntry, DeviceList, InputCmd, InputCommandType, InputData,
     InputReading, InputType, ServerInfo, ServerMessage, SpecVersion,
 };
@@ -127,9 +127,9 @@ fn legacy_sensor_exchange(
     devices: &DeviceList,
     feature: u32,
     percent: i32,
-) -> Outgoing {
+) -> AnyServerMessage {
     let msg = match decode_client_message(Some(version), parse(request)) {
-        Ok(Incoming::Legacy(m)) => m,
+        Ok(AnyClientMessage::Legacy(m)) => m,
         other => panic!("{request} did not decode as legacy: {other:?}"),
     };
     let forwarded = match convert_legacy(version, &msg, devices) {
@@ -160,11 +160,11 @@ fn legacy_sensor_exchange(
 }
 
 /// The server output an example names.
-fn source(name: &str, version: SpecVersion) -> Outgoing {
+fn source(name: &str, version: SpecVersion) -> AnyServerMessage {
     if let Some(rest) = name.strip_prefix("device-list:") {
         let (id, names) = rest.split_once(':').expect("device-list:<id>:<names>");
         let names: Vec<&str> = names.split(',').collect();
-        return Outgoing::V4(ServerMessage::DeviceList(list_of(
+        return AnyServerMessage::V4(ServerMessage::DeviceList(list_of(
             id.parse().expect("id"),
             &names,
         )));
@@ -182,14 +182,14 @@ fn source(name: &str, version: SpecVersion) -> Outgoing {
         return out.remove(0);
     }
     match name {
-        "serverinfo" => Outgoing::V4(ServerMessage::ServerInfo(ServerInfo {
+        "serverinfo" => AnyServerMessage::V4(ServerMessage::ServerInfo(ServerInfo {
             id: 1,
             max_ping_time: 0,
             protocol_version_major: 4,
             protocol_version_minor: 0,
             server_name: "Buttplug Server".into(),
         })),
-        "log" => Outgoing::Legacy(LegacyServerMessage::Log(Log {
+        "log" => AnyServerMessage::Legacy(LegacyServerMessage::Log(Log {
             id: 0,
             log_level: LogLevel::Trace,
             log_message: "…".into(),
@@ -263,8 +263,8 @@ fn client_examples_decode_and_reencode_to_the_same_json() {
             let decoded = decode_client_message(v, value.clone())
                 .unwrap_or_else(|f| panic!("line {}: {f:?}", e.line));
             let reencoded = match &decoded {
-                Incoming::V4(m) => serde_json::to_value(m),
-                Incoming::Legacy(m) => serde_json::to_value(m),
+                AnyClientMessage::V4(m) => serde_json::to_value(m),
+                AnyClientMessage::Legacy(m) => serde_json::to_value(m),
             }
             .expect("serialise");
             assert_eq!(reencoded, value, "line {}", e.line);
@@ -296,7 +296,7 @@ fn invalid_client_examples_fail_with_the_documented_code_and_id() {
             );
             assert_eq!(failure.id, id, "line {}", e.line);
             // The failure becomes an Error frame in every version.
-            let reply = Outgoing::V4(failure.to_reply());
+            let reply = AnyServerMessage::V4(failure.to_reply());
             for version in SpecVersion::ALL {
                 let frame = encode_server_frame(version, &reply).expect("Error exists everywhere");
                 assert!(frame.starts_with(r#"[{"Error":{"ErrorCode":"#), "{frame}");
@@ -312,7 +312,7 @@ fn server_examples_encode_byte_for_byte() {
         let mut messages =
             decode_server_frame(e.json).unwrap_or_else(|err| panic!("line {}: {err}", e.line));
         assert_eq!(messages.len(), 1, "line {}", e.line);
-        let out = encode_server_frame(v, &Outgoing::V4(messages.remove(0)))
+        let out = encode_server_frame(v, &AnyServerMessage::V4(messages.remove(0)))
             .unwrap_or_else(|| panic!("line {}: no form at {v}", e.line));
         assert_eq!(out, e.json, "line {}", e.line);
     }
@@ -357,7 +357,7 @@ fn device_message_fragments_match_each_version() {
             devices: [(entry.device_index, entry.clone())].into(),
             id: 7,
         };
-        let frame = encode_server_frame(v, &Outgoing::V4(ServerMessage::DeviceList(list)))
+        let frame = encode_server_frame(v, &AnyServerMessage::V4(ServerMessage::DeviceList(list)))
             .expect("DeviceList reply exists in every version");
         let frame = parse(&frame);
         assert_eq!(
@@ -370,13 +370,13 @@ fn device_message_fragments_match_each_version() {
 
 #[test]
 fn byte_exact_sorted_frames() {
-    use teleplug::protocol::{ErrorMsg, HandshakeError};
+    use teleplug::wire::{ErrorMsg, HandshakeError};
     let err = ServerMessage::Error(ErrorMsg::from_error(
         8,
         &HandshakeError::HandshakeAlreadyHappened.into(),
     ));
     assert_eq!(
-        encode_server_frame(SpecVersion::V4, &Outgoing::V4(err)).as_deref(),
+        encode_server_frame(SpecVersion::V4, &AnyServerMessage::V4(err)).as_deref(),
         Some(
             r#"[{"Error":{"ErrorCode":1,"ErrorMessage":"{\"ButtplugHandshakeError\":\"HandshakeAlreadyHappened\"}","Id":8}}]"#
         )
@@ -391,7 +391,7 @@ fn byte_exact_sorted_frames() {
     }
     let out = encode_server_frame(
         SpecVersion::V4,
-        &Outgoing::V4(ServerMessage::DeviceList(list)),
+        &AnyServerMessage::V4(ServerMessage::DeviceList(list)),
     )
     .expect("frame");
     let positions: Vec<usize> = [

@@ -2,15 +2,16 @@
 //! and the client-side frame functions.
 
 use serde_json::{Value, json};
-use teleplug::protocol::json::{
-    Incoming, Outgoing, decode_client_message, decode_server_frame, encode_client_frame,
-    encode_server_frame, split_frame,
+use teleplug::wire::json::{
+    decode_client_message, decode_server_frame, encode_client_frame, encode_server_frame,
+    split_frame,
 };
-use teleplug::protocol::legacy::{
+use teleplug::wire::legacy::{
     ActuatorType, BatteryLevelReading, DeviceRemoved, LegacyClientMessage, LegacyServerMessage,
     SensorReading, SensorType, TestMsg,
 };
-use teleplug::protocol::{
+use teleplug::wire::{AnyClientMessage, AnyServerMessage};
+use teleplug::wire::{
     ButtplugError, ClientMessage, DeviceList, ErrorCode, HandshakeError, IdOnly, InputCommandType,
     InputData, InputReading, InputType, OutputType, ServerInfo, ServerMessage, SpecVersion,
 };
@@ -24,7 +25,7 @@ fn fails(version: Option<SpecVersion>, value: Value) -> (u32, ErrorCode, String)
     }
 }
 
-fn decodes(version: Option<SpecVersion>, value: Value) -> Incoming {
+fn decodes(version: Option<SpecVersion>, value: Value) -> AnyClientMessage {
     decode_client_message(version, value.clone())
         .unwrap_or_else(|f| panic!("{value} at {version:?}: {f:?}"))
 }
@@ -97,7 +98,7 @@ fn before_the_handshake_only_request_server_info_decodes() {
         json!({"Id": 1, "ClientName": "c"}),
     ] {
         match decodes(None, json!({"RequestServerInfo": body})) {
-            Incoming::V4(ClientMessage::RequestServerInfo(rsi)) => assert_eq!(rsi.id, 1),
+            AnyClientMessage::V4(ClientMessage::RequestServerInfo(rsi)) => assert_eq!(rsi.id, 1),
             other => panic!("{other:?}"),
         }
     }
@@ -146,7 +147,7 @@ fn common_messages_decode_to_v4_at_every_version() {
     for version in SpecVersion::ALL {
         for name in ["Ping", "StartScanning", "StopScanning", "RequestDeviceList"] {
             match decodes(Some(version), json!({ name: {"Id": 4} })) {
-                Incoming::V4(m) => assert_eq!((m.name(), m.id()), (name, 4)),
+                AnyClientMessage::V4(m) => assert_eq!((m.name(), m.id()), (name, 4)),
                 other => panic!("{other:?}"),
             }
         }
@@ -154,7 +155,7 @@ fn common_messages_decode_to_v4_at_every_version() {
             Some(version),
             json!({"RequestServerInfo": {"Id": 2, "ClientName": "x"}}),
         ) {
-            Incoming::V4(ClientMessage::RequestServerInfo(_)) => {}
+            AnyClientMessage::V4(ClientMessage::RequestServerInfo(_)) => {}
             other => panic!("{other:?}"),
         }
     }
@@ -276,7 +277,11 @@ fn each_message_decodes_exactly_in_its_versions() {
             if versions.contains(&version) {
                 let m = result.unwrap_or_else(|f| panic!("{name} at {version}: {f:?}"));
                 assert_eq!(m.name(), name);
-                assert_eq!(matches!(m, Incoming::V4(_)), version == V4, "{name}");
+                assert_eq!(
+                    matches!(m, AnyClientMessage::V4(_)),
+                    version == V4,
+                    "{name}"
+                );
             } else {
                 let f = result.expect_err(name);
                 assert_eq!(
@@ -409,7 +414,7 @@ fn accepted_spellings() {
         Some(V4),
         json!({"InputCmd": {"Id": 1, "DeviceIndex": 0, "FeatureIndex": 0, "Type": "RSSI", "Command": "subscribe"}}),
     ) {
-        Incoming::V4(ClientMessage::InputCmd(c)) => {
+        AnyClientMessage::V4(ClientMessage::InputCmd(c)) => {
             assert_eq!(
                 (c.input_type, c.command),
                 (InputType::Rssi, InputCommandType::Subscribe)
@@ -422,7 +427,7 @@ fn accepted_spellings() {
         Some(V3),
         json!({"ScalarCmd": {"Id": 1, "DeviceIndex": 0, "Scalars": [{"Index": 0, "Scalar": 1, "ActuatorType": "Inflate"}]}}),
     ) {
-        Incoming::Legacy(LegacyClientMessage::ScalarCmd(c)) => {
+        AnyClientMessage::Legacy(LegacyClientMessage::ScalarCmd(c)) => {
             assert_eq!(c.scalars[0].actuator_type, ActuatorType::Inflate);
             assert_eq!(c.scalars[0].scalar, 1.0);
         }
@@ -432,7 +437,7 @@ fn accepted_spellings() {
         Some(V3),
         json!({"SensorReadCmd": {"Id": 1, "DeviceIndex": 0, "SensorIndex": 0, "SensorType": "Rssi"}}),
     ) {
-        Incoming::Legacy(LegacyClientMessage::SensorReadCmd(c)) => {
+        AnyClientMessage::Legacy(LegacyClientMessage::SensorReadCmd(c)) => {
             assert_eq!(c.sensor_type, SensorType::Rssi)
         }
         other => panic!("{other:?}"),
@@ -441,7 +446,9 @@ fn accepted_spellings() {
         Some(V2),
         json!({"RawReadCmd": {"Id": 1, "DeviceIndex": 0, "Endpoint": "rx", "Length": 4, "WaitForData": false}}),
     ) {
-        Incoming::Legacy(LegacyClientMessage::RawReadCmd(c)) => assert_eq!(c.expected_length, 4),
+        AnyClientMessage::Legacy(LegacyClientMessage::RawReadCmd(c)) => {
+            assert_eq!(c.expected_length, 4)
+        }
         other => panic!("{other:?}"),
     }
     // An RSI with ProtocolVersionMajor after the handshake is still an RSI (the server answers
@@ -458,8 +465,8 @@ fn accepted_spellings() {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-fn server_info() -> Outgoing {
-    Outgoing::V4(ServerMessage::ServerInfo(ServerInfo {
+fn server_info() -> AnyServerMessage {
+    AnyServerMessage::V4(ServerMessage::ServerInfo(ServerInfo {
         id: 3,
         max_ping_time: 500,
         protocol_version_major: 4,
@@ -502,7 +509,7 @@ fn server_info_per_version() {
 
 #[test]
 fn messages_without_a_form_in_the_version_are_not_encoded() {
-    let reading = Outgoing::V4(ServerMessage::InputReading(InputReading {
+    let reading = AnyServerMessage::V4(ServerMessage::InputReading(InputReading {
         device_index: 0,
         feature_index: 0,
         id: 0,
@@ -511,30 +518,30 @@ fn messages_without_a_form_in_the_version_are_not_encoded() {
             value: 3,
         },
     }));
-    let event = Outgoing::V4(ServerMessage::DeviceList(DeviceList::default()));
-    let reply = Outgoing::V4(ServerMessage::DeviceList(DeviceList {
+    let event = AnyServerMessage::V4(ServerMessage::DeviceList(DeviceList::default()));
+    let reply = AnyServerMessage::V4(ServerMessage::DeviceList(DeviceList {
         id: 2,
         ..DeviceList::default()
     }));
-    let sensor = Outgoing::Legacy(LegacyServerMessage::SensorReading(SensorReading {
+    let sensor = AnyServerMessage::Legacy(LegacyServerMessage::SensorReading(SensorReading {
         data: vec![1],
         device_index: 0,
         id: 1,
         sensor_index: 0,
         sensor_type: SensorType::Battery,
     }));
-    let battery = Outgoing::Legacy(LegacyServerMessage::BatteryLevelReading(
+    let battery = AnyServerMessage::Legacy(LegacyServerMessage::BatteryLevelReading(
         BatteryLevelReading {
             battery_level: 0.5,
             device_index: 0,
             id: 1,
         },
     ));
-    let test = Outgoing::Legacy(LegacyServerMessage::Test(TestMsg {
+    let test = AnyServerMessage::Legacy(LegacyServerMessage::Test(TestMsg {
         id: 1,
         test_string: "x".into(),
     }));
-    let removed = Outgoing::Legacy(LegacyServerMessage::DeviceRemoved(DeviceRemoved {
+    let removed = AnyServerMessage::Legacy(LegacyServerMessage::DeviceRemoved(DeviceRemoved {
         device_index: 1,
         id: 0,
     }));
@@ -573,8 +580,8 @@ fn messages_without_a_form_in_the_version_are_not_encoded() {
         panic!()
     };
     assert!(v2_info.contains("MessageVersion\":2"));
-    let legacy_info = Outgoing::Legacy(LegacyServerMessage::ServerInfo(
-        teleplug::protocol::legacy::LegacyServerInfo::new(V2, 1, "x", 0),
+    let legacy_info = AnyServerMessage::Legacy(LegacyServerMessage::ServerInfo(
+        teleplug::wire::legacy::LegacyServerInfo::new(V2, 1, "x", 0),
     ));
     assert!(encode_server_frame(V3, &legacy_info).is_some());
     assert_eq!(encode_server_frame(V1, &legacy_info), None);
@@ -586,7 +593,7 @@ fn messages_without_a_form_in_the_version_are_not_encoded() {
 #[test]
 fn client_frames_round_trip() {
     let msgs = vec![
-        ClientMessage::RequestServerInfo(teleplug::protocol::RequestServerInfo::v4(1, "Teleplug")),
+        ClientMessage::RequestServerInfo(teleplug::wire::RequestServerInfo::v4(1, "Teleplug")),
         ClientMessage::Ping(IdOnly::new(2)),
     ];
     let text = encode_client_frame(&msgs);
@@ -598,7 +605,7 @@ fn client_frames_round_trip() {
         .expect("frame")
         .into_iter()
         .map(|v| match decode_client_message(Some(V4), v) {
-            Ok(Incoming::V4(m)) => m,
+            Ok(AnyClientMessage::V4(m)) => m,
             other => panic!("{other:?}"),
         })
         .collect();

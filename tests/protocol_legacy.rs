@@ -2,12 +2,13 @@
 //! (PROTOCOL.md §4.3–§4.5 with the [REC] fixes), through the public API.
 
 use serde_json::json;
-use teleplug::protocol::json::{Incoming, Outgoing, decode_client_message, encode_server_frame};
-use teleplug::protocol::legacy::{
+use teleplug::wire::json::{decode_client_message, encode_server_frame};
+use teleplug::wire::legacy::{
     LegacyAction, LegacyAttributes, LegacyClientMessage, LegacyDeviceTracker, LegacyServerMessage,
     ceil_step, convert_legacy, describe_device, floor_step, legacy_reply,
 };
-use teleplug::protocol::{
+use teleplug::wire::{AnyClientMessage, AnyServerMessage};
+use teleplug::wire::{
     ButtplugError, ClientMessage, DeviceEntry, DeviceError, DeviceList, ErrorCode, ErrorMsg,
     InputCmd, InputCommandType, InputData, InputReading, InputType, MessageError, OutputCmd,
     OutputCommand, OutputType, ServerMessage, SpecVersion, StopCmd,
@@ -81,7 +82,7 @@ fn devices() -> DeviceList {
 /// Decode `body` as legacy message `name` at `version` (the wire path).
 fn legacy(version: SpecVersion, name: &str, body: serde_json::Value) -> LegacyClientMessage {
     match decode_client_message(Some(version), json!({ name: body })) {
-        Ok(Incoming::Legacy(m)) => m,
+        Ok(AnyClientMessage::Legacy(m)) => m,
         other => panic!("{name} at {version}: {other:?}"),
     }
 }
@@ -766,7 +767,9 @@ fn test_and_request_log_reply_at_once() {
     );
     assert_eq!(
         convert(V2, "RequestLog", json!({"Id": 7, "LogLevel": "Debug"})),
-        Ok(LegacyAction::Reply(Outgoing::V4(ServerMessage::ok(7))))
+        Ok(LegacyAction::Reply(AnyServerMessage::V4(
+            ServerMessage::ok(7)
+        )))
     );
 }
 
@@ -813,7 +816,7 @@ fn replies_of_forwarded_commands() {
             &vibrate,
             vec![ServerMessage::ok(7), ServerMessage::ok(7)]
         ),
-        Outgoing::V4(ServerMessage::ok(7))
+        AnyServerMessage::V4(ServerMessage::ok(7))
     );
     let first: ButtplugError = DeviceError::DeviceStepRangeError(0, 500).into();
     let second: ButtplugError = DeviceError::DeviceCommandSignError.into();
@@ -827,11 +830,11 @@ fn replies_of_forwarded_commands() {
                 ServerMessage::error(7, &second),
             ]
         ),
-        Outgoing::V4(ServerMessage::Error(ErrorMsg::from_error(7, &first)))
+        AnyServerMessage::V4(ServerMessage::Error(ErrorMsg::from_error(7, &first)))
     );
     // An unexpected reply type becomes a code 3 error rather than a wrong reply.
     match legacy_reply(V2, &vibrate, vec![reading(7, 50)]) {
-        Outgoing::V4(ServerMessage::Error(e)) => {
+        AnyServerMessage::V4(ServerMessage::Error(e)) => {
             assert_eq!(e.id, 7);
             assert_eq!(e.error_code, ErrorCode::Message);
         }
@@ -864,10 +867,12 @@ fn sensor_replies() {
     let err: ButtplugError = DeviceError::DeviceCommunicationError("gone".into()).into();
     assert_eq!(
         legacy_reply(V2, &battery, vec![ServerMessage::error(7, &err)]),
-        Outgoing::V4(ServerMessage::error(7, &err))
+        AnyServerMessage::V4(ServerMessage::error(7, &err))
     );
     match legacy_reply(V2, &battery, vec![ServerMessage::ok(7)]) {
-        Outgoing::V4(ServerMessage::Error(e)) => assert_eq!(e.error_code, ErrorCode::Message),
+        AnyServerMessage::V4(ServerMessage::Error(e)) => {
+            assert_eq!(e.error_code, ErrorCode::Message)
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -896,10 +901,10 @@ fn tracker_reports_every_addition_and_removal() {
     let kinds: Vec<(&str, u32, u32)> = out
         .iter()
         .map(|o| match o {
-            Outgoing::Legacy(LegacyServerMessage::DeviceRemoved(r)) => {
+            AnyServerMessage::Legacy(LegacyServerMessage::DeviceRemoved(r)) => {
                 ("removed", r.device_index, r.id)
             }
-            Outgoing::Legacy(LegacyServerMessage::DeviceAdded(a)) => {
+            AnyServerMessage::Legacy(LegacyServerMessage::DeviceAdded(a)) => {
                 ("added", a.device.device_index, a.id)
             }
             other => panic!("{other:?}"),
@@ -913,7 +918,10 @@ fn tracker_reports_every_addition_and_removal() {
         assert!(encode_server_frame(V3, o).is_some());
         assert!(
             encode_server_frame(V2, o).is_none()
-                || matches!(o, Outgoing::Legacy(LegacyServerMessage::DeviceRemoved(_)))
+                || matches!(
+                    o,
+                    AnyServerMessage::Legacy(LegacyServerMessage::DeviceRemoved(_))
+                )
         );
     }
     let out = tracker.update(V1, &list(&[multi(), aneros(), plain()]));
@@ -935,7 +943,7 @@ fn tracker_for_v4_sends_the_list_only_when_indexes_change() {
     with_id.id = 12;
     let out = tracker.update(V4, &with_id);
     match out.as_slice() {
-        [Outgoing::V4(ServerMessage::DeviceList(l))] => {
+        [AnyServerMessage::V4(ServerMessage::DeviceList(l))] => {
             assert_eq!(l.id, 0, "events carry Id 0");
             assert_eq!(l.devices.len(), 2);
         }
@@ -960,7 +968,7 @@ fn forwarded_commands_are_plain_v4_messages() {
         panic!("forward")
     };
     assert_eq!(
-        teleplug::protocol::json::encode_client_frame(&msgs),
+        teleplug::wire::json::encode_client_frame(&msgs),
         r#"[{"OutputCmd":{"Command":{"Vibrate":{"Value":10}},"DeviceIndex":4,"FeatureIndex":0,"Id":7}}]"#
     );
     let _ = OutputCmd {

@@ -5,13 +5,10 @@
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Map, Value, json};
-use teleplug::protocol::json::{
-    Incoming, Outgoing, decode_client_message, encode_server_frame, split_frame,
-};
-use teleplug::protocol::legacy::{LegacyAction, LegacyDeviceTracker, convert_legacy, legacy_reply};
-use teleplug::protocol::{
-    DeviceList, InputData, InputReading, InputType, ServerMessage, SpecVersion,
-};
+use teleplug::wire::json::{decode_client_message, encode_server_frame, split_frame};
+use teleplug::wire::legacy::{LegacyAction, LegacyDeviceTracker, convert_legacy, legacy_reply};
+use teleplug::wire::{AnyClientMessage, AnyServerMessage};
+use teleplug::wire::{DeviceList, InputData, InputReading, InputType, ServerMessage, SpecVersion};
 
 const EXAMPLES: &str = include_str!("data/protocol_examples/examples.txt");
 
@@ -36,7 +33,7 @@ fn devices() -> DeviceList {
     let mut list = DeviceList::default();
     for line in EXAMPLES.lines().filter_map(|l| l.strip_prefix("device ")) {
         let (_, json) = line.split_once(' ').expect("device line");
-        let entry: teleplug::protocol::DeviceEntry = serde_json::from_str(json).expect("device");
+        let entry: teleplug::wire::DeviceEntry = serde_json::from_str(json).expect("device");
         list.devices.insert(entry.device_index, entry);
     }
     list
@@ -76,14 +73,14 @@ fn exercise(text: &str, devices: &DeviceList) -> Result<(), TestCaseError> {
                 Ok(incoming) => {
                     prop_assert_eq!(incoming.id(), id);
                     prop_assert_ne!(incoming.id(), 0);
-                    if let (Some(v), Incoming::Legacy(msg)) = (version, &incoming) {
+                    if let (Some(v), AnyClientMessage::Legacy(msg)) = (version, &incoming) {
                         let reply = match convert_legacy(v, msg, devices) {
                             Ok(LegacyAction::Forward(fwd)) => {
                                 prop_assert!(fwd.iter().all(|m| m.id() == id));
                                 let replies = fwd
                                     .iter()
                                     .map(|m| match m {
-                                        teleplug::protocol::ClientMessage::InputCmd(c) => {
+                                        teleplug::wire::ClientMessage::InputCmd(c) => {
                                             ServerMessage::InputReading(InputReading {
                                                 device_index: c.device_index,
                                                 feature_index: c.feature_index,
@@ -100,7 +97,7 @@ fn exercise(text: &str, devices: &DeviceList) -> Result<(), TestCaseError> {
                                 legacy_reply(v, msg, replies)
                             }
                             Ok(LegacyAction::Reply(r)) => r,
-                            Err(e) => Outgoing::V4(ServerMessage::error(id, &e)),
+                            Err(e) => AnyServerMessage::V4(ServerMessage::error(id, &e)),
                         };
                         prop_assert_eq!(reply.id(), id);
                         prop_assert!(encode_server_frame(v, &reply).is_some());
@@ -108,7 +105,7 @@ fn exercise(text: &str, devices: &DeviceList) -> Result<(), TestCaseError> {
                 }
                 Err(failure) => {
                     prop_assert_eq!(failure.id, id, "{:?} at {:?}", value, version);
-                    let reply = Outgoing::V4(failure.to_reply());
+                    let reply = AnyServerMessage::V4(failure.to_reply());
                     for v in SpecVersion::ALL {
                         prop_assert!(encode_server_frame(v, &reply).is_some());
                     }

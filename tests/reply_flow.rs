@@ -17,12 +17,12 @@ use teleplug::ffi::{
 };
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{AutoReply, SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::protocol::{
-    ClientMessage, IdOnly, InputCmd, InputCommandType, InputType, RequestServerInfo, ServerMessage,
-};
 use teleplug::server::connection::{CONNECTION_QUEUE, MAX_PENDING_REPLIES};
 use teleplug::server::device::INPUT_TIMEOUT;
 use teleplug::server::{ConnectionInfo, Server, ServerOptions, Transports};
+use teleplug::wire::{
+    ClientMessage, IdOnly, InputCmd, InputCommandType, InputType, RequestServerInfo, ServerMessage,
+};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::time::Instant;
 

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use support::vector_runner::{Scope, run};
 use support::wire::Mode;
-use teleplug::protocol::SpecVersion;
+use teleplug::wire::SpecVersion;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")

@@ -64,7 +64,7 @@ impl Embedded {
         }
     }
 
-    fn next_command(&self) -> teleplug::protocol::OutputCommand {
+    fn next_command(&self) -> teleplug::wire::OutputCommand {
         rig::command(self.seq.fetch_add(1, Ordering::Relaxed))
     }
 

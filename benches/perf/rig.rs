@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::protocol::{OutputCommand, OutputType};
 use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
+use teleplug::wire::{OutputCommand, OutputType};
 
 use crate::stats::Summary;
 

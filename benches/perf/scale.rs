@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use teleplug::protocol::json::{Outgoing, encode_server_frame};
-use teleplug::protocol::{ServerMessage, SpecVersion};
+use teleplug::wire::AnyServerMessage;
+use teleplug::wire::json::encode_server_frame;
+use teleplug::wire::{ServerMessage, SpecVersion};
 
 use crate::embedded::Embedded;
 use crate::stats::{Summary, bytes, rate, us};
@@ -37,7 +38,7 @@ pub fn run(settings: &Settings) {
             let rss_total = alloc::rss();
             let rss = rss_total.saturating_sub(rss0);
             let list = e.server.device_list();
-            let msg = Outgoing::V4(ServerMessage::DeviceList(list));
+            let msg = AnyServerMessage::V4(ServerMessage::DeviceList(list));
             let json = encode_server_frame(SpecVersion::V4, &msg).expect("encodes");
             let mut times = Vec::new();
             for _ in 0..21 {

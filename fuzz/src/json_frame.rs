@@ -15,13 +15,11 @@
 
 use std::sync::LazyLock;
 
-use teleplug::protocol::json::fast::decode_v4_frame;
-use teleplug::protocol::json::{
-    Incoming, Outgoing, decode_client_message, decode_server_frame, encode_client_frame,
-    encode_server_frame, split_frame,
-};
-use teleplug::protocol::legacy::{LegacyAction, LegacyClientMessage, convert_legacy, legacy_reply};
-use teleplug::protocol::{
+use teleplug::wire::json::fast::decode_v4_frame;
+use teleplug::wire::json::{decode_client_message, decode_server_frame, encode_client_frame, encode_server_frame, split_frame};
+use teleplug::wire::{AnyClientMessage, AnyServerMessage};
+use teleplug::wire::legacy::{LegacyAction, LegacyClientMessage, convert_legacy, legacy_reply};
+use teleplug::wire::{
     ButtplugError, ClientMessage, DeviceList, InputCommandType, InputData, InputReading,
     ServerMessage, SpecVersion,
 };
@@ -96,7 +94,7 @@ fn frame(version: Option<SpecVersion>, text: &str) {
     let mut all_v4 = Some(Vec::with_capacity(values.len()));
     for value in values {
         match decode_client_message(version, value) {
-            Ok(Incoming::V4(m)) => {
+            Ok(AnyClientMessage::V4(m)) => {
                 assert_ne!(m.id(), 0, "a decoded message with Id 0: {m:?}");
                 if version.is_none() {
                     assert!(
@@ -109,7 +107,7 @@ fn frame(version: Option<SpecVersion>, text: &str) {
                     v.push(m);
                 }
             }
-            Ok(Incoming::Legacy(m)) => {
+            Ok(AnyClientMessage::Legacy(m)) => {
                 all_v4 = None;
                 assert_ne!(m.id(), 0, "a decoded legacy message with Id 0: {m:?}");
                 let Some(version) = version else {
@@ -139,7 +137,7 @@ fn round_trip(m: &ClientMessage) {
         .expect("our own frame splits")
         .into_iter()
         .map(|v| match decode_client_message(Some(SpecVersion::V4), v) {
-            Ok(Incoming::V4(m)) => m,
+            Ok(AnyClientMessage::V4(m)) => m,
             other => panic!("our own frame {encoded} decodes to {other:?}"),
         })
         .collect();
@@ -153,16 +151,16 @@ fn round_trip(m: &ClientMessage) {
 /// decodes it back.
 fn error_reply(version: SpecVersion, id: u32, error: &ButtplugError) {
     let reply = ServerMessage::error(id, error);
-    server_frame(version, &Outgoing::V4(reply));
+    server_frame(version, &AnyServerMessage::V4(reply));
 }
 
 /// Encode a reply as the connection does; it must have a form at `version`.
-fn server_frame(version: SpecVersion, reply: &Outgoing) {
+fn server_frame(version: SpecVersion, reply: &AnyServerMessage) {
     let Some(text) = encode_server_frame(version, reply) else {
         panic!("reply {reply:?} has no form at {version}");
     };
     if version == SpecVersion::V4
-        && let Outgoing::V4(m) = reply
+        && let AnyServerMessage::V4(m) = reply
     {
         let decoded = decode_server_frame(&text).expect("our client decodes our reply");
         assert_eq!(decoded.as_slice(), std::slice::from_ref(m), "{text}");

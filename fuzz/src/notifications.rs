@@ -31,7 +31,7 @@ use teleplug::device_config::{
     CommunicationSpecifier, DeviceConfig, DeviceDefinition, DeviceIdentity, FeatureDefinition,
 };
 use teleplug::hardware::{Advertisement, Endpoint, HardwareError, HardwareEvent, Transport};
-use teleplug::protocol::{InputCommandType, InputType, OutputCommand, OutputType};
+use teleplug::wire::{InputCommandType, InputType, OutputCommand, OutputType};
 use teleplug::protocols::registry::{lookup, supported_protocols};
 use teleplug::protocols::{DeviceIo, Identification, InputPlan, Keepalive, ReplyParser};
 

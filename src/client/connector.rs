@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use super::ClientError;
-use crate::protocol::{ClientMessage, ServerMessage};
 use crate::server::{ConnectionInfo, ConnectionSender, Server, ServerOptions};
+use crate::wire::{ClientMessage, ServerMessage};
 
 /// What [`ConnectorSender::try_send_one`] did.
 pub enum TrySend {

@@ -1,7 +1,7 @@
 //! Device and feature views of the client's device list, with convenience commands.
 
 use super::{Client, ClientError};
-use crate::protocol::{DeviceEntry, DeviceFeature, InputType, OutputCommand, OutputType};
+use crate::wire::{DeviceEntry, DeviceFeature, InputType, OutputCommand, OutputType};
 
 /// A device as the client knows it (a snapshot of its DeviceList entry).
 #[derive(Clone, Debug)]

@@ -18,12 +18,12 @@ use tracing::debug;
 pub use connector::{Connection, ConnectorSender, EmbeddedConnector, TrySend};
 pub use device::{Device, Feature};
 
-use crate::protocol::{
+use crate::server::{Server, ServerOptions};
+use crate::wire::{
     ButtplugError, ClientMessage, DeviceEntry, ErrorMsg, IdOnly, InputCmd, InputCommandType,
     InputData, InputReading, InputType, OutputCmd, OutputCommand, OutputType, RequestServerInfo,
     ServerInfo, ServerMessage, StopCmd,
 };
-use crate::server::{Server, ServerOptions};
 
 /// Client failures.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use once_cell::sync::Lazy;
 
+use super::Advertisement;
 use super::load::{self, Protocol};
 use super::matching::SpecTable;
 use super::user::{self, BaseLookup, UserLayer};
 use super::{CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity, ProtocolMatch};
-use crate::hardware::Advertisement;
 
 /// The device database shipped with the library (PROTOCOL.md §6.1).
 pub(super) const EMBEDDED_JSON: &str =

@@ -10,12 +10,12 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use uuid::Uuid;
 
+use super::Endpoint;
 use super::{
     BtleSpecifier, CommunicationSpecifier, ConfigError, DeviceDefinition, FeatureDefinition,
     InputDefinition, ManufacturerData, OutputDefinition, Parity, SerialSpecifier,
 };
-use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputType};
+use crate::wire::{InputCommandType, InputType, OutputType};
 
 /// The only base database major version this implementation reads.
 pub(super) const SUPPORTED_MAJOR: u32 = 4;

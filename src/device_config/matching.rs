@@ -15,8 +15,8 @@
 
 use std::collections::HashMap;
 
+use super::{Advertisement, AdvertisementKind};
 use super::{BtleSpecifier, CommunicationSpecifier};
-use crate::hardware::{Advertisement, AdvertisementKind};
 
 /// One layer's specifiers, each tagged with the index of its protocol in the base protocol
 /// list, ordered by protocol and then file order.

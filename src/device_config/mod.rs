@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputType};
+use crate::wire::{InputCommandType, InputType, OutputType};
 
 /// Errors loading a device database or user config.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -233,12 +232,16 @@ pub struct DeviceIdentity {
     pub identifier: Option<String>,
 }
 
+mod advertisement;
 mod db;
+pub mod endpoint;
 mod load;
 mod matching;
 mod user;
 
+pub use advertisement::{Advertisement, AdvertisementKind};
 pub use db::DeviceConfig;
+pub use endpoint::Endpoint;
 
 #[cfg(test)]
 mod tests;

@@ -21,7 +21,7 @@ use super::load::{
 };
 use super::matching::SpecTable;
 use super::{CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity};
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 /// Version written into user configs (the reference engine writes 4.0 too).
 const WRITE_VERSION: (u32, u32) = (4, 0);

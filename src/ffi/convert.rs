@@ -2,7 +2,7 @@
 //! readings and client errors.
 
 use crate::client::ClientError;
-use crate::protocol::{
+use crate::wire::{
     self, DeviceEntry, ErrorCode as WireCode, InputCommandType as WireInputCommand,
     InputType as WireInput, OutputType as WireOutput,
 };
@@ -127,7 +127,7 @@ pub fn device(entry: &DeviceEntry) -> s::Device {
     }
 }
 
-pub fn reading(r: &protocol::InputReading) -> s::InputReading {
+pub fn reading(r: &wire::InputReading) -> s::InputReading {
     s::InputReading {
         device_index: r.device_index,
         feature_index: r.feature_index,

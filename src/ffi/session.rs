@@ -20,8 +20,8 @@ use crate::client::{Client, ClientError, ClientEvent, EmbeddedConnector};
 use crate::device_config::DeviceConfig;
 use crate::hardware::Endpoint;
 use crate::hardware::simulated::{AutoReply, SimOp, SimulatedDevice, SimulatedDeviceSpec};
-use crate::protocol::{InputCommandType, OutputCommand};
 use crate::server::{ConnectionInfo, ConnectionSender, Server, ServerOptions, Transports};
+use crate::wire::{InputCommandType, OutputCommand};
 
 /// How long disconnecting waits for devices to stop.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);

@@ -19,8 +19,8 @@ use tracing::{debug, warn};
 use super::link::{self, Inbound, LinkConfig, LinkHandle};
 use super::listen::{MAX_MESSAGE_SIZE, ws_config};
 use crate::client::{ClientError, Connection, ConnectorSender};
-use crate::protocol::json::{decode_server_frame, encode_client_frame};
-use crate::protocol::{ClientMessage, ServerMessage};
+use crate::wire::json::{decode_server_frame, encode_client_frame};
+use crate::wire::{ClientMessage, ServerMessage};
 
 /// Longest the TCP connect and WebSocket upgrade may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

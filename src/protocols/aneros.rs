@@ -2,7 +2,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::of(OutputType::Vibrate, |index, v| {

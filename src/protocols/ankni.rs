@@ -10,7 +10,7 @@ use super::shared::checksum::crc16_xmodem;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 /// Choice: the reference allows 100 ms for the PnP-ID read; a slow BLE stack can take longer,
 /// and a failed read fails the connection, so we allow a second.
@@ -80,11 +80,11 @@ impl ProtocolHandler for Ankni {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, hex, sim_io, write_op, writes,
     };
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn vibrate_and_stop() {

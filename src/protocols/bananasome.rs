@@ -4,7 +4,7 @@
 use super::ProtocolHandler;
 use super::shared::values::byte;
 use super::shared::whole_device::WholeDevice;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(WholeDevice::new(
@@ -19,10 +19,10 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, only_write};
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     #[test]
     fn sheet_examples() {

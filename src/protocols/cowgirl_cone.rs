@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 /// The device ignores commands until this long after the init packet.
 const INIT_PAUSE: Duration = Duration::from_secs(3);
@@ -53,11 +53,11 @@ impl ProtocolHandler for CowgirlCone {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, only_write, sim_io, write_op,
     };
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn sheet_examples() {

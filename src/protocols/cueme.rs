@@ -14,7 +14,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const TICK: Duration = Duration::from_millis(100);
 /// Ticks each motor runs before the next active one takes over (500 ms).
@@ -165,10 +165,10 @@ impl ProtocolHandler for Cueme {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{assert_encodes_all, db_resolve};
     use crate::protocols::shared::testing::{cmd, definition, feature, only_write, sim_io, writes};
+    use crate::wire::OutputType::Vibrate;
 
     fn garment(n: u32) -> (Cueme, Vec<FeatureDefinition>) {
         let features: Vec<FeatureDefinition> =

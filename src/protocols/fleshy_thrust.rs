@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(packet))
@@ -26,9 +26,9 @@ fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 3]> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, position, writes};
+    use crate::wire::OutputType::{HwPositionWithDuration, Vibrate};
 
     #[test]
     fn sheet_examples() {

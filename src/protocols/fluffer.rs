@@ -14,7 +14,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const KEY: &[u8; 16] = b"jdk#Flu%y6fer32f";
 const COMPANY: u16 = 0x684A;
@@ -136,12 +136,12 @@ impl ProtocolHandler for Fluffer {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, hex, only_write, sim_io,
     };
+    use crate::wire::OutputType::{Oscillate, Rotate, Vibrate};
 
     #[test]
     fn outputs_and_stop() {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 #[derive(Default)]
 pub struct Foreo {
@@ -62,9 +62,9 @@ impl ProtocolHandler for Foreo {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, definition, drain, feature, sim_io, writes};
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn modes() {

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::{Advertisement, Endpoint, HardwareError, HardwareEvent, Transport};
-use crate::protocol::{DeviceError, InputCommandType, InputType, OutputCommand};
+use crate::wire::{DeviceError, InputCommandType, InputType, OutputCommand};
 
 /// Failures of a protocol.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -12,7 +12,7 @@ use super::shared::checksum::crc16_modbus;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 /// Wait for the device's wake-up message and for each acknowledgement.
 const ACK_TIMEOUT: Duration = Duration::from_millis(500);
@@ -180,11 +180,11 @@ impl ProtocolHandler for Fredorch {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{AutoReply, SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{HwPositionWithDuration, Oscillate};
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, hex, only_write, position, sim_io, write_op,
     };
+    use crate::wire::OutputType::{HwPositionWithDuration, Oscillate};
 
     #[test]
     fn init_frames_and_crcs() {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 /// Wait for a notification after each connect packet (a timeout is normal).
 const ACK_TIMEOUT: Duration = Duration::from_millis(100);
@@ -105,11 +105,11 @@ impl ProtocolHandler for FredorchRotary {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, feature, hex, sim_io, write_op, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     #[test]
     fn frames() {

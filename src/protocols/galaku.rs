@@ -12,7 +12,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::wire::{InputCommandType, InputType, OutputCommand};
 
 /// The "Caiping pump" variant, which takes unencoded packets.
 const CAIPING_NAME: &str = "AC695X_1(BLE)";
@@ -126,12 +126,12 @@ impl ProtocolHandler for Galaku {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::{Constrict, Oscillate, Position, Rotate, Vibrate};
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions, db_resolve};
     use crate::protocols::shared::testing::{
         battery, cmd, definition, feature, hex, only_write, sim_io, writes,
     };
     use crate::protocols::{CoalesceKey, HardwareOp};
+    use crate::wire::OutputType::{Constrict, Oscillate, Position, Rotate, Vibrate};
 
     async fn connected(name: &str, features: Vec<FeatureDefinition>) -> Box<dyn ProtocolHandler> {
         let (_d, mut io, _ops) = sim_io(

@@ -6,7 +6,7 @@ use super::ProtocolHandler;
 use super::shared::galaku::galaku_encode;
 use super::shared::values::byte;
 use super::shared::whole_device::WholeDevice;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     // The slot follows the output type, not the feature index.
@@ -29,11 +29,11 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::galaku::galaku_frame;
     use crate::protocols::shared::testing::{assert_encodes_all, db_definitions};
     use crate::protocols::shared::testing::{cmd, feature, hex, writes};
+    use crate::wire::OutputType::{Oscillate, Rotate, Vibrate};
 
     #[test]
     fn sheet_examples() {

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const PERIOD: Duration = Duration::from_millis(100);
 
@@ -55,8 +55,8 @@ impl ProtocolHandler for Hgod {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn refresh_loop_carries_the_speed() {

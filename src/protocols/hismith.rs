@@ -9,7 +9,7 @@ use super::{
 };
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const LEGACY_MODELS: [&str; 6] = ["1001", "1002", "1003", "3001", "2001", "1006"];
 
@@ -81,8 +81,8 @@ impl ProtocolHandler for Hismith {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     #[tokio::test(start_paused = true)]
     async fn identify_reads_the_model() {

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
+use crate::wire::{OutputCommand, OutputType};
 
 #[derive(Default)]
 pub struct HismithMini {
@@ -89,8 +89,8 @@ impl ProtocolHandler for HismithMini {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Spray, Vibrate};
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::{Constrict, Oscillate, Rotate, Spray, Vibrate};
 
     async fn init(def: &DeviceDefinition) -> HismithMini {
         let mut h = HismithMini::default();

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputType, OutputCommand};
+use crate::wire::{InputType, OutputCommand};
 
 const HEADER: [u8; 6] = [0x02, 0xA5, 0x5A, 0x55, 0xAA, 0xF0];
 const TYPE: u8 = 0xB1;
@@ -270,8 +270,8 @@ impl ProtocolHandler for HoneyPlayBox {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::{Oscillate, Rotate, Vibrate};
 
     const REQUEST: &str = "02 A5 5A 55 AA F0 00 B1 01 00 02 00 10 03 36 86";
 

@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::whole_device::WholeDevice;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     // Left (feature 0) and right (feature 1) on/off.
@@ -22,8 +22,8 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn left_right_both_off() {

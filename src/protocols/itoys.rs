@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(packet))
@@ -26,8 +26,8 @@ fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 6]> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     #[test]
     fn seagull_and_twinkling_stars() {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
+use crate::wire::{OutputCommand, OutputType};
 
 /// Coalescing identity of the shared motor packet.
 const KEY_MOTORS: u8 = 0;
@@ -127,10 +127,8 @@ impl ProtocolHandler for JoyHub {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::{
-        Constrict, Led, Oscillate, Rotate, Spray, Temperature, Vibrate,
-    };
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::{Constrict, Led, Oscillate, Rotate, Spray, Temperature, Vibrate};
 
     #[test]
     fn motors_share_one_packet() {

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::wire::{InputCommandType, InputType, OutputCommand};
 
 #[derive(Default)]
 pub struct KGoalBoost {

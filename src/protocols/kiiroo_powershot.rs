@@ -4,7 +4,7 @@
 use super::ProtocolHandler;
 use super::shared::values::byte;
 use super::shared::whole_device::WholeDevice;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(
@@ -21,10 +21,10 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::InputType;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::InputPlan;
     use crate::protocols::shared::testing::*;
+    use crate::wire::InputType;
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn both_motors_in_one_packet() {

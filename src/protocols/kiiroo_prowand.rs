@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(
@@ -20,9 +20,9 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::InputType;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::InputType;
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn vibrate_and_stop() {

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
+use crate::wire::{OutputCommand, OutputType};
 
 const FAST: Duration = Duration::from_millis(50);
 const IDLE_REPEAT: Duration = Duration::from_millis(500);
@@ -184,8 +184,8 @@ impl ProtocolHandler for KiirooV1 {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::{HwPositionWithDuration, Vibrate};
 
     const ENDPOINTS: [Endpoint; 3] = [Endpoint::Tx, Endpoint::Rx, Endpoint::Command];
 

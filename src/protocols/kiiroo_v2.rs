@@ -7,7 +7,7 @@ use super::shared::fleshlight::LaunchSpeed;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 #[derive(Default)]
 pub struct KiirooV2 {
@@ -51,8 +51,8 @@ impl ProtocolHandler for KiirooV2 {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::HwPositionWithDuration;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::HwPositionWithDuration;
 
     #[tokio::test]
     async fn launch() {

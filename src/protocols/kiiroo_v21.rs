@@ -11,7 +11,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::wire::{InputCommandType, InputType, OutputCommand};
 
 /// Which key the handler serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,8 +108,8 @@ impl ProtocolHandler for KiirooV21 {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::{HwPositionWithDuration, Vibrate};
 
     #[test]
     fn pearl21_vibrate_and_battery() {

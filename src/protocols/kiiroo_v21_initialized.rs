@@ -13,8 +13,8 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::HwPositionWithDuration;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::HwPositionWithDuration;
 
     #[tokio::test]
     async fn warm_up_then_moves() {

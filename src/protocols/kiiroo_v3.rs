@@ -13,9 +13,9 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::InputType;
-    use crate::protocol::OutputType::HwPositionWithDuration;
     use crate::protocols::shared::testing::*;
+    use crate::wire::InputType;
+    use crate::wire::OutputType::HwPositionWithDuration;
 
     #[tokio::test]
     async fn keon_wifi() {

@@ -2,7 +2,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::of(OutputType::Rotate, |_, v| {
@@ -16,8 +16,8 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::Rotate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Rotate;
 
     #[test]
     fn digits() {

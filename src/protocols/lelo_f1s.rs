@@ -9,7 +9,7 @@ use super::shared::whole_device::WholeDevice;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
+use crate::wire::{OutputCommand, OutputType};
 
 /// The two-motor packets `[01 v0 v1]`, shared with `lelo-f1sv2` (which writes them with
 /// response).
@@ -55,8 +55,8 @@ impl ProtocolHandler for LeloF1s {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Vibrate;
 
     #[tokio::test]
     async fn subscribe_then_shared_packets() {

@@ -8,7 +8,7 @@ use super::shared::lelo::{AUTH_TIMEOUT, authorise};
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 #[derive(Default)]
 pub struct LeloHarmony;
@@ -62,8 +62,8 @@ impl ProtocolHandler for LeloHarmony {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     fn packet(motor: u8, v: u8) -> Vec<u8> {
         vec![0x0A, 0x12, motor, 0x08, 0, 0, 0, 0, v, 0]

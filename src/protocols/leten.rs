@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::shared::per_feature::PerFeature;
 use super::{Keepalive, ProtocolHandler};
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 const KEEPALIVE: Duration = Duration::from_millis(1000);
 
@@ -26,8 +26,8 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Vibrate;
 
     #[tokio::test]
     async fn connect_vibrate_stop() {

@@ -2,7 +2,7 @@
 
 use super::ProtocolHandler;
 use super::shared::whole_device::WholeDevice;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(WholeDevice::new(
@@ -18,8 +18,8 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn one_byte_two_motors() {

@@ -4,7 +4,7 @@
 use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 #[derive(Default)]
 pub struct LiboVibes;
@@ -38,8 +38,8 @@ impl ProtocolHandler for LiboVibes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Vibrate;
 
     #[test]
     fn main_motor_and_mode_channel() {

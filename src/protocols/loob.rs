@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(
@@ -27,8 +27,8 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::HwPositionWithDuration;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::HwPositionWithDuration;
 
     #[tokio::test]
     async fn moves() {

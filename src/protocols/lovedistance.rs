@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(
@@ -20,8 +20,8 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Vibrate;
 
     #[tokio::test]
     async fn connect_vibrate_stop() {

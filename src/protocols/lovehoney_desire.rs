@@ -9,7 +9,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 #[derive(Default)]
 pub struct LovehoneyDesire {
@@ -69,8 +69,8 @@ impl ProtocolHandler for LovehoneyDesire {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::*;
+    use crate::wire::OutputType::Vibrate;
 
     async fn connected(def: &DeviceDefinition) -> LovehoneyDesire {
         let mut h = LovehoneyDesire::default();

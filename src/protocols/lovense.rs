@@ -12,7 +12,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand, OutputType};
+use crate::wire::{InputCommandType, InputType, OutputCommand, OutputType};
 
 const IDENTIFY_TIMEOUT: Duration = Duration::from_millis(500);
 const IDENTIFY_ATTEMPTS: usize = 6;

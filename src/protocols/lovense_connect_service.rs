@@ -12,7 +12,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::wire::{InputCommandType, InputType, OutputCommand};
 
 pub struct LovenseConnectService {
     /// The toy id given by the app (the device address).
@@ -120,10 +120,10 @@ impl ProtocolHandler for LovenseConnectService {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         battery, cmd, definition, drain, encode, feature, sim_io, stop, write_op, writes,
     };
+    use crate::wire::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
 
     fn get(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, s.as_bytes().to_vec(), false)

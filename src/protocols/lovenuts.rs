@@ -4,7 +4,7 @@
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::of(OutputType::Vibrate, |_, v| packet(byte(v))))
@@ -22,9 +22,9 @@ fn packet(level: u8) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputCommand;
-    use crate::protocol::OutputType;
     use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
+    use crate::wire::OutputCommand;
+    use crate::wire::OutputType;
 
     #[test]
     fn sheet_examples() {

@@ -4,7 +4,7 @@
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(packet))
@@ -35,8 +35,8 @@ fn packet(index: u32, command: OutputCommand) -> Option<[u8; 6]> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{cmd, encode, feature, message, stop, writes};
+    use crate::wire::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
 
     fn tx(b: &[u8]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)

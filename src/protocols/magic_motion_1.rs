@@ -4,7 +4,7 @@
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(packet).with_ble_battery())
@@ -35,12 +35,12 @@ fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 12]> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::InputType;
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::InputPlan;
     use crate::protocols::shared::testing::{
         battery, cmd, encode, feature, hex, serve, stop, writes,
     };
+    use crate::wire::InputType;
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

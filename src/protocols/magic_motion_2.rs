@@ -5,7 +5,7 @@
 use super::ProtocolHandler;
 use super::shared::values::byte;
 use super::shared::whole_device::WholeDevice;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     // Choice: the FunTown Jive (`CBT001`) declares its second motor as Oscillate, which the
@@ -30,12 +30,12 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::InputType;
-    use crate::protocol::OutputCommand;
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         battery, cmd, encode, feature, hex, message, stop, writes,
     };
+    use crate::wire::InputType;
+    use crate::wire::OutputCommand;
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

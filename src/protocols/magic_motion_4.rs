@@ -10,7 +10,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputType, OutputCommand};
+use crate::wire::{InputType, OutputCommand};
 
 pub struct MagicMotion4 {
     motors: OutputState,
@@ -81,11 +81,11 @@ impl ProtocolHandler for MagicMotion4 {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
         battery, cmd, definition, drain, encode, feature, hex, message, next_op, serve, sim_io,
         stop, writes,
     };
+    use crate::wire::OutputType::Vibrate;
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), true)

@@ -5,7 +5,7 @@ use super::ProtocolHandler;
 use super::shared::checksum::sum8;
 use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
@@ -20,8 +20,8 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
+    use crate::wire::OutputType::Vibrate;
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::shared::per_feature::PerFeature;
 use super::{Keepalive, ProtocolHandler};
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 const KEEPALIVE: Duration = Duration::from_millis(200);
 
@@ -45,8 +45,8 @@ fn packet(step: i32) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
+    use crate::wire::OutputType::Vibrate;
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), true)

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::{Endpoint, HardwareError};
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const MODEL_TIMEOUT: Duration = Duration::from_millis(500);
 const AUTH_TIMEOUT: Duration = Duration::from_millis(200);
@@ -119,11 +119,11 @@ impl ProtocolHandler for MonsterPub {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         cmd, definition, drain, encode, feature, message, next_op, serve, sim_io, stop, write_op,
         writes,
     };
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     #[test]
     fn authentication() {

@@ -6,7 +6,7 @@ use super::ProtocolHandler;
 use super::shared::checksum::sum8;
 use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(packet))
@@ -41,8 +41,8 @@ fn running(header: u8, pair: [u8; 2]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{cmd, encode, feature, hex, stop, writes};
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, hex(s), false)

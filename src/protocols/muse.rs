@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
 use super::{Keepalive, ProtocolHandler};
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 /// Well inside the device's ~1 s hold time.
 const KEEPALIVE: Duration = Duration::from_millis(500);
@@ -27,8 +27,8 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{cmd, encode, feature, next_op, serve, stop, writes};
+    use crate::wire::OutputType::Vibrate;
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), false)

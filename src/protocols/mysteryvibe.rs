@@ -13,7 +13,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const KEEPALIVE: Duration = Duration::from_millis(93);
 /// The mode packet of the first generation.
@@ -78,10 +78,10 @@ impl ProtocolHandler for MysteryVibe {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
         definition, drain, feature, message, next_op, serve, sim_io, stop, write_op, writes,
     };
+    use crate::wire::OutputType::Vibrate;
 
     fn vib(b: &[u8]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::TxVibrate, b.to_vec(), false)

@@ -14,10 +14,10 @@ mod tests {
     use crate::device_config::FeatureDefinition;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
         cmd, definition, drain, encode, feature, sim_io, stop, write_op, writes,
     };
+    use crate::wire::OutputType::Vibrate;
 
     #[tokio::test]
     async fn tenuto_2_and_molto() {

@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::of(OutputType::Vibrate, |index, v| {
@@ -16,8 +16,8 @@ mod tests {
     use super::*;
     use crate::device_config::FeatureDefinition;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
+    use crate::wire::OutputType::Vibrate;
 
     fn tx(s: &str) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, s.as_bytes().to_vec(), false)

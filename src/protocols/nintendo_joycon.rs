@@ -13,7 +13,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const REPORT_LEN: usize = 64;
 const RUMBLE_PERIOD: Duration = Duration::from_millis(15);
@@ -120,10 +120,10 @@ impl ProtocolHandler for NintendoJoycon {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
         cmd, definition, drain, encode, feature, hex, sim_io, stop, write_op, writes,
     };
+    use crate::wire::OutputType::Vibrate;
 
     /// (first step, last step, R0 R1 R2 R3) rows of the sheet's table.
     const TABLE: [(i32, i32, &str); 12] = [

@@ -4,7 +4,7 @@
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
 use super::shared::values::byte;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 const OFF: u8 = 0x70;
 
@@ -23,10 +23,10 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
         cmd, definition, drain, encode, feature, sim_io, stop, write_op, writes,
     };
+    use crate::wire::OutputType::Vibrate;
 
     #[tokio::test]
     async fn connect_then_sheet_examples() {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 /// Coalescing identities: a newer speed write supersedes an older one, and likewise for mode
 /// writes, so a coalesced message still writes speed then mode, once each.
@@ -79,10 +79,10 @@ impl ProtocolHandler for Patoo {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
         cmd, drain, encode, feature, message, serve, sim_io, stop, writes,
     };
+    use crate::wire::OutputType::Vibrate;
 
     fn pair(speed: u8, mode: u8) -> Vec<(Endpoint, Vec<u8>, bool)> {
         vec![

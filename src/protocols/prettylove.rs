@@ -9,7 +9,7 @@ use super::{
 };
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const IDENTIFIER: &str = "Aogu BLE";
 
@@ -46,10 +46,10 @@ impl ProtocolHandler for PrettyLove {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::Vibrate;
     use crate::protocols::shared::testing::{
         cmd, drain, encode, feature, serve, sim_io, stop, writes,
     };
+    use crate::wire::OutputType::Vibrate;
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
         (Endpoint::Tx, b.to_vec(), true)

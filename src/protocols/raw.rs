@@ -5,7 +5,7 @@
 
 use super::{HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
-use crate::protocol::{InputType, OutputCommand};
+use crate::wire::{InputType, OutputCommand};
 
 pub struct Raw;
 
@@ -34,8 +34,8 @@ impl ProtocolHandler for Raw {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType;
     use crate::protocols::shared::testing::{battery, feature};
+    use crate::wire::OutputType;
 
     #[test]
     fn refuses_every_output() {

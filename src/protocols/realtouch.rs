@@ -13,7 +13,7 @@ use super::shared::fleshlight;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const REPORT_LEN: usize = 64;
 const REPLY_TIMEOUT: Duration = Duration::from_millis(500);
@@ -120,10 +120,10 @@ impl ProtocolHandler for RealTouch {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::HwPositionWithDuration;
     use crate::protocols::shared::testing::{
         definition, drain, feature, hex, sim_io, write_op, writes,
     };
+    use crate::wire::OutputType::HwPositionWithDuration;
 
     fn move_to(h: &mut dyn ProtocolHandler, position: i32, duration: u32) -> Vec<Vec<u8>> {
         let f = feature(0, &[(HwPositionWithDuration, 0, 99)]);

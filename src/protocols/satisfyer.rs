@@ -13,7 +13,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::{Advertisement, Endpoint};
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const MODEL_READ_TIMEOUT: Duration = Duration::from_millis(500);
 const KEEPALIVE: Duration = Duration::from_secs(3);
@@ -115,12 +115,12 @@ impl ProtocolHandler for Satisfyer {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, drain, hex, only_write, sim_io,
         write_op,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     const ENDPOINTS: [Endpoint; 3] = [Endpoint::Command, Endpoint::RxBleModel, Endpoint::Tx];
 

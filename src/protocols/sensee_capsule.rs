@@ -5,7 +5,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(packet))
@@ -52,8 +52,8 @@ fn nibble(level: i32) -> u8 {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
     use crate::protocols::shared::testing::{cmd, feature, hex, only_write, writes};
+    use crate::wire::OutputType::{Constrict, Oscillate, Vibrate};
 
     #[test]
     fn sheet_examples() {

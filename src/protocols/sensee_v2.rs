@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
+use crate::wire::{OutputCommand, OutputType};
 
 const READ_TIMEOUT: Duration = Duration::from_millis(500);
 const DEFAULT_DEVICE_TYPE: u8 = 0x65;
@@ -115,11 +115,11 @@ impl ProtocolHandler for SenseeV2 {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, drain, hex, only_write, sim_io,
     };
+    use crate::wire::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
 
     fn setup(id: &str, dt: u8) -> (SenseeV2, DeviceDefinition) {
         let def = db_resolve("sensee-v2", Some(id));

@@ -4,7 +4,7 @@
 use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 #[derive(Default)]
 pub struct ServeU {
@@ -58,10 +58,10 @@ impl ProtocolHandler for ServeU {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, position, writes,
     };
+    use crate::wire::OutputType::{HwPositionWithDuration, Vibrate};
 
     #[test]
     fn sheet_examples() {

@@ -8,7 +8,7 @@ use super::shared::checksum::xor8;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{OutputCommand, OutputType};
+use crate::wire::{OutputCommand, OutputType};
 
 /// One motor: the feature it belongs to, its type code and its level.
 struct Motor {
@@ -111,11 +111,11 @@ impl ProtocolHandler for SexverseV1 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, hex, only_write,
     };
+    use crate::wire::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
 
     fn setup(id: &str) -> (SexverseV1, DeviceDefinition) {
         let def = db_resolve("sexverse-v1", Some(id));

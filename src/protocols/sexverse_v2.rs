@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(
@@ -27,11 +27,11 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, drain, feature, hex, only_write,
         sim_io, write_op, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Rotate, Vibrate};
 
     #[tokio::test]
     async fn connect_writes_the_handshake() {

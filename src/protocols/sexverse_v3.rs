@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::shared::per_feature::PerFeature;
 use super::{Keepalive, ProtocolHandler};
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const KEEPALIVE: Duration = Duration::from_millis(100);
 
@@ -37,10 +37,10 @@ fn packet(index: u32, command: OutputCommand) -> Option<[u8; 4]> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Constrict, Oscillate, Vibrate};
 
     #[test]
     fn sheet_examples() {

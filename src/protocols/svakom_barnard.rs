@@ -5,7 +5,7 @@ use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
 use super::shared::svakom::flag;
 use super::shared::values::byte;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(packet))
@@ -31,10 +31,10 @@ fn packet(_index: u32, command: OutputCommand) -> Option<[u8; 6]> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Rotate, Vibrate};
 
     #[test]
     fn sheet_examples() {

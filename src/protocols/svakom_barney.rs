@@ -17,11 +17,11 @@ fn handler() -> Packets<SharedSpeedVibrators> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::svakom::SharedSpeed;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, definition, feature, hex, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     #[test]
     fn sheet_examples() {

@@ -5,7 +5,7 @@ use super::shared::values::byte;
 use super::{CoalesceKey, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 #[derive(Default)]
 pub struct SvakomIker {
@@ -64,10 +64,10 @@ impl ProtocolHandler for SvakomIker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, data, db_definitions, feature, hex, message, stop, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     #[test]
     fn sheet_examples() {

@@ -8,7 +8,7 @@ use super::shared::values::byte;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub struct SvakomSam {
     gen2: bool,
@@ -69,11 +69,11 @@ impl ProtocolHandler for SvakomSam {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Constrict, Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, drain, feature, hex, only_write,
         sim_io, writes,
     };
+    use crate::wire::OutputType::{Constrict, Oscillate, Vibrate};
 
     #[test]
     fn gen2_packets() {

@@ -4,7 +4,7 @@ use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
 use super::shared::svakom::flag;
 use super::shared::values::byte;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::of(OutputType::Vibrate, |_, v| {
@@ -17,10 +17,10 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn sheet_examples() {

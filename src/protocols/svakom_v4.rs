@@ -17,12 +17,12 @@ fn handler() -> Packets<SharedSpeedVibrators> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::svakom::SharedSpeed;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, definition, feature, hex, only_write,
         writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn sheet_examples() {

@@ -6,7 +6,7 @@ use super::shared::values::byte;
 use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 #[derive(Default)]
 pub struct SvakomV5 {
@@ -47,11 +47,11 @@ impl ProtocolHandler for SvakomV5 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Rotate, Vibrate};
 
     #[test]
     fn sheet_examples() {

@@ -20,10 +20,10 @@ mod tests {
     use super::*;
     use crate::device_config::DeviceDefinition;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Constrict, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Constrict, Vibrate};
 
     fn setup(id: &str) -> (Packets<SharedSpeedVibrators>, DeviceDefinition) {
         let def = db_resolve("svakom-v6", Some(id));

@@ -3,7 +3,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::of(OutputType::Rotate, |_, r| packet(r)))
@@ -20,10 +20,10 @@ fn packet(r: i32) -> [u8; 5] {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn rotate_both_directions_and_stop() {

@@ -4,7 +4,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(|feature, command| text(feature, &command)))
@@ -28,16 +28,16 @@ fn text(feature: u32, command: &OutputCommand) -> Option<String> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Position, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, position, writes,
     };
+    use crate::wire::OutputType::{Position, Rotate, Vibrate};
 
     #[test]
     fn linear_with_duration() {
         let f = feature(
             0,
-            &[(crate::protocol::OutputType::HwPositionWithDuration, 0, 100)],
+            &[(crate::wire::OutputType::HwPositionWithDuration, 0, 100)],
         );
         let w = writes(&create().encode_output(&f, position(51, 200)).unwrap());
         assert_eq!(

@@ -5,7 +5,7 @@
 use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 /// Message schemas of package `handyplug` (only the members this protocol builds).
 mod handyplug {
@@ -114,10 +114,10 @@ impl ProtocolHandler for TheHandy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, position, writes,
     };
+    use crate::wire::OutputType::{HwPositionWithDuration, Vibrate};
 
     #[test]
     fn linear_commands() {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 /// Message schemas of package `hdy_rpc` (only the members this protocol builds).
 mod hdy_rpc {
@@ -195,11 +195,11 @@ impl ProtocolHandler for TheHandyV3 {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{AutoReply, SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{HwPositionWithDuration, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, definition, drain, feature, hex,
         position, sim_io, write_op, writes,
     };
+    use crate::wire::OutputType::{HwPositionWithDuration, Rotate, Vibrate};
 
     fn handler(next_id: u32) -> TheHandyV3 {
         TheHandyV3 { next_id }

@@ -5,7 +5,7 @@
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
 use super::shared::tryfun::tryfun_checksum;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(PerFeature::new(packet).with_response())
@@ -52,10 +52,10 @@ fn surge(s: i32) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
 
     #[test]
     fn yuan_oscillate_rotate_and_stop() {

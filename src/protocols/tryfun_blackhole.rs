@@ -6,7 +6,7 @@ use super::ProtocolHandler;
 use super::shared::packets::Packets;
 use super::shared::per_feature::PerFeature;
 use super::shared::tryfun::CountedPackets;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     Box::new(handler(0))
@@ -29,10 +29,10 @@ fn handler(counter: u8) -> Packets<PerFeature> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Oscillate, Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Rotate, Vibrate};
 
     #[test]
     fn sheet_sequence_with_counter() {

@@ -5,7 +5,7 @@
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
 use super::shared::tryfun::CountedPackets;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     let mut packets = CountedPackets::new(0, 8);
@@ -35,10 +35,10 @@ fn rotation_byte(r: i32) -> u8 {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Oscillate, Rotate, Spray, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Rotate, Spray, Vibrate};
 
     #[test]
     fn sheet_sequence_with_counter() {

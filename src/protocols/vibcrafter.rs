@@ -10,7 +10,7 @@ use super::shared::cipher::{aes128_ecb_decrypt_pkcs7, aes128_ecb_encrypt_pkcs7, 
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const KEY: &[u8; 16] = b"jdk#Cra%f5Vib28r";
 /// How long to wait for each handshake reply (the reference waits forever).
@@ -131,11 +131,11 @@ impl ProtocolHandler for VibCrafter {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{AutoReply, SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, drain, feature, hex, sim_io, write_op, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn cipher_examples() {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputType, OutputCommand, OutputType};
+use crate::wire::{InputType, OutputCommand, OutputType};
 
 const MODEL_READ_TIMEOUT: Duration = Duration::from_millis(500);
 const MODEL_MAX_LEN: usize = 128;
@@ -113,10 +113,10 @@ impl ProtocolHandler for Vibratissimo {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, drain, hex, sim_io, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     fn vibes(def: &DeviceDefinition) -> Vec<FeatureDefinition> {
         def.features

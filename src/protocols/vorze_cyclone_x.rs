@@ -4,7 +4,7 @@
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 /// Highest speed digit (`0x3A`); on battery the toy limits itself to 5.
 const MAX_SPEED: u8 = 10;
@@ -46,10 +46,10 @@ fn report(r: i32) -> [u8; 16] {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn rotate_and_stop() {

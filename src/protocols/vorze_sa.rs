@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::{DeviceIo, HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 const ROTATE: u8 = 0x01;
 const VIBRATE: u8 = 0x03;
@@ -137,12 +137,12 @@ impl ProtocolHandler for VorzeSa {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::{HwPositionWithDuration, Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, feature, hex, only_write, position,
         sim_io, writes,
     };
+    use crate::wire::OutputType::{HwPositionWithDuration, Rotate, Vibrate};
 
     fn handler(kind: Kind) -> VorzeSa {
         VorzeSa {

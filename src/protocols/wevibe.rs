@@ -5,7 +5,7 @@
 use super::ProtocolHandler;
 use super::shared::packets::Packets;
 use super::shared::whole_device::WholeDevice;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 const INIT: [u8; 8] = [0x0F, 0x03, 0x00, 0x99, 0x00, 0x03, 0x00, 0x00];
 const OFF: [u8; 8] = [0x0F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
@@ -57,12 +57,12 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, definition, drain, feature, hex,
         only_write, sim_io, write_op, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn single_motor_repeats_the_speed() {

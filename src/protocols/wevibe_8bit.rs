@@ -21,11 +21,11 @@ fn handler() -> Packets<WholeDevice<2>> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, definition, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn moxie_single_motor() {

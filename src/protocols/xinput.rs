@@ -9,7 +9,7 @@ use super::{
 };
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
+use crate::wire::{InputCommandType, InputType, OutputCommand};
 
 #[derive(Default)]
 pub struct XInput {
@@ -78,11 +78,11 @@ impl ProtocolHandler for XInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, battery, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn motors_in_reverse_order() {

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::device_config::FeatureDefinition;
 use crate::hardware::Endpoint;
-use crate::protocol::OutputCommand;
+use crate::wire::OutputCommand;
 
 /// How long the toy may go without hearing its speed.
 const REFRESH: Duration = Duration::from_millis(300);
@@ -81,10 +81,10 @@ impl ProtocolHandler for Xuanhuan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn vibrate_and_stop() {

@@ -5,7 +5,7 @@ use super::ProtocolHandler;
 use super::shared::checksum::xor8;
 use super::shared::packets::Packets;
 use super::shared::per_feature::PerFeature;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 // Identify: the reference looks its devices up under the key `Youou` (capital Y), finds no
 // definition and fails to connect. We keep the default identify (the advertised name), which
@@ -37,10 +37,10 @@ fn packet(counter: u8, s: u8) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Oscillate, Vibrate};
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, db_resolve, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Oscillate, Vibrate};
 
     #[test]
     fn counted_packets_and_stop() {

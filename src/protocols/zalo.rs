@@ -4,7 +4,7 @@
 use super::ProtocolHandler;
 use super::shared::values::byte;
 use super::shared::whole_device::WholeDevice;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 pub fn create() -> Box<dyn ProtocolHandler> {
     // Choice: the reference keys this packet by the commanded feature; it carries both motors,
@@ -24,11 +24,11 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
         assert_encodes_all, cmd, db_definitions, feature, hex, only_write, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn two_motors_and_stop() {

@@ -25,9 +25,10 @@ use super::registry::DeviceHandle;
 use super::reply::{Reply, ReplyQueue, V4Reply, ack_result};
 use super::request::{BatchItem, DeviceRequest};
 use super::{ClientInfo, ConnectError, ServerEvent, ServerInner, validate};
-use crate::protocol::json::{self, Incoming, Outgoing};
-use crate::protocol::legacy::{self, LegacyAction, LegacyClientMessage, LegacyDeviceTracker};
-use crate::protocol::{
+use crate::wire::json;
+use crate::wire::legacy::{self, LegacyAction, LegacyClientMessage, LegacyDeviceTracker};
+use crate::wire::{AnyClientMessage, AnyServerMessage};
+use crate::wire::{
     ButtplugError, ClientMessage, DeviceError, HandshakeError, IdOnly, InputCmd, InputCommandType,
     InputData, InputReading, MessageError, PingError, ServerInfo, ServerMessage, SpecVersion,
     UnknownError,
@@ -60,7 +61,7 @@ enum Inbound {
     /// One typed message (the common case: no frame vector).
     One(ClientMessage),
     Typed(Vec<ClientMessage>),
-    Decoded(Vec<Incoming>),
+    Decoded(Vec<AnyClientMessage>),
     Text(String),
 }
 
@@ -97,7 +98,7 @@ impl ConnectionSender {
 
     /// Send decoded messages of any spec version as one frame (the in-process path for legacy
     /// clients).
-    pub async fn send_decoded(&self, messages: Vec<Incoming>) -> Result<(), Closed> {
+    pub async fn send_decoded(&self, messages: Vec<AnyClientMessage>) -> Result<(), Closed> {
         self.tx
             .send(Inbound::Decoded(messages))
             .await
@@ -125,7 +126,7 @@ pub struct TypedConnection {
 /// (v4 values, or legacy ones where the version has its own).
 pub struct DecodedConnection {
     pub sender: ConnectionSender,
-    pub receiver: mpsc::Receiver<Outgoing>,
+    pub receiver: mpsc::Receiver<AnyServerMessage>,
 }
 
 /// A JSON connection: Buttplug JSON text frames in and out, every spec version.
@@ -254,7 +255,7 @@ struct Connection {
     outbox: Outbox,
 }
 
-fn ready(out: Outgoing) -> Reply {
+fn ready(out: AnyServerMessage) -> Reply {
     Reply::ready(out)
 }
 
@@ -391,7 +392,7 @@ impl Connection {
     }
 
     /// Send a reply, packing the replies ready behind it into the same frame.
-    fn send_reply(&mut self, out: Outgoing) -> bool {
+    fn send_reply(&mut self, out: AnyServerMessage) -> bool {
         let version = self.version.unwrap_or(SpecVersion::V4);
         let pending = &mut self.pending;
         self.outbox
@@ -411,7 +412,7 @@ impl Connection {
 
     /// Send one message (an event, or an error that ends the connection). False when the
     /// client is gone.
-    fn send(&mut self, out: Outgoing) -> bool {
+    fn send(&mut self, out: AnyServerMessage) -> bool {
         let version = self.version.unwrap_or(SpecVersion::V4);
         self.outbox.send(version, out, || None)
     }
@@ -424,7 +425,7 @@ impl Connection {
         let err: ButtplugError = PingError::PingedOut.into();
         // Replies still pending are dropped: the error event ends the connection.
         self.pending.clear();
-        let _ = self.send(Outgoing::V4(ServerMessage::error(0, &err)));
+        let _ = self.send(AnyServerMessage::V4(ServerMessage::error(0, &err)));
     }
 
     async fn handle_inbound(&mut self, inbound: Inbound) {
@@ -490,10 +491,10 @@ impl Connection {
         }
     }
 
-    async fn decoded_message(&mut self, m: Incoming, batch: &mut FrameBatch) -> Reply {
+    async fn decoded_message(&mut self, m: AnyClientMessage, batch: &mut FrameBatch) -> Reply {
         match m {
-            Incoming::V4(m) => self.typed_message(m, batch).await,
-            Incoming::Legacy(m) => {
+            AnyClientMessage::V4(m) => self.typed_message(m, batch).await,
+            AnyClientMessage::Legacy(m) => {
                 let id = m.id();
                 if let Some(r) = self.gate(id) {
                     return r;
@@ -635,7 +636,7 @@ impl Connection {
         }
     }
 
-    async fn handshake(&mut self, rsi: crate::protocol::RequestServerInfo) -> V4Reply {
+    async fn handshake(&mut self, rsi: crate::wire::RequestServerInfo) -> V4Reply {
         let id = rsi.id;
         if self.version.is_some() {
             return v4_error(id, HandshakeError::HandshakeAlreadyHappened.into());
@@ -649,7 +650,7 @@ impl Connection {
                 return v4_error(
                     id,
                     HandshakeError::MessageSpecVersionMismatch(
-                        crate::protocol::CURRENT_SPEC_VERSION,
+                        crate::wire::CURRENT_SPEC_VERSION,
                         requested,
                     )
                     .into(),
@@ -691,8 +692,8 @@ impl Connection {
         v4_ready(ServerMessage::ServerInfo(ServerInfo {
             id,
             max_ping_time: u32::try_from(opts.max_ping_time.as_millis()).unwrap_or(u32::MAX),
-            protocol_version_major: crate::protocol::CURRENT_SPEC_VERSION,
-            protocol_version_minor: crate::protocol::CURRENT_SPEC_MINOR,
+            protocol_version_major: crate::wire::CURRENT_SPEC_VERSION,
+            protocol_version_minor: crate::wire::CURRENT_SPEC_MINOR,
             server_name: opts.name.clone(),
         }))
     }
@@ -726,12 +727,12 @@ impl Connection {
         }
         match ev {
             ServerEvent::DeviceAdded(_) | ServerEvent::DeviceRemoved(_) => self.devices_changed(),
-            ServerEvent::ScanningFinished => self.send(Outgoing::V4(
+            ServerEvent::ScanningFinished => self.send(AnyServerMessage::V4(
                 ServerMessage::ScanningFinished(IdOnly::new(0)),
             )),
             ServerEvent::InputReading(r) => {
                 if self.version == Some(SpecVersion::V4) {
-                    self.send(Outgoing::V4(ServerMessage::InputReading(r)))
+                    self.send(AnyServerMessage::V4(ServerMessage::InputReading(r)))
                 } else {
                     true
                 }
@@ -760,7 +761,7 @@ impl Connection {
             return true;
         }
         self.known = indexes;
-        self.send(Outgoing::V4(ServerMessage::DeviceList(
+        self.send(AnyServerMessage::V4(ServerMessage::DeviceList(
             snapshot.list().clone(),
         )))
     }

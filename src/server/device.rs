@@ -26,10 +26,10 @@ use tracing::{debug, warn};
 use super::request::{Ack, BatchItem, BatchItems, DeviceRequest};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::{Endpoint, HardwareError, HardwareEvent, Transport};
-use crate::protocol::{ButtplugError, DeviceError, InputCommandType, InputType, OutputCommand};
 use crate::protocols::{
     HardwareCommand, HardwareOp, InputPlan, Keepalive, ProtocolError, ProtocolHandler, ReplyParser,
 };
+use crate::wire::{ButtplugError, DeviceError, InputCommandType, InputType, OutputCommand};
 
 /// A reading from a subscription, reported by the task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -770,8 +770,8 @@ fn stop_outputs() -> BatchItem {
 mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
-    use crate::protocol::OutputType::{HwPositionWithDuration, Vibrate};
     use crate::protocols::shared::testing::{definition, drain, feature, sim_io, write_op};
+    use crate::wire::OutputType::{HwPositionWithDuration, Vibrate};
 
     /// Writes `[feature, value]`; a positional stop writes `[EE, feature]`.
     struct Fake;
@@ -859,8 +859,8 @@ mod tests {
 mod item_errors {
     use super::*;
     use crate::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec};
-    use crate::protocol::OutputType;
     use crate::protocols::shared::testing::{definition, feature};
+    use crate::wire::OutputType;
 
     /// Encodes feature 0 and refuses feature 1.
     struct HalfWorking;

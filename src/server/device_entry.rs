@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::device_config::DeviceDefinition;
-use crate::protocol::{DeviceEntry, DeviceFeature, InputProperties, OutputProperties, OutputType};
+use crate::wire::{DeviceEntry, DeviceFeature, InputProperties, OutputProperties, OutputType};
 
 /// The DeviceList entry of a device at `index` with message gap `gap_ms`.
 pub fn device_entry(index: u32, def: &DeviceDefinition, gap_ms: u32) -> DeviceEntry {

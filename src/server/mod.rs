@@ -36,7 +36,7 @@ use crate::device_config::DeviceConfig;
 pub use crate::hardware::Transports;
 use crate::hardware::simulated::{SimulatedDevice, SimulatedManager};
 use crate::hardware::{HardwareManager, ManagerEvent, ManagerEventSender};
-use crate::protocol::{DeviceList, InputData, InputReading, SpecVersion};
+use crate::wire::{DeviceList, InputData, InputReading, SpecVersion};
 
 /// Who is asking to connect, for approval hooks.
 #[derive(Clone, Debug, PartialEq, Eq)]

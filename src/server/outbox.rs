@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 use futures::future::BoxFuture;
 use tokio::sync::mpsc;
 
-use crate::protocol::json::{self, Outgoing};
-use crate::protocol::{ServerMessage, SpecVersion};
+use crate::wire::{AnyServerMessage, json};
+use crate::wire::{ServerMessage, SpecVersion};
 
 /// Most bytes packed into one JSON frame of replies (one message may exceed it alone).
 pub const FRAME_BUDGET: usize = 64 << 10;
@@ -53,7 +53,7 @@ pub enum Sink {
     /// v4 messages, no JSON (the embedded path).
     Typed(mpsc::Sender<ServerMessage>),
     /// Messages of any spec version, no JSON text.
-    Decoded(mpsc::Sender<Outgoing>),
+    Decoded(mpsc::Sender<AnyServerMessage>),
     /// Buttplug JSON text frames.
     Json(Box<dyn FrameSink>),
 }
@@ -61,7 +61,7 @@ pub enum Sink {
 /// Something the sink had no room for yet.
 enum Held {
     Typed(ServerMessage),
-    Decoded(Outgoing),
+    Decoded(AnyServerMessage),
     Frame(String),
 }
 
@@ -104,14 +104,14 @@ impl Outbox {
     pub fn send(
         &mut self,
         version: SpecVersion,
-        out: Outgoing,
-        more: impl FnMut() -> Option<Outgoing>,
+        out: AnyServerMessage,
+        more: impl FnMut() -> Option<AnyServerMessage>,
     ) -> bool {
         let held = match &self.sink {
             Sink::Typed(_) => match out {
-                Outgoing::V4(m) => Held::Typed(m),
+                AnyServerMessage::V4(m) => Held::Typed(m),
                 // Legacy messages have no v4 form: a typed client is always at v4.
-                Outgoing::Legacy(_) => return true,
+                AnyServerMessage::Legacy(_) => return true,
             },
             Sink::Decoded(_) => Held::Decoded(out),
             Sink::Json(_) => match pack(version, out, more) {
@@ -183,8 +183,8 @@ impl Outbox {
 /// (unless `out` alone is larger). `None` when nothing of it exists at `version`.
 fn pack(
     version: SpecVersion,
-    out: Outgoing,
-    mut more: impl FnMut() -> Option<Outgoing>,
+    out: AnyServerMessage,
+    mut more: impl FnMut() -> Option<AnyServerMessage>,
 ) -> Option<String> {
     let first = json::encode_server_frame(version, &out);
     let mut frame = match first {
@@ -210,10 +210,10 @@ fn pack(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::json::split_frame;
+    use crate::wire::json::split_frame;
 
-    fn ok(id: u32) -> Outgoing {
-        Outgoing::V4(ServerMessage::ok(id))
+    fn ok(id: u32) -> AnyServerMessage {
+        AnyServerMessage::V4(ServerMessage::ok(id))
     }
 
     #[test]

@@ -14,7 +14,7 @@ use parking_lot::{Mutex, RwLock};
 
 use super::request::DeviceSender;
 use crate::device_config::{DeviceConfig, DeviceDefinition, DeviceIdentity};
-use crate::protocol::{DeviceEntry, DeviceList};
+use crate::wire::{DeviceEntry, DeviceList};
 
 /// A connected device as the rest of the server sees it.
 pub struct DeviceHandle {

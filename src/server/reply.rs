@@ -11,8 +11,8 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
 
-use crate::protocol::json::Outgoing;
-use crate::protocol::{ButtplugError, DeviceError, ServerMessage};
+use crate::wire::AnyServerMessage;
+use crate::wire::{ButtplugError, DeviceError, ServerMessage};
 
 /// What a device answers for one request item.
 pub type AckResult = Result<(), ButtplugError>;
@@ -79,12 +79,12 @@ impl Future for V4Reply {
 /// A reply of any spec version in the making.
 pub enum Reply {
     V4(V4Reply),
-    Ready(Option<Outgoing>),
-    Boxed(BoxFuture<'static, Outgoing>),
+    Ready(Option<AnyServerMessage>),
+    Boxed(BoxFuture<'static, AnyServerMessage>),
 }
 
 impl Reply {
-    pub fn ready(out: Outgoing) -> Reply {
+    pub fn ready(out: AnyServerMessage) -> Reply {
         Reply::Ready(Some(out))
     }
 
@@ -99,18 +99,18 @@ impl Reply {
     }
 }
 
-impl From<BoxFuture<'static, Outgoing>> for Reply {
-    fn from(fut: BoxFuture<'static, Outgoing>) -> Reply {
+impl From<BoxFuture<'static, AnyServerMessage>> for Reply {
+    fn from(fut: BoxFuture<'static, AnyServerMessage>) -> Reply {
         Reply::Boxed(fut)
     }
 }
 
 impl Future for Reply {
-    type Output = Outgoing;
+    type Output = AnyServerMessage;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outgoing> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<AnyServerMessage> {
         match self.get_mut() {
-            Reply::V4(r) => Pin::new(r).poll(cx).map(Outgoing::V4),
+            Reply::V4(r) => Pin::new(r).poll(cx).map(AnyServerMessage::V4),
             Reply::Ready(out) => Poll::Ready(out.take().expect("reply polled after completion")),
             Reply::Boxed(fut) => fut.as_mut().poll(cx),
         }
@@ -152,7 +152,7 @@ impl ReplyQueue {
     }
 
     /// The next reply in order, once it is ready.
-    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<AnyServerMessage>> {
         let Some(head) = self.items.front_mut() else {
             return Poll::Ready(None);
         };
@@ -176,7 +176,7 @@ impl ReplyQueue {
     }
 
     /// [`ReplyQueue::poll_next`] as a future.
-    pub async fn next(&mut self) -> Option<Outgoing> {
+    pub async fn next(&mut self) -> Option<AnyServerMessage> {
         std::future::poll_fn(|cx| self.poll_next(cx)).await
     }
 }
@@ -187,8 +187,8 @@ mod tests {
 
     use super::*;
 
-    fn ok(id: u32) -> Outgoing {
-        Outgoing::V4(ServerMessage::ok(id))
+    fn ok(id: u32) -> AnyServerMessage {
+        AnyServerMessage::V4(ServerMessage::ok(id))
     }
 
     #[tokio::test]
@@ -232,6 +232,6 @@ mod tests {
         }));
         drop(tx);
         let expected = ServerMessage::error(7, &DeviceError::DeviceNotAvailable(3).into());
-        assert_eq!(q.next().await, Some(Outgoing::V4(expected)));
+        assert_eq!(q.next().await, Some(AnyServerMessage::V4(expected)));
     }
 }

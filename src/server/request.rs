@@ -4,7 +4,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::protocol::{ButtplugError, InputCommandType, InputType, OutputCommand};
+use crate::wire::{ButtplugError, InputCommandType, InputType, OutputCommand};
 
 /// Result sent back for each request item.
 pub type Ack = oneshot::Sender<Result<(), ButtplugError>>;

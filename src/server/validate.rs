@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::registry::{DeviceHandle, Snapshot};
-use crate::protocol::{
+use crate::wire::{
     ButtplugError, DeviceError, InputCmd, InputCommandType, OutputCmd, OutputCommand, StopCmd,
 };
 

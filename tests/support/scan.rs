@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use teleplug::protocol::{DeviceEntry, SpecVersion};
 use teleplug::server::Server;
+use teleplug::wire::{DeviceEntry, SpecVersion};
 
 use super::wire::{Mode, WireClient, body, msg_type};
 

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use teleplug::device_config::DeviceConfig;
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::protocol::{DeviceEntry, InputType, OutputType, SpecVersion};
 use teleplug::server::{Server, ServerOptions, Transports};
+use teleplug::wire::{DeviceEntry, InputType, OutputType, SpecVersion};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 

@@ -5,9 +5,9 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use teleplug::protocol::SpecVersion;
-use teleplug::protocol::json::{decode_client_message, encode_server_frame};
 use teleplug::server::{ConnectionInfo, DecodedConnection, JsonConnection, Server};
+use teleplug::wire::SpecVersion;
+use teleplug::wire::json::{decode_client_message, encode_server_frame};
 
 /// How messages reach the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

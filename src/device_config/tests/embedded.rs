@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::device_config::db::EMBEDDED_JSON;
 use crate::device_config::load::parse_base;
 use crate::device_config::{CommunicationSpecifier, DeviceConfig};
-use crate::protocol::{InputType, OutputType};
+use crate::wire::{InputType, OutputType};
 
 #[test]
 fn loads_with_version_and_protocols() {

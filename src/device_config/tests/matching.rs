@@ -3,8 +3,8 @@
 use uuid::Uuid;
 
 use super::{SIM_ANEROS, TCODE_LINEAR_VIBE, with_user};
+use crate::device_config::{Advertisement, AdvertisementKind};
 use crate::device_config::{CommunicationSpecifier, DeviceConfig, Parity};
-use crate::hardware::{Advertisement, AdvertisementKind};
 
 fn protocols(c: &DeviceConfig, ad: &Advertisement) -> Vec<String> {
     c.match_advertisement(ad)

@@ -1,7 +1,7 @@
 //! `OutputDefinition::client_range` / `to_device_step` (PROTOCOL.md §3.4, §6.5).
 
 use crate::device_config::OutputDefinition;
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 fn out(
     t: OutputType,

@@ -5,7 +5,7 @@ use super::{
     EXAMPLE_USER, LOVENSE_RIDGE, SIM_ANEROS, TCODE_DISABLED, TCODE_LINEAR_VIBE, identity, with_user,
 };
 use crate::device_config::DeviceConfig;
-use crate::protocol::{InputCommandType, InputType, OutputType};
+use crate::wire::{InputCommandType, InputType, OutputType};
 
 #[test]
 fn lovense_hush_inherits_default_features() {

@@ -2,7 +2,7 @@
 
 use super::{LOVENSE_RIDGE_INVALID, VALID_USER_CONFIGS, identity, with_user};
 use crate::device_config::{ConfigError, DeviceConfig};
-use crate::protocol::OutputType;
+use crate::wire::OutputType;
 
 /// The Lovense Ridge (`EL`) entry of the example config with its three features, with `output`
 /// of feature 0 and the `user_config` object replaceable.

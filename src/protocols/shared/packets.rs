@@ -8,11 +8,11 @@ use async_trait::async_trait;
 
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
-use crate::protocol::{InputCommandType, InputType, OutputCommand};
 use crate::protocols::{
     CoalesceKey, DeviceIo, HardwareCommand, InputPlan, Keepalive, ProtocolError, ProtocolHandler,
     unsupported_input, unsupported_output,
 };
+use crate::wire::{InputCommandType, InputType, OutputCommand};
 
 /// Makes the packet of one output command.
 pub trait Encoder: Send + 'static {
@@ -132,10 +132,10 @@ impl<E: Encoder> ProtocolHandler for Packets<E> {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{
         battery, cmd, definition, drain, feature, sim_io, write_op, writes,
     };
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     /// `[step]` keyed by custom identity 0, for vibrate commands only.
     struct Step;

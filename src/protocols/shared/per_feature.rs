@@ -4,8 +4,8 @@
 
 use super::packets::{Encoder, Packets};
 use crate::device_config::FeatureDefinition;
-use crate::protocol::{OutputCommand, OutputType};
 use crate::protocols::CoalesceKey;
+use crate::wire::{OutputCommand, OutputType};
 
 /// The bytes of a command on feature `index`; `None` when the protocol has no packet for it.
 type Packet = Box<dyn FnMut(u32, OutputCommand) -> Option<Vec<u8>> + Send>;
@@ -50,9 +50,9 @@ impl Encoder for PerFeature {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::shared::testing::{cmd, feature, writes};
     use crate::protocols::{ProtocolHandler, unsupported_output};
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
     fn one_keyed_packet_per_command() {

@@ -5,8 +5,8 @@
 use super::packets::{Encoder, Packets};
 use super::values::byte;
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::protocol::{OutputCommand, OutputType};
 use crate::protocols::CoalesceKey;
+use crate::wire::{OutputCommand, OutputType};
 
 /// The "running" flag most Svakom packets carry: 1 when the step is not 0.
 pub fn flag(step: u8) -> u8 {

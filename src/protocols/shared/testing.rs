@@ -15,8 +15,8 @@ use crate::device_config::{
 };
 use crate::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec, SimulatedManager};
 use crate::hardware::{Endpoint, HardwareManager, ManagerEvent};
-use crate::protocol::{InputCommandType, InputType, OutputCommand, OutputType};
 use crate::protocols::{DeviceIo, HardwareCommand, HardwareOp, ProtocolHandler};
+use crate::wire::{InputCommandType, InputType, OutputCommand, OutputType};
 
 /// Bytes from hex text; whitespace is ignored (`"B0 01 FF"`).
 pub fn hex(s: &str) -> Vec<u8> {

@@ -6,8 +6,8 @@
 
 use super::packets::{Encoder, Packets};
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
-use crate::protocol::{OutputCommand, OutputType};
 use crate::protocols::CoalesceKey;
+use crate::wire::{OutputCommand, OutputType};
 
 /// The bytes of the packet carrying every slot's step.
 type Packet<const N: usize> = Box<dyn Fn(&[i32; N]) -> Vec<u8> + Send>;
@@ -115,9 +115,9 @@ impl<const N: usize> Encoder for WholeDevice<N> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocol::OutputType::{Rotate, Vibrate};
     use crate::protocols::ProtocolHandler;
     use crate::protocols::shared::testing::{cmd, definition, feature, writes};
+    use crate::wire::OutputType::{Rotate, Vibrate};
 
     fn pair() -> Packets<WholeDevice<2>> {
         WholeDevice::new(&[Vibrate], |[a, b]: &[i32; 2]| [*a as u8, *b as u8])

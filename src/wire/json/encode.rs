@@ -5,11 +5,11 @@
 
 use serde::Serialize;
 
-use crate::protocol::SpecVersion;
-use crate::protocol::legacy::{LegacyServerInfo, LegacyServerMessage, describe_device_list};
-use crate::protocol::v4::{ClientMessage, ServerMessage};
+use crate::wire::SpecVersion;
+use crate::wire::legacy::{LegacyServerInfo, LegacyServerMessage, describe_device_list};
+use crate::wire::v4::{ClientMessage, ServerMessage};
 
-use super::Outgoing;
+use crate::wire::legacy::AnyServerMessage;
 
 /// Encode one server message as a frame for a connection at `version`; `None` when the message
 /// has no form in that version.
@@ -17,13 +17,13 @@ use super::Outgoing;
 /// For v0–v3, a v4 ServerInfo becomes the version's layout (`MessageVersion` = the connection's
 /// version) and a v4 DeviceList reply the version's device list. A DeviceList *event* (Id 0)
 /// and InputReading have no legacy form (legacy connections get DeviceAdded/DeviceRemoved from
-/// [`crate::protocol::legacy::LegacyDeviceTracker`], sensor replies from
-/// [`crate::protocol::legacy::legacy_reply`]). Legacy messages are encoded only at a version
+/// [`crate::wire::legacy::LegacyDeviceTracker`], sensor replies from
+/// [`crate::wire::legacy::legacy_reply`]). Legacy messages are encoded only at a version
 /// whose layout they carry.
-pub fn encode_server_frame(version: SpecVersion, msg: &Outgoing) -> Option<String> {
+pub fn encode_server_frame(version: SpecVersion, msg: &AnyServerMessage) -> Option<String> {
     match msg {
-        Outgoing::V4(m) if version == SpecVersion::V4 => frame(m),
-        Outgoing::V4(m) => match m {
+        AnyServerMessage::V4(m) if version == SpecVersion::V4 => frame(m),
+        AnyServerMessage::V4(m) => match m {
             ServerMessage::ServerInfo(info) => {
                 frame(&LegacyServerMessage::ServerInfo(LegacyServerInfo::new(
                     version,
@@ -40,8 +40,8 @@ pub fn encode_server_frame(version: SpecVersion, msg: &Outgoing) -> Option<Strin
                 frame(m)
             }
         },
-        Outgoing::Legacy(m) if m.fits(version) => frame(m),
-        Outgoing::Legacy(_) => None,
+        AnyServerMessage::Legacy(m) if m.fits(version) => frame(m),
+        AnyServerMessage::Legacy(_) => None,
     }
 }
 

@@ -4,7 +4,7 @@
 //! left to the general decoder, which has the exact error texts; so this path only ever
 //! accepts what the general one accepts, with the same result (checked by tests/json_fast_path.rs).
 
-use crate::protocol::v4::ClientMessage;
+use crate::wire::v4::ClientMessage;
 
 /// The messages of a v4 frame, or `None` to take the general path.
 pub fn decode_v4_frame(text: &str) -> Option<Vec<ClientMessage>> {

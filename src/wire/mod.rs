@@ -10,6 +10,7 @@ pub mod v4;
 pub use errors::{
     ButtplugError, DeviceError, ErrorCode, HandshakeError, MessageError, PingError, UnknownError,
 };
+pub use legacy::{AnyClientMessage, AnyServerMessage};
 pub use v4::*;
 
 /// Highest spec major version this implementation speaks.

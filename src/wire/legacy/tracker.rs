@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::protocol::SpecVersion;
-use crate::protocol::json::Outgoing;
-use crate::protocol::v4::{DeviceList, ServerMessage};
+use super::any::AnyServerMessage;
+use crate::wire::SpecVersion;
+use crate::wire::v4::{DeviceList, ServerMessage};
 
 use super::attributes::describe_device;
 use super::messages::{DeviceAdded, DeviceRemoved, LegacyServerMessage};
@@ -35,7 +35,7 @@ impl LegacyDeviceTracker {
     /// DeviceRemoved per vanished index (ascending), then one DeviceAdded per new device
     /// (ascending), all with Id 0; for v4 the list itself with Id 0 when the set of indexes
     /// changed. Empty when nothing changed.
-    pub fn update(&mut self, version: SpecVersion, list: &DeviceList) -> Vec<Outgoing> {
+    pub fn update(&mut self, version: SpecVersion, list: &DeviceList) -> Vec<AnyServerMessage> {
         let removed: Vec<u32> = self
             .known
             .iter()
@@ -55,11 +55,11 @@ impl LegacyDeviceTracker {
         if version == SpecVersion::V4 {
             let mut event = list.clone();
             event.id = 0;
-            return vec![Outgoing::V4(ServerMessage::DeviceList(event))];
+            return vec![AnyServerMessage::V4(ServerMessage::DeviceList(event))];
         }
         let mut out = Vec::with_capacity(removed.len() + added.len());
         out.extend(removed.into_iter().map(|device_index| {
-            Outgoing::Legacy(LegacyServerMessage::DeviceRemoved(DeviceRemoved {
+            AnyServerMessage::Legacy(LegacyServerMessage::DeviceRemoved(DeviceRemoved {
                 device_index,
                 id: 0,
             }))
@@ -70,7 +70,7 @@ impl LegacyDeviceTracker {
                 .filter_map(|index| list.devices.get(index))
                 .filter_map(|entry| describe_device(version, entry))
                 .map(|device| {
-                    Outgoing::Legacy(LegacyServerMessage::DeviceAdded(DeviceAdded {
+                    AnyServerMessage::Legacy(LegacyServerMessage::DeviceAdded(DeviceAdded {
                         device,
                         id: 0,
                     }))

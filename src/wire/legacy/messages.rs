@@ -6,8 +6,8 @@ use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::SpecVersion;
-use crate::protocol::v4::{IdOnly, OutputType};
+use crate::wire::SpecVersion;
+use crate::wire::v4::{IdOnly, OutputType};
 
 /// The spec versions in which a legacy client message name exists (PROTOCOL.md §4.1 table,
 /// spec lists), or `None` when the name is not a legacy-only client message. Messages common to
@@ -705,7 +705,7 @@ pub struct Log {
 }
 
 /// A message only v0–v3 clients receive. Ok, Error and ScanningFinished are shared with v4 and
-/// travel as [`crate::protocol::ServerMessage`].
+/// travel as [`crate::wire::ServerMessage`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum LegacyServerMessage {
     ServerInfo(LegacyServerInfo),

@@ -4,15 +4,15 @@
 //! conversion of legacy commands use these tables, so an `Index` a client read from a
 //! description always addresses the same feature.
 
-use crate::protocol::SpecVersion;
-use crate::protocol::v4::{DeviceEntry, InputCommandType, InputType, OutputType};
+use crate::wire::SpecVersion;
+use crate::wire::v4::{DeviceEntry, InputCommandType, InputType, OutputType};
 
 use super::messages::{
     ActuatorAttributesV3, ActuatorType, AttributesV1, AttributesV2, DeviceMessagesV1,
     DeviceMessagesV2, DeviceMessagesV3, Empty, LegacyDevice, LegacyDeviceList,
     LegacyDeviceMessages, SensorAttributesV3, SensorType,
 };
-use crate::protocol::v4::DeviceList;
+use crate::wire::v4::DeviceList;
 
 /// Output types exposed through the v3 ScalarCmd list, in list order within a feature.
 pub const SCALAR_OUTPUT_TYPES: [OutputType; 8] = [

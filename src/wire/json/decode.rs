@@ -6,12 +6,13 @@ use std::ops::RangeInclusive;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde_json::{Map, Value};
 
-use crate::protocol::SpecVersion;
-use crate::protocol::errors::{ButtplugError, HandshakeError};
-use crate::protocol::legacy::{LegacyClientMessage, legacy_client_message_versions};
-use crate::protocol::v4::{ClientMessage, InputType, OutputType, ServerMessage};
+use crate::wire::SpecVersion;
+use crate::wire::errors::{ButtplugError, HandshakeError};
+use crate::wire::legacy::{LegacyClientMessage, legacy_client_message_versions};
+use crate::wire::v4::{ClientMessage, InputType, OutputType, ServerMessage};
 
-use super::{DecodeFailure, Incoming, json_kind, split_frame};
+use super::{DecodeFailure, json_kind, split_frame};
+use crate::wire::legacy::AnyClientMessage;
 
 /// Messages every version shares; they decode to their v4 form.
 const COMMON: [&str; 5] = [
@@ -35,7 +36,7 @@ const V4_ONLY: [&str; 4] = ["OutputCmd", "InputCmd", "StopCmd", "Disconnect"];
 pub fn decode_client_message(
     version: Option<SpecVersion>,
     value: Value,
-) -> Result<Incoming, DecodeFailure> {
+) -> Result<AnyClientMessage, DecodeFailure> {
     let (name, body) = match split_message(value) {
         Ok(parts) => parts,
         Err((id, text)) => {
@@ -61,7 +62,7 @@ pub fn decode_client_message(
         }
         check_shape(&body, &name).map_err(fail)?;
         let msg = body_as(&name, body).map_err(fail)?;
-        return checked(Incoming::V4(ClientMessage::RequestServerInfo(msg)));
+        return checked(AnyClientMessage::V4(ClientMessage::RequestServerInfo(msg)));
     };
 
     match family(&name) {
@@ -84,30 +85,36 @@ pub fn decode_client_message(
 
     let n = name.as_str();
     let incoming = match n {
-        "RequestServerInfo" => Incoming::V4(ClientMessage::RequestServerInfo(
+        "RequestServerInfo" => AnyClientMessage::V4(ClientMessage::RequestServerInfo(
             body_as(n, body).map_err(fail)?,
         )),
-        "Ping" => Incoming::V4(ClientMessage::Ping(body_as(n, body).map_err(fail)?)),
-        "StartScanning" => Incoming::V4(ClientMessage::StartScanning(
+        "Ping" => AnyClientMessage::V4(ClientMessage::Ping(body_as(n, body).map_err(fail)?)),
+        "StartScanning" => AnyClientMessage::V4(ClientMessage::StartScanning(
             body_as(n, body).map_err(fail)?,
         )),
         "StopScanning" => {
-            Incoming::V4(ClientMessage::StopScanning(body_as(n, body).map_err(fail)?))
+            AnyClientMessage::V4(ClientMessage::StopScanning(body_as(n, body).map_err(fail)?))
         }
-        "RequestDeviceList" => Incoming::V4(ClientMessage::RequestDeviceList(
+        "RequestDeviceList" => AnyClientMessage::V4(ClientMessage::RequestDeviceList(
             body_as(n, body).map_err(fail)?,
         )),
-        "OutputCmd" => Incoming::V4(ClientMessage::OutputCmd(body_as(n, body).map_err(fail)?)),
-        "InputCmd" => Incoming::V4(ClientMessage::InputCmd(body_as(n, body).map_err(fail)?)),
-        "StopCmd" => Incoming::V4(ClientMessage::StopCmd(body_as(n, body).map_err(fail)?)),
-        "Disconnect" => Incoming::V4(ClientMessage::Disconnect(body_as(n, body).map_err(fail)?)),
+        "OutputCmd" => {
+            AnyClientMessage::V4(ClientMessage::OutputCmd(body_as(n, body).map_err(fail)?))
+        }
+        "InputCmd" => {
+            AnyClientMessage::V4(ClientMessage::InputCmd(body_as(n, body).map_err(fail)?))
+        }
+        "StopCmd" => AnyClientMessage::V4(ClientMessage::StopCmd(body_as(n, body).map_err(fail)?)),
+        "Disconnect" => {
+            AnyClientMessage::V4(ClientMessage::Disconnect(body_as(n, body).map_err(fail)?))
+        }
         _ => {
             // Legacy messages: serde's externally tagged form picks the variant by name.
             let mut single = Map::with_capacity(1);
             single.insert(name, body);
             let msg: LegacyClientMessage =
                 serde_json::from_value(Value::Object(single)).map_err(|e| fail(e.to_string()))?;
-            Incoming::Legacy(msg)
+            AnyClientMessage::Legacy(msg)
         }
     };
     checked(incoming)
@@ -223,7 +230,7 @@ fn body_as<T: DeserializeOwned>(name: &str, body: Value) -> Result<T, String> {
 }
 
 /// Client messages must not use Id 0 (reserved for server events).
-fn checked(msg: Incoming) -> Result<Incoming, DecodeFailure> {
+fn checked(msg: AnyClientMessage) -> Result<AnyClientMessage, DecodeFailure> {
     if msg.id() == 0 {
         return Err(DecodeFailure {
             id: 0,

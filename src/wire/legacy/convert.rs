@@ -2,10 +2,10 @@
 //! the v4 replies → the legacy reply. Indexes are resolved through the attribute tables of
 //! [`super::attributes`], floats become integer steps with [`ceil_step`] / [`floor_step`].
 
-use crate::protocol::SpecVersion;
-use crate::protocol::errors::{ButtplugError, DeviceError, MessageError};
-use crate::protocol::json::Outgoing;
-use crate::protocol::v4::{
+use super::any::AnyServerMessage;
+use crate::wire::SpecVersion;
+use crate::wire::errors::{ButtplugError, DeviceError, MessageError};
+use crate::wire::v4::{
     ClientMessage, DeviceEntry, DeviceList, InputCmd, InputCommandType, InputType, OutputCmd,
     OutputCommand, OutputType, ServerMessage, StopCmd,
 };
@@ -224,12 +224,14 @@ pub fn convert_legacy(
                 )
                 .into())
             } else {
-                Ok(LegacyAction::Reply(Outgoing::Legacy(
+                Ok(LegacyAction::Reply(AnyServerMessage::Legacy(
                     LegacyServerMessage::Test(m.clone()),
                 )))
             }
         }
-        M::RequestLog(_) => Ok(LegacyAction::Reply(Outgoing::V4(ServerMessage::ok(id)))),
+        M::RequestLog(_) => Ok(LegacyAction::Reply(AnyServerMessage::V4(
+            ServerMessage::ok(id),
+        ))),
     }
 }
 
@@ -240,9 +242,9 @@ pub fn legacy_reply(
     version: SpecVersion,
     msg: &LegacyClientMessage,
     replies: Vec<ServerMessage>,
-) -> Outgoing {
+) -> AnyServerMessage {
     let id = msg.id();
-    let error = |err: ButtplugError| Outgoing::V4(ServerMessage::error(id, &err));
+    let error = |err: ButtplugError| AnyServerMessage::V4(ServerMessage::error(id, &err));
     if !msg.exists_in(version) {
         return error(MessageError::UnexpectedMessageType(msg.name().to_owned()).into());
     }
@@ -252,7 +254,7 @@ pub fn legacy_reply(
     {
         let mut e = e.clone();
         e.id = id;
-        return Outgoing::V4(ServerMessage::Error(e));
+        return AnyServerMessage::V4(ServerMessage::Error(e));
     }
     let unexpected = |reply: Option<&ServerMessage>| {
         let name = reply.map_or("no reply", server_message_name);
@@ -261,7 +263,7 @@ pub fn legacy_reply(
     match msg {
         LegacyClientMessage::SensorReadCmd(m) => match replies.first() {
             Some(ServerMessage::InputReading(r)) if r.reading.input_type == InputType::Battery => {
-                Outgoing::Legacy(LegacyServerMessage::SensorReading(SensorReading {
+                AnyServerMessage::Legacy(LegacyServerMessage::SensorReading(SensorReading {
                     data: vec![r.reading.value],
                     device_index: m.device_index,
                     id,
@@ -273,7 +275,7 @@ pub fn legacy_reply(
         },
         LegacyClientMessage::BatteryLevelCmd(m) => match replies.first() {
             Some(ServerMessage::InputReading(r)) if r.reading.input_type == InputType::Battery => {
-                Outgoing::Legacy(LegacyServerMessage::BatteryLevelReading(
+                AnyServerMessage::Legacy(LegacyServerMessage::BatteryLevelReading(
                     BatteryLevelReading {
                         battery_level: f64::from(r.reading.value) / 100.0,
                         device_index: m.device_index,
@@ -284,7 +286,7 @@ pub fn legacy_reply(
             other => unexpected(other),
         },
         _ => match replies.iter().find(|r| !matches!(r, ServerMessage::Ok(_))) {
-            None => Outgoing::V4(ServerMessage::ok(id)),
+            None => AnyServerMessage::V4(ServerMessage::ok(id)),
             Some(other) => unexpected(Some(other)),
         },
     }

@@ -14,65 +14,10 @@ pub mod fast;
 use serde_json::Value;
 
 use super::errors::ButtplugError;
-use super::legacy::{LegacyClientMessage, LegacyServerMessage};
-use super::v4::{ClientMessage, ServerMessage};
+use super::v4::ServerMessage;
 
 pub use decode::{decode_client_message, decode_server_frame};
 pub use encode::{encode_client_frame, encode_server_frame};
-
-/// A decoded client message.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Incoming {
-    V4(ClientMessage),
-    Legacy(LegacyClientMessage),
-}
-
-impl Incoming {
-    /// The message's `Id`.
-    pub fn id(&self) -> u32 {
-        match self {
-            Incoming::V4(m) => m.id(),
-            Incoming::Legacy(m) => m.id(),
-        }
-    }
-
-    /// The message type name as on the wire.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Incoming::V4(m) => m.name(),
-            Incoming::Legacy(m) => m.name(),
-        }
-    }
-}
-
-/// A server message on its way out.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Outgoing {
-    V4(ServerMessage),
-    Legacy(LegacyServerMessage),
-}
-
-impl Outgoing {
-    /// The message's `Id` (0 for events).
-    pub fn id(&self) -> u32 {
-        match self {
-            Outgoing::V4(m) => m.id(),
-            Outgoing::Legacy(m) => m.id(),
-        }
-    }
-}
-
-impl From<ServerMessage> for Outgoing {
-    fn from(msg: ServerMessage) -> Outgoing {
-        Outgoing::V4(msg)
-    }
-}
-
-impl From<LegacyServerMessage> for Outgoing {
-    fn from(msg: LegacyServerMessage) -> Outgoing {
-        Outgoing::Legacy(msg)
-    }
-}
 
 /// A message of a frame that could not be decoded: reply `Error` with this id (0 when unreadable).
 #[derive(Clone, Debug, PartialEq)]

@@ -6,14 +6,15 @@
 //! tables and device descriptions), [`convert`] (commands → v4, replies → legacy), [`tracker`]
 //! (DeviceList events → DeviceAdded/DeviceRemoved).
 
+pub mod any;
 pub mod attributes;
 pub mod convert;
 pub mod messages;
 pub mod tracker;
 
-use super::json::Outgoing;
 use super::v4::ClientMessage;
 
+pub use any::{AnyClientMessage, AnyServerMessage};
 pub use attributes::{LegacyAttributes, describe_device, describe_device_list};
 pub use convert::{ceil_step, convert_legacy, floor_step, legacy_reply};
 pub use messages::*;
@@ -25,5 +26,5 @@ pub enum LegacyAction {
     /// Run these v4 messages as one client message, then build the reply with [`legacy_reply`].
     Forward(Vec<ClientMessage>),
     /// Reply at once with this message.
-    Reply(Outgoing),
+    Reply(AnyServerMessage),
 }
