@@ -83,8 +83,15 @@ for t in "${TARGETS[@]}"; do
         echo "    ok: ${runs:-?} runs, ${rate:-?} exec/s, ${cov:-}"
     else
         failed=1
-        echo "    FAILED (exit $rc) after ${runs:-?} runs; the end of the log:"
-        tail -n 60 "$log" | sed 's/^/    | /'
+        echo "    FAILED (exit $rc) after ${runs:-?} runs:"
+        if grep -q "panicked at" "$log"; then
+            # The panic message (a harness check names what differed), without the backtrace.
+            sed -n '/panicked at/,/^stack backtrace:/p' "$log" | head -n 40 | cut -c1-2000
+        elif grep -q "ERROR: AddressSanitizer" "$log"; then
+            sed -n '/ERROR: AddressSanitizer/,$p' "$log" | head -n 40
+        else
+            tail -n 30 "$log"
+        fi | sed 's/^/    | /'
         saved=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log")
         if [ -n "$saved" ]; then
             echo "    input that failed: $saved"

@@ -16,9 +16,12 @@
 use std::sync::LazyLock;
 
 use teleplug::wire::json::fast::decode_v4_frame;
-use teleplug::wire::json::{decode_client_message, decode_server_frame, encode_client_frame, encode_server_frame, split_frame};
-use teleplug::wire::{AnyClientMessage, AnyServerMessage};
+use teleplug::wire::json::{
+    decode_client_message, decode_server_frame, encode_client_frame, encode_server_frame,
+    split_frame,
+};
 use teleplug::wire::legacy::{LegacyAction, LegacyClientMessage, convert_legacy, legacy_reply};
+use teleplug::wire::{AnyClientMessage, AnyServerMessage};
 use teleplug::wire::{
     ButtplugError, ClientMessage, DeviceList, InputCommandType, InputData, InputReading,
     ServerMessage, SpecVersion,

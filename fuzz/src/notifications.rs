@@ -31,9 +31,9 @@ use teleplug::device_config::{
     CommunicationSpecifier, DeviceConfig, DeviceDefinition, DeviceIdentity, FeatureDefinition,
 };
 use teleplug::hardware::{Advertisement, Endpoint, HardwareError, HardwareEvent, Transport};
-use teleplug::wire::{InputCommandType, InputType, OutputCommand, OutputType};
 use teleplug::protocols::registry::{lookup, supported_protocols};
 use teleplug::protocols::{DeviceIo, Identification, InputPlan, Keepalive, ReplyParser};
+use teleplug::wire::{InputCommandType, InputType, OutputCommand, OutputType};
 
 /// Records beyond this are ignored (the transport's event queue holds 1024).
 const MAX_RECORDS: usize = 256;
