@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::ops::{next_data, until_connected};
-use support::wire::{Mode, WireClient, body, error_code, msg_type};
+use support::wire::{WireClient, body, error_code, msg_type};
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::server::{Server, ServerOptions, Transports};
@@ -36,8 +36,8 @@ fn aneros(server: &Server, address: &str) -> (SimulatedDevice, UnboundedReceiver
     (d, rx)
 }
 
-async fn connected(server: &Server, mode: Mode) -> WireClient {
-    let mut c = WireClient::connect(server, mode, SpecVersion::V4);
+async fn connected(server: &Server) -> WireClient {
+    let mut c = WireClient::connect(server, SpecVersion::V4);
     let info = c.handshake("test").await;
     assert_eq!(msg_type(&info), "ServerInfo", "{info}");
     c
@@ -72,39 +72,33 @@ async fn v4_handshake_reply_is_byte_exact() {
 
 #[tokio::test]
 async fn messages_before_the_handshake_get_an_init_error_with_their_id() {
-    for mode in [Mode::InProcess, Mode::Json] {
-        let s = server();
-        let mut c = WireClient::connect(&s, mode, SpecVersion::V4);
-        if mode == Mode::Json {
-            c.send_text(r#"[{"Ping":{"Id":7}}]"#).await;
-            let r = c.reply(7).await;
-            assert_eq!(error_code(&r), Some(1), "{r}");
-            assert!(error_text(&r).contains("RequestServerInfoExpected"), "{r}");
-        }
-        // The connection goes on: the handshake still works.
-        let info = c.handshake("late").await;
-        assert_eq!(msg_type(&info), "ServerInfo");
-    }
+    let s = server();
+    let mut c = WireClient::connect(&s, SpecVersion::V4);
+    c.send_text(r#"[{"Ping":{"Id":7}}]"#).await;
+    let r = c.reply(7).await;
+    assert_eq!(error_code(&r), Some(1), "{r}");
+    assert!(error_text(&r).contains("RequestServerInfoExpected"), "{r}");
+    // The connection goes on: the handshake still works.
+    let info = c.handshake("late").await;
+    assert_eq!(msg_type(&info), "ServerInfo");
 }
 
 #[tokio::test]
 async fn second_handshake_is_refused() {
-    for mode in [Mode::InProcess, Mode::Json] {
-        let s = server();
-        let mut c = connected(&s, mode).await;
-        let again = c.handshake("again").await;
-        assert_eq!(error_code(&again), Some(1));
-        assert_eq!(
-            error_text(&again),
-            r#"{"ButtplugHandshakeError":"HandshakeAlreadyHappened"}"#
-        );
-    }
+    let s = server();
+    let mut c = connected(&s).await;
+    let again = c.handshake("again").await;
+    assert_eq!(error_code(&again), Some(1));
+    assert_eq!(
+        error_text(&again),
+        r#"{"ButtplugHandshakeError":"HandshakeAlreadyHappened"}"#
+    );
 }
 
 #[tokio::test]
 async fn newer_major_version_is_refused_with_a_handshake_error() {
     let s = server();
-    let mut c = WireClient::connect(&s, Mode::Json, SpecVersion::V4);
+    let mut c = WireClient::connect(&s, SpecVersion::V4);
     c.send_text(r#"[{"RequestServerInfo":{"Id":3,"ClientName":"future","ProtocolVersionMajor":5,"ProtocolVersionMinor":0}}]"#)
         .await;
     let r = c.reply(3).await;
@@ -118,7 +112,7 @@ async fn newer_major_version_is_refused_with_a_handshake_error() {
 #[tokio::test]
 async fn malformed_frames_get_message_errors_and_the_connection_goes_on() {
     let s = server();
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     let cases: [(&str, u32); 7] = [
         ("this is not json", 0),
         (r#"{"Ping":{"Id":4}}"#, 0),
@@ -144,7 +138,7 @@ async fn malformed_frames_get_message_errors_and_the_connection_goes_on() {
 #[tokio::test]
 async fn several_messages_in_one_frame_run_in_order() {
     let s = server();
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     c.send_text(r#"[{"Ping":{"Id":20}},{"Nope":{"Id":21}},{"RequestDeviceList":{"Id":22}}]"#)
         .await;
     let a = c.recv().await.unwrap();
@@ -164,7 +158,7 @@ async fn several_messages_in_one_frame_run_in_order() {
 #[tokio::test]
 async fn ping_is_ok_without_a_ping_timer() {
     let s = server();
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     let m = c.msg("Ping", json!({}));
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
 }
@@ -173,7 +167,7 @@ async fn ping_is_ok_without_a_ping_timer() {
 async fn ping_deadline_is_exactly_max_ping_time_from_the_last_ping() {
     let s = server_with(Duration::from_millis(100));
     let (_dev, mut ops) = aneros(&s, "p1");
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     let m = c.msg(
@@ -213,7 +207,7 @@ async fn ping_deadline_is_exactly_max_ping_time_from_the_last_ping() {
 async fn disconnect_answers_ok_stops_everything_and_closes() {
     let s = server();
     let (_dev, mut ops) = aneros(&s, "d1");
-    let mut c = connected(&s, Mode::InProcess).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     let m = c.msg(
@@ -229,7 +223,7 @@ async fn disconnect_answers_ok_stops_everything_and_closes() {
     assert_eq!(stops, vec![vec![0xF1, 0], vec![0xF2, 0]]);
     assert!(c.recv().await.is_none());
     // The server takes a new client afterwards, devices still connected.
-    let mut c2 = connected(&s, Mode::Json).await;
+    let mut c2 = connected(&s).await;
     let m = c2.msg("RequestDeviceList", json!({}));
     let list = c2.request(vec![m]).await.remove(0);
     assert!(body(&list)["Devices"]["0"].is_object(), "{list}");
@@ -239,7 +233,7 @@ async fn disconnect_answers_ok_stops_everything_and_closes() {
 async fn dropping_the_client_stops_every_device() {
     let s = server();
     let (_dev, mut ops) = aneros(&s, "x1");
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     let m = c.msg(
@@ -257,7 +251,7 @@ async fn dropping_the_client_stops_every_device() {
 #[tokio::test]
 async fn only_one_client_at_a_time() {
     let s = server();
-    let _c = connected(&s, Mode::Json).await;
+    let _c = connected(&s).await;
     assert!(s.connect_json(Default::default()).is_err());
 }
 
@@ -267,7 +261,7 @@ async fn scanning_reports_devices_and_finishes() {
     s.simulator()
         .set_scan_duration(Some(Duration::from_millis(50)));
     let (_dev, _ops) = aneros(&s, "s1");
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     let mut saw_list = false;
     let mut saw_finished = false;
@@ -299,7 +293,7 @@ async fn scanning_reports_devices_and_finishes() {
 async fn device_list_describes_features() {
     let s = server();
     let (_dev, mut ops) = aneros(&s, "l1");
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     let m = c.msg("RequestDeviceList", json!({}));
@@ -321,7 +315,7 @@ async fn device_list_describes_features() {
 async fn output_validation_errors() {
     let s = server();
     let (_dev, mut ops) = aneros(&s, "v1");
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     let cases = [
@@ -363,7 +357,7 @@ async fn output_validation_errors() {
 async fn identical_commands_are_sent_once() {
     let s = server();
     let (_dev, mut ops) = aneros(&s, "dd1");
-    let mut c = connected(&s, Mode::InProcess).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     for _ in 0..3 {
@@ -386,7 +380,7 @@ async fn identical_commands_are_sent_once() {
 async fn stop_honours_device_and_feature_scope() {
     let s = server();
     let (_a, mut ops_a) = aneros(&s, "sa");
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops_a).await;
     let (_b, mut ops_b) = aneros(&s, "sb");
@@ -437,7 +431,7 @@ async fn replies_keep_request_order_behind_a_slow_read() {
     let toy = SimulatedDevice::new(SimulatedDeviceSpec::new("LVS-Z36", "lv1"));
     let mut ops = toy.op_receiver();
     s.advertise(toy.clone());
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     // Identify: answer DeviceType.
     loop {
@@ -498,7 +492,7 @@ async fn subscriptions_deliver_readings_and_end_with_the_client() {
     let dev = SimulatedDevice::new(SimulatedDeviceSpec::new("Boost", "kg1"));
     let mut ops = dev.op_receiver();
     s.advertise(dev.clone());
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     let sub = c.msg(
@@ -546,7 +540,7 @@ async fn subscriptions_deliver_readings_and_end_with_the_client() {
 async fn a_device_that_disconnects_is_removed_and_commands_to_it_fail() {
     let s = server();
     let (dev, mut ops) = aneros(&s, "gone1");
-    let mut c = connected(&s, Mode::Json).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     // Drain the DeviceList event of the connection.
@@ -578,7 +572,7 @@ async fn message_gap_batches_and_latest_value_wins() {
     let dev = SimulatedDevice::new(spec);
     let mut ops = dev.op_receiver();
     s.advertise(dev);
-    let mut c = connected(&s, Mode::InProcess).await;
+    let mut c = connected(&s).await;
     scan(&mut c).await;
     until_connected(&mut ops).await;
     let m = c.msg("RequestDeviceList", json!({}));

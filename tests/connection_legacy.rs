@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::ops::{next_data, until_connected};
-use support::wire::{Mode, WireClient, body, error_code, msg_type};
+use support::wire::{WireClient, body, error_code, msg_type};
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::server::{Server, ServerOptions, Transports};
 use teleplug::wire::SpecVersion;
@@ -33,7 +33,6 @@ fn server(max_ping: Duration) -> Server {
 /// A client at `version`, scanning, with an Aneros (two vibrators) connected.
 async fn with_aneros(
     version: SpecVersion,
-    mode: Mode,
 ) -> (
     Server,
     WireClient,
@@ -44,7 +43,7 @@ async fn with_aneros(
     let dev = SimulatedDevice::new(SimulatedDeviceSpec::new("Massage Demo", "legacy-aneros"));
     let mut ops = dev.op_receiver();
     s.advertise(dev.clone());
-    let mut c = WireClient::connect(&s, mode, version);
+    let mut c = WireClient::connect(&s, version);
     assert_eq!(msg_type(&c.handshake("legacy").await), "ServerInfo");
     let m = c.msg("StartScanning", json!({}));
     assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
@@ -61,11 +60,9 @@ async fn server_info_has_each_versions_layout() {
         json!({"ServerInfo":{"Id":1,"MaxPingTime":0,"MessageVersion":3,"ServerName":"Legacy Test"}}),
     ];
     for (v, want) in LEGACY.iter().zip(expected) {
-        for mode in [Mode::InProcess, Mode::Json] {
-            let s = server(Duration::ZERO);
-            let mut c = WireClient::connect(&s, mode, *v);
-            assert_eq!(c.handshake("x").await, want, "{v} {mode:?}");
-        }
+        let s = server(Duration::ZERO);
+        let mut c = WireClient::connect(&s, *v);
+        assert_eq!(c.handshake("x").await, want, "{v}");
     }
 }
 
@@ -81,7 +78,7 @@ async fn device_added_and_removed_carry_each_versions_description() {
             "StopDeviceCmd":{}}),
     ];
     for (v, dm) in LEGACY.iter().zip(messages) {
-        let (_s, mut c, dev, _ops) = with_aneros(*v, Mode::Json).await;
+        let (_s, mut c, dev, _ops) = with_aneros(*v).await;
         let added = c.recv().await.expect("DeviceAdded");
         assert_eq!(msg_type(&added), "DeviceAdded", "{v}: {added}");
         let b = body(&added);
@@ -109,59 +106,57 @@ async fn device_added_and_removed_carry_each_versions_description() {
 #[tokio::test]
 async fn legacy_vibrate_commands_reach_the_device() {
     for v in LEGACY {
-        for mode in [Mode::InProcess, Mode::Json] {
-            let (_s, mut c, _dev, mut ops) = with_aneros(v, mode).await;
-            let m = match v {
-                SpecVersion::V0 => c.msg(
-                    "SingleMotorVibrateCmd",
-                    json!({"DeviceIndex":0,"Speed":0.5}),
-                ),
-                SpecVersion::V3 => c.msg(
-                    "ScalarCmd",
-                    json!({"DeviceIndex":0,"Scalars":[
-                        {"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"},
-                        {"Index":1,"Scalar":0.5,"ActuatorType":"Vibrate"}]}),
-                ),
-                _ => c.msg(
-                    "VibrateCmd",
-                    json!({"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.5},{"Index":1,"Speed":0.5}]}),
-                ),
-            };
+        let (_s, mut c, _dev, mut ops) = with_aneros(v).await;
+        let m = match v {
+            SpecVersion::V0 => c.msg(
+                "SingleMotorVibrateCmd",
+                json!({"DeviceIndex":0,"Speed":0.5}),
+            ),
+            SpecVersion::V3 => c.msg(
+                "ScalarCmd",
+                json!({"DeviceIndex":0,"Scalars":[
+                    {"Index":0,"Scalar":0.5,"ActuatorType":"Vibrate"},
+                    {"Index":1,"Scalar":0.5,"ActuatorType":"Vibrate"}]}),
+            ),
+            _ => c.msg(
+                "VibrateCmd",
+                json!({"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":0.5},{"Index":1,"Speed":0.5}]}),
+            ),
+        };
+        let r = c.request(vec![m]).await.remove(0);
+        assert_eq!(msg_type(&r), "Ok", "{v}: {r}");
+        // ceil(127 * 0.5) = 64 on both motors, in feature order.
+        assert_eq!(next_data(&mut ops).await, vec![0xF1, 64], "{v}");
+        assert_eq!(next_data(&mut ops).await, vec![0xF2, 64], "{v}");
+        let m = c.msg("StopDeviceCmd", json!({"DeviceIndex":0}));
+        assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
+        assert_eq!(next_data(&mut ops).await, vec![0xF1, 0]);
+        assert_eq!(next_data(&mut ops).await, vec![0xF2, 0]);
+        if v == SpecVersion::V0 {
+            // VibrateCmd does not exist in v0 (only a JSON client can even send it).
+            c.send_text(
+                r#"[{"VibrateCmd":{"Id":99,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":1.0}]}}]"#,
+            )
+            .await;
+            assert_eq!(error_code(&c.reply(99).await), Some(3));
+        } else {
+            let m = c.msg(
+                "VibrateCmd",
+                json!({"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":1.0}]}),
+            );
             let r = c.request(vec![m]).await.remove(0);
-            assert_eq!(msg_type(&r), "Ok", "{v} {mode:?}: {r}");
-            // ceil(127 * 0.5) = 64 on both motors, in feature order.
-            assert_eq!(next_data(&mut ops).await, vec![0xF1, 64], "{v}");
-            assert_eq!(next_data(&mut ops).await, vec![0xF2, 64], "{v}");
-            let m = c.msg("StopDeviceCmd", json!({"DeviceIndex":0}));
+            assert_eq!(msg_type(&r), "Ok");
+            assert_eq!(next_data(&mut ops).await, vec![0xF1, 127]);
+            let m = c.msg("StopAllDevices", json!({}));
             assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
             assert_eq!(next_data(&mut ops).await, vec![0xF1, 0]);
-            assert_eq!(next_data(&mut ops).await, vec![0xF2, 0]);
-            if v == SpecVersion::V0 {
-                // VibrateCmd does not exist in v0 (only a JSON client can even send it).
-                if mode == Mode::Json {
-                    c.send_text(r#"[{"VibrateCmd":{"Id":99,"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":1.0}]}}]"#)
-                        .await;
-                    assert_eq!(error_code(&c.reply(99).await), Some(3));
-                }
-            } else {
-                let m = c.msg(
-                    "VibrateCmd",
-                    json!({"DeviceIndex":0,"Speeds":[{"Index":0,"Speed":1.0}]}),
-                );
-                let r = c.request(vec![m]).await.remove(0);
-                assert_eq!(msg_type(&r), "Ok");
-                assert_eq!(next_data(&mut ops).await, vec![0xF1, 127]);
-                let m = c.msg("StopAllDevices", json!({}));
-                assert_eq!(msg_type(&c.request(vec![m]).await[0]), "Ok");
-                assert_eq!(next_data(&mut ops).await, vec![0xF1, 0]);
-            }
         }
     }
 }
 
 #[tokio::test]
 async fn legacy_errors_have_the_right_codes() {
-    let (_s, mut c, _dev, _ops) = with_aneros(SpecVersion::V1, Mode::Json).await;
+    let (_s, mut c, _dev, _ops) = with_aneros(SpecVersion::V1).await;
     let m = c.msg(
         "FleshlightLaunchFW12Cmd",
         json!({"DeviceIndex":0,"Position":95,"Speed":90}),
@@ -190,7 +185,7 @@ async fn legacy_errors_have_the_right_codes() {
     );
     assert_eq!(error_code(&c.request(vec![m]).await[0]), Some(3));
 
-    let (_s, mut c, _dev, _ops) = with_aneros(SpecVersion::V3, Mode::Json).await;
+    let (_s, mut c, _dev, _ops) = with_aneros(SpecVersion::V3).await;
     let m = c.msg(
         "SensorSubscribeCmd",
         json!({"DeviceIndex":0,"SensorIndex":0,"SensorType":"Pressure"}),
@@ -215,7 +210,7 @@ async fn legacy_battery_reads() {
         ));
         let mut ops = toy.op_receiver();
         s.advertise(toy);
-        let mut c = WireClient::connect(&s, Mode::Json, v);
+        let mut c = WireClient::connect(&s, v);
         c.handshake("legacy").await;
         let m = c.msg("StartScanning", json!({}));
         c.request(vec![m]).await;
@@ -249,7 +244,7 @@ async fn legacy_clients_ping_out_and_devices_stop() {
         let dev = SimulatedDevice::new(SimulatedDeviceSpec::new("Massage Demo", "legacy-ping"));
         let mut ops = dev.op_receiver();
         s.advertise(dev);
-        let mut c = WireClient::connect(&s, Mode::Json, v);
+        let mut c = WireClient::connect(&s, v);
         let info = c.handshake("legacy").await;
         assert_eq!(body(&info)["MaxPingTime"], json!(200));
         let m = c.msg("StartScanning", json!({}));
@@ -294,7 +289,7 @@ async fn legacy_clients_ping_out_and_devices_stop() {
 
 #[tokio::test]
 async fn legacy_client_drop_stops_devices() {
-    let (_s, mut c, _dev, mut ops) = with_aneros(SpecVersion::V2, Mode::Json).await;
+    let (_s, mut c, _dev, mut ops) = with_aneros(SpecVersion::V2).await;
     let m = c.msg(
         "VibrateCmd",
         json!({"DeviceIndex":0,"Speeds":[{"Index":1,"Speed":0.25}]}),

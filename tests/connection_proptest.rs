@@ -7,7 +7,7 @@ mod support;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use support::mutate::mutate;
-use support::wire::{Mode, WireClient, body, msg_type};
+use support::wire::{WireClient, body, msg_type};
 use teleplug::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::server::{Server, ServerOptions, Transports};
 use teleplug::wire::SpecVersion;
@@ -61,7 +61,7 @@ async fn check(version: SpecVersion, frames: Vec<String>) -> Result<(), String> 
         "Z:11:0082059AD3BD;",
         50,
     )));
-    let mut c = WireClient::connect(&server, Mode::Json, version);
+    let mut c = WireClient::connect(&server, version);
     if msg_type(&c.handshake("proptest").await) != "ServerInfo" {
         return Err("handshake failed".into());
     }

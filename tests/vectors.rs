@@ -1,5 +1,6 @@
 //! Replays every device protocol vector in tests/vectors through the simulated transport at
-//! every spec version it covers, in-process and over JSON, and reports passed/failed per vector.
+//! every spec version it covers, over the server's JSON connection, and reports passed/failed
+//! per vector.
 //! Vectors of protocols not implemented yet are listed in tests/vectors/pending.txt; the test
 //! fails when one of them starts passing, so the list stays true.
 
@@ -9,7 +10,6 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use support::vector_runner::{Scope, run};
-use support::wire::Mode;
 use teleplug::wire::SpecVersion;
 
 fn dir() -> PathBuf {
@@ -82,34 +82,31 @@ async fn every_vector_passes() {
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(48));
     for (file, versions, scope) in &cases {
         for v in versions {
-            for mode in [Mode::InProcess, Mode::Json] {
-                let (file, v, scope) = (file.clone(), *v, *scope);
-                let slots = slots.clone();
-                set.spawn(async move {
-                    let _slot = slots.acquire_owned().await.expect("semaphore open");
-                    let r = run(&dir(), &file, v, mode, scope).await;
-                    (file, v, mode, r)
-                });
-            }
+            let (file, v, scope) = (file.clone(), *v, *scope);
+            let slots = slots.clone();
+            set.spawn(async move {
+                let _slot = slots.acquire_owned().await.expect("semaphore open");
+                let r = run(&dir(), &file, v, scope).await;
+                (file, v, r)
+            });
         }
     }
-    let mut results: Vec<(String, SpecVersion, Mode, Result<(), String>)> = Vec::new();
+    let mut results: Vec<(String, SpecVersion, Result<(), String>)> = Vec::new();
     while let Some(r) = set.join_next().await {
         results.push(r.expect("runner task panicked"));
     }
-    results
-        .sort_by(|a, b| (&a.0, a.1, format!("{:?}", a.2)).cmp(&(&b.0, b.1, format!("{:?}", b.2))));
+    results.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     let mut failures = Vec::new();
     let mut now_passing = BTreeSet::new();
     let mut failing_files = BTreeSet::new();
-    for (file, v, mode, r) in &results {
+    for (file, v, r) in &results {
         match r {
-            Ok(()) => println!("PASS {file} {v} {mode:?}"),
+            Ok(()) => println!("PASS {file} {v}"),
             Err(e) => {
-                println!("FAIL {file} {v} {mode:?}: {e}");
+                println!("FAIL {file} {v}: {e}");
                 failing_files.insert(file.clone());
                 if !pending.contains(file) {
-                    failures.push(format!("{file} {v} {mode:?}: {e}"));
+                    failures.push(format!("{file} {v}: {e}"));
                 }
             }
         }
@@ -119,7 +116,7 @@ async fn every_vector_passes() {
             now_passing.insert(p.clone());
         }
     }
-    let passed = results.iter().filter(|r| r.3.is_ok()).count();
+    let passed = results.iter().filter(|r| r.2.is_ok()).count();
     println!(
         "{passed} of {} replays passed; {} vector files pending",
         results.len(),

@@ -20,7 +20,9 @@ use super::load::{
     self, Protocol, RawDefinition, RawSpecifier, RawVersion, Template, output_type_from_key,
 };
 use super::matching::SpecTable;
-use super::{CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity};
+use super::{
+    CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity, OutputDefinition,
+};
 use crate::wire::OutputType;
 
 /// Version written into user configs (the reference engine writes 4.0 too).
@@ -274,7 +276,12 @@ fn parse_device(position: usize, entry: &Value, base: &dyn BaseLookup, layer: &m
         .map_err(|e| e.to_string())
         .and_then(|raw| build_device(raw, base, layer));
     match result {
-        Ok((identity, device, allow, deny)) => {
+        Ok(BuiltDevice {
+            identity,
+            device,
+            allow,
+            deny,
+        }) => {
             if layer.devices.contains_key(&identity) {
                 warn(format_args!(
                     "devices[{position}]: a second entry for {identity:?}"
@@ -330,43 +337,90 @@ pub(crate) fn normalize_address(address: &str) -> String {
         .unwrap_or_else(|| address.to_string())
 }
 
+/// A valid user device entry with what it says about the device's access.
+struct BuiltDevice {
+    identity: DeviceIdentity,
+    device: UserDevice,
+    allow: bool,
+    deny: bool,
+}
+
 /// Validates a device entry against its base definition and applies its overrides.
 fn build_device(
     raw: RawUserDevice,
     base: &dyn BaseLookup,
     layer: &UserLayer,
-) -> Result<(DeviceIdentity, UserDevice, bool, bool), String> {
+) -> Result<BuiltDevice, String> {
     let identity = DeviceIdentity {
         address: normalize_address(&raw.identifier.address),
         protocol: raw.identifier.protocol,
         identifier: raw.identifier.identifier,
     };
+    let cfg = raw.config;
+    let mut def = base_definition(&identity, cfg.base_id, base, layer)?;
+    apply_feature_overrides(&mut def, cfg.features)?;
+    let uc = cfg.user_config;
+    def.id = cfg.id;
+    if let Some(name) = cfg.name {
+        def.name = name;
+    }
+    def.display_name = uc.display_name;
+    if uc.message_gap_ms.is_some() {
+        def.message_gap_ms = uc.message_gap_ms;
+    }
+    def.user_index = Some(uc.index);
+    Ok(BuiltDevice {
+        identity,
+        device: UserDevice {
+            definition: def,
+            index: uc.index,
+        },
+        allow: uc.allow,
+        deny: uc.deny,
+    })
+}
+
+/// The definition a device entry starts from: the template `base_id` of its protocol (the
+/// user's own configurations first), resolved for its identifier.
+fn base_definition(
+    identity: &DeviceIdentity,
+    base_id: Uuid,
+    base: &dyn BaseLookup,
+    layer: &UserLayer,
+) -> Result<DeviceDefinition, String> {
     let (pindex, protocol) = base
         .protocol_index(&identity.protocol)
         .and_then(|i| Some((i, base.protocol(i)?)))
         .ok_or_else(|| format!("unknown protocol {:?}", identity.protocol))?;
-    let cfg = raw.config;
     let template = layer
         .configurations
         .get(&pindex)
-        .and_then(|v| v.iter().find(|t| t.id == cfg.base_id))
-        .or_else(|| protocol.template_by_id(cfg.base_id))
+        .and_then(|v| v.iter().find(|t| t.id == base_id))
+        .or_else(|| protocol.template_by_id(base_id))
         .ok_or_else(|| {
             format!(
-                "base_id {} is not a definition of protocol {:?}",
-                cfg.base_id, identity.protocol
+                "base_id {base_id} is not a definition of protocol {:?}",
+                identity.protocol
             )
         })?;
-    let mut def = protocol.resolve_template(template, identity.identifier.as_deref());
-    if cfg.features.len() != def.features.len() {
+    Ok(protocol.resolve_template(template, identity.identifier.as_deref()))
+}
+
+/// Apply the entry's features (one per feature of the definition, each naming its base
+/// feature once): descriptions, ids and output overrides.
+fn apply_feature_overrides(
+    def: &mut DeviceDefinition,
+    features: Vec<RawUserFeature>,
+) -> Result<(), String> {
+    if features.len() != def.features.len() {
         return Err(format!(
             "{} features given, the base definition has {}",
-            cfg.features.len(),
+            features.len(),
             def.features.len()
         ));
     }
     let mut seen = HashSet::new();
-    for uf in cfg.features {
+    for uf in features {
         let feature = def
             .features
             .iter_mut()
@@ -388,60 +442,54 @@ fn build_device(
                 .iter_mut()
                 .find(|d| d.output_type == t)
                 .ok_or_else(|| format!("feature {} has no {key} output", uf.base_id))?;
-            let positional = matches!(t, OutputType::Position | OutputType::HwPositionWithDuration);
-            if let Some([lo, hi]) = o.value {
-                let max = out.base_range.1;
-                if lo < 0 || lo > hi || hi > max {
-                    return Err(format!(
-                        "{key} range [{lo}, {hi}] is not a non-empty sub-range of [0, {max}]"
-                    ));
-                }
-                out.user_range = Some((lo, hi));
-            }
-            if let Some([lo, hi]) = o.duration {
-                if t != OutputType::HwPositionWithDuration {
-                    return Err(format!("{key} has no duration"));
-                }
-                let (blo, bhi) = out.duration_range.unwrap_or((0, i32::MAX));
-                if lo < blo || lo > hi || hi > bhi {
-                    return Err(format!(
-                        "{key} duration [{lo}, {hi}] is not a sub-range of [{blo}, {bhi}]"
-                    ));
-                }
-                out.duration_range = Some((lo, hi));
-            }
-            if let Some(reverse) = o.reverse {
-                if !positional {
-                    return Err(format!("{key} cannot be reversed"));
-                }
-                out.reverse = reverse;
-            }
-            out.disabled = o.disabled.unwrap_or(false);
+            apply_output_override(out, &key, o)?;
         }
         if let Some(d) = uf.description {
             feature.description = d;
         }
         feature.id = uf.id;
     }
-    let uc = cfg.user_config;
-    def.id = cfg.id;
-    if let Some(name) = cfg.name {
-        def.name = name;
+    Ok(())
+}
+
+/// Apply one output's override: a value range within the database's, a duration range (only
+/// for HwPositionWithDuration), reversal (only for positions), disabling.
+fn apply_output_override(
+    out: &mut OutputDefinition,
+    key: &str,
+    o: RawOutputOverride,
+) -> Result<(), String> {
+    let t = out.output_type;
+    let positional = matches!(t, OutputType::Position | OutputType::HwPositionWithDuration);
+    if let Some([lo, hi]) = o.value {
+        let max = out.base_range.1;
+        if lo < 0 || lo > hi || hi > max {
+            return Err(format!(
+                "{key} range [{lo}, {hi}] is not a non-empty sub-range of [0, {max}]"
+            ));
+        }
+        out.user_range = Some((lo, hi));
     }
-    def.display_name = uc.display_name;
-    if uc.message_gap_ms.is_some() {
-        def.message_gap_ms = uc.message_gap_ms;
+    if let Some([lo, hi]) = o.duration {
+        if t != OutputType::HwPositionWithDuration {
+            return Err(format!("{key} has no duration"));
+        }
+        let (blo, bhi) = out.duration_range.unwrap_or((0, i32::MAX));
+        if lo < blo || lo > hi || hi > bhi {
+            return Err(format!(
+                "{key} duration [{lo}, {hi}] is not a sub-range of [{blo}, {bhi}]"
+            ));
+        }
+        out.duration_range = Some((lo, hi));
     }
-    def.user_index = Some(uc.index);
-    Ok((
-        identity,
-        UserDevice {
-            definition: def,
-            index: uc.index,
-        },
-        uc.allow,
-        uc.deny,
-    ))
+    if let Some(reverse) = o.reverse {
+        if !positional {
+            return Err(format!("{key} cannot be reversed"));
+        }
+        out.reverse = reverse;
+    }
+    out.disabled = o.disabled.unwrap_or(false);
+    Ok(())
 }
 
 /// The user config as JSON (version 4.0) with an entry appended for each new device: its

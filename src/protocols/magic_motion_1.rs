@@ -36,9 +36,7 @@ mod tests {
     use super::*;
     use crate::hardware::Endpoint;
     use crate::protocols::InputPlan;
-    use crate::protocols::shared::testing::{
-        battery, cmd, encode, feature, hex, serve, stop, writes,
-    };
+    use crate::protocols::shared::testing::{battery, cmd, encode, feature, hex, stop, writes};
     use crate::wire::InputType;
     use crate::wire::OutputType::{Oscillate, Vibrate};
 
@@ -82,21 +80,5 @@ mod tests {
         assert_eq!(parse(endpoint, &[87]), Some(87));
         assert_eq!(parse(endpoint, &[]), None);
         assert!(h.read_input(&battery(1), InputType::Pressure).is_err());
-    }
-
-    #[tokio::test]
-    async fn exact_names_pick_models_and_wildcards_the_defaults() {
-        assert_eq!(
-            serve("Magic Cell", &[]).await.chosen.1,
-            "MagicMotion Dante/Candy/Rise"
-        );
-        assert_eq!(
-            serve("Smart Mini Vibe3", &[]).await.chosen.1,
-            "MagicMotion Vini"
-        );
-        assert_eq!(
-            serve("Smart Mini Vibe2", &[]).await.chosen.1,
-            "Magic Motion V1 Device"
-        );
     }
 }

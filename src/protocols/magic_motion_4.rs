@@ -82,8 +82,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocols::shared::testing::{
-        battery, cmd, definition, drain, encode, feature, hex, message, next_op, serve, sim_io,
-        stop, writes,
+        battery, cmd, definition, drain, encode, feature, hex, message, sim_io, stop, writes,
     };
     use crate::wire::OutputType::Vibrate;
 
@@ -154,17 +153,5 @@ mod tests {
             writes(&stop(h.as_mut(), [&m0, &m1])),
             vec![tx("10 FF 04 0A 32 32 00 04 08 00 64 00 04 08 00 64 01")]
         );
-    }
-
-    #[tokio::test]
-    async fn models_through_the_server() {
-        let mut s = serve("bobi2", &[]).await;
-        assert_eq!(
-            s.chosen,
-            ("magic-motion-4".into(), "MagicMotion Bobi".into())
-        );
-        assert!(s.setup.is_empty());
-        assert_eq!(next_op(&mut s.ops).await, None, "no stop at connect");
-        assert_eq!(serve("nyx", &[]).await.chosen.1, "MagicMotion Nyx");
     }
 }

@@ -120,8 +120,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocols::shared::testing::{
-        cmd, definition, drain, encode, feature, message, next_op, serve, sim_io, stop, write_op,
-        writes,
+        cmd, definition, drain, encode, feature, message, sim_io, stop, write_op, writes,
     };
     use crate::wire::OutputType::{Oscillate, Vibrate};
 
@@ -283,34 +282,6 @@ mod tests {
         assert_eq!(
             writes(&stop(h.as_mut(), &craybit)),
             vec![(Endpoint::Generic(0), vec![0x03, 0x00, 0x00, 0x00], false)]
-        );
-    }
-
-    #[tokio::test]
-    async fn pop_through_the_server() {
-        let mut challenge = vec![0x00];
-        challenge.extend([0x11; 15]);
-        let mut s = serve(
-            "MonsterPub",
-            &[
-                (Endpoint::RxBleModel, b"MP_SUCKBANG_P5\0\0"),
-                (Endpoint::Rx, &challenge),
-            ],
-        )
-        .await;
-        assert_eq!(
-            s.chosen,
-            ("monsterpub".into(), "Sistalk MonsterPub Pop".into())
-        );
-        let response: Vec<u8> = b"2IPO2IPO2IPO2IP".iter().map(|k| k ^ 0x11).collect();
-        assert_eq!(
-            s.setup.last(),
-            Some(&write_op(Endpoint::Rx, &response, true))
-        );
-        s.server.stop_all_devices(Duration::from_secs(1)).await;
-        assert_eq!(
-            next_op(&mut s.ops).await,
-            Some(write_op(Endpoint::TxVibrate, &[0, 0], false))
         );
     }
 }

@@ -27,7 +27,7 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::protocols::shared::testing::{cmd, encode, feature, next_op, serve, stop, writes};
+    use crate::protocols::shared::testing::{cmd, encode, feature, stop, writes};
     use crate::wire::OutputType::Vibrate;
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
@@ -51,14 +51,5 @@ mod tests {
             h.keepalive(),
             Keepalive::RepeatLast(Duration::from_millis(500))
         );
-    }
-
-    #[tokio::test]
-    async fn connect_stops_and_keeps_alive() {
-        let mut s = serve("WB-TDD", &[]).await;
-        assert_eq!(s.chosen, ("muse".into(), "Galaku Panty Vib".into()));
-        let off = crate::protocols::shared::testing::write_op(Endpoint::Tx, &[0, 0], false);
-        assert_eq!(next_op(&mut s.ops).await, Some(off.clone()));
-        assert_eq!(next_op(&mut s.ops).await, Some(off));
     }
 }

@@ -79,7 +79,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocols::shared::testing::{
-        definition, drain, feature, message, next_op, serve, sim_io, stop, write_op, writes,
+        definition, drain, feature, message, sim_io, stop, write_op, writes,
     };
     use crate::wire::OutputType::Vibrate;
 
@@ -119,24 +119,5 @@ mod tests {
         ));
         assert_eq!(both, vec![vib(&[0x1C, 0, 0, 0, 0, 0x38])]);
         assert_eq!(writes(&stop(h.as_mut(), &motors)), vec![vib(&[0; 6])]);
-    }
-
-    #[tokio::test]
-    async fn connect_sends_mode_then_zeros_and_keeps_alive() {
-        let mut s = serve("MV Tenuto   ", &[]).await;
-        assert_eq!(
-            s.chosen,
-            ("mysteryvibe".into(), "MysteryVibe Tenuto".into())
-        );
-        assert_eq!(
-            s.setup,
-            vec![write_op(Endpoint::TxMode, &[0x43, 0x02, 0x00], true)]
-        );
-        let zeros = write_op(Endpoint::TxVibrate, &[0; 6], false);
-        assert_eq!(next_op(&mut s.ops).await, Some(zeros.clone()));
-        // Repeated while idle.
-        assert_eq!(next_op(&mut s.ops).await, Some(zeros));
-        let s = serve("MV Poco     ", &[]).await;
-        assert_eq!(s.chosen.1, "MysteryVibe Poco");
     }
 }

@@ -80,7 +80,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
     use crate::protocols::shared::testing::{
-        cmd, drain, encode, feature, message, serve, sim_io, stop, writes,
+        cmd, drain, encode, feature, message, sim_io, stop, writes,
     };
     use crate::wire::OutputType::Vibrate;
 
@@ -147,14 +147,5 @@ mod tests {
         ));
         assert_eq!(both, pair(0x3C, 0x80));
         assert_eq!(writes(&stop(h.as_mut(), [&m0, &m1])), pair(0x00, 0x00));
-    }
-
-    #[tokio::test]
-    async fn devil_through_the_server() {
-        let s = serve("PBT01", &[]).await;
-        assert_eq!(s.chosen, ("patoo".into(), "Patoo Devil".into()));
-        assert!(s.setup.is_empty());
-        let s = serve("PTVEA3", &[]).await;
-        assert_eq!(s.chosen.1, "Patoo Carrot");
     }
 }

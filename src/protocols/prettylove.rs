@@ -46,9 +46,7 @@ impl ProtocolHandler for PrettyLove {
 mod tests {
     use super::*;
     use crate::hardware::simulated::SimulatedDeviceSpec;
-    use crate::protocols::shared::testing::{
-        cmd, drain, encode, feature, serve, sim_io, stop, writes,
-    };
+    use crate::protocols::shared::testing::{cmd, drain, encode, feature, sim_io, stop, writes};
     use crate::wire::OutputType::Vibrate;
 
     fn tx(b: [u8; 2]) -> (Endpoint, Vec<u8>, bool) {
@@ -80,11 +78,5 @@ mod tests {
             vec![tx([0x00, 0x03])]
         );
         assert_eq!(writes(&stop(&mut h, [&f])), vec![tx([0x00, 0x00])]);
-    }
-
-    #[tokio::test]
-    async fn any_aogu_name_gets_the_defaults() {
-        let s = serve("Aogu BLE 5", &[]).await;
-        assert_eq!(s.chosen, ("prettylove".into(), "Pretty Love Device".into()));
     }
 }

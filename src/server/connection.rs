@@ -30,8 +30,8 @@ use crate::wire::legacy::{self, LegacyAction, LegacyClientMessage, LegacyDeviceT
 use crate::wire::{AnyClientMessage, AnyServerMessage};
 use crate::wire::{
     ButtplugError, ClientMessage, DeviceError, HandshakeError, IdOnly, InputCmd, InputCommandType,
-    InputData, InputReading, MessageError, PingError, ServerInfo, ServerMessage, SpecVersion,
-    UnknownError,
+    InputData, InputReading, MessageError, OutputCmd, PingError, ServerInfo, ServerMessage,
+    SpecVersion, StopCmd, UnknownError,
 };
 
 /// Frames buffered towards a connection in each direction.
@@ -61,7 +61,6 @@ enum Inbound {
     /// One typed message (the common case: no frame vector).
     One(ClientMessage),
     Typed(Vec<ClientMessage>),
-    Decoded(Vec<AnyClientMessage>),
     Text(String),
 }
 
@@ -96,15 +95,6 @@ impl ConnectionSender {
             })
     }
 
-    /// Send decoded messages of any spec version as one frame (the in-process path for legacy
-    /// clients).
-    pub async fn send_decoded(&self, messages: Vec<AnyClientMessage>) -> Result<(), Closed> {
-        self.tx
-            .send(Inbound::Decoded(messages))
-            .await
-            .map_err(|_| Closed)
-    }
-
     /// Send a Buttplug JSON text frame.
     pub async fn send_text(&self, text: String) -> Result<(), Closed> {
         self.tx.send(Inbound::Text(text)).await.map_err(|_| Closed)
@@ -120,13 +110,6 @@ impl ConnectionSender {
 pub struct TypedConnection {
     pub sender: ConnectionSender,
     pub receiver: mpsc::Receiver<ServerMessage>,
-}
-
-/// An in-process connection for any spec version: decoded messages in, server messages out
-/// (v4 values, or legacy ones where the version has its own).
-pub struct DecodedConnection {
-    pub sender: ConnectionSender,
-    pub receiver: mpsc::Receiver<AnyServerMessage>,
 }
 
 /// A JSON connection: Buttplug JSON text frames in and out, every spec version.
@@ -155,20 +138,6 @@ pub(crate) fn spawn_typed(
     let (out_tx, out_rx) = mpsc::channel(CONNECTION_QUEUE);
     spawn(inner, info, in_rx, Sink::Typed(out_tx));
     Ok(TypedConnection {
-        sender: ConnectionSender { tx: in_tx },
-        receiver: out_rx,
-    })
-}
-
-pub(crate) fn spawn_decoded(
-    inner: Arc<ServerInner>,
-    info: ConnectionInfo,
-) -> Result<DecodedConnection, ConnectError> {
-    claim(&inner)?;
-    let (in_tx, in_rx) = mpsc::channel(CONNECTION_QUEUE);
-    let (out_tx, out_rx) = mpsc::channel(CONNECTION_QUEUE);
-    spawn(inner, info, in_rx, Sink::Decoded(out_tx));
-    Ok(DecodedConnection {
         sender: ConnectionSender { tx: in_tx },
         receiver: out_rx,
     })
@@ -441,12 +410,6 @@ impl Connection {
                     self.pending.push_back(reply);
                 }
             }
-            Inbound::Decoded(msgs) => {
-                for m in msgs {
-                    let reply = self.decoded_message(m, &mut batch).await;
-                    self.pending.push_back(reply);
-                }
-            }
             Inbound::Text(text) => match self
                 .version
                 .filter(|v| *v == SpecVersion::V4)
@@ -473,7 +436,7 @@ impl Connection {
             Ok(values) => {
                 for v in values {
                     let reply = match json::decode_client_message(self.version, v) {
-                        Ok(m) => self.decoded_message(m, batch).await,
+                        Ok(m) => self.any_version_message(m, batch).await,
                         Err(f) => error_reply(f.id, f.error),
                     };
                     self.pending.push_back(reply);
@@ -491,7 +454,7 @@ impl Connection {
         }
     }
 
-    async fn decoded_message(&mut self, m: AnyClientMessage, batch: &mut FrameBatch) -> Reply {
+    async fn any_version_message(&mut self, m: AnyClientMessage, batch: &mut FrameBatch) -> Reply {
         match m {
             AnyClientMessage::V4(m) => self.typed_message(m, batch).await,
             AnyClientMessage::Legacy(m) => {
@@ -532,108 +495,123 @@ impl Connection {
         let id = m.id();
         match m {
             ClientMessage::RequestServerInfo(rsi) => self.handshake(rsi).await,
-            ClientMessage::Ping(_) => {
-                if !self.inner.options.max_ping_time.is_zero() {
-                    self.ping_deadline = Some(Instant::now() + self.inner.options.max_ping_time);
-                }
-                v4_ready(ServerMessage::ok(id))
-            }
-            ClientMessage::StartScanning(_) => {
-                let inner = self.inner.clone();
-                async move {
-                    inner.start_scanning().await;
-                    ServerMessage::ok(id)
-                }
-                .boxed()
-                .into()
-            }
-            ClientMessage::StopScanning(_) => {
-                let inner = self.inner.clone();
-                async move {
-                    inner.stop_scanning().await;
-                    ServerMessage::ok(id)
-                }
-                .boxed()
-                .into()
-            }
-            ClientMessage::RequestDeviceList(_) => {
-                let snapshot = self.inner.registry.snapshot();
-                self.known = snapshot.indexes();
-                if self.tracker.is_some() {
-                    self.tracker = Some(LegacyDeviceTracker::new(snapshot.list()));
-                }
-                let mut list = snapshot.list().clone();
-                list.id = id;
-                v4_ready(ServerMessage::DeviceList(list))
-            }
-            ClientMessage::OutputCmd(cmd) => {
-                let snapshot = self.inner.registry.snapshot();
-                match validate::output(&snapshot, &cmd) {
-                    Err(e) => v4_error(id, e),
-                    Ok((device, command)) => {
-                        let (tx, rx) = oneshot::channel();
-                        batch.add(
-                            &device,
-                            BatchItem::Output {
-                                feature: cmd.feature_index,
-                                command,
-                                ack: Some(tx),
-                            },
-                        );
-                        ack_reply(id, device.index, rx)
-                    }
-                }
-            }
-            ClientMessage::InputCmd(cmd) => {
-                let snapshot = self.inner.registry.snapshot();
-                match validate::input(&snapshot, &cmd) {
-                    Err(e) => v4_error(id, e),
-                    Ok(device) => {
-                        batch.flush_device(device.index);
-                        input_request(device, cmd)
-                    }
-                }
-            }
-            ClientMessage::StopCmd(cmd) => {
-                let snapshot = self.inner.registry.snapshot();
-                match validate::stop(&snapshot, &cmd) {
-                    Err(e) => v4_error(id, e),
-                    Ok(devices) => {
-                        let single = cmd.device_index.is_some();
-                        let mut acks = Vec::new();
-                        for d in &devices {
-                            let (tx, rx) = oneshot::channel();
-                            batch.add(
-                                d,
-                                BatchItem::Stop {
-                                    feature: if single { cmd.feature_index } else { None },
-                                    outputs: cmd.stops_outputs(),
-                                    inputs: cmd.stops_inputs(),
-                                    ack: Some(tx),
-                                },
-                            );
-                            acks.push((d.index, rx));
-                        }
-                        async move {
-                            for (index, rx) in acks {
-                                let r = ack_result(index, rx.await);
-                                if let (true, Err(e)) = (single, r) {
-                                    return ServerMessage::error(id, &e);
-                                }
-                            }
-                            ServerMessage::ok(id)
-                        }
-                        .boxed()
-                        .into()
-                    }
-                }
-            }
+            ClientMessage::Ping(_) => self.ping(id),
+            ClientMessage::StartScanning(_) => self.scanning(id, true),
+            ClientMessage::StopScanning(_) => self.scanning(id, false),
+            ClientMessage::RequestDeviceList(_) => self.device_list(id),
+            ClientMessage::OutputCmd(cmd) => self.output(cmd, batch),
+            ClientMessage::InputCmd(cmd) => self.input(cmd, batch),
+            ClientMessage::StopCmd(cmd) => self.stop(cmd, batch),
             ClientMessage::Disconnect(_) => {
                 info!("client asked to disconnect");
                 self.state = State::Closing;
                 v4_ready(ServerMessage::ok(id))
             }
         }
+    }
+
+    /// Ping: the deadline starts again.
+    fn ping(&mut self, id: u32) -> V4Reply {
+        if !self.inner.options.max_ping_time.is_zero() {
+            self.ping_deadline = Some(Instant::now() + self.inner.options.max_ping_time);
+        }
+        v4_ready(ServerMessage::ok(id))
+    }
+
+    /// StartScanning / StopScanning: answered once every manager has been told.
+    fn scanning(&self, id: u32, start: bool) -> V4Reply {
+        let inner = self.inner.clone();
+        async move {
+            if start {
+                inner.start_scanning().await;
+            } else {
+                inner.stop_scanning().await;
+            }
+            ServerMessage::ok(id)
+        }
+        .boxed()
+        .into()
+    }
+
+    /// RequestDeviceList: the devices as they are now, which the client then knows.
+    fn device_list(&mut self, id: u32) -> V4Reply {
+        let snapshot = self.inner.registry.snapshot();
+        self.known = snapshot.indexes();
+        if self.tracker.is_some() {
+            self.tracker = Some(LegacyDeviceTracker::new(snapshot.list()));
+        }
+        let mut list = snapshot.list().clone();
+        list.id = id;
+        v4_ready(ServerMessage::DeviceList(list))
+    }
+
+    /// OutputCmd: validated, then queued for its device with the frame's other commands.
+    fn output(&self, cmd: OutputCmd, batch: &mut FrameBatch) -> V4Reply {
+        let snapshot = self.inner.registry.snapshot();
+        match validate::output(&snapshot, &cmd) {
+            Err(e) => v4_error(cmd.id, e),
+            Ok((device, command)) => {
+                let (tx, rx) = oneshot::channel();
+                batch.add(
+                    &device,
+                    BatchItem::Output {
+                        feature: cmd.feature_index,
+                        command,
+                        ack: Some(tx),
+                    },
+                );
+                ack_reply(cmd.id, device.index, rx)
+            }
+        }
+    }
+
+    /// InputCmd: the device's commands of this frame so far go first, then the input request.
+    fn input(&self, cmd: InputCmd, batch: &mut FrameBatch) -> V4Reply {
+        let snapshot = self.inner.registry.snapshot();
+        match validate::input(&snapshot, &cmd) {
+            Err(e) => v4_error(cmd.id, e),
+            Ok(device) => {
+                batch.flush_device(device.index);
+                input_request(device, cmd)
+            }
+        }
+    }
+
+    /// StopCmd: a stop for each device it names, answered once every stop is written (for one
+    /// device, its failure is the reply).
+    fn stop(&self, cmd: StopCmd, batch: &mut FrameBatch) -> V4Reply {
+        let id = cmd.id;
+        let snapshot = self.inner.registry.snapshot();
+        let devices = match validate::stop(&snapshot, &cmd) {
+            Err(e) => return v4_error(id, e),
+            Ok(devices) => devices,
+        };
+        let single = cmd.device_index.is_some();
+        let mut acks = Vec::new();
+        for d in &devices {
+            let (tx, rx) = oneshot::channel();
+            batch.add(
+                d,
+                BatchItem::Stop {
+                    feature: if single { cmd.feature_index } else { None },
+                    outputs: cmd.stops_outputs(),
+                    inputs: cmd.stops_inputs(),
+                    ack: Some(tx),
+                },
+            );
+            acks.push((d.index, rx));
+        }
+        async move {
+            for (index, rx) in acks {
+                let r = ack_result(index, rx.await);
+                if let (true, Err(e)) = (single, r) {
+                    return ServerMessage::error(id, &e);
+                }
+            }
+            ServerMessage::ok(id)
+        }
+        .boxed()
+        .into()
     }
 
     async fn handshake(&mut self, rsi: crate::wire::RequestServerInfo) -> V4Reply {

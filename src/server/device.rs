@@ -110,12 +110,21 @@ struct Runtime {
     scratch: Scratch,
 }
 
+/// One batch on its way to packets; the buffers are kept between batches.
 #[derive(Default)]
 struct Scratch {
+    /// (feature, command, item) to encode, sorted by feature.
     entries: Vec<(u32, OutputCommand, usize)>,
+    /// How many entries there were (positional stops are numbered after them).
+    entry_count: usize,
     /// Each item's acknowledgement, and whether the item is a stop.
     acks: Vec<(Option<Ack>, bool)>,
+    /// Each item's failure, if one of its entries could not be encoded.
     errors: Vec<Option<ButtplugError>>,
+    /// Stopped features with positional outputs only.
+    positional: Vec<u32>,
+    /// Subscriptions a stop ends.
+    unsubscribe: Vec<(u32, InputType)>,
     packets: Vec<QueuedPacket>,
 }
 
@@ -325,14 +334,36 @@ impl DeviceTask {
         self.definition.feature(index)
     }
 
+    /// Turn one batch into packets and queue them: each item's entries are encoded (a command
+    /// equal to the last one sent is skipped), stops add the protocol's positional stops and end
+    /// subscriptions, newer packets replace the queued ones they overlap, and each item is
+    /// answered now or once written. Written at once unless the message gap is still running.
     async fn process_batch(&mut self, rt: &mut Runtime, items: BatchItems) {
-        // Expand into (feature, command, item) entries; each item keeps its own ack and error.
-        let definition = self.definition.clone();
-        let mut entries = std::mem::take(&mut rt.scratch.entries);
-        let mut acks = std::mem::take(&mut rt.scratch.acks);
-        let mut unsubscribe: Vec<(u32, InputType)> = Vec::new();
-        // Stopped features that have outputs but none a stop zeroes (positional only).
-        let mut positional: Vec<u32> = Vec::new();
+        // The scratch buffers are taken out while in use and put back: a command allocates none.
+        let mut plan = std::mem::take(&mut rt.scratch);
+        self.expand(rt, items, &mut plan);
+        self.encode_entries(rt, &mut plan);
+        self.encode_positional_stops(rt, &mut plan);
+        self.end_subscriptions(rt, &mut plan).await;
+        // A newer packet supersedes the queued ones it overlaps.
+        for p in &plan.packets {
+            rt.queue.retain(|q| !q.cmd.key.overlaps(p.cmd.key));
+        }
+        rt.queue.append(&mut plan.packets);
+        let window_open = rt
+            .last_write_at
+            .is_some_and(|t| !self.gap.is_zero() && t.elapsed() < self.gap);
+        answer_items(rt, &mut plan, window_open);
+        rt.scratch = plan;
+        if !window_open {
+            self.flush(rt).await;
+        }
+    }
+
+    /// Expand the items into (feature, command, item) entries sorted by feature (a stop into a
+    /// zero for every stoppable feature it covers), the positional features to stop and the
+    /// subscriptions to end; each item keeps its own acknowledgement.
+    fn expand(&self, rt: &Runtime, items: BatchItems, plan: &mut Scratch) {
         for item in items {
             match item {
                 BatchItem::Output {
@@ -340,8 +371,8 @@ impl DeviceTask {
                     command,
                     ack,
                 } => {
-                    entries.push((feature, command, acks.len()));
-                    acks.push((ack, false));
+                    plan.entries.push((feature, command, plan.acks.len()));
+                    plan.acks.push((ack, false));
                 }
                 BatchItem::Stop {
                     feature,
@@ -349,39 +380,36 @@ impl DeviceTask {
                     inputs,
                     ack,
                 } => {
+                    let covered = |f: u32| feature.is_none_or(|i| i == f);
                     if outputs {
-                        for f in &definition.features {
-                            if feature.is_some_and(|i| i != f.index) {
-                                continue;
-                            }
+                        for f in self.definition.features.iter().filter(|f| covered(f.index)) {
                             if let Some(o) = f.outputs.iter().find(|o| o.output_type.is_stoppable())
                             {
                                 let zero = OutputCommand::new(o.output_type, 0, 0);
-                                entries.push((f.index, zero, acks.len()));
+                                plan.entries.push((f.index, zero, plan.acks.len()));
                             } else if !f.outputs.is_empty() {
-                                positional.push(f.index);
+                                plan.positional.push(f.index);
                             }
                         }
                     }
                     if inputs {
-                        unsubscribe.extend(
-                            rt.subscriptions
-                                .iter()
-                                .filter(|(f, _)| feature.is_none_or(|i| i == *f))
-                                .copied(),
-                        );
+                        let subscribed = rt.subscriptions.iter().filter(|(f, _)| covered(*f));
+                        plan.unsubscribe.extend(subscribed.copied());
                     }
-                    acks.push((ack, true));
+                    plan.acks.push((ack, true));
                 }
             }
         }
-        entries.sort_by_key(|(f, _, _)| *f);
-        let entry_count = entries.len();
+        plan.entries.sort_by_key(|(f, _, _)| *f);
+        plan.errors.resize(plan.acks.len(), None);
+    }
 
-        let mut errors = std::mem::take(&mut rt.scratch.errors);
-        errors.resize(acks.len(), None);
-        let mut packets = std::mem::take(&mut rt.scratch.packets);
-        for (entry, (feature_index, command, item)) in entries.drain(..).enumerate() {
+    /// Encode each entry not equal to what the device last got; a later packet of the batch
+    /// replaces an earlier one it overlaps. An entry that cannot be encoded fails its item.
+    fn encode_entries(&mut self, rt: &mut Runtime, plan: &mut Scratch) {
+        let definition = self.definition.clone();
+        plan.entry_count = plan.entries.len();
+        for (entry, (feature_index, command, item)) in plan.entries.drain(..).enumerate() {
             if rt.last_sent(feature_index) == Some(&command) {
                 continue;
             }
@@ -394,37 +422,42 @@ impl DeviceTask {
                     rt.positional_stopped.remove(&feature_index);
                     let stop = is_stop_command(&command);
                     for cmd in cmds {
-                        packets.retain(|q| q.entry == entry || !q.cmd.key.overlaps(cmd.key));
-                        packets.push(QueuedPacket { cmd, entry, stop });
+                        add_packet(&mut plan.packets, QueuedPacket { cmd, entry, stop });
                     }
                 }
                 Err(e) => {
                     warn!(device = self.index, "cannot encode {command:?}: {e}");
-                    errors[item].get_or_insert_with(|| e.to_device_error(&self.protocol).into());
+                    plan.errors[item]
+                        .get_or_insert_with(|| e.to_device_error(&self.protocol).into());
                 }
             }
         }
+    }
 
-        rt.scratch.entries = entries;
-        for (n, feature_index) in positional.into_iter().enumerate() {
+    /// The protocol's stop for each stopped feature with positional outputs only, unless that
+    /// was the last thing it got.
+    fn encode_positional_stops(&mut self, rt: &mut Runtime, plan: &mut Scratch) {
+        let definition = self.definition.clone();
+        for (n, feature_index) in plan.positional.drain(..).enumerate() {
             let Some(feature) = definition.feature(feature_index) else {
                 continue;
             };
             if !rt.positional_stopped.insert(feature_index) {
                 continue;
             }
+            let entry = plan.entry_count + n;
             for cmd in self.handler.stop_positional(feature) {
-                let entry = entry_count + n;
-                packets.retain(|q| q.entry == entry || !q.cmd.key.overlaps(cmd.key));
-                packets.push(QueuedPacket {
-                    cmd,
-                    entry,
-                    stop: true,
-                });
+                let stop = true;
+                add_packet(&mut plan.packets, QueuedPacket { cmd, entry, stop });
             }
         }
+        plan.entry_count = 0;
+    }
 
-        for (feature, input) in unsubscribe {
+    /// End the subscriptions a stop covers, at once.
+    async fn end_subscriptions(&mut self, rt: &mut Runtime, plan: &mut Scratch) {
+        let definition = self.definition.clone();
+        for (feature, input) in plan.unsubscribe.drain(..) {
             rt.subscriptions.remove(&(feature, input));
             let Some(f) = definition.feature(feature) else {
                 continue;
@@ -437,39 +470,6 @@ impl DeviceTask {
                 }
                 Err(e) => debug!(device = self.index, "unsubscribe not possible: {e}"),
             }
-        }
-
-        // Merge into the queue of unsent packets: a newer packet supersedes older ones it overlaps.
-        for p in &packets {
-            rt.queue.retain(|q| !q.cmd.key.overlaps(p.cmd.key));
-        }
-        rt.queue.append(&mut packets);
-        rt.scratch.packets = packets;
-
-        let window_open = rt
-            .last_write_at
-            .is_some_and(|t| !self.gap.is_zero() && t.elapsed() < self.gap);
-        for ((ack, is_stop), error) in acks.drain(..).zip(errors.drain(..)) {
-            let Some(ack) = ack else { continue };
-            match error {
-                // This item could not be encoded; the rest of the message goes on.
-                Some(e) => {
-                    let _ = ack.send(Err(e));
-                }
-                // A stop is answered once it is written; with nothing queued, there is nothing
-                // left to write.
-                None if is_stop && !rt.queue.is_empty() => rt.queue_acks.push(ack),
-                // Queued until the gap window closes; the command is accepted now.
-                None if window_open => {
-                    let _ = ack.send(Ok(()));
-                }
-                None => rt.queue_acks.push(ack),
-            }
-        }
-        rt.scratch.acks = acks;
-        rt.scratch.errors = errors;
-        if !window_open {
-            self.flush(rt).await;
         }
     }
 
@@ -753,6 +753,34 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Add a packet of the batch: it replaces the packets of other entries it overlaps (the later
+/// command of one message wins; the packets of one entry never drop each other).
+fn add_packet(packets: &mut Vec<QueuedPacket>, p: QueuedPacket) {
+    packets.retain(|q| q.entry == p.entry || !q.cmd.key.overlaps(p.cmd.key));
+    packets.push(p);
+}
+
+/// Answer each item of a batch now, or once its packets are written.
+fn answer_items(rt: &mut Runtime, plan: &mut Scratch, window_open: bool) {
+    for ((ack, is_stop), error) in plan.acks.drain(..).zip(plan.errors.drain(..)) {
+        let Some(ack) = ack else { continue };
+        match error {
+            // This item could not be encoded; the rest of the message goes on.
+            Some(e) => {
+                let _ = ack.send(Err(e));
+            }
+            // A stop is answered once it is written; with nothing queued, there is nothing
+            // left to write.
+            None if is_stop && !rt.queue.is_empty() => rt.queue_acks.push(ack),
+            // Queued until the gap window closes; the command is accepted now.
+            None if window_open => {
+                let _ = ack.send(Ok(()));
+            }
+            None => rt.queue_acks.push(ack),
+        }
     }
 }
 

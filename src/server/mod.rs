@@ -24,9 +24,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-pub use connection::{
-    Closed, ConnectionInfo, ConnectionSender, DecodedConnection, JsonConnection, TypedConnection,
-};
+pub use connection::{Closed, ConnectionInfo, ConnectionSender, JsonConnection, TypedConnection};
 use device::{DeviceTaskEvents, SubscriptionReading};
 pub use outbox::{FrameRefused, FrameSink};
 use registry::Registry;
@@ -263,11 +261,6 @@ impl Server {
     /// Open a typed connection (the embedded path: no JSON).
     pub fn connect_typed(&self, info: ConnectionInfo) -> Result<TypedConnection, ConnectError> {
         connection::spawn_typed(self.inner.clone(), info)
-    }
-
-    /// Open an in-process connection for any spec version (decoded messages, no JSON text).
-    pub fn connect_decoded(&self, info: ConnectionInfo) -> Result<DecodedConnection, ConnectError> {
-        connection::spawn_decoded(self.inner.clone(), info)
     }
 
     /// Open a JSON connection (text frames of Buttplug JSON, all spec versions).

@@ -52,8 +52,6 @@ impl FrameSink for mpsc::Sender<String> {
 pub enum Sink {
     /// v4 messages, no JSON (the embedded path).
     Typed(mpsc::Sender<ServerMessage>),
-    /// Messages of any spec version, no JSON text.
-    Decoded(mpsc::Sender<AnyServerMessage>),
     /// Buttplug JSON text frames.
     Json(Box<dyn FrameSink>),
 }
@@ -61,7 +59,6 @@ pub enum Sink {
 /// Something the sink had no room for yet.
 enum Held {
     Typed(ServerMessage),
-    Decoded(AnyServerMessage),
     Frame(String),
 }
 
@@ -113,7 +110,6 @@ impl Outbox {
                 // Legacy messages have no v4 form: a typed client is always at v4.
                 AnyServerMessage::Legacy(_) => return true,
             },
-            Sink::Decoded(_) => Held::Decoded(out),
             Sink::Json(_) => match pack(version, out, more) {
                 Some(frame) => Held::Frame(frame),
                 None => return true,
@@ -133,11 +129,6 @@ impl Outbox {
             (Sink::Typed(tx), Held::Typed(m)) => match tx.try_send(m) {
                 Ok(()) => return true,
                 Err(TrySendError::Full(m)) => Held::Typed(m),
-                Err(TrySendError::Closed(_)) => return false,
-            },
-            (Sink::Decoded(tx), Held::Decoded(out)) => match tx.try_send(out) {
-                Ok(()) => return true,
-                Err(TrySendError::Full(out)) => Held::Decoded(out),
                 Err(TrySendError::Closed(_)) => return false,
             },
             (Sink::Json(sink), Held::Frame(frame)) => match sink.try_send(frame) {
@@ -161,7 +152,6 @@ impl Outbox {
         };
         let room = match &mut self.sink {
             Sink::Typed(tx) => tx.reserve().await.is_ok(),
-            Sink::Decoded(tx) => tx.reserve().await.is_ok(),
             Sink::Json(sink) => sink.ready(len).await,
         };
         if !room {

@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 use teleplug::server::Server;
 use teleplug::wire::{DeviceEntry, SpecVersion};
 
-use super::wire::{Mode, WireClient, body, msg_type};
+use super::wire::{WireClient, body, msg_type};
 
 /// Connect a JSON v4 client named `name` and check the handshake gave ServerInfo.
 pub async fn handshaken_client(server: &Server, name: &str) -> WireClient {
-    let mut c = WireClient::connect(server, Mode::Json, SpecVersion::V4);
+    let mut c = WireClient::connect(server, SpecVersion::V4);
     let info = c.handshake(name).await;
     assert_eq!(msg_type(&info), "ServerInfo", "{info}");
     c

@@ -1,6 +1,7 @@
-//! Replays one vector file through the simulated transport at one spec version, in-process or
-//! over JSON, following the runner rules of the vectors README (§2–§3): ops compared in order
-//! with a 500 ms budget each, keep-alive repeats skipped, no extra op in the final 500 ms.
+//! Replays one vector file through the simulated transport at one spec version, in Buttplug
+//! JSON over the server's in-process connection, following the runner rules of the vectors
+//! README (§2–§3): ops compared in order with a 500 ms budget each, keep-alive repeats skipped,
+//! no extra op in the final 500 ms.
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -17,7 +18,7 @@ use tokio::time::Instant;
 
 use super::scan::first_entry;
 use super::vector_file::{Action, Block, Event, Op, VectorFile, expand};
-use super::wire::{Mode, WireClient, body, msg_type};
+use super::wire::{WireClient, body, msg_type};
 
 const OP_TIMEOUT: Duration = Duration::from_millis(500);
 const KEEPALIVE_MIN: Duration = Duration::from_millis(50);
@@ -427,13 +428,7 @@ fn check_reply(reply: &Value, expected_power: Option<f64>) -> Result<(), String>
 }
 
 /// Replay one vector; Ok or the first failure.
-pub async fn run(
-    dir: &Path,
-    file: &str,
-    version: SpecVersion,
-    mode: Mode,
-    scope: Scope,
-) -> Result<(), String> {
+pub async fn run(dir: &Path, file: &str, version: SpecVersion, scope: Scope) -> Result<(), String> {
     let text = std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string())?;
     let vector: VectorFile = serde_yaml::from_str(&text).map_err(|e| format!("YAML: {e}"))?;
     let mut config = match &vector.device_config_file {
@@ -473,7 +468,7 @@ pub async fn run(
         last_write: None,
     };
     server.advertise(device.clone());
-    let mut client = WireClient::connect(&server, mode, version);
+    let mut client = WireClient::connect(&server, version);
     let info = client.handshake("vector runner").await;
     if msg_type(&info) != "ServerInfo" {
         return Err(format!("handshake failed: {info}"));

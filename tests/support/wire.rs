@@ -1,33 +1,17 @@
-//! A raw Buttplug client for tests: JSON values in and out over an in-process connection of the
-//! server, either as decoded messages (no JSON text) or as JSON text frames.
+//! A raw Buttplug client for tests: JSON values in and out over an in-process JSON connection of
+//! the server (text frames, every spec version).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use teleplug::server::{ConnectionInfo, DecodedConnection, JsonConnection, Server};
+use teleplug::server::{ConnectionInfo, JsonConnection, Server};
 use teleplug::wire::SpecVersion;
-use teleplug::wire::json::{decode_client_message, encode_server_frame};
-
-/// How messages reach the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Decoded messages over the in-process channel.
-    InProcess,
-    /// JSON text frames.
-    Json,
-}
-
-enum Link {
-    Decoded(DecodedConnection),
-    Json(JsonConnection),
-}
 
 /// A test client speaking raw messages at one spec version.
 pub struct WireClient {
-    link: Link,
+    link: JsonConnection,
     pub version: SpecVersion,
-    handshaken: bool,
     next_id: u32,
     replies: HashMap<u32, Value>,
     /// Messages with Id 0 received so far.
@@ -61,23 +45,13 @@ pub fn error_code(v: &Value) -> Option<u64> {
 }
 
 impl WireClient {
-    pub fn connect(server: &Server, mode: Mode, version: SpecVersion) -> WireClient {
-        let link = match mode {
-            Mode::InProcess => Link::Decoded(
-                server
-                    .connect_decoded(ConnectionInfo::default())
-                    .expect("connect"),
-            ),
-            Mode::Json => Link::Json(
-                server
-                    .connect_json(ConnectionInfo::default())
-                    .expect("connect"),
-            ),
-        };
+    pub fn connect(server: &Server, version: SpecVersion) -> WireClient {
+        let link = server
+            .connect_json(ConnectionInfo::default())
+            .expect("connect");
         WireClient {
             link,
             version,
-            handshaken: false,
             next_id: 1,
             replies: HashMap::new(),
             events: Vec::new(),
@@ -95,44 +69,22 @@ impl WireClient {
 
     /// Send messages as one frame.
     pub async fn send(&mut self, msgs: Vec<Value>) {
-        match &self.link {
-            Link::Decoded(c) => {
-                let version = self.handshaken.then_some(self.version);
-                let mut decoded = Vec::new();
-                for m in msgs {
-                    let d = decode_client_message(version, m.clone())
-                        .unwrap_or_else(|e| panic!("test sent an undecodable message {m}: {e:?}"));
-                    decoded.push(d);
-                }
-                c.sender.send_decoded(decoded).await.expect("send");
-            }
-            Link::Json(c) => {
-                c.sender
-                    .send_text(Value::Array(msgs).to_string())
-                    .await
-                    .expect("send");
-            }
-        }
+        self.send_text(&Value::Array(msgs).to_string()).await;
     }
 
-    /// Send a raw text frame (JSON mode only).
+    /// Send a raw text frame.
     pub async fn send_text(&mut self, text: &str) {
-        match &self.link {
-            Link::Json(c) => c.sender.send_text(text.to_string()).await.expect("send"),
-            Link::Decoded(_) => panic!("send_text needs a JSON link"),
-        }
+        self.link
+            .sender
+            .send_text(text.to_string())
+            .await
+            .expect("send");
     }
 
     /// The next message from the server, or None when the connection closed.
     pub async fn recv(&mut self) -> Option<Value> {
         while self.unread.is_empty() {
-            let text = match &mut self.link {
-                Link::Decoded(c) => {
-                    let out = c.receiver.recv().await?;
-                    encode_server_frame(self.version, &out)?
-                }
-                Link::Json(c) => c.receiver.recv().await?,
-            };
+            let text = self.link.receiver.recv().await?;
             self.frames += 1;
             let v: Value = serde_json::from_str(&text).expect("server sent JSON");
             let Value::Array(arr) = v else {
@@ -188,9 +140,7 @@ impl WireClient {
             v => json!({"RequestServerInfo": {"Id": id, "ClientName": name,
                 "MessageVersion": v.major()}}),
         };
-        let reply = self.request(vec![rsi]).await.remove(0);
-        self.handshaken = msg_type(&reply) == "ServerInfo";
-        reply
+        self.request(vec![rsi]).await.remove(0)
     }
 
     /// A message with a fresh id: `msg("Ping", json!({}))`.

@@ -1,7 +1,8 @@
 //! The test kit of protocol unit tests: hand-built features and definitions, command shorthands,
 //! the writes of encoded commands, a client message (and a stop) coalesced like the server does,
-//! a simulated device reachable through a [`DeviceIo`] for identify and initialize, a whole server
-//! for database matching, and the embedded database's definitions.
+//! a simulated device reachable through a [`DeviceIo`] for identify and initialize, and the
+//! embedded database's definitions. Tests that need a whole server (database matching, the device
+//! task) are integration tests: tests/protocol_through_server.rs.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -218,54 +219,6 @@ pub fn write_op(endpoint: Endpoint, data: &[u8], with_response: bool) -> SimOp {
         endpoint,
         data: data.to_vec(),
         write_with_response: with_response,
-    }
-}
-
-/// A simulated device connected through a whole server (database matching, identify,
-/// definition lookup, initialize, device task).
-pub struct Served {
-    pub server: crate::server::Server,
-    pub device: SimulatedDevice,
-    /// Ops before the server added the device (identify and initialize).
-    pub setup: Vec<SimOp>,
-    /// (protocol key, device name) the server chose.
-    pub chosen: (String, String),
-    /// Ops from then on.
-    pub ops: mpsc::UnboundedReceiver<SimOp>,
-}
-
-/// Advertise a device named `name` (answering `reads` in order) to a fresh server and wait
-/// until it is added.
-pub async fn serve(name: &str, reads: &[(Endpoint, &[u8])]) -> Served {
-    use crate::server::{Server, ServerOptions, Transports};
-    let server = Server::new(ServerOptions {
-        transports: Transports::none(),
-        ..ServerOptions::default()
-    });
-    let device = SimulatedDevice::new(SimulatedDeviceSpec::new(name, format!("addr-{name}")));
-    for (endpoint, data) in reads {
-        device.queue_read(*endpoint, data.to_vec());
-    }
-    let mut ops = device.op_receiver();
-    server.advertise(device.clone());
-    server.start_scanning().await;
-    let mut setup = Vec::new();
-    let chosen = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match ops.recv().await.expect("device ops") {
-                SimOp::Connected { protocol, name } => return (protocol, name),
-                op => setup.push(op),
-            }
-        }
-    })
-    .await
-    .expect("device never connected");
-    Served {
-        server,
-        device,
-        setup,
-        chosen,
-        ops,
     }
 }
 

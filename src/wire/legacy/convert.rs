@@ -13,7 +13,8 @@ use crate::wire::v4::{
 use super::LegacyAction;
 use super::attributes::{Actuator, LegacyAttributes, step_count};
 use super::messages::{
-    BatteryLevelReading, LegacyClientMessage, LegacyServerMessage, SensorReading, SensorType,
+    BatteryLevelReading, LegacyClientMessage, LegacyServerMessage, LinearCmd, RotateCmd, ScalarCmd,
+    SensorReading, SensorType, SingleMotorVibrateCmd, VibrateCmd,
 };
 
 /// Below this, `f·n` counts as 0 steps.
@@ -52,6 +53,7 @@ pub fn convert_legacy(
         return Err(MessageError::UnexpectedMessageType(msg.name().to_owned()).into());
     }
     let id = msg.id();
+    let name = msg.name();
     match msg {
         M::StopDeviceCmd(m) => {
             device(devices, m.device_index)?;
@@ -65,110 +67,11 @@ pub fn convert_legacy(
             id,
             ..StopCmd::default()
         }))),
-        M::SingleMotorVibrateCmd(m) => {
-            check_unit(msg.name(), "Speed", m.speed)?;
-            let entry = device(devices, m.device_index)?;
-            let attrs = LegacyAttributes::of(entry);
-            let cmds: Vec<OutputCmd> = attrs
-                .vibrators()
-                .map(|a| output(id, entry, a, ceil_step(m.speed, a.step_count), 0))
-                .collect();
-            if cmds.is_empty() {
-                return Err(DeviceError::DeviceFeatureMismatch(
-                    "Device has no Vibrate features".into(),
-                )
-                .into());
-            }
-            Ok(forward_outputs(cmds))
-        }
-        M::VibrateCmd(m) => {
-            non_empty(msg.name(), "Speeds", m.speeds.len())?;
-            for s in &m.speeds {
-                check_unit(msg.name(), "Speed", s.speed)?;
-            }
-            let entry = device(devices, m.device_index)?;
-            let attrs = LegacyAttributes::of(entry);
-            let vibrators: Vec<&Actuator<'_>> = attrs.vibrators().collect();
-            let sub_count = len_u32(m.speeds.len());
-            if vibrators.is_empty() {
-                return Err(DeviceError::DeviceFeatureCountMismatch(0, sub_count).into());
-            }
-            let mut cmds = Vec::with_capacity(m.speeds.len());
-            for s in &m.speeds {
-                // [REC] index == count is an error, not a panic.
-                let a = index_usize(s.index)
-                    .and_then(|i| vibrators.get(i))
-                    .ok_or(DeviceError::DeviceFeatureCountMismatch(s.index, sub_count))?;
-                cmds.push(output(id, entry, a, ceil_step(s.speed, a.step_count), 0));
-            }
-            Ok(forward_outputs(cmds))
-        }
-        M::ScalarCmd(m) => {
-            non_empty(msg.name(), "Scalars", m.scalars.len())?;
-            let entry = device(devices, m.device_index)?;
-            let attrs = LegacyAttributes::of(entry);
-            let not_supported = || DeviceError::MessageNotSupported("ScalarCmdV3".into());
-            let mut cmds = Vec::with_capacity(m.scalars.len());
-            for s in &m.scalars {
-                let a = lookup(&attrs.scalar, s.index)?;
-                if !(0.0..=1.0).contains(&s.scalar) {
-                    return Err(not_supported().into());
-                }
-                // The message's own ActuatorType applies to the entry's feature.
-                let output_type = s.actuator_type.output_type().ok_or_else(not_supported)?;
-                let n = output_range(entry, a.feature_index, output_type)
-                    .map(step_count)
-                    .ok_or_else(not_supported)?;
-                cmds.push(OutputCmd {
-                    command: OutputCommand::new(output_type, ceil_step(s.scalar, n), 0),
-                    device_index: entry.device_index,
-                    feature_index: a.feature_index,
-                    id,
-                });
-            }
-            Ok(forward_outputs(cmds))
-        }
-        M::RotateCmd(m) => {
-            non_empty(msg.name(), "Rotations", m.rotations.len())?;
-            for r in &m.rotations {
-                check_unit(msg.name(), "Speed", r.speed)?;
-            }
-            let entry = device(devices, m.device_index)?;
-            let attrs = LegacyAttributes::of(entry);
-            if attrs.rotate.is_empty() {
-                return Err(DeviceError::MessageNotSupported("RotateCmd".into()).into());
-            }
-            let mut cmds = Vec::with_capacity(m.rotations.len());
-            for r in &m.rotations {
-                let a = lookup(&attrs.rotate, r.index)?;
-                let step = ceil_step(r.speed, a.step_count);
-                let value = if r.clockwise { step } else { -step };
-                cmds.push(output(id, entry, a, value, 0));
-            }
-            Ok(forward_outputs(cmds))
-        }
-        M::LinearCmd(m) => {
-            non_empty(msg.name(), "Vectors", m.vectors.len())?;
-            for v in &m.vectors {
-                check_unit(msg.name(), "Position", v.position)?;
-            }
-            let entry = device(devices, m.device_index)?;
-            let attrs = LegacyAttributes::of(entry);
-            if attrs.linear.is_empty() {
-                return Err(DeviceError::DeviceFeatureMismatch(
-                    "Device has no PositionWithDuration features".into(),
-                )
-                .into());
-            }
-            let mut cmds = Vec::with_capacity(m.vectors.len());
-            for v in &m.vectors {
-                // [REC] the listed feature, not feature 0.
-                let a = lookup(&attrs.linear, v.index)?;
-                let step = floor_step(v.position, a.step_count);
-                cmds.push(output(id, entry, a, step, v.duration));
-            }
-            Ok(forward_outputs(cmds))
-        }
+        M::SingleMotorVibrateCmd(m) => single_motor_vibrate(id, name, m, devices),
+        M::VibrateCmd(m) => vibrate(id, name, m, devices),
+        M::ScalarCmd(m) => scalar(id, name, m, devices),
+        M::RotateCmd(m) => rotate(id, name, m, devices),
+        M::LinearCmd(m) => linear(id, name, m, devices),
         M::BatteryLevelCmd(m) => {
             let entry = device(devices, m.device_index)?;
             Ok(forward_one(battery_read(id, entry)?))
@@ -182,41 +85,6 @@ pub fn convert_legacy(
             // at most one).
             Ok(forward_one(battery_read(id, entry)?))
         }
-        M::SensorSubscribeCmd(_) => {
-            Err(DeviceError::MessageNotSupported("SensorSubscribeCmdV3".into()).into())
-        }
-        M::SensorUnsubscribeCmd(_) => {
-            Err(DeviceError::MessageNotSupported("SensorUnsubscribeCmdV3".into()).into())
-        }
-        M::FleshlightLaunchFW12Cmd(_) => Err(MessageError::MessageConversionError(
-            "FleshlightLaunchFW12Cmd is not implemented. Please update the client software to \
-             use a newer command"
-                .into(),
-        )
-        .into()),
-        M::VorzeA10CycloneCmd(_) => Err(MessageError::MessageConversionError(
-            "VorzeA10CycloneCmd is considered unused, and no longer supported. Please update the \
-             client software to use a newer command"
-                .into(),
-        )
-        .into()),
-        M::KiirooCmd(_) | M::LovenseCmd(_) => Err(DeviceError::MessageNotSupported(format!(
-            "{}: device-specific command strings are not supported; use VibrateCmd, RotateCmd \
-             or LinearCmd",
-            msg.name()
-        ))
-        .into()),
-        M::RawWriteCmd(_) | M::RawReadCmd(_) | M::RawSubscribeCmd(_) | M::RawUnsubscribeCmd(_) => {
-            Err(DeviceError::MessageNotSupported(format!(
-                "{}: raw endpoint access is not offered by this server",
-                msg.name()
-            ))
-            .into())
-        }
-        M::RSSILevelCmd(_) => Err(DeviceError::MessageNotSupported(
-            "RSSILevelCmd: no device exposes a readable RSSI level".into(),
-        )
-        .into()),
         M::Test(m) => {
             if m.test_string == "Error" {
                 Err(MessageError::InvalidMessageContents(
@@ -232,6 +100,198 @@ pub fn convert_legacy(
         M::RequestLog(_) => Ok(LegacyAction::Reply(AnyServerMessage::V4(
             ServerMessage::ok(id),
         ))),
+        M::SensorSubscribeCmd(_)
+        | M::SensorUnsubscribeCmd(_)
+        | M::FleshlightLaunchFW12Cmd(_)
+        | M::VorzeA10CycloneCmd(_)
+        | M::KiirooCmd(_)
+        | M::LovenseCmd(_)
+        | M::RawWriteCmd(_)
+        | M::RawReadCmd(_)
+        | M::RawSubscribeCmd(_)
+        | M::RawUnsubscribeCmd(_)
+        | M::RSSILevelCmd(_) => Err(unsupported(msg)),
+    }
+}
+
+/// SingleMotorVibrateCmd: every vibrator at one speed.
+fn single_motor_vibrate(
+    id: u32,
+    name: &str,
+    m: &SingleMotorVibrateCmd,
+    devices: &DeviceList,
+) -> Result<LegacyAction, ButtplugError> {
+    check_unit(name, "Speed", m.speed)?;
+    let entry = device(devices, m.device_index)?;
+    let attrs = LegacyAttributes::of(entry);
+    let cmds: Vec<OutputCmd> = attrs
+        .vibrators()
+        .map(|a| output(id, entry, a, ceil_step(m.speed, a.step_count), 0))
+        .collect();
+    if cmds.is_empty() {
+        return Err(
+            DeviceError::DeviceFeatureMismatch("Device has no Vibrate features".into()).into(),
+        );
+    }
+    Ok(forward_outputs(cmds))
+}
+
+/// VibrateCmd: speeds by vibrator index.
+fn vibrate(
+    id: u32,
+    name: &str,
+    m: &VibrateCmd,
+    devices: &DeviceList,
+) -> Result<LegacyAction, ButtplugError> {
+    non_empty(name, "Speeds", m.speeds.len())?;
+    for s in &m.speeds {
+        check_unit(name, "Speed", s.speed)?;
+    }
+    let entry = device(devices, m.device_index)?;
+    let attrs = LegacyAttributes::of(entry);
+    let vibrators: Vec<&Actuator<'_>> = attrs.vibrators().collect();
+    let sub_count = len_u32(m.speeds.len());
+    if vibrators.is_empty() {
+        return Err(DeviceError::DeviceFeatureCountMismatch(0, sub_count).into());
+    }
+    let mut cmds = Vec::with_capacity(m.speeds.len());
+    for s in &m.speeds {
+        // [REC] index == count is an error, not a panic.
+        let a = index_usize(s.index)
+            .and_then(|i| vibrators.get(i))
+            .ok_or(DeviceError::DeviceFeatureCountMismatch(s.index, sub_count))?;
+        cmds.push(output(id, entry, a, ceil_step(s.speed, a.step_count), 0));
+    }
+    Ok(forward_outputs(cmds))
+}
+
+/// ScalarCmd: each scalar drives its index's feature with the message's actuator type.
+fn scalar(
+    id: u32,
+    name: &str,
+    m: &ScalarCmd,
+    devices: &DeviceList,
+) -> Result<LegacyAction, ButtplugError> {
+    non_empty(name, "Scalars", m.scalars.len())?;
+    let entry = device(devices, m.device_index)?;
+    let attrs = LegacyAttributes::of(entry);
+    let not_supported = || DeviceError::MessageNotSupported("ScalarCmdV3".into());
+    let mut cmds = Vec::with_capacity(m.scalars.len());
+    for s in &m.scalars {
+        let a = lookup(&attrs.scalar, s.index)?;
+        if !(0.0..=1.0).contains(&s.scalar) {
+            return Err(not_supported().into());
+        }
+        // The message's own ActuatorType applies to the entry's feature.
+        let output_type = s.actuator_type.output_type().ok_or_else(not_supported)?;
+        let n = output_range(entry, a.feature_index, output_type)
+            .map(step_count)
+            .ok_or_else(not_supported)?;
+        cmds.push(OutputCmd {
+            command: OutputCommand::new(output_type, ceil_step(s.scalar, n), 0),
+            device_index: entry.device_index,
+            feature_index: a.feature_index,
+            id,
+        });
+    }
+    Ok(forward_outputs(cmds))
+}
+
+/// RotateCmd: a speed and a direction per rotator (a signed v4 value).
+fn rotate(
+    id: u32,
+    name: &str,
+    m: &RotateCmd,
+    devices: &DeviceList,
+) -> Result<LegacyAction, ButtplugError> {
+    non_empty(name, "Rotations", m.rotations.len())?;
+    for r in &m.rotations {
+        check_unit(name, "Speed", r.speed)?;
+    }
+    let entry = device(devices, m.device_index)?;
+    let attrs = LegacyAttributes::of(entry);
+    if attrs.rotate.is_empty() {
+        return Err(DeviceError::MessageNotSupported("RotateCmd".into()).into());
+    }
+    let mut cmds = Vec::with_capacity(m.rotations.len());
+    for r in &m.rotations {
+        let a = lookup(&attrs.rotate, r.index)?;
+        let step = ceil_step(r.speed, a.step_count);
+        let value = if r.clockwise { step } else { -step };
+        cmds.push(output(id, entry, a, value, 0));
+    }
+    Ok(forward_outputs(cmds))
+}
+
+/// LinearCmd: a position and a duration per linear feature.
+fn linear(
+    id: u32,
+    name: &str,
+    m: &LinearCmd,
+    devices: &DeviceList,
+) -> Result<LegacyAction, ButtplugError> {
+    non_empty(name, "Vectors", m.vectors.len())?;
+    for v in &m.vectors {
+        check_unit(name, "Position", v.position)?;
+    }
+    let entry = device(devices, m.device_index)?;
+    let attrs = LegacyAttributes::of(entry);
+    if attrs.linear.is_empty() {
+        return Err(DeviceError::DeviceFeatureMismatch(
+            "Device has no PositionWithDuration features".into(),
+        )
+        .into());
+    }
+    let mut cmds = Vec::with_capacity(m.vectors.len());
+    for v in &m.vectors {
+        // [REC] the listed feature, not feature 0.
+        let a = lookup(&attrs.linear, v.index)?;
+        let step = floor_step(v.position, a.step_count);
+        cmds.push(output(id, entry, a, step, v.duration));
+    }
+    Ok(forward_outputs(cmds))
+}
+
+/// The error for a legacy message this server does not carry out.
+fn unsupported(msg: &LegacyClientMessage) -> ButtplugError {
+    use LegacyClientMessage as M;
+    match msg {
+        M::SensorSubscribeCmd(_) => {
+            DeviceError::MessageNotSupported("SensorSubscribeCmdV3".into()).into()
+        }
+        M::SensorUnsubscribeCmd(_) => {
+            DeviceError::MessageNotSupported("SensorUnsubscribeCmdV3".into()).into()
+        }
+        M::FleshlightLaunchFW12Cmd(_) => MessageError::MessageConversionError(
+            "FleshlightLaunchFW12Cmd is not implemented. Please update the client software to \
+             use a newer command"
+                .into(),
+        )
+        .into(),
+        M::VorzeA10CycloneCmd(_) => MessageError::MessageConversionError(
+            "VorzeA10CycloneCmd is considered unused, and no longer supported. Please update the \
+             client software to use a newer command"
+                .into(),
+        )
+        .into(),
+        M::KiirooCmd(_) | M::LovenseCmd(_) => DeviceError::MessageNotSupported(format!(
+            "{}: device-specific command strings are not supported; use VibrateCmd, RotateCmd \
+             or LinearCmd",
+            msg.name()
+        ))
+        .into(),
+        M::RawWriteCmd(_) | M::RawReadCmd(_) | M::RawSubscribeCmd(_) | M::RawUnsubscribeCmd(_) => {
+            DeviceError::MessageNotSupported(format!(
+                "{}: raw endpoint access is not offered by this server",
+                msg.name()
+            ))
+            .into()
+        }
+        M::RSSILevelCmd(_) => DeviceError::MessageNotSupported(
+            "RSSILevelCmd: no device exposes a readable RSSI level".into(),
+        )
+        .into(),
+        other => DeviceError::MessageNotSupported(other.name().to_owned()).into(),
     }
 }
 
