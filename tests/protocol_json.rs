@@ -407,6 +407,27 @@ fn malformed_messages_fail_with_code_3_and_their_id() {
     }
 }
 
+/// A float field holds the double nearest to its text, as Rust's own parser reads it. Without
+/// serde_json's `float_roundtrip` some speeds came out one ULP off. Test builds get the feature
+/// from a dev-dependency (jsonschema) anyway; the library's own build did not, which the fuzz
+/// suite found (fuzz/corpus/ffi_request/regression-fraction-one-ulp.pb guards it there).
+#[test]
+fn floats_decode_to_the_nearest_double() {
+    for text in ["2.0924533037294956e-110", "0.30000000000000004", "0.5"] {
+        let frame =
+            format!(r#"[{{"SingleMotorVibrateCmd":{{"Id":1,"DeviceIndex":0,"Speed":{text}}}}}]"#);
+        let values = split_frame(&frame).expect("a frame");
+        let [value] = <[Value; 1]>::try_from(values).expect("one message");
+        match decodes(Some(V1), value) {
+            AnyClientMessage::Legacy(LegacyClientMessage::SingleMotorVibrateCmd(m)) => {
+                let nearest: f64 = text.parse().expect("a float");
+                assert_eq!(m.speed.to_bits(), nearest.to_bits(), "{text}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 #[test]
 fn accepted_spellings() {
     // "RSSI" and lowercase aliases (§3.5, §8.5).

@@ -114,3 +114,18 @@ fn lowest_free_index_skips_pinned_indexes() {
     assert_eq!(c.lowest_free_index(&[]), 0);
     assert_eq!(c.lowest_free_index(&[0, 1, 2, 3, 4]), 6);
 }
+
+/// Numbers come back as the user wrote them, however often the config is written back. Without
+/// serde_json's `float_roundtrip`, some decimals were read as a neighbour of the nearest double
+/// and each rewrite moved them. Test builds get the feature from a dev-dependency (jsonschema)
+/// anyway; the library's own build did not, which the user_config fuzz target found
+/// (fuzz/corpus/user_config/regression-float-drift.json guards it there).
+#[test]
+fn written_back_numbers_do_not_drift() {
+    let text = r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{"lovense":{"note":[2.0924533037294956e-110,1.0100000000000001e44]}}}}"#;
+    let once = with_user(text).user_config_json_with(&[]);
+    assert!(once.contains("2.0924533037294956e-110"), "{once}");
+    assert!(once.contains("1.0100000000000001e+44"), "{once}");
+    let twice = with_user(&once).user_config_json_with(&[]);
+    assert_eq!(once, twice);
+}
