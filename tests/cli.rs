@@ -233,10 +233,32 @@ fn devices_lists_nothing_without_hardware() {
 }
 
 #[test]
-fn demo_still_works() {
+fn demo_shows_the_device_and_the_bytes_it_received() {
     let out = run(&["demo"]);
     assert!(out.status.success(), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Vibrate:10;"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    // In this order: the device and its features, then each step with the bytes it caused.
+    let expected = [
+        "    [toy] identified as Lovense Hush (protocol lovense)",
+        "Device 0: Lovense Hush (no message gap)",
+        "  feature 0: Vibrate 0–20 steps",
+        "  feature 1 \"battery Level\": Battery 0–100 (read)",
+        "Vibrate at 50%:",
+        "    [toy] received on tx: \"Vibrate:10;\"",
+        "    battery: 87%",
+        "Stop:",
+        "    [toy] received on tx: \"Vibrate:0;\"",
+        "    [toy] disconnected",
+        "Done.",
+    ];
+    let mut at = 0;
+    for want in expected {
+        at += lines[at..]
+            .iter()
+            .position(|l| *l == want)
+            .unwrap_or_else(|| panic!("no line {want:?} after line {at} of:\n{stdout}"));
+    }
 }
 
 /// The user config of the dial-in tests, written once per test under its own name.
