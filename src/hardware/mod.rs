@@ -2,8 +2,9 @@
 //! Hardware managers scan and report [`DeviceCandidate`]s; a candidate's connector opens a
 //! [`Transport`], the byte pipe every protocol drives through logical [`Endpoint`]s.
 //! Transports: simulated devices (always), and behind cargo features Bluetooth LE (`btle`),
-//! serial ports (`serial`) and USB HID (`hid`); [`add_platform_managers`] creates the managers of
-//! those compiled in and switched on in [`Transports`].
+//! serial ports (`serial`) and USB HID (`hid`), each described once in [`TRANSPORTS`];
+//! [`add_platform_managers`] creates the managers of those compiled in and switched on in
+//! [`Transports`].
 
 #[cfg(feature = "btle")]
 pub mod btle;
@@ -14,6 +15,7 @@ mod inbox;
 #[cfg(feature = "serial")]
 pub mod serial;
 pub mod simulated;
+mod transports;
 pub mod websocket;
 
 use std::time::Duration;
@@ -23,6 +25,7 @@ use tokio::sync::mpsc;
 
 use crate::device_config::CommunicationSpecifier;
 pub use crate::device_config::{Advertisement, AdvertisementKind, Endpoint};
+pub use transports::{TRANSPORTS, TransportInfo, Transports, add_platform_managers};
 
 /// Failures of the hardware layer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -162,73 +165,4 @@ pub trait HardwareManager: Send + Sync + 'static {
 
     /// Stop looking for devices (idempotent).
     async fn stop_scanning(&self) -> Result<(), HardwareError>;
-}
-
-/// Which hardware transports a server scans with (among those compiled in).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Transports {
-    pub bluetooth: bool,
-    pub serial: bool,
-    pub hid: bool,
-    /// Serial ports to open besides enumerated ones (virtual ports are not enumerated).
-    pub serial_ports: Vec<String>,
-}
-
-impl Default for Transports {
-    fn default() -> Self {
-        Transports {
-            bluetooth: true,
-            serial: true,
-            hid: true,
-            serial_ports: Vec::new(),
-        }
-    }
-}
-
-impl Transports {
-    /// Simulated devices only (tests, demos).
-    pub fn none() -> Transports {
-        Transports {
-            bluetooth: false,
-            serial: false,
-            hid: false,
-            serial_ports: Vec::new(),
-        }
-    }
-}
-
-/// The hardware managers for the selected real transports (those compiled in; a transport
-/// switched on here but not compiled in is skipped with a log line).
-///
-/// Scanning: Bluetooth LE scans until told to stop (like Intiface); serial and HID enumerate once
-/// per StartScanning and then report [`ManagerEvent::ScanningStopped`].
-pub fn add_platform_managers(
-    transports: &Transports,
-    events: &ManagerEventSender,
-) -> Vec<std::sync::Arc<dyn HardwareManager>> {
-    #[allow(unused_mut)]
-    let mut managers: Vec<std::sync::Arc<dyn HardwareManager>> = Vec::new();
-    if transports.bluetooth {
-        #[cfg(feature = "btle")]
-        managers.push(std::sync::Arc::new(btle::BtleManager::new(events.clone())));
-        #[cfg(not(feature = "btle"))]
-        tracing::info!("Bluetooth LE support is not compiled in (cargo feature `btle`)");
-    }
-    if transports.serial {
-        #[cfg(feature = "serial")]
-        managers.push(std::sync::Arc::new(serial::SerialManager::new(
-            events.clone(),
-            transports.serial_ports.clone(),
-        )));
-        #[cfg(not(feature = "serial"))]
-        tracing::info!("serial port support is not compiled in (cargo feature `serial`)");
-    }
-    if transports.hid {
-        #[cfg(feature = "hid")]
-        managers.push(std::sync::Arc::new(hid::HidManager::new(events.clone())));
-        #[cfg(not(feature = "hid"))]
-        tracing::info!("USB HID support is not compiled in (cargo feature `hid`)");
-    }
-    let _ = events;
-    managers
 }

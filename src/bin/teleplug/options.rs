@@ -1,10 +1,12 @@
 //! Options shared by `serve` and `devices`: the device database, the user config and which
-//! hardware transports to scan with; building `ServerOptions` from them.
+//! hardware transports to scan with (one `--no-<transport>` switch per entry of the library's
+//! transport table); building `ServerOptions` from them.
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 use teleplug::device_config::DeviceConfig;
+use teleplug::hardware::{TRANSPORTS, TransportInfo};
 use teleplug::server::{ServerOptions, Transports};
 
 use crate::Failure;
@@ -18,15 +20,9 @@ pub struct HardwareArgs {
     /// User device config (v4 JSON): websocket device names, renames, limits, allow/deny.
     #[arg(long, value_name = "FILE")]
     pub user_device_config: Option<PathBuf>,
-    /// Do not scan Bluetooth LE.
-    #[arg(long)]
-    pub no_bluetooth: bool,
-    /// Do not scan serial ports.
-    #[arg(long)]
-    pub no_serial: bool,
-    /// Do not scan USB HID devices.
-    #[arg(long)]
-    pub no_hid: bool,
+    // `--no-bluetooth`, `--no-serial`, `--no-hid`: one per transport.
+    #[command(flatten)]
+    pub switched_off: SwitchedOff,
     /// Serial port to open besides the enumerated ones (repeatable; e.g. a virtual port).
     #[arg(long = "serial-port", value_name = "PATH")]
     pub serial_ports: Vec<String>,
@@ -49,12 +45,14 @@ impl HardwareArgs {
     }
 
     pub fn transports(&self) -> Transports {
-        Transports {
-            bluetooth: !self.no_bluetooth,
-            serial: !self.no_serial,
-            hid: !self.no_hid,
+        let mut transports = Transports {
             serial_ports: self.serial_ports.clone(),
+            ..Transports::default()
+        };
+        for t in &self.switched_off.0 {
+            t.set(&mut transports, false);
         }
+        transports
     }
 
     /// Server options with this database and these transports.
@@ -64,5 +62,43 @@ impl HardwareArgs {
             transports: self.transports(),
             ..ServerOptions::default()
         })
+    }
+}
+
+/// The transports switched off on the command line: a `--no-<name>` flag per entry of
+/// [`TRANSPORTS`], with the entry's help.
+#[derive(Debug, Clone, Default)]
+pub struct SwitchedOff(pub Vec<&'static TransportInfo>);
+
+impl FromArgMatches for SwitchedOff {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut off = SwitchedOff::default();
+        off.update_from_arg_matches(matches)?;
+        Ok(off)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0 = TRANSPORTS
+            .iter()
+            .filter(|t| matches.get_flag(t.cli_flag))
+            .collect();
+        Ok(())
+    }
+}
+
+impl Args for SwitchedOff {
+    fn augment_args(cmd: Command) -> Command {
+        TRANSPORTS.iter().fold(cmd, |cmd, t| {
+            cmd.arg(
+                Arg::new(t.cli_flag)
+                    .long(t.cli_flag)
+                    .help(t.cli_help)
+                    .action(ArgAction::SetTrue),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        SwitchedOff::augment_args(cmd)
     }
 }

@@ -1,0 +1,210 @@
+//! The hardware transports, described once: [`TRANSPORTS`] has one entry per real transport
+//! (Bluetooth LE, serial, USB HID) with its name, cargo feature, bit in the C ABI's
+//! `disabled_transports` (`TransportBit` of proto/teleplug.proto), CLI switch and manager
+//! constructor. The [`Transports`] selection, [`add_platform_managers`], the CLI's `--no-…`
+//! flags and the C ABI's bitmask are derived from it. Simulated devices and devices dialing in
+//! over WebSocket are not in it: they are always there.
+
+use std::sync::Arc;
+
+use super::{HardwareManager, ManagerEventSender};
+
+/// Which hardware transports a server scans with (among those compiled in). One switch per
+/// entry of [`TRANSPORTS`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transports {
+    pub bluetooth: bool,
+    pub serial: bool,
+    pub hid: bool,
+    /// Serial ports to open besides enumerated ones (virtual ports are not enumerated).
+    pub serial_ports: Vec<String>,
+}
+
+impl Default for Transports {
+    fn default() -> Self {
+        Transports::all(true)
+    }
+}
+
+impl Transports {
+    /// Simulated devices only (tests, demos).
+    pub fn none() -> Transports {
+        Transports::all(false)
+    }
+
+    /// Every transport switched on or off, no extra serial port.
+    fn all(on: bool) -> Transports {
+        Transports {
+            bluetooth: on,
+            serial: on,
+            hid: on,
+            serial_ports: Vec::new(),
+        }
+    }
+}
+
+/// Creates a transport's manager.
+type ManagerFactory = fn(&Transports, &ManagerEventSender) -> Arc<dyn HardwareManager>;
+
+/// One hardware transport.
+#[derive(Debug)]
+pub struct TransportInfo {
+    /// Its manager's name (logs, errors, `HardwareManager::name`).
+    pub name: &'static str,
+    /// What it is, for people ("Bluetooth LE").
+    pub label: &'static str,
+    /// The cargo feature that compiles it in.
+    pub feature: &'static str,
+    /// Whether that feature is on in this build.
+    pub compiled: bool,
+    /// Its bit in `EmbeddedOptions.disabled_transports` of the C ABI: the value of
+    /// `TRANSPORT_BIT_<NAME>` in proto/teleplug.proto (the wire contract; a test checks them).
+    pub bit: u32,
+    /// The CLI flag that switches it off (`no-<name>`, i.e. `--no-bluetooth`), and its help.
+    pub cli_flag: &'static str,
+    pub cli_help: &'static str,
+    /// Its switch in [`Transports`].
+    get: fn(&Transports) -> bool,
+    set: fn(&mut Transports, bool),
+    /// Its manager (None when not compiled in).
+    manager: Option<ManagerFactory>,
+}
+
+impl TransportInfo {
+    /// Whether `transports` switches it on.
+    pub fn is_on(&self, transports: &Transports) -> bool {
+        (self.get)(transports)
+    }
+
+    /// Switch it on or off in `transports`.
+    pub fn set(&self, transports: &mut Transports, on: bool) {
+        (self.set)(transports, on)
+    }
+}
+
+/// An entry of [`TRANSPORTS`]: the feature is named once, and the manager constructor is only
+/// compiled with it.
+macro_rules! transport {
+    (
+        name: $name:literal,
+        label: $label:literal,
+        feature: $feature:literal,
+        bit: $bit:literal,
+        cli_help: $help:literal,
+        switch: $field:ident,
+        manager: $manager:expr $(,)?
+    ) => {
+        TransportInfo {
+            name: $name,
+            label: $label,
+            feature: $feature,
+            compiled: cfg!(feature = $feature),
+            bit: $bit,
+            cli_flag: concat!("no-", $name),
+            cli_help: $help,
+            get: |t| t.$field,
+            set: |t, on| t.$field = on,
+            manager: {
+                #[cfg(feature = $feature)]
+                let manager: Option<ManagerFactory> = Some($manager);
+                #[cfg(not(feature = $feature))]
+                let manager: Option<ManagerFactory> = None;
+                manager
+            },
+        }
+    };
+}
+
+/// Every real hardware transport, in the order managers are created.
+pub const TRANSPORTS: &[TransportInfo] = &[
+    transport! {
+        name: "bluetooth",
+        label: "Bluetooth LE",
+        feature: "btle",
+        bit: 1,
+        cli_help: "Do not scan Bluetooth LE",
+        switch: bluetooth,
+        manager: |_, events| Arc::new(super::btle::BtleManager::new(events.clone())),
+    },
+    transport! {
+        name: "serial",
+        label: "serial port",
+        feature: "serial",
+        bit: 2,
+        cli_help: "Do not scan serial ports",
+        switch: serial,
+        manager: |transports, events| Arc::new(super::serial::SerialManager::new(
+            events.clone(),
+            transports.serial_ports.clone(),
+        )),
+    },
+    transport! {
+        name: "hid",
+        label: "USB HID",
+        feature: "hid",
+        bit: 4,
+        cli_help: "Do not scan USB HID devices",
+        switch: hid,
+        manager: |_, events| Arc::new(super::hid::HidManager::new(events.clone())),
+    },
+];
+
+/// The hardware managers for the selected real transports (those compiled in; a transport
+/// switched on here but not compiled in is skipped with a log line).
+///
+/// Scanning: Bluetooth LE scans until told to stop (like Intiface); serial and HID enumerate once
+/// per StartScanning and then report [`super::ManagerEvent::ScanningStopped`].
+pub fn add_platform_managers(
+    transports: &Transports,
+    events: &ManagerEventSender,
+) -> Vec<Arc<dyn HardwareManager>> {
+    let mut managers = Vec::new();
+    for t in TRANSPORTS.iter().filter(|t| t.is_on(transports)) {
+        match t.manager {
+            Some(make) => managers.push(make(transports, events)),
+            None => tracing::info!(
+                "{} support is not compiled in (cargo feature `{}`)",
+                t.label,
+                t.feature
+            ),
+        }
+    }
+    managers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_switch_of_transports_has_one_entry() {
+        let mut all = Transports::none();
+        for t in TRANSPORTS {
+            assert!(!t.is_on(&all), "{}: its switch is shared", t.name);
+            t.set(&mut all, true);
+            assert!(t.is_on(&all), "{}", t.name);
+        }
+        assert_eq!(all, Transports::default(), "a switch without an entry");
+    }
+
+    #[test]
+    fn names_and_bits_are_distinct() {
+        let mut bits = 0;
+        for (i, t) in TRANSPORTS.iter().enumerate() {
+            assert!(t.bit.is_power_of_two() && bits & t.bit == 0, "{}", t.name);
+            bits |= t.bit;
+            assert!(TRANSPORTS[..i].iter().all(|o| o.name != t.name));
+        }
+    }
+
+    #[test]
+    fn each_manager_has_the_name_of_its_entry() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        for t in TRANSPORTS {
+            assert_eq!(t.compiled, t.manager.is_some(), "{}", t.name);
+            if let Some(make) = t.manager {
+                assert_eq!(make(&Transports::default(), &tx).name(), t.name);
+            }
+        }
+    }
+}
