@@ -467,6 +467,41 @@ fn notifications() -> Vec<(String, Vec<u8>)> {
             &[Step::Output(&plain_output), Step::Tick, Step::Read(0, &[])],
         ),
     );
+    // What the advertisement says: a Lovense name without a DeviceType reply, Fluffer and
+    // Satisfyer manufacturer data.
+    add(
+        "lovense-name",
+        seed(
+            "lovense",
+            None,
+            true,
+            &[Setup::Name("LVS-Z36")],
+            &[Step::Output(&plain_output)],
+        ),
+    );
+    add(
+        "satisfyer-advertised",
+        seed(
+            "satisfyer",
+            None,
+            true,
+            &[Setup::ManufacturerData(0x005D, &hex("00 00 27 B0"))],
+            &[Step::Output(&plain_output)],
+        ),
+    );
+    add(
+        "fluffer-advertised",
+        seed(
+            "fluffer",
+            None,
+            true,
+            &[
+                Setup::ManufacturerData(0x684A, &hex("12 34 56 78 9A")),
+                Setup::Notify(Rx, &hex("FB 14 63 04 20 5C 54 79 BB 6B A6 C9 69 FD AA 96")),
+            ],
+            &[Step::Output(&plain_output)],
+        ),
+    );
     // Devices identified by reading their model.
     for (name, key, model) in [
         ("hismith-model", "hismith", vec![0x20, 0x01]),

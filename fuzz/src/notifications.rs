@@ -6,8 +6,10 @@
 //! `op, len, len bytes` (a short last record takes what is left). With flags bit 0 set the
 //! protocol's identify step runs (else the identity is forced, as for devices that announce
 //! it), then initialize, both over a transport whose device answers with the first
-//! `setup_count` records: a notification (even `op`) or the next read's reply (odd `op`), on the
-//! endpoint `op / 2` picks among the transport's. The other records drive the device task:
+//! `setup_count` records: a notification (even `op`, on the endpoint `op / 2` picks among the
+//! transport's), the advertised name (`op` 3), a manufacturer data entry of the advertisement
+//! (`op` 5: company, little-endian, then payload), or else (odd `op`) the next read's reply. The
+//! other records drive the device task:
 //! `op % 5` = 0 a notification on the endpoint `op / 5` picks (to a pending notification read
 //! first, else `parse_notification`), 1 an input read on the feature/input picked by the first
 //! data byte (a read plan parses the other bytes as the read reply, a notification plan waits
@@ -37,6 +39,9 @@ use teleplug::wire::{InputCommandType, InputType, OutputCommand, OutputType};
 
 /// Records beyond this are ignored (the transport's event queue holds 1024).
 const MAX_RECORDS: usize = 256;
+/// Setup record ops other than notifications (even) and read replies (other odd ones).
+const SETUP_NAME: u8 = 3;
+const SETUP_MANUFACTURER_DATA: u8 = 5;
 
 /// Every implemented protocol that has a definition in the embedded database, with them.
 static PROTOCOLS: LazyLock<Vec<(&'static str, Vec<DeviceDefinition>)>> = LazyLock::new(|| {
@@ -202,14 +207,26 @@ async fn device(
     let eps = endpoints(key);
     let (tx, rx) = mpsc::channel(setup.len().max(1));
     let mut reads = VecDeque::new();
+    let name = def.identifier.clone().unwrap_or_else(|| def.name.clone());
+    let mut advertisement = Advertisement::btle(name, "fuzz-device");
     for r in setup {
-        if r.op % 2 == 0 {
-            let endpoint = pick(&eps, r.op / 2);
-            let data = r.data.to_vec();
-            // Cannot fail: the channel has room for every setup record.
-            let _ = tx.try_send(HardwareEvent::Notification { endpoint, data });
-        } else {
-            reads.push_back(r.data.to_vec());
+        match r.op {
+            op if op % 2 == 0 => {
+                let endpoint = pick(&eps, op / 2);
+                let data = r.data.to_vec();
+                // Cannot fail: the channel has room for every setup record.
+                let _ = tx.try_send(HardwareEvent::Notification { endpoint, data });
+            }
+            SETUP_NAME => advertisement.name = String::from_utf8_lossy(r.data).into_owned(),
+            SETUP_MANUFACTURER_DATA => {
+                let company = u16::from_le_bytes([
+                    r.data.first().copied().unwrap_or(0),
+                    r.data.get(1).copied().unwrap_or(0),
+                ]);
+                let payload = r.data.get(2..).unwrap_or_default().to_vec();
+                advertisement.manufacturer_data.push((company, payload));
+            }
+            _ => reads.push_back(r.data.to_vec()),
         }
     }
     let transport = std::sync::Arc::new(FuzzTransport {
@@ -220,8 +237,7 @@ async fn device(
     let Some(events) = transport.take_events() else {
         return;
     };
-    let name = def.identifier.clone().unwrap_or_else(|| def.name.clone());
-    let mut io = DeviceIo::new(transport, events, Advertisement::btle(name, "fuzz-device"));
+    let mut io = DeviceIo::new(transport, events, advertisement);
 
     let Some(spec) = lookup(key) else {
         return;
@@ -415,6 +431,10 @@ pub enum Setup<'a> {
     Notify(Endpoint, &'a [u8]),
     /// The reply to the next read.
     Read(&'a [u8]),
+    /// The advertised name (else the definition's identifier or name).
+    Name(&'a str),
+    /// A manufacturer data entry of the advertisement: company and payload.
+    ManufacturerData(u16, &'a [u8]),
 }
 
 /// What happens once the device is added, for [`seed`].
@@ -468,6 +488,11 @@ pub fn seed(
         match s {
             Setup::Notify(e, data) => push(ep(e)?.checked_mul(2)?, data)?,
             Setup::Read(data) => push(1, data)?,
+            Setup::Name(name) => push(SETUP_NAME, name.as_bytes())?,
+            Setup::ManufacturerData(company, payload) => push(
+                SETUP_MANUFACTURER_DATA,
+                &[&company.to_le_bytes()[..], payload].concat(),
+            )?,
         }
     }
     for s in steps {
