@@ -1,6 +1,6 @@
 //! The library side of a `tp_client`: its encoding, its event sink or poll queue, its
 //! finalizer, and the channel to its worker task. Emitting, freeing and finalizing live here;
-//! request handling lives in `worker`.
+//! requests are run by its `worker`.
 
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
-use super::dispatcher::Dispatcher;
+use super::dispatcher::{Dispatcher, Recipient};
 use super::queue::Queue;
 use super::schema::{self, Format};
 
@@ -124,20 +124,6 @@ impl ClientShared {
         }
     }
 
-    /// Run the sink (dispatcher thread only).
-    pub fn call_sink(&self, bytes: &[u8]) {
-        if let Some(sink) = &self.sink {
-            let f = sink.f;
-            let user_data = sink.user_data;
-            // A Rust `extern "C"` sink that panics aborts; keep our side unwind-free anyway.
-            let _ = catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: `f` and `user_data` come from tp_client_new, whose contract makes them
-                // valid until the finalizer runs; the buffer is valid for the call's duration.
-                unsafe { f(user_data, bytes.as_ptr(), bytes.len()) }
-            }));
-        }
-    }
-
     /// Run the finalizer, at most once.
     pub fn finalize(&self) {
         let fin = self.finalizer.lock().take();
@@ -189,5 +175,30 @@ impl ClientShared {
         if let Some(q) = &self.poll {
             q.close();
         }
+    }
+}
+
+impl Recipient for ClientShared {
+    fn key(&self) -> usize {
+        self.key
+    }
+    fn is_freed(&self) -> bool {
+        ClientShared::is_freed(self)
+    }
+    /// Run the sink (dispatcher thread only).
+    fn call(&self, bytes: &[u8]) {
+        if let Some(sink) = &self.sink {
+            let f = sink.f;
+            let user_data = sink.user_data;
+            // A Rust `extern "C"` sink that panics aborts; keep our side unwind-free anyway.
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: `f` and `user_data` come from tp_client_new, whose contract makes them
+                // valid until the finalizer runs; the buffer is valid for the call's duration.
+                unsafe { f(user_data, bytes.as_ptr(), bytes.len()) }
+            }));
+        }
+    }
+    fn finalize(&self) {
+        ClientShared::finalize(self)
     }
 }

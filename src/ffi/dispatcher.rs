@@ -1,7 +1,8 @@
 //! The dispatcher: one library-owned thread per context that runs every event-sink callback of
 //! the context's clients, one at a time and in order. It never holds a lock while calling out,
 //! and it tracks which client's callback is running so `tp_client_free` can wait for it (or,
-//! when called from inside that very callback, leave the finalizer to the dispatcher).
+//! when called from inside that very callback, leave the finalizer to the dispatcher). It sees
+//! a client only as a [`Recipient`].
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -11,7 +12,6 @@ use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::client::ClientShared;
 use super::queue::{Pop, Queue};
 
 /// Messages queued towards callbacks, per context.
@@ -22,9 +22,21 @@ thread_local! {
     static DISPATCHER_OF: Cell<usize> = const { Cell::new(0) };
 }
 
+/// Whose callbacks the dispatcher runs (a client).
+pub trait Recipient: Send + Sync {
+    /// Its handle key.
+    fn key(&self) -> usize;
+    /// Freed: no callback of it may start.
+    fn is_freed(&self) -> bool;
+    /// Run its callback with one message.
+    fn call(&self, bytes: &[u8]);
+    /// Run its finalizer (once, after its last callback).
+    fn finalize(&self);
+}
+
 /// One message for one client's sink.
 pub struct Delivery {
-    pub client: Arc<ClientShared>,
+    pub client: Arc<dyn Recipient>,
     pub bytes: Vec<u8>,
 }
 
@@ -62,7 +74,7 @@ impl Dispatcher {
     }
 
     /// Queue a message for a client's sink (waits while the queue is full).
-    pub async fn deliver(&self, client: Arc<ClientShared>, bytes: Vec<u8>) {
+    pub async fn deliver(&self, client: Arc<dyn Recipient>, bytes: Vec<u8>) {
         let _ = self.queue.push(Delivery { client, bytes }).await;
     }
 
@@ -129,9 +141,9 @@ fn run(d: Arc<Dispatcher>) {
                     if client.is_freed() {
                         continue;
                     }
-                    *running = Some(client.key);
+                    *running = Some(client.key());
                 }
-                client.call_sink(&bytes);
+                client.call(&bytes);
                 {
                     *d.running.lock() = None;
                     d.idle.notify_all();

@@ -14,7 +14,7 @@ use super::client::{ClientShared, Finalizer, Sink, WorkerInput};
 use super::context::Context;
 use super::handles::{HandleMap, next_key};
 use super::queue::Pop;
-use super::schema::{self, Format, Incoming, SCHEMA_VERSION, request};
+use super::schema::{self, Format, Incoming, SCHEMA_VERSION};
 use super::status::{FfiError, set_last_error, status_call, value_call, with_last_error};
 
 /// How long tp_context_free waits for a context that was not shut down first.
@@ -276,6 +276,7 @@ pub unsafe extern "C" fn tp_client_send(c: *mut tp_client, msg: *const u8, len: 
     })
 }
 
+/// The envelope checks of a request (the body is routed by the worker, `route`).
 fn check_request(shared: &ClientShared, r: &schema::Request) -> Result<(), FfiError> {
     if r.id == 0 {
         return Err(FfiError::invalid("request id must be >= 1"));
@@ -286,17 +287,13 @@ fn check_request(shared: &ClientShared, r: &schema::Request) -> Result<(), FfiEr
             r.schema_version
         )));
     }
-    match &r.body {
-        None => Err(FfiError::invalid(
+    if r.body.is_none() {
+        return Err(FfiError::invalid(
             "request has no body (or one this library does not know)",
-        )),
-        Some(request::Body::Debug(schema::DebugRequest {
-            action: Some(schema::debug_request::Action::Panic(site)),
-        })) if shared.debug && *site == schema::PanicSite::Send as i32 => {
-            panic!("injected panic in tp_client_send (debug request {})", r.id)
-        }
-        Some(_) => Ok(()),
+        ));
     }
+    super::debug::at_send(shared.debug, r);
+    Ok(())
 }
 
 /// Poll-mode clients: wait up to `timeout_ms` (0: don't wait; UINT32_MAX: no limit) for one

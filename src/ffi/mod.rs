@@ -3,8 +3,11 @@
 //!
 //! Shape: a [`context`] owns a tokio runtime and one [`dispatcher`] thread; a client (see
 //! [`client`]) has one long-lived [`worker`] task that decodes nothing (decoding happens in
-//! `tp_client_send`, so bad input fails synchronously), runs requests concurrently with replies
-//! in request order, and emits responses to the dispatcher (sink mode) or to its poll queue.
+//! `tp_client_send`, so bad input fails synchronously), routes each request in one place
+//! ([`route`]), runs requests concurrently with replies in request order, and emits responses
+//! to the dispatcher (sink mode) or to its poll queue. A client's connection is a [`session`]
+//! (made by [`connect`]); its requests are handled by [`commands`] (the client core),
+//! [`simulator`] (simulated devices) and [`debug`] (test hooks), each returning a [`reply`].
 //! Handles are keys into [`handles`] maps, never raw pointers; every export runs inside the
 //! panic boundary of [`status`]. The message schema is [`schema`].
 
@@ -14,15 +17,21 @@
 pub mod abi;
 mod buffer;
 mod client;
+mod commands;
+mod connect;
 mod context;
 mod convert;
+mod debug;
 mod dispatcher;
 pub mod exports;
 mod handles;
 mod log;
 mod queue;
+mod reply;
+mod route;
 pub mod schema;
 mod session;
+mod simulator;
 mod status;
 mod worker;
 
