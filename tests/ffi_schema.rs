@@ -507,3 +507,53 @@ fn json_readers_are_lenient_as_proto3_requires() {
     pb.extend_from_slice(&[0xf8, 0x3e, 0x01]); // field 999, varint 1
     assert_eq!(Request::decode(pb.as_slice()).unwrap(), requests()[13]);
 }
+
+/// The transport table of the library and the schema's `TransportBit` (the wire contract)
+/// agree: each transport has the bit `TRANSPORT_BIT_<NAME>`, and every bit but NONE has a
+/// transport.
+#[test]
+fn the_transport_table_and_the_schemas_transport_bits_agree() {
+    use teleplug::hardware::TRANSPORTS;
+    for t in TRANSPORTS {
+        let name = format!("TRANSPORT_BIT_{}", t.name.to_uppercase());
+        let bit = s::TransportBit::from_str_name(&name)
+            .unwrap_or_else(|| panic!("{name} is not in proto/teleplug.proto"));
+        assert_eq!(bit as u32, t.bit, "{name}");
+    }
+    let descriptor = prost_types::FileDescriptorSet::decode(s::DESCRIPTOR_SET).unwrap();
+    let bits = descriptor
+        .file
+        .iter()
+        .flat_map(|f| &f.enum_type)
+        .find(|e| e.name() == "TransportBit")
+        .expect("TransportBit");
+    for v in bits.value.iter().filter(|v| v.number() != 0) {
+        assert!(
+            TRANSPORTS.iter().any(|t| t.bit == v.number() as u32),
+            "{} has no transport in src/hardware/transports.rs",
+            v.name()
+        );
+    }
+}
+
+/// The bindings' generated tables (Python's ctypes module, the C# and C++ enum tables) are what
+/// their generators make of the committed header and schema.
+#[test]
+fn the_bindings_generated_tables_are_fresh() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for generator in [
+        "bindings/python/tools/gen_ffi.py",
+        "bindings/tools/gen_enums.py",
+    ] {
+        let out = std::process::Command::new("python3")
+            .arg(root.join(generator))
+            .arg("--check")
+            .output()
+            .unwrap_or_else(|e| panic!("python3 {generator}: {e}"));
+        assert!(
+            out.status.success(),
+            "{generator} --check: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

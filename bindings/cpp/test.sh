@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The C++ binding's stage of the test command (scripts/test-all.sh calls it after `cargo build`).
 #
-# Installs what it needs when missing (cmake, g++, nlohmann-json3-dev, valgrind, from Debian's
-# packages), builds the tests and examples against the Rust library with CMake, runs the tests
-# with ctest and again under valgrind (no definite leak, no invalid access) and built with
-# AddressSanitizer, LeakSanitizer and UBSan, runs the embedded
-# example and checks what the simulated toy received, then starts `teleplug serve` on ephemeral
-# ports with a simulated toy on its simulator port and runs the remote example against it.
+# Checks that the generated enum tables (teleplug_enums.hpp) are fresh, installs what it needs
+# when missing (cmake, g++, nlohmann-json3-dev, valgrind, from Debian's packages), builds the
+# tests and examples against the Rust library with CMake, runs the tests with ctest and again
+# under valgrind (no definite leak, no invalid access) and built with AddressSanitizer,
+# LeakSanitizer and UBSan, runs the embedded example and checks what the simulated toy received,
+# then starts `teleplug serve` on ephemeral ports with a simulated toy on its simulator port and
+# runs the remote example against it.
 #
 # Environment: TELEPLUG_LIB (libteleplug.so to use; default target/debug, built with
 # `cargo build` if missing), TELEPLUG_BIN (the `teleplug` binary; default next to the library),
@@ -19,6 +20,9 @@ root="$(cd "$here/../.." && pwd)"
 build="${TELEPLUG_CPP_BUILD_DIR:-$root/build-cpp}"
 step() { printf '\n==> C++ binding: %s\n' "$*"; }
 die() { printf 'C++ binding: FAILED: %s\n' "$*" >&2; exit 1; }
+
+step "generated enum tables are fresh (bindings/tools/gen_enums.py)"
+python3 "$root/bindings/tools/gen_enums.py" --check || die "teleplug_enums.hpp is stale"
 
 # ---- tools ------------------------------------------------------------------------------------
 need=()

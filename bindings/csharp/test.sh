@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The C# binding's stage of scripts/test-all.sh: installs Mono and Newtonsoft.Json from the
+# The C# binding's stage of scripts/test-all.sh: checks that the generated enum tables
+# (src/Teleplug/Enums.cs) are fresh, installs Mono and Newtonsoft.Json from the
 # distribution when missing, compiles the binding (mcs, C# 7), its tests, the examples and the
 # Unity scripts (against stubs), starts `teleplug serve` on ephemeral ports with a simulator
 # control endpoint, and runs the tests and the examples with mono. Exits non-zero on any failure.
@@ -12,6 +13,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 step() { printf '\n==> C#: %s\n' "$*"; }
+
+step "generated enum tables are fresh (bindings/tools/gen_enums.py)"
+python3 "$root/bindings/tools/gen_enums.py" --check
 
 # ---- tools --------------------------------------------------------------------------------
 newtonsoft="${NEWTONSOFT_JSON_DLL:-/usr/lib/cli/Newtonsoft.Json-5.0/Newtonsoft.Json.dll}"

@@ -177,6 +177,16 @@ class PanicSite(enum.IntEnum):
     SEND = 1
 
 
+class Transport(enum.IntFlag):
+    """Hardware transports, for ``connect(disabled_transports=...)``. The bits of ``TransportBit``."""
+
+    NONE = 0
+    BLUETOOTH = 1
+    SERIAL = 2
+    HID = 4
+    ALL = BLUETOOTH | SERIAL | HID
+
+
 ENUM_PREFIXES: Dict[type, str] = {
     SchemaVersion: "SCHEMA_VERSION_",
     TransportBit: "TRANSPORT_BIT_",

@@ -19,7 +19,7 @@ from ._ffi import (
     LogLevel,
     OutputType,
     SimulatorOpKind,
-    TransportBit,
+    Transport,
 )
 from .errors import InvalidArgumentError, TeleplugError
 
@@ -175,16 +175,6 @@ class ServerInfo:
             int(d.get("protocolVersionMajor", 0)),
             int(d.get("protocolVersionMinor", 0)),
         )
-
-
-class Transport(enum.IntFlag):
-    """Hardware transports, for ``connect(disabled_transports=...)``."""
-
-    NONE = 0
-    BLUETOOTH = TransportBit.BLUETOOTH
-    SERIAL = TransportBit.SERIAL
-    HID = TransportBit.HID
-    ALL = TransportBit.BLUETOOTH | TransportBit.SERIAL | TransportBit.HID
 
 
 # ---- events ----------------------------------------------------------------------------------

@@ -7,7 +7,11 @@ constants and the schema's enums all come from the files the library is built fr
 - ``include/teleplug.h``: ``#define TP_*`` constants, callback typedefs, ``tp_buffer`` and the
   function prototypes;
 - ``proto/teleplug.proto``: every ``enum`` (as ``IntEnum`` classes without their name prefix,
-  with the proto3 JSON names they are written as).
+  with the proto3 JSON names they are written as); bit enums (``TransportBit``) also as an
+  ``IntFlag`` (``Transport``, with ``ALL``).
+
+Both are read through ``bindings/tools/abi_sources.py``, as the C# and C++ generator
+(``bindings/tools/gen_enums.py``) reads them.
 
 Usage::
 
@@ -26,10 +30,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE.parent / "teleplug"
-REPO = HERE.parent.parent.parent
-HEADER = REPO / "include" / "teleplug.h"
-PROTO = REPO / "proto" / "teleplug.proto"
+_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ in the tree
+sys.path.insert(0, str(HERE.parent.parent / "tools"))
+from abi_sources import (  # noqa: E402
+    header_defines,
+    proto_enums,
+    read_sources,
+    strip_comments,
+    write_or_check,
+)
+sys.dont_write_bytecode = _bytecode
+
 OUTPUT = PACKAGE / "_ffi.py"
+# Bit enums of the schema as IntFlag classes: name, docstring, name of the "every bit" member.
+BIT_FLAGS = {
+    "TransportBit": ("Transport", "Hardware transports, for ``connect(disabled_transports=...)``.", "ALL"),
+}
 
 # C type (whitespace-normalised) -> ctypes expression. Pointers are never c_char_p for returned
 # library memory (FFI.md C6): const char * results are c_void_p, read with string_at.
@@ -78,16 +94,9 @@ def split_param(param: str) -> tuple[str, str]:
     return norm(m.group(1)), m.group(2)
 
 
-def strip_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    return re.sub(r"//[^\n]*", "", text)
-
-
 def parse_header(text: str):
     code = strip_comments(text)
-    defines = []
-    for name, value in re.findall(r"^#define\s+(TP_[A-Z0-9_]+)\s+(\S.*?)\s*$", text, flags=re.M):
-        defines.append((name, value))
+    defines = [(d.name, d.value) for d in header_defines(text)]
     callbacks = []
     for ret, name, params in re.findall(
         r"typedef\s+([\w\s\*]+?)\s*\(\s*\*\s*(\w+)\s*\)\s*\(([^)]*)\)\s*;", code
@@ -109,19 +118,6 @@ def parse_header(text: str):
     return defines, callbacks, structs, functions
 
 
-def parse_enums(text: str):
-    code = strip_comments(text)
-    enums = []
-    for name, body in re.findall(r"\benum\s+(\w+)\s*\{([^}]*)\}", code):
-        values = [(v, int(n)) for v, n in re.findall(r"(\w+)\s*=\s*(-?\d+)\s*;", body)]
-        enums.append((name, values))
-    return enums
-
-
-def prefix_of(enum_name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum_name).upper() + "_"
-
-
 def ctypes_for(ctype: str, table: dict, callbacks: set, where: str) -> str:
     if ctype in callbacks:
         return ctype
@@ -132,7 +128,7 @@ def ctypes_for(ctype: str, table: dict, callbacks: set, where: str) -> str:
 
 def generate(header_text: str, proto_text: str) -> str:
     defines, callbacks, structs, functions = parse_header(header_text)
-    enums = parse_enums(proto_text)
+    enums = proto_enums(proto_text)
     cb_names = {name for _, name, _ in callbacks}
     out = []
     w = out.append
@@ -188,23 +184,32 @@ def generate(header_text: str, proto_text: str) -> str:
     w("")
     w("")
     w("# ---- enums of proto/teleplug.proto (JSON names are PREFIX + member name) ----------------")
-    for name, values in enums:
-        prefix = prefix_of(name)
-        for v, _ in values:
-            if not v.startswith(prefix):
-                raise SystemExit(f"enum {name}: value {v} lacks the prefix {prefix}")
+    for e in enums:
         w("")
         w("")
-        w(f"class {name}(enum.IntEnum):")
-        w(f'    """``teleplug.v1.{name}`` (JSON: ``{prefix}<NAME>``)."""')
+        w(f"class {e.name}(enum.IntEnum):")
+        w(f'    """``teleplug.v1.{e.name}`` (JSON: ``{e.prefix}<NAME>``)."""')
         w("")
-        for v, n in values:
-            w(f"    {v[len(prefix):]} = {n}")
+        for m in e.members:
+            w(f"    {m.short} = {m.value}")
+    for e in enums:
+        if not e.is_bits:
+            continue
+        name, doc, every = BIT_FLAGS[e.name]
+        bits = [m.short for m in e.members if m.value != 0]
+        w("")
+        w("")
+        w(f"class {name}(enum.IntFlag):")
+        w(f'    """{doc} The bits of ``{e.name}``."""')
+        w("")
+        for m in e.members:
+            w(f"    {m.short} = {m.value}")
+        w(f"    {every} = {' | '.join(bits)}")
     w("")
     w("")
     w("ENUM_PREFIXES: Dict[type, str] = {")
-    for name, _ in enums:
-        w(f'    {name}: "{prefix_of(name)}",')
+    for e in enums:
+        w(f'    {e.name}: "{e.prefix}",')
     w("}")
     return "\n".join(out) + "\n"
 
@@ -213,17 +218,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="exit 1 if teleplug/_ffi.py is stale")
     args = ap.parse_args()
-    text = generate(HEADER.read_text(encoding="utf-8"), PROTO.read_text(encoding="utf-8"))
-    current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-    if args.check:
-        if current != text:
-            print(f"{OUTPUT} is stale: run {Path(__file__).name}", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        OUTPUT.write_text(text, encoding="utf-8")
-        print(f"wrote {OUTPUT}")
-    return 0
+    text = generate(*read_sources())
+    return write_or_check(OUTPUT, text, args.check, Path(__file__).name)
 
 
 if __name__ == "__main__":

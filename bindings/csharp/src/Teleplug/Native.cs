@@ -31,7 +31,7 @@ namespace Teleplug
         public UIntPtr Len;
     }
 
-    internal static class Native
+    internal static partial class Native
     {
 #if (UNITY_IOS || UNITY_WEBGL) && !UNITY_EDITOR
         internal const string Lib = "__Internal";
@@ -39,13 +39,7 @@ namespace Teleplug
         internal const string Lib = "teleplug";
 #endif
 
-        /// <summary>TP_ABI_VERSION of the header this wrapper was written against.</summary>
-        internal const uint AbiVersion = 1;
-
-        internal const int FormatProtobuf = 1;
-        internal const int FormatJson = 2;
-        internal const int FormatButtplugJson = 3;
-        internal const uint ContextDebug = 1;
+        // The header's constants (AbiVersion, Format*, Context*) are generated into Enums.cs.
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         internal delegate void EventFn(IntPtr userData, IntPtr buf, UIntPtr len);
