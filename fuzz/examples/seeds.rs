@@ -1,7 +1,8 @@
 //! Writes the seed corpus (`corpus/<target>/`) from the project's own examples, replacing the
 //! files it wrote before (files other names, e.g. minimised crashes kept as regressions, stay):
-//! - `json_frame`: the client frames of tests/data/protocol_examples/examples.txt and every
-//!   frame literal of tests/*.rs, plus a frame for each legacy message no test sends;
+//! - `json_frame`: the client frames and v4 server frames of
+//!   tests/data/protocol_examples/examples.txt and every frame literal of tests/*.rs, plus a
+//!   frame for each legacy message no test sends;
 //! - `ffi_request`: requests of every body built from the schema (proto/teleplug.proto), each as
 //!   protobuf and as proto3 JSON, plus raw-channel Buttplug frames;
 //! - `user_config`: the user config fixtures (tests/data/config, data/device-config) and the
@@ -63,9 +64,9 @@ fn json_frames(repo: &Path) -> Vec<(String, Vec<u8>)> {
         .expect("examples.txt");
     for line in examples.lines() {
         let kind = line.split(' ').next().unwrap_or_default();
-        if (kind == "client" || kind == "client-invalid")
-            && let Some(at) = line.find('[')
-        {
+        // Server frames at v4 too: the target also decodes the text as our client would.
+        let wanted = matches!(kind, "client" | "client-invalid") || line.starts_with("server v4 ");
+        if wanted && let Some(at) = line.find('[') {
             frames.push(line[at..].to_string());
         }
     }
@@ -93,11 +94,18 @@ fn json_frames(repo: &Path) -> Vec<(String, Vec<u8>)> {
     frames.extend(LEGACY_FRAMES.iter().map(|f| f.to_string()));
     frames.sort();
     frames.dedup();
+    // Named by content, so adding a frame to a test does not rename the others.
     frames
         .into_iter()
-        .enumerate()
-        .map(|(i, f)| (format!("{i:03}.json"), f.into_bytes()))
+        .map(|f| (format!("{:016x}.json", fnv1a(f.as_bytes())), f.into_bytes()))
         .collect()
+}
+
+/// FNV-1a, 64 bits: a stable name for a seed's content.
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Legacy messages (and odd shapes) that no test frame carries.

@@ -11,7 +11,10 @@
 //! - every reply has a wire form at the connection's version: the Error replies of decode
 //!   failures, and the legacy replies built by `legacy_reply` for converted legacy commands;
 //! - legacy commands convert (`convert_legacy`) against a device list with one of every feature
-//!   kind, and forwarded v4 messages name the legacy message's Id.
+//!   kind, and forwarded v4 messages name the legacy message's Id;
+//! - the client side too: the same text as a frame from a remote v4 server
+//!   (`decode_server_frame`, used by `net::ws_client`), whose messages survive the server
+//!   encoder → client decoder.
 
 use std::sync::LazyLock;
 
@@ -71,6 +74,20 @@ pub fn run(data: &[u8]) {
     frame(None, text);
     for version in SpecVersion::ALL {
         frame(Some(version), text);
+    }
+    from_server(text);
+}
+
+/// `text` as a frame a remote server sent our client.
+fn from_server(text: &str) {
+    let Ok(messages) = decode_server_frame(text) else {
+        return;
+    };
+    for m in messages {
+        let encoded = encode_server_frame(SpecVersion::V4, &AnyServerMessage::V4(m.clone()))
+            .expect("every v4 server message has a v4 form");
+        let again = decode_server_frame(&encoded).expect("our client decodes our encoding");
+        assert_eq!(again, vec![m], "{encoded}");
     }
 }
 
