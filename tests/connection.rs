@@ -1,4 +1,4 @@
-//! Server connection rules (PROTOCOL.md §1–§5) exercised through raw Buttplug messages:
+//! Server connection rules (docs/PROTOCOL.md §1–§5) exercised through raw Buttplug messages:
 //! handshake, malformed input, ping, disconnect, scanning, commands, validation, ordering and
 //! the stop-everything safety rules.
 

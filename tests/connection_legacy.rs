@@ -1,4 +1,4 @@
-//! Connection rules for spec v0–v3 clients (PROTOCOL.md §2.4, §4): handshake layouts, device
+//! Connection rules for spec v0–v3 clients (docs/PROTOCOL.md §2.4, §4): handshake layouts, device
 //! descriptions and DeviceAdded/DeviceRemoved events per version, legacy commands reaching the
 //! device, version-specific errors, and the safety rules.
 

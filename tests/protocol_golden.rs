@@ -1,4 +1,4 @@
-//! Golden tests: every JSON example of PROTOCOL.md (copied into
+//! Golden tests: every JSON example of docs/PROTOCOL.md (copied into
 //! tests/data/protocol_examples/examples.txt) decodes, converts and encodes to exactly the
 //! documented JSON, at the spec version the example belongs to.
 

@@ -1,5 +1,5 @@
 //! Legacy (v0–v3) command conversion, reply building and device-event tracking
-//! (PROTOCOL.md §4.3–§4.5 with the [REC] fixes), through the public API.
+//! (docs/PROTOCOL.md §4.3–§4.5 with the [REC] fixes), through the public API.
 
 use serde_json::json;
 use teleplug::wire::json::{decode_client_message, encode_server_frame};

@@ -134,7 +134,7 @@ impl std::fmt::Debug for Client {
 /// Capacity of the client event channel.
 const EVENT_CAPACITY: usize = 1024;
 
-/// `ceil(n·f)` with tiny products counted as 0, the rule legacy clients use (PROTOCOL.md §4.4).
+/// `ceil(n·f)` with tiny products counted as 0, the rule legacy clients use (docs/PROTOCOL.md §4.4).
 pub fn fraction_to_step(fraction: f64, steps: i32) -> i32 {
     let product = f64::from(steps) * fraction.abs();
     let step = if product < 1e-6 {

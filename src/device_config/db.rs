@@ -14,7 +14,7 @@ use super::matching::SpecTable;
 use super::user::{self, BaseLookup, UserLayer};
 use super::{CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity, ProtocolMatch};
 
-/// The device database shipped with the library (PROTOCOL.md §6.1).
+/// The device database shipped with the library (docs/PROTOCOL.md §6.1).
 pub(super) const EMBEDDED_JSON: &str =
     include_str!("../../data/device-config/buttplug-device-config-v4.json");
 
@@ -248,7 +248,7 @@ impl DeviceConfig {
             .unwrap_or_default()
     }
 
-    /// The index for a device seen for the first time (PROTOCOL.md §6.6): the lowest index that
+    /// The index for a device seen for the first time (docs/PROTOCOL.md §6.6): the lowest index that
     /// no user device entry pins and that is not in `also_taken` (e.g. indexes the running
     /// server already handed out).
     pub fn lowest_free_index(&self, also_taken: &[u32]) -> u32 {
@@ -272,7 +272,7 @@ impl DeviceConfig {
         out
     }
 
-    /// The user config to persist (PROTOCOL.md §6.6, "the engine rewrites this file"): the
+    /// The user config to persist (docs/PROTOCOL.md §6.6, "the engine rewrites this file"): the
     /// current one plus an entry for each `(identity, index, name)` in `new_devices`, as JSON
     /// (version 4.0). Loading it back pins each new device to its index. Devices that already
     /// have an entry, repeats, and unknown protocols are skipped; existing entries are kept

@@ -1,4 +1,4 @@
-//! Logical endpoint names (PROTOCOL.md §6.3): what protocols write to and read from, mapped to
+//! Logical endpoint names (docs/PROTOCOL.md §6.3): what protocols write to and read from, mapped to
 //! real characteristics, ports or sockets by each transport.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! The serde model of the device-config JSON files (PROTOCOL.md §6.2–6.4) and its conversion
+//! The serde model of the device-config JSON files (docs/PROTOCOL.md §6.2–6.4) and its conversion
 //! into the typed public model: base databases are deserialized straight into these structs
 //! (no `serde_json::Value` detour), then turned into [`Protocol`]s with [`Template`]s.
 //! User configs reuse the specifier and definition parts (see `user`).
@@ -309,7 +309,7 @@ pub(super) fn json_error(e: serde_json::Error) -> ConfigError {
     }
 }
 
-/// Parses a base database (PROTOCOL.md §6.2): typed deserialization, then version check and
+/// Parses a base database (docs/PROTOCOL.md §6.2): typed deserialization, then version check and
 /// conversion.
 pub(super) fn parse_base(text: &str) -> Result<BaseFile, ConfigError> {
     let raw: RawBaseFile = match serde_json::from_str(text) {

@@ -1,4 +1,4 @@
-//! Matching advertisements to communication specifiers (PROTOCOL.md §6.3). A [`SpecTable`]
+//! Matching advertisements to communication specifiers (docs/PROTOCOL.md §6.3). A [`SpecTable`]
 //! holds one layer's specifiers (the base database, or a user config) in protocol order,
 //! indexed for fast lookup: exact BLE names in a hash map, wildcard prefixes in a list, and
 //! serial ports, HID/USB id pairs and WebSocket names in hash maps.

@@ -1,6 +1,6 @@
 //! The device database: the embedded buttplug device config (replaceable by a newer file), the
 //! user device config layered on top, and matching what a hardware manager saw of a device to a
-//! protocol and a device definition (PROTOCOL.md §6).
+//! protocol and a device definition (docs/PROTOCOL.md §6).
 //!
 //! This file holds the public model; loading lives in `load`, user configs in `user`, matching in
 //! `matching`.
@@ -121,7 +121,7 @@ pub struct OutputDefinition {
 }
 
 impl OutputDefinition {
-    /// The range advertised to clients (PROTOCOL.md §6.5): `[0, n]`, or `[-n, n]` when the base
+    /// The range advertised to clients (docs/PROTOCOL.md §6.5): `[0, n]`, or `[-n, n]` when the base
     /// range starts below 0, with `n = base_max` or `u_hi - u_lo` under a user sub-range.
     pub fn client_range(&self) -> (i32, i32) {
         let n = match self.user_range {
@@ -135,7 +135,7 @@ impl OutputDefinition {
         }
     }
 
-    /// Client step → device step (PROTOCOL.md §3.4), or `None` when out of range. Sign checks are
+    /// Client step → device step (docs/PROTOCOL.md §3.4), or `None` when out of range. Sign checks are
     /// the caller's job.
     pub fn to_device_step(&self, value: i32) -> Option<i32> {
         let (lo, hi) = self.user_range.unwrap_or((0, self.base_range.1));

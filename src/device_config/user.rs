@@ -1,4 +1,4 @@
-//! The user device config (PROTOCOL.md §6.6): parsing and validating it against the base
+//! The user device config (docs/PROTOCOL.md §6.6): parsing and validating it against the base
 //! database into a [`UserLayer`] (extra specifiers, extra configurations, per-device entries
 //! with overrides and allow/deny/index), and writing it back with newly seen devices so device
 //! indexes persist.
@@ -148,7 +148,7 @@ fn warn(msg: impl std::fmt::Display) {
     tracing::warn!("user device config: {msg}; ignored");
 }
 
-/// Parses a user config (PROTOCOL.md §6.6) against a base database.
+/// Parses a user config (docs/PROTOCOL.md §6.6) against a base database.
 pub(super) fn parse_user(text: &str, base: &dyn BaseLookup) -> Result<UserLayer, ConfigError> {
     let root: Value = serde_json::from_str(text).map_err(load::json_error)?;
     let Value::Object(mut root) = root else {

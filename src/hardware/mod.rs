@@ -65,7 +65,7 @@ pub trait Transport: Send + Sync + 'static {
     fn endpoints(&self) -> Vec<Endpoint>;
 
     /// The message gap this transport needs when the device definition sets none
-    /// (PROTOCOL.md §5.4: BLE 75 ms, others none).
+    /// (docs/PROTOCOL.md §5.4: BLE 75 ms, others none).
     fn default_message_gap(&self) -> Duration;
 
     /// Write bytes to an endpoint.

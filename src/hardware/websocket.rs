@@ -1,4 +1,4 @@
-//! Devices that dial in over WebSocket (Intiface's "websocket device manager", PROTOCOL.md §7):
+//! Devices that dial in over WebSocket (Intiface's "websocket device manager", docs/PROTOCOL.md §7):
 //! the hardware side only. The socket itself lives in `net::device_server`, which accepts a
 //! device, reads its handshake and hands over a [`WebsocketDeviceLink`] (byte frames in, byte
 //! frames out) to [`WebsocketDeviceManager::device_connected`]. The manager reports it as a

@@ -1,4 +1,4 @@
-//! The listener for devices that dial in over WebSocket (PROTOCOL.md §7, compatible with
+//! The listener for devices that dial in over WebSocket (docs/PROTOCOL.md §7, compatible with
 //! Intiface's websocket device manager; off unless `--device-websocket-port` is given). A device
 //! connects, sends one text frame `{"identifier": "...", "address": "...", "version": 0}`, and is
 //! handed to [`WebsocketDeviceManager`] (src/hardware/websocket.rs), which matches it through a

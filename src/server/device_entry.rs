@@ -1,5 +1,5 @@
 //! Builds the v4 DeviceList description of a connected device from its resolved definition
-//! (PROTOCOL.md §3.3): client-visible ranges, disabled outputs hidden, features with neither
+//! (docs/PROTOCOL.md §3.3): client-visible ranges, disabled outputs hidden, features with neither
 //! outputs nor inputs left out.
 
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
 //! Validation of v4 commands against the connected devices, with the error codes and messages of
-//! PROTOCOL.md §3.4–3.6, and scaling of client steps to device steps.
+//! docs/PROTOCOL.md §3.4–3.6, and scaling of client steps to device steps.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! The Buttplug error catalogue (PROTOCOL.md §1.4): error codes, and the typed errors whose serde
+//! The Buttplug error catalogue (docs/PROTOCOL.md §1.4): error codes, and the typed errors whose serde
 //! encoding *is* the `ErrorMessage` string the reference server sends, e.g.
 //! `{"ButtplugDeviceError":{"DeviceNotAvailable":99}}`.
 

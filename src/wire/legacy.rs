@@ -1,4 +1,4 @@
-//! Spec v0–v3 messages (PROTOCOL.md §4) and their conversion to and from v4: legacy commands
+//! Spec v0–v3 messages (docs/PROTOCOL.md §4) and their conversion to and from v4: legacy commands
 //! become v4 messages using the connection's device list, v4 replies and device lists become the
 //! layouts each old version expects.
 //!

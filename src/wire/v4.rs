@@ -1,4 +1,4 @@
-//! Spec v4 messages (PROTOCOL.md §3). Struct fields are declared in byte-lexicographic order of
+//! Spec v4 messages (docs/PROTOCOL.md §3). Struct fields are declared in byte-lexicographic order of
 //! their wire names, so serialising a struct emits sorted keys like the reference server does;
 //! maps go through [`sorted_map`] for the same reason.
 
@@ -184,7 +184,7 @@ impl RequestServerInfo {
         }
     }
 
-    /// The requested major version (PROTOCOL.md §2.3): `ProtocolVersionMajor`, else
+    /// The requested major version (docs/PROTOCOL.md §2.3): `ProtocolVersionMajor`, else
     /// `MessageVersion`, else 0.
     pub fn requested_major(&self) -> u32 {
         self.protocol_version_major

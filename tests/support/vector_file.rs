@@ -1,4 +1,4 @@
-//! The vector YAML format (tests/vectors/README of the shared material, §1): tags map onto
+//! The vector YAML format (tests/vectors/README.md §1): tags map onto
 //! externally tagged enums.
 
 use serde::Deserialize;

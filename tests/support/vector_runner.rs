@@ -1,7 +1,7 @@
 //! Replays one vector file through the simulated transport at one spec version, in Buttplug
-//! JSON over the server's in-process connection, following the runner rules of the vectors
-//! README (§2–§3): ops compared in order with a 500 ms budget each, keep-alive repeats skipped,
-//! no extra op in the final 500 ms.
+//! JSON over the server's in-process connection, following the runner rules of
+//! tests/vectors/README.md (§2–§3): ops compared in order with a 500 ms budget each, keep-alive
+//! repeats skipped, no extra op in the final 500 ms.
 
 use std::collections::VecDeque;
 use std::path::Path;

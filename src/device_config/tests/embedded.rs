@@ -1,4 +1,4 @@
-//! The embedded database loads and matches the counts of shared/device-config/README.md.
+//! The embedded database loads and matches the counts of data/device-config/README.md.
 
 use std::collections::{BTreeMap, HashSet};
 

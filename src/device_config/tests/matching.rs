@@ -1,4 +1,4 @@
-//! `match_advertisement` (PROTOCOL.md §6.3) on the embedded database and user configs.
+//! `match_advertisement` (docs/PROTOCOL.md §6.3) on the embedded database and user configs.
 
 use uuid::Uuid;
 

@@ -1,4 +1,4 @@
-//! `OutputDefinition::client_range` / `to_device_step` (PROTOCOL.md §3.4, §6.5).
+//! `OutputDefinition::client_range` / `to_device_step` (docs/PROTOCOL.md §3.4, §6.5).
 
 use crate::device_config::OutputDefinition;
 use crate::wire::OutputType;

@@ -1,4 +1,4 @@
-//! `resolve` (PROTOCOL.md §6.4, §6.6): user entry → configuration → defaults, inheritance and
+//! `resolve` (docs/PROTOCOL.md §6.4, §6.6): user entry → configuration → defaults, inheritance and
 //! user overrides.
 
 use super::{

@@ -1,4 +1,4 @@
-//! `user_config_json_with`: recording device indexes so they persist (PROTOCOL.md §6.6).
+//! `user_config_json_with`: recording device indexes so they persist (docs/PROTOCOL.md §6.6).
 
 use serde_json::Value;
 

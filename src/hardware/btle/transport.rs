@@ -28,7 +28,7 @@ use crate::hardware::{
     Transport,
 };
 
-/// The message gap a BLE link needs when the device definition sets none (PROTOCOL.md §5.4).
+/// The message gap a BLE link needs when the device definition sets none (docs/PROTOCOL.md §5.4).
 pub const BLE_MESSAGE_GAP: Duration = Duration::from_millis(75);
 /// Upper bound for connecting (BlueZ connect and waiting for services to resolve).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,4 +1,4 @@
-//! Decoding: client messages for a connection at a given spec version (PROTOCOL.md §1.3, §4.1),
+//! Decoding: client messages for a connection at a given spec version (docs/PROTOCOL.md §1.3, §4.1),
 //! and whole server frames for our own v4 client.
 
 use std::ops::RangeInclusive;
@@ -151,7 +151,7 @@ pub fn is_client_message(version: SpecVersion, name: &str) -> bool {
 }
 
 /// Decode a frame from a v4 server. Output and input types this version does not know are
-/// dropped from device lists (a client must ignore them, PROTOCOL.md §2.4); any other message
+/// dropped from device lists (a client must ignore them, docs/PROTOCOL.md §2.4); any other message
 /// that does not decode fails the frame.
 pub fn decode_server_frame(text: &str) -> Result<Vec<ServerMessage>, ButtplugError> {
     split_frame(text)?

@@ -1,5 +1,5 @@
 //! Encoding: server messages as one-message frames in the layout of the connection's spec
-//! version (PROTOCOL.md §2.4, §4.3), and client frames for our own v4 client. Every type
+//! version (docs/PROTOCOL.md §2.4, §4.3), and client frames for our own v4 client. Every type
 //! declares its fields in sorted order, so the output has sorted keys at every level without a
 //! detour through `serde_json::Value`.
 

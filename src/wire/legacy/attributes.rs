@@ -1,4 +1,4 @@
-//! The legacy attribute tables of a device (PROTOCOL.md §4.3), derived from its v4 features in
+//! The legacy attribute tables of a device (docs/PROTOCOL.md §4.3), derived from its v4 features in
 //! one place: the v3 ScalarCmd / RotateCmd / LinearCmd / SensorReadCmd lists (the v0–v2 lists
 //! are selections of them). Both the device descriptions sent to legacy clients and the
 //! conversion of legacy commands use these tables, so an `Index` a client read from a

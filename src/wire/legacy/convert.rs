@@ -1,4 +1,4 @@
-//! Legacy client commands → v4 messages (PROTOCOL.md §4.4, §4.5, with the [REC] fixes), and
+//! Legacy client commands → v4 messages (docs/PROTOCOL.md §4.4, §4.5, with the [REC] fixes), and
 //! the v4 replies → the legacy reply. Indexes are resolved through the attribute tables of
 //! [`super::attributes`], floats become integer steps with [`ceil_step`] / [`floor_step`].
 

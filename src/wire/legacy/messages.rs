@@ -1,4 +1,4 @@
-//! The spec v0–v3 message types (PROTOCOL.md §4.1–§4.3) as data, and the table of which legacy
+//! The spec v0–v3 message types (docs/PROTOCOL.md §4.1–§4.3) as data, and the table of which legacy
 //! client message exists in which version. Fields are declared in byte-lexicographic order of
 //! their wire names so that serialising emits sorted keys, like the v4 types.
 
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::wire::SpecVersion;
 use crate::wire::v4::{IdOnly, OutputType};
 
-/// The spec versions in which a legacy client message name exists (PROTOCOL.md §4.1 table,
+/// The spec versions in which a legacy client message name exists (docs/PROTOCOL.md §4.1 table,
 /// spec lists), or `None` when the name is not a legacy-only client message. Messages common to
 /// all versions (RequestServerInfo, Ping, ...) are not in this table.
 pub fn legacy_client_message_versions(name: &str) -> Option<RangeInclusive<u32>> {
@@ -345,7 +345,7 @@ pub struct SensorCmd {
     pub sensor_type: SensorType,
 }
 
-/// A message only v0–v3 clients send (PROTOCOL.md §4.1/§4.2). The messages common to every
+/// A message only v0–v3 clients send (docs/PROTOCOL.md §4.1/§4.2). The messages common to every
 /// version (RequestServerInfo, Ping, StartScanning, StopScanning, RequestDeviceList) decode to
 /// their v4 form instead.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! Turning the server's full-list DeviceList events into what each connection should see:
-//! DeviceAdded / DeviceRemoved for v0–v3 (PROTOCOL.md §2.5), the DeviceList itself (Id 0) for
+//! DeviceAdded / DeviceRemoved for v0–v3 (docs/PROTOCOL.md §2.5), the DeviceList itself (Id 0) for
 //! v4, and nothing when the set of device indexes did not change.
 
 use std::collections::BTreeSet;
