@@ -1,7 +1,7 @@
 /*
  * teleplug.h: the C ABI of Teleplug, a Buttplug protocol server and client core.
  *
- * Conventions (FFI.md):
+ * Conventions (docs/FFI.md):
  *  - Every fallible function returns an int32_t status: TP_OK (0) or one of the TP_* codes
  *    below (a private range, 7001 and up). Out-parameters are written only on TP_OK.
  *    tp_last_error_message() copies the calling thread's last error text.
