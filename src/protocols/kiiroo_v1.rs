@@ -1,6 +1,6 @@
 //! Kiiroo V1 (`kiiroo-v1`): first-generation Pearl (vibrator) and Onyx (stroker rings) over a
 //! BLE UART service; every command is ASCII `"N,\n"` with N = 0–4 on `tx`. No reference handler:
-//! built from protocols/kiiroo-v1.md. The Onyx jumps to a ring position at once, so a move
+//! built from docs/protocols/kiiroo-v1.md. The Onyx jumps to a ring position at once, so a move
 //! "to v within D ms" is emulated by a 50 ms position loop (500 ms idle repeats).
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! Lovense (`lovense`): an ASCII protocol (`Command:args;`) written to `tx` without response,
 //! replies notified on `rx`. The model comes from the `DeviceType;` reply and picks one of six
-//! command styles (Single, Dual, Mply, RotateVibrator, Max, Stroker). See protocols/lovense.md.
+//! command styles (Single, Dual, Mply, RotateVibrator, Max, Stroker). See docs/protocols/lovense.md.
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Mu Se / Love Spouse (`muse`): one vibrator (0–9). `[v, 01]` on `tx` runs the motor at speed
 //! `v` for about one second, `[00, 00]` stops it, so the last packet is repeated every 500 ms.
-//! No reference implementation; documented protocol (protocols/muse.md).
+//! No reference implementation; documented protocol (docs/protocols/muse.md).
 
 use std::time::Duration;
 

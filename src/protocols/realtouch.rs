@@ -1,7 +1,7 @@
 //! AEBN RealTouch (`realtouch`, USB HID): a sleeve with two belts. Position moves are emulated by
 //! running both belts in or out for the move's duration at a magnitude from the Fleshlight speed
 //! formula; a stop halts every component. Reports are 64 bytes without report ID, written as
-//! `00` + payload. No reference implementation; documented protocol (protocols/realtouch.md).
+//! `00` + payload. No reference implementation; documented protocol (docs/protocols/realtouch.md).
 //! The HID transport that reaches the device is not part of this module.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The Fleshlight Launch speed formula (protocols/_helper-fleshlight-launch.md): "move to position
+//! The Fleshlight Launch speed formula (docs/protocols/_helper-fleshlight-launch.md): "move to position
 //! P within D ms" → the speed byte of the Kiiroo/Launch strokers (`kiiroo-v2`, `kiiroo-v21`,
 //! `kiiroo-v21-initialized`, `kiiroo-v3`).
 
