@@ -12,7 +12,7 @@ use teleplug::hardware::simulated::SimulatedDevice;
 use teleplug::server::Server;
 
 use crate::alloc;
-use crate::rig::{self, WriteLog};
+use crate::rig::{self, WriteLatency, WriteLog};
 use crate::stats::{Summary, rate};
 use crate::{Flavour, Settings};
 
@@ -69,7 +69,7 @@ impl Embedded {
     }
 
     /// `n` commands one at a time: (send → write, send → reply, allocations per command).
-    pub async fn sequential(&self, n: usize) -> (Summary, Summary, f64) {
+    pub async fn sequential(&self, n: usize) -> (WriteLatency, Summary, f64) {
         self.log.expect(n);
         let mut sends = Vec::with_capacity(n);
         let mut replies = Vec::with_capacity(n);
@@ -93,11 +93,11 @@ impl Embedded {
     /// Runs without tokio's cooperative budget: with it, a request whose first poll runs out of
     /// budget is re-queued behind later ones and sent after them, and the send → write pairing
     /// (by order) would break.
-    pub async fn pipelined(&self, n: usize, window: usize) -> (Summary, Summary, Duration) {
+    pub async fn pipelined(&self, n: usize, window: usize) -> (WriteLatency, Summary, Duration) {
         tokio::task::unconstrained(self.pipelined_in_order(n, window)).await
     }
 
-    async fn pipelined_in_order(&self, n: usize, window: usize) -> (Summary, Summary, Duration) {
+    async fn pipelined_in_order(&self, n: usize, window: usize) -> (WriteLatency, Summary, Duration) {
         self.log.expect(n);
         let mut sends = Vec::with_capacity(n);
         let mut replies = vec![None; n];

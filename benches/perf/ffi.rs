@@ -19,7 +19,7 @@ use teleplug::ffi::{
 use teleplug::hardware::simulated::{SimOp, observe_process};
 
 use crate::Settings;
-use crate::rig::{self, WriteLog};
+use crate::rig::{self, WriteLatency, WriteLog};
 use crate::stats::{Summary, rate};
 
 /// Write logs by device address.
@@ -213,7 +213,7 @@ impl Abi {
     }
 
     /// `n` outputs with at most `window` in flight: (send → write, send → reply, elapsed).
-    fn run(&mut self, n: usize, window: usize) -> (Summary, Summary, Duration) {
+    fn run(&mut self, n: usize, window: usize) -> (WriteLatency, Summary, Duration) {
         let (first, frames) = self.outputs(n);
         self.log.expect(n);
         let mut sends = Vec::with_capacity(n);

@@ -114,13 +114,60 @@ pub fn deltas(from: &[Instant], to: &[Instant]) -> Vec<Duration> {
         .collect()
 }
 
-/// Send → write and send → reply latencies of a run of `sends.len()` commands, checking that
-/// the device wrote once per command (the write times are taken from `log`).
-pub fn latencies(sends: &[Instant], log: &WriteLog, replies: &[Instant]) -> (Summary, Summary) {
+/// Send → device write of a run: the latencies when the device wrote once per command; when
+/// pipelined commands queued up behind a busy device, it writes only the latest value of those
+/// waiting (latest value wins), so writes no longer pair with commands and only their number is
+/// reported.
+pub enum WriteLatency {
+    PerCommand(Summary),
+    Merged { writes: usize, commands: usize },
+}
+
+impl WriteLatency {
+    /// The per-command latencies of a run that cannot have merged (one command in flight).
+    pub fn per_command(&self) -> &Summary {
+        match self {
+            WriteLatency::PerCommand(s) => s,
+            WriteLatency::Merged { writes, commands } => {
+                panic!("{writes} writes for {commands} commands sent one at a time")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for WriteLatency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteLatency::PerCommand(s) => write!(f, "{s}"),
+            WriteLatency::Merged { writes, commands } => write!(
+                f,
+                "{writes} writes for {commands} commands (backlog merged, latest value wins)"
+            ),
+        }
+    }
+}
+
+/// Send → write and send → reply latencies of a run of `sends.len()` commands (the write times
+/// are taken from `log`).
+pub fn latencies(
+    sends: &[Instant],
+    log: &WriteLog,
+    replies: &[Instant],
+) -> (WriteLatency, Summary) {
     let writes = log.take();
-    assert_eq!(writes.len(), sends.len(), "one write per command");
-    (
-        Summary::of(deltas(sends, &writes)),
-        Summary::of(deltas(sends, replies)),
-    )
+    assert!(
+        !writes.is_empty() && writes.len() <= sends.len(),
+        "{} writes for {} commands",
+        writes.len(),
+        sends.len()
+    );
+    let write = if writes.len() == sends.len() {
+        WriteLatency::PerCommand(Summary::of(deltas(sends, &writes)))
+    } else {
+        WriteLatency::Merged {
+            writes: writes.len(),
+            commands: sends.len(),
+        }
+    };
+    (write, Summary::of(deltas(sends, replies)))
 }

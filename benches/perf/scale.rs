@@ -50,6 +50,7 @@ pub fn run(settings: &Settings) {
             let encode = Summary::of(times).p50;
             e.sequential(settings.warmup).await;
             let (w, r, _) = e.sequential(settings.commands).await;
+            let w = w.per_command();
             let (_, _, elapsed) = e.pipelined(settings.commands * 4, 256).await;
             println!(
                 "| {n} | {} | {} | {} | {} | {} | {} | p50 {} p99 {} | p50 {} p99 {} | {} |",

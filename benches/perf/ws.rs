@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::rig::{self, WriteLog};
+use crate::rig::{self, WriteLatency, WriteLog};
 use crate::stats::{Summary, rate};
 use crate::{Flavour, Settings};
 
@@ -32,6 +32,21 @@ fn output_frame(id: u32, device: u32, value: i32) -> String {
 fn ok_id(text: &str) -> Option<u32> {
     let rest = text.strip_prefix(r#"[{"Ok":{"Id":"#)?;
     rest.split('}').next()?.parse().ok()
+}
+
+/// The ids of a frame of `Ok` replies (`[{"Ok":{"Id":5}},{"Ok":{"Id":6}}]`); panics on anything
+/// else.
+fn ok_ids(text: &str) -> impl Iterator<Item = u32> + '_ {
+    let body = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or_else(|| panic!("not a frame: {text}"));
+    body.split("},{").map(move |m| {
+        let m = m.trim_start_matches('{');
+        m.strip_prefix(r#""Ok":{"Id":"#)
+            .and_then(|r| r.trim_end_matches('}').parse().ok())
+            .unwrap_or_else(|| panic!("not Ok: {text}"))
+    })
 }
 
 async fn next_text(ws: &mut Ws) -> String {
@@ -90,7 +105,7 @@ async fn client_run(
     window: usize,
     first_id: u32,
     log: Arc<WriteLog>,
-) -> (Ws, Summary, Summary, Duration) {
+) -> (Ws, WriteLatency, Summary, Duration) {
     let frames: Vec<String> = (0..n)
         .map(|i| {
             output_frame(
@@ -111,10 +126,12 @@ async fn client_run(
             match stream.next().await {
                 Some(Ok(Message::Text(t))) => {
                     let now = Instant::now();
-                    let id = ok_id(t.as_str()).unwrap_or_else(|| panic!("not Ok: {t}"));
-                    assert_eq!(id, first_id + replies.len() as u32, "replies in order");
-                    replies.push(now);
-                    reader_permits.add_permits(1);
+                    // Replies ready together share a frame.
+                    for id in ok_ids(t.as_str()) {
+                        assert_eq!(id, first_id + replies.len() as u32, "replies in order");
+                        replies.push(now);
+                        reader_permits.add_permits(1);
+                    }
                 }
                 Some(Ok(_)) => {}
                 other => panic!("connection ended: {other:?}"),
