@@ -97,7 +97,11 @@ impl Embedded {
         tokio::task::unconstrained(self.pipelined_in_order(n, window)).await
     }
 
-    async fn pipelined_in_order(&self, n: usize, window: usize) -> (WriteLatency, Summary, Duration) {
+    async fn pipelined_in_order(
+        &self,
+        n: usize,
+        window: usize,
+    ) -> (WriteLatency, Summary, Duration) {
         self.log.expect(n);
         let mut sends = Vec::with_capacity(n);
         let mut replies = vec![None; n];
