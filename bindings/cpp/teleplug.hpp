@@ -1,6 +1,6 @@
 // teleplug.hpp: the C++17 binding of Teleplug (header-only, over include/teleplug.h).
 //
-// Thin by design (shared/design/FFI.md §6): RAII handles over the C ABI, the JSON encoding of
+// Thin by design (docs/FFI.md §6): RAII handles over the C ABI, the JSON encoding of
 // proto/teleplug.proto marshalled with nlohmann/json, replies as futures, events through
 // std::function. Every protocol and device decision (matching, step conversion, validation of
 // indexes and values) stays in the Rust library; the wrapper only turns messages into C++ values
@@ -750,7 +750,7 @@ class Feature;
 
 namespace detail {
 
-/// The callback adapter (FFI.md §6): owns a std::function on the heap; its address is the
+/// The callback adapter (docs/FFI.md §6): owns a std::function on the heap; its address is the
 /// client's user_data; the library deletes it through `free` exactly once, after the last
 /// callback.
 struct EventAdapter {

@@ -58,7 +58,7 @@ CSHARP_CONSTANTS = [("TP_ABI_VERSION", "uint"), ("TP_FORMAT_", "int"), ("TP_CONT
 
 
 def status_codes(defines: List[Define]) -> List[Define]:
-    """TP_OK and the codes of the private range (FFI.md §1: 7001 and up)."""
+    """TP_OK and the codes of the private range (docs/FFI.md §1: 7001 and up)."""
     return [
         d
         for d in defines

@@ -1,5 +1,5 @@
 //! Test hooks (`debug` requests), honoured only in contexts created with TP_CONTEXT_DEBUG:
-//! a panic injected at `tp_client_send` or in the request's task (FFI.md A9), a slow request,
+//! a panic injected at `tp_client_send` or in the request's task (docs/FFI.md A9), a slow request,
 //! and shutting the embedded server down under the client.
 
 use std::time::Duration;

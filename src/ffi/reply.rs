@@ -47,7 +47,7 @@ pub fn to_response(id: u32, reply: Reply) -> Response {
     }
 }
 
-/// The reply of a request whose handler panicked (FFI.md A9); the panic is logged.
+/// The reply of a request whose handler panicked (docs/FFI.md A9); the panic is logged.
 pub fn panicked(payload: &(dyn std::any::Any + Send)) -> Reply {
     let text = panic_message(payload);
     tracing::error!("panic while handling a request: {text}");

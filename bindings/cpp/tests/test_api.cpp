@@ -373,7 +373,7 @@ TEST(proto_field_names_are_accepted_too) {
     CHECK_EQ(r.value, -5);
 }
 
-// FFI.md §3: the library's messages survive this binding's JSON library unchanged, and every
+// docs/FFI.md §3: the library's messages survive this binding's JSON library unchanged, and every
 // request the binding writes is one the library decodes.
 TEST(every_message_survives_the_json_library) {
     th::Recorder<std::string> raw;

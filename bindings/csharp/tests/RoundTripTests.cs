@@ -1,4 +1,4 @@
-// FFI.md §3: every message kind survives a round trip through the wrapper's JSON library. The
+// docs/FFI.md §3: every message kind survives a round trip through the wrapper's JSON library. The
 // runner taps every message the library sent during the whole run (one sample per body kind);
 // this class runs last and checks that Newtonsoft.Json reads each and writes it back to the
 // same bytes, and that the run saw every Response body of the schema.

@@ -1,7 +1,7 @@
 """What the asyncio and the synchronous device objects share: descriptions and lookups.
 
 Devices and features are addressed by ``(client, device index, feature index)`` inside
-messages (FFI.md A4): these objects hold no native resource, only the description the server
+messages (docs/FFI.md A4): these objects hold no native resource, only the description the server
 gave and the client to send through.
 """
 

@@ -1,5 +1,5 @@
 """Loading ``libteleplug``, the ABI check, status checking, and the process-lifetime callback
-trampolines (FFI.md §5).
+trampolines (docs/FFI.md §5).
 
 - The library is loaded with ``ctypes.CDLL`` (the GIL is released during every call), from
   ``TELEPLUG_LIB`` if set, else from this package's directory (installed wheels), else from the
@@ -160,7 +160,7 @@ class HandleMap:
 HANDLES = HandleMap()
 
 # OS thread ids currently inside a trampoline (a native library thread calling Python).
-# Not threading.local: foreign threads get a fresh thread state on each call (FFI.md C5).
+# Not threading.local: foreign threads get a fresh thread state on each call (docs/FFI.md C5).
 _in_callback: Dict[int, int] = {}
 _in_callback_lock = threading.Lock()
 

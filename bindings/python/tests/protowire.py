@@ -1,7 +1,7 @@
 """Test-only: a small protobuf wire codec driven by proto/teleplug.proto, mapping messages to and
 from their canonical proto3 JSON form (the dicts Python's `json` reads and writes). Used to check
 that the library's protobuf and JSON encodings agree as seen through Python's json module
-(FFI.md §3 round trips); the binding itself never uses protobuf."""
+(docs/FFI.md §3 round trips); the binding itself never uses protobuf."""
 
 from __future__ import annotations
 

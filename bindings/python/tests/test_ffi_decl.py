@@ -48,7 +48,7 @@ def test_every_header_function_is_declared_with_argtypes_and_restype():
         fn = getattr(_native.lib, name)
         assert fn.restype is restype, name
         assert fn.argtypes == argtypes, name
-        # No function returns c_char_p (FFI.md C6): static strings are read with string_at.
+        # No function returns c_char_p (docs/FFI.md C6): static strings are read with string_at.
         assert fn.restype is not ctypes.c_char_p
     # Pointers are never plain ints.
     assert _ffi.FUNCTIONS["tp_context_new"][1][1] == ctypes.POINTER(ctypes.c_void_p)

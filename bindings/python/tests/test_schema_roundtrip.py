@@ -1,4 +1,4 @@
-"""FFI.md §3 round trips with Python's own json module: every message the library sends in
+"""docs/FFI.md §3 round trips with Python's own json module: every message the library sends in
 protobuf survives protobuf -> JSON (json.dumps/json.loads) -> protobuf byte for byte and equals
 what the same library sends in its JSON encoding; every request the binding writes means the
 same in both encodings (same replies)."""

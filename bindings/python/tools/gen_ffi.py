@@ -48,7 +48,7 @@ BIT_FLAGS = {
 }
 
 # C type (whitespace-normalised) -> ctypes expression. Pointers are never c_char_p for returned
-# library memory (FFI.md C6): const char * results are c_void_p, read with string_at.
+# library memory (docs/FFI.md C6): const char * results are c_void_p, read with string_at.
 ARG_TYPES = {
     "uint32_t": "ctypes.c_uint32",
     "int32_t": "ctypes.c_int32",

@@ -32,7 +32,7 @@ namespace Teleplug
 
     /// <summary>
     /// A library context: the async runtime, the embedded server and the thread that runs
-    /// callbacks (FFI.md A1). A <see cref="Client"/> created without one owns a private context.
+    /// callbacks (docs/FFI.md A1). A <see cref="Client"/> created without one owns a private context.
     /// Dispose (or <see cref="Shutdown"/>) stops every device of it; live contexts are shut down
     /// when the process exits or the AppDomain unloads (Unity: also on quit and when play mode
     /// ends), so no native thread calls into an unloaded domain.

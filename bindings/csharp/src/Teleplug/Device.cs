@@ -7,7 +7,7 @@ using Newtonsoft.Json.Linq;
 namespace Teleplug
 {
     /// <summary>
-    /// A device as the server described it. Devices are addressed by index (FFI.md A4): a
+    /// A device as the server described it. Devices are addressed by index (docs/FFI.md A4): a
     /// <see cref="Device"/> is a snapshot holding no native resource; its methods send requests
     /// through its <see cref="Client"/>.
     /// </summary>

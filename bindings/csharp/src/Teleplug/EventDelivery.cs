@@ -1,4 +1,4 @@
-// Where user event handlers run (FFI.md §4 B4). Native callbacks only copy and enqueue; handlers
+// Where user event handlers run (docs/FFI.md §4 B4). Native callbacks only copy and enqueue; handlers
 // run later through one of these, in the order the library produced the events.
 using System;
 using System.Collections.Concurrent;

@@ -1,4 +1,4 @@
-// The canonical proto3 JSON mapping of proto/teleplug.proto (FFI.md §3), written and read with
+// The canonical proto3 JSON mapping of proto/teleplug.proto (docs/FFI.md §3), written and read with
 // Newtonsoft.Json's LINQ-to-JSON types only: no reflection over our own types, so nothing here
 // depends on what IL2CPP's managed stripping keeps.
 using System;

@@ -7,7 +7,7 @@ using System.Threading;
 namespace Teleplug
 {
     /// <summary>
-    /// The process-wide log callback of the library (FFI.md A14): replaceable and clearable at any
+    /// The process-wide log callback of the library (docs/FFI.md A14): replaceable and clearable at any
     /// time. Records are copied on the library's log thread and handed to the callback through an
     /// <see cref="EventDelivery"/>. For per-client log events use <see cref="Client.SubscribeLogsAsync"/>.
     /// </summary>

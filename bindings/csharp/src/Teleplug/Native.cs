@@ -1,4 +1,4 @@
-// P/Invoke declarations of include/teleplug.h (FFI.md §4 B1): explicit Cdecl, blittable types
+// P/Invoke declarations of include/teleplug.h (docs/FFI.md §4 B1): explicit Cdecl, blittable types
 // only (IntPtr, integers, UIntPtr for size_t, out integers/pointers), no string or bool
 // marshalling. A test (NativeDeclarationsMatchHeader) checks every export against the header.
 using System;
@@ -96,7 +96,7 @@ namespace Teleplug
         static bool loaded;
 
         /// <summary>
-        /// Loads the library and checks its ABI version (FFI.md A11). Throws
+        /// Loads the library and checks its ABI version (docs/FFI.md A11). Throws
         /// <see cref="TeleplugLoadException"/> when the library is missing or of another ABI.
         /// </summary>
         internal static void EnsureLoaded()

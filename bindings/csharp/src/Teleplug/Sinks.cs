@@ -1,4 +1,4 @@
-// The native event sink (FFI.md §4 B2/B3) of clients and raw channels: one static trampoline per
+// The native event sink (docs/FFI.md §4 B2/B3) of clients and raw channels: one static trampoline per
 // callback type, its delegate held in a static readonly field for the process lifetime; user_data
 // is an integer key into a map with monotonic, never-reused keys. Callbacks copy the bytes,
 // enqueue, return, and never let an exception unwind into native frames.

@@ -9,7 +9,7 @@ namespace Teleplug.Unity
 {
     /// <summary>
     /// Shuts every Teleplug context down synchronously before Unity tears the scripting domain
-    /// down (FFI.md §4 B6): on Application.quitting, when play mode ends in the editor and before an
+    /// down (docs/FFI.md §4 B6): on Application.quitting, when play mode ends in the editor and before an
     /// assembly reload. A native thread holding a function pointer into an unloaded domain would
     /// crash the editor. Also routes handler exceptions to the Unity console.
     /// </summary>
