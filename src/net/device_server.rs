@@ -21,11 +21,11 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tracing::{debug, info, warn};
 
 use super::NetError;
-use super::device_auth::{DeviceToken, LiveAddresses, token_from_query};
+use super::device_auth::{AddressClaim, DeviceToken, LiveAddresses, token_from_query};
 use super::link::{self, Inbound, LinkConfig, LinkHandle};
 use super::listen::{self, Gate, ListenerHandle, PendingConnection};
 use super::origin::OriginPolicy;
-use super::pending::EVICTED_REASON;
+use super::pending::{EVICTED_REASON, PendingTicket};
 use crate::hardware::HardwareManager;
 use crate::hardware::websocket::{
     DeviceHandshake, LinkClose, WebsocketDeviceLink, WebsocketDeviceManager,
@@ -173,7 +173,7 @@ async fn device_connection(
         listen::HANDSHAKE_TIMEOUT,
     )
     .await;
-    let (ws, mut pending) = match upgraded {
+    let (ws, pending) = match upgraded {
         Ok(u) => u,
         Err(e) => {
             debug!(%peer, "device upgrade failed: {e}");
@@ -185,44 +185,83 @@ async fn device_connection(
         mut inbound,
         done,
     } = link::spawn(ws, shared.link.clone(), peer.to_string());
-    // Until its handshake frame the connection still counts as pending: the oldest are evicted.
+    let url_token = url_token.lock().take();
+    let admitted = admit(&shared, &mut inbound, pending, url_token, &mut shutdown).await;
+    let (handshake, _claim) = match admitted {
+        Ok(a) => a,
+        Err((code, reason)) => return refuse(handle, done, peer, code, &reason).await,
+    };
+    relay(
+        &shared,
+        &handshake,
+        &handle,
+        &mut inbound,
+        &mut shutdown,
+        peer,
+    )
+    .await;
+    drop(handle);
+    let end = done.await;
+    info!(%peer, address = %handshake.address, ?end, "WebSocket device left");
+}
+
+/// A refusal: how to close the device's socket and why.
+type Refusal = (CloseCode, String);
+
+/// Read the device's handshake frame (while it waits, the connection counts as pending and may
+/// be evicted), check its token and claim its address.
+async fn admit(
+    shared: &Listener,
+    inbound: &mut mpsc::Receiver<Inbound>,
+    mut pending: PendingTicket,
+    url_token: Option<String>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<(DeviceHandshake, AddressClaim), Refusal> {
     let first = tokio::select! {
         first = tokio::time::timeout(DEVICE_HANDSHAKE_TIMEOUT, inbound.recv()) => first,
-        _ = pending.evicted() => {
-            return refuse(handle, done, peer, CloseCode::Again, EVICTED_REASON).await;
-        }
-        _ = listen::shutdown_requested(&mut shutdown) => {
-            return refuse(handle, done, peer, CloseCode::Away, "server shutting down").await;
+        _ = pending.evicted() => return Err((CloseCode::Again, EVICTED_REASON.into())),
+        _ = listen::shutdown_requested(shutdown) => {
+            return Err((CloseCode::Away, "server shutting down".into()));
         }
     };
     drop(pending);
+    let policy = |e: String| (CloseCode::Policy, e);
     let handshake = match first {
-        Ok(Some(Inbound::Text(text))) => DeviceHandshake::parse(&text),
+        Ok(Some(Inbound::Text(text))) => DeviceHandshake::parse(&text).map_err(policy)?,
         Ok(Some(Inbound::Binary(_))) => {
-            Err("the first frame must be the text handshake, not binary".into())
+            return Err(policy(
+                "the first frame must be the text handshake, not binary".into(),
+            ));
         }
-        Ok(None) => Err("the device left before its handshake".into()),
-        Err(_) => Err("no handshake within 10 s".into()),
-    };
-    let handshake = match handshake {
-        Ok(h) => h,
-        Err(e) => return refuse(handle, done, peer, CloseCode::Policy, &e).await,
+        Ok(None) => return Err(policy("the device left before its handshake".into())),
+        Err(_) => return Err(policy("no handshake within 10 s".into())),
     };
     if let Some(token) = &shared.token {
-        let given = handshake.token.clone().or_else(|| url_token.lock().take());
-        if let Err(reason) = token.check(given.as_deref()) {
-            return refuse(handle, done, peer, CloseCode::Policy, reason).await;
-        }
+        let given = handshake.token.clone().or(url_token);
+        token
+            .check(given.as_deref())
+            .map_err(|reason| policy(reason.to_string()))?;
     }
-    let _claim = match shared.live.claim(&handshake.address) {
-        Ok(claim) => claim,
-        Err(reason) => return refuse(handle, done, peer, CloseCode::Policy, &reason).await,
-    };
+    let claim = shared.live.claim(&handshake.address).map_err(policy)?;
+    Ok((handshake, claim))
+}
+
+/// Hand the device to the manager, then carry bytes both ways until either side ends: the
+/// server's writes as binary frames (waiting for room: a device that stops reading is dropped
+/// by the link's write timeout), the device's frames as notifications.
+async fn relay(
+    shared: &Listener,
+    handshake: &DeviceHandshake,
+    handle: &LinkHandle,
+    inbound: &mut mpsc::Receiver<Inbound>,
+    shutdown: &mut watch::Receiver<bool>,
+    peer: SocketAddr,
+) {
     let (out_tx, mut out_rx) = mpsc::channel(DEVICE_QUEUE);
     let (in_tx, in_rx) = mpsc::channel(DEVICE_QUEUE);
     let (close_tx, mut close_rx) = mpsc::unbounded_channel();
     shared.manager.device_connected(
-        &handshake,
+        handshake,
         WebsocketDeviceLink {
             outgoing: out_tx,
             incoming: in_rx,
@@ -260,15 +299,11 @@ async fn device_connection(
                 }
                 break;
             }
-            _ = listen::shutdown_requested(&mut shutdown) => {
+            _ = listen::shutdown_requested(shutdown) => {
                 handle.close(CloseCode::Away, "server shutting down");
                 break;
             }
         }
     }
-    // Ends the transport's event stream: the server sees the device disconnect.
-    drop(in_tx);
-    drop(handle);
-    let end = done.await;
-    info!(%peer, address = %handshake.address, ?end, "WebSocket device left");
+    // Dropping `in_tx` ends the transport's event stream: the server sees the device disconnect.
 }
