@@ -259,6 +259,19 @@ for_each_gap!(tokio::test(start_paused = true), server_dropped:
 
 // ---- over WebSocket, real time ------------------------------------------------------------
 
+/// Over WebSocket: vibrate device 0 at 5, then ask for 10 (both acknowledged).
+async fn run_at_5_then_10(c: &mut Peer) {
+    for v in [5, 10] {
+        let r = c
+            .request(
+                "OutputCmd",
+                json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":v}}}),
+            )
+            .await;
+        assert_eq!(msg_type(&r), "Ok", "{r}");
+    }
+}
+
 /// A WebSocket server on a free loopback port, a client that ran the Hush at 5 and asked for
 /// 10, and the toy's ops.
 async fn ws_running_hush(gap: u64) -> (Server, Peer, UnboundedReceiver<SimOp>) {
@@ -283,15 +296,7 @@ async fn ws_running_hush(gap: u64) -> (Server, Peer, UnboundedReceiver<SimOp>) {
     assert_eq!(msg_type(&c.request("StartScanning", json!({})).await), "Ok");
     until_connected(&mut ops).await;
     c.event("DeviceList").await;
-    for v in [5, 10] {
-        let r = c
-            .request(
-                "OutputCmd",
-                json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":v}}}),
-            )
-            .await;
-        assert_eq!(msg_type(&r), "Ok", "{r}");
-    }
+    run_at_5_then_10(&mut c).await;
     (s, c, ops)
 }
 
@@ -329,15 +334,7 @@ async fn signal(name: &str, gap: u64) {
         .await;
     sim.lovense_until_connected("toy").await;
     c.event("DeviceList").await;
-    for v in [5, 10] {
-        let r = c
-            .request(
-                "OutputCmd",
-                json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":v}}}),
-            )
-            .await;
-        assert_eq!(msg_type(&r), "Ok", "{r}");
-    }
+    run_at_5_then_10(&mut c).await;
     serve.signal(name);
     // Every write from the first command on, until the simulator is told the toy is gone.
     let mut writes = Vec::new();
@@ -455,46 +452,40 @@ fn from_first_command(writes: Vec<String>) -> Vec<String> {
     writes[first..].to_vec()
 }
 
-fn context_shutdown(gap: u64) {
-    let address = format!("ffi-shutdown-{gap}");
+/// An embedded client of a fresh context ran the Hush at 5 and asked for 10, then `end` ends
+/// the session: the toy must get its stop before it is let go.
+fn ffi_path(name: &str, gap: u64, end: impl FnOnce(&Ctx, &FfiClient)) {
+    let address = format!("ffi-{name}-{gap}");
     let mut ops = process_ops(&address);
     let ctx = Ctx::new(0);
-    let _c = ffi_running_hush(&ctx, &address, gap);
-    assert_eq!(tp_context_shutdown(ctx.0, 5000), TP_OK);
+    let c = ffi_running_hush(&ctx, &address, gap);
+    end(&ctx, &c);
     let writes = from_first_command(ffi_writes_until_disconnected(&mut ops));
     assert_stopped(&writes, gap);
+}
+
+fn context_shutdown(gap: u64) {
+    ffi_path("shutdown", gap, |ctx, _| {
+        assert_eq!(tp_context_shutdown(ctx.0, 5000), TP_OK)
+    });
 }
 
 /// `tp_context_shutdown` with no time at all: the devices' stops are still waited for.
 fn hurried_context_shutdown(gap: u64) {
-    let address = format!("ffi-hurried-{gap}");
-    let mut ops = process_ops(&address);
-    let ctx = Ctx::new(0);
-    let _c = ffi_running_hush(&ctx, &address, gap);
-    assert_eq!(tp_context_shutdown(ctx.0, 0), TP_OK);
-    let writes = from_first_command(ffi_writes_until_disconnected(&mut ops));
-    assert_stopped(&writes, gap);
+    ffi_path("hurried", gap, |ctx, _| {
+        assert_eq!(tp_context_shutdown(ctx.0, 0), TP_OK)
+    });
 }
 
 fn client_free(gap: u64) {
-    let address = format!("ffi-free-{gap}");
-    let mut ops = process_ops(&address);
-    let ctx = Ctx::new(0);
-    let c = ffi_running_hush(&ctx, &address, gap);
-    c.free();
-    let writes = from_first_command(ffi_writes_until_disconnected(&mut ops));
-    assert_stopped(&writes, gap);
+    ffi_path("free", gap, |_, c| c.free());
 }
 
 fn disconnect_request(gap: u64) {
-    let address = format!("ffi-disconnect-{gap}");
-    let mut ops = process_ops(&address);
-    let ctx = Ctx::new(0);
-    let c = ffi_running_hush(&ctx, &address, gap);
-    let r = c.call(req(9, request::Body::Disconnect(empty())));
-    assert!(ffi_support::is_ok(&r), "{r:?}");
-    let writes = from_first_command(ffi_writes_until_disconnected(&mut ops));
-    assert_stopped(&writes, gap);
+    ffi_path("disconnect", gap, |_, c| {
+        let r = c.call(req(9, request::Body::Disconnect(empty())));
+        assert!(ffi_support::is_ok(&r), "{r:?}");
+    });
 }
 
 macro_rules! ffi_for_each_gap {
