@@ -43,13 +43,7 @@ async fn sigterm_stops_the_device_then_exits_0() {
 
 #[tokio::test]
 async fn sigint_stops_a_device_that_dialed_in() {
-    let config = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-user-config.json");
-    std::fs::write(
-        &config,
-        r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
-            "aneros":{"communication":[{"websocket":{"name":"SimAneros"}}]}}}}"#,
-    )
-    .unwrap();
+    let config = aneros_user_config("cli-user-config.json");
     let mut serve = Serve::start(&[
         "--device-websocket-port",
         "0",
@@ -60,12 +54,7 @@ async fn sigint_stops_a_device_that_dialed_in() {
     let url = serve.url("Buttplug server listening on");
     let mut c = Peer::connect(&url).await;
     assert_eq!(msg_type(&c.handshake("CLI Test", 4).await), "ServerInfo");
-    let mut dev = ws::open(&device_url, None).await.unwrap();
-    dev.send(Message::text(
-        r#"{"identifier":"SimAneros","address":"aneros-cli","version":0}"#,
-    ))
-    .await
-    .unwrap();
+    let mut dev = ws::dial_in(&device_url, "SimAneros", "aneros-cli").await;
     let list = c.event("DeviceList").await;
     assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
     let ok = c
@@ -264,12 +253,7 @@ fn demo_shows_the_device_and_the_bytes_it_received() {
 /// The user config of the dial-in tests, written once per test under its own name.
 fn aneros_user_config(name: &str) -> std::path::PathBuf {
     let config = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(
-        &config,
-        r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
-            "aneros":{"communication":[{"websocket":{"name":"SimAneros"}}]}}}}"#,
-    )
-    .unwrap();
+    std::fs::write(&config, ws::DIAL_IN_USER_CONFIG).unwrap();
     config
 }
 

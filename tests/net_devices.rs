@@ -7,10 +7,10 @@ mod support;
 
 use std::net::SocketAddr;
 
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use serde_json::{Value, json};
 use support::wire::{body, msg_type};
-use support::ws::{self, Peer, SimPeer, WAIT, Ws};
+use support::ws::{self, Peer, SimPeer};
 use teleplug::device_config::DeviceConfig;
 use teleplug::hardware::simulated::MAX_QUEUED_READS;
 use teleplug::net::device_auth::{TOKEN_MISSING, TOKEN_WRONG};
@@ -22,10 +22,6 @@ use teleplug::net::{
 use teleplug::server::{Server, ServerOptions, Transports};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-
-const USER_CONFIG: &str = r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
-  "aneros":{"communication":[{"websocket":{"name":"SimAneros"}}]},
-  "lovense":{"communication":[{"websocket":{"name":"LVSDevice"}}]}}}}"#;
 
 fn loopback0() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
@@ -48,7 +44,7 @@ async fn harness() -> Harness {
 /// free port).
 async fn harness_with(devices: DeviceServerOptions, sim: SimulatorOptions) -> Harness {
     let config = DeviceConfig::embedded()
-        .with_user_config_json(USER_CONFIG)
+        .with_user_config_json(ws::DIAL_IN_USER_CONFIG)
         .unwrap();
     let server = Server::new(ServerOptions {
         transports: Transports::none(),
@@ -93,48 +89,6 @@ async fn harness_with(devices: DeviceServerOptions, sim: SimulatorOptions) -> Ha
     }
 }
 
-/// A device dialing in: connect and send the handshake.
-async fn dial_in(h: &Harness, identifier: &str, address: &str) -> Ws {
-    let mut dev = ws::open(&h.device_url, None).await.unwrap();
-    dev.send(Message::text(
-        json!({"identifier": identifier, "address": address, "version": 0}).to_string(),
-    ))
-    .await
-    .unwrap();
-    dev
-}
-
-/// A device dialing in at `url` with this handshake frame.
-async fn dial_in_with(url: &str, handshake: Value) -> Ws {
-    let mut dev = ws::open(url, None).await.unwrap();
-    dev.send(Message::text(handshake.to_string()))
-        .await
-        .unwrap();
-    dev
-}
-
-/// The Close frame a refused device gets: its code and reason.
-async fn refusal(dev: &mut Ws) -> (CloseCode, String) {
-    let close = ws::until_closed(dev).await.expect("a Close frame");
-    (close.code, close.reason.as_str().to_string())
-}
-
-/// The next binary frame the device receives.
-async fn next_binary(dev: &mut Ws) -> Vec<u8> {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            match dev.next().await {
-                Some(Ok(Message::Binary(b))) => return b.to_vec(),
-                Some(Ok(Message::Text(t))) => panic!("text frame to the device: {t}"),
-                Some(Ok(_)) => continue,
-                other => panic!("device socket ended: {other:?}"),
-            }
-        }
-    })
-    .await
-    .expect("no frame for the device")
-}
-
 async fn client(h: &Harness) -> Peer {
     let mut c = Peer::connect(&h.url).await;
     assert_eq!(msg_type(&c.handshake("Devices", 4).await), "ServerInfo");
@@ -154,8 +108,8 @@ async fn lovense_dials_in_and_receives_binary_frames() {
     let h = harness().await;
     let mut c = client(&h).await;
     // No scanning needed: devices dial in whenever they like.
-    let mut dev = dial_in(&h, "LVSDevice", "lvs-0001").await;
-    assert_eq!(next_binary(&mut dev).await, b"DeviceType;");
+    let mut dev = ws::dial_in(&h.device_url, "LVSDevice", "lvs-0001").await;
+    assert_eq!(ws::next_binary(&mut dev).await, b"DeviceType;");
     dev.send(Message::binary(b"Z:11:0082059AD3BD;".to_vec()))
         .await
         .unwrap();
@@ -163,7 +117,7 @@ async fn lovense_dials_in_and_receives_binary_frames() {
     assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Lovense Hush");
 
     assert_eq!(msg_type(&output(&mut c, 0, 0, 10).await), "Ok");
-    assert_eq!(next_binary(&mut dev).await, b"Vibrate:10;");
+    assert_eq!(ws::next_binary(&mut dev).await, b"Vibrate:10;");
 
     // A protocol-level battery query; the answer may come as a text frame too.
     let id = c
@@ -172,13 +126,13 @@ async fn lovense_dials_in_and_receives_binary_frames() {
             json!({"DeviceIndex":0,"FeatureIndex":1,"Type":"Battery","Command":"Read"}),
         )
         .await;
-    assert_eq!(next_binary(&mut dev).await, b"Battery;");
+    assert_eq!(ws::next_binary(&mut dev).await, b"Battery;");
     dev.send(Message::text("90;")).await.unwrap();
     let reading = c.reply_to(id).await;
     assert_eq!(body(&reading)["Reading"], json!({"Battery":{"Value":90}}));
 
     assert_eq!(msg_type(&c.request("StopCmd", json!({})).await), "Ok");
-    assert_eq!(next_binary(&mut dev).await, b"Vibrate:0;");
+    assert_eq!(ws::next_binary(&mut dev).await, b"Vibrate:0;");
 
     // The device leaves: the client sees it removed.
     ws::close_and_wait(dev).await;
@@ -190,13 +144,16 @@ async fn lovense_dials_in_and_receives_binary_frames() {
 async fn aneros_dials_in_and_client_leaving_stops_it() {
     let h = harness().await;
     let mut c = client(&h).await;
-    let mut dev = dial_in(&h, "SimAneros", "aneros-0001").await;
+    let mut dev = ws::dial_in(&h.device_url, "SimAneros", "aneros-0001").await;
     let list = c.event("DeviceList").await;
     assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
     assert_eq!(msg_type(&output(&mut c, 0, 1, 100).await), "Ok");
-    assert_eq!(next_binary(&mut dev).await, [0xF2, 0x64]);
+    assert_eq!(ws::next_binary(&mut dev).await, [0xF2, 0x64]);
     drop(c);
-    let mut stops = vec![next_binary(&mut dev).await, next_binary(&mut dev).await];
+    let mut stops = vec![
+        ws::next_binary(&mut dev).await,
+        ws::next_binary(&mut dev).await,
+    ];
     stops.sort();
     assert_eq!(stops, vec![vec![0xF1, 0x00], vec![0xF2, 0x00]]);
 }
@@ -205,7 +162,7 @@ async fn aneros_dials_in_and_client_leaving_stops_it() {
 async fn unknown_or_malformed_devices_are_closed() {
     let h = harness().await;
     // No websocket specifier has this name.
-    let mut dev = dial_in(&h, "NoSuchThing", "x-1").await;
+    let mut dev = ws::dial_in(&h.device_url, "NoSuchThing", "x-1").await;
     ws::until_closed(&mut dev).await;
     // Not a handshake.
     let mut dev = ws::open(&h.device_url, None).await.unwrap();
@@ -216,7 +173,7 @@ async fn unknown_or_malformed_devices_are_closed() {
     ws::until_closed(&mut dev).await;
     // The listener still works.
     let mut c = client(&h).await;
-    let _dev = dial_in(&h, "SimAneros", "aneros-0002").await;
+    let _dev = ws::dial_in(&h.device_url, "SimAneros", "aneros-0002").await;
     c.event("DeviceList").await;
 }
 
@@ -369,34 +326,34 @@ async fn a_device_token_is_required_when_configured() {
     let h = harness_with(with_token("s3cret"), SimulatorOptions::default()).await;
     let mut c = client(&h).await;
     // No token, or another one: closed, saying why.
-    let mut dev = dial_in(&h, "SimAneros", "aneros-a").await;
+    let mut dev = ws::dial_in(&h.device_url, "SimAneros", "aneros-a").await;
     assert_eq!(
-        refusal(&mut dev).await,
+        ws::refusal(&mut dev).await,
         (CloseCode::Policy, TOKEN_MISSING.to_string())
     );
-    let mut dev = dial_in_with(
+    let mut dev = ws::dial_in_with(
         &h.device_url,
         json!({"identifier":"SimAneros","address":"aneros-a","version":0,"token":"guess"}),
     )
     .await;
     assert_eq!(
-        refusal(&mut dev).await,
+        ws::refusal(&mut dev).await,
         (CloseCode::Policy, TOKEN_WRONG.to_string())
     );
     let wrong_url = format!("{}/?token=guess", h.device_url);
-    let mut dev = dial_in_with(
+    let mut dev = ws::dial_in_with(
         &wrong_url,
         json!({"identifier":"SimAneros","address":"aneros-a","version":0}),
     )
     .await;
     assert_eq!(
-        refusal(&mut dev).await,
+        ws::refusal(&mut dev).await,
         (CloseCode::Policy, TOKEN_WRONG.to_string())
     );
     assert!(c.events.is_empty(), "{:?}", c.events);
 
     // The token in the handshake frame.
-    let mut dev = dial_in_with(
+    let mut dev = ws::dial_in_with(
         &h.device_url,
         json!({"identifier":"SimAneros","address":"aneros-a","version":0,"token":"s3cret"}),
     )
@@ -404,13 +361,13 @@ async fn a_device_token_is_required_when_configured() {
     let list = c.event("DeviceList").await;
     assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
     assert_eq!(msg_type(&output(&mut c, 0, 1, 100).await), "Ok");
-    assert_eq!(next_binary(&mut dev).await, [0xF2, 0x64]);
+    assert_eq!(ws::next_binary(&mut dev).await, [0xF2, 0x64]);
 
     // The token in the URL, percent-encoded.
     let h = harness_with(with_token("s3 cret/+"), SimulatorOptions::default()).await;
     let mut c = client(&h).await;
     let url = format!("{}/?v=1&token=s3%20cret%2F+", h.device_url);
-    let _dev = dial_in_with(
+    let _dev = ws::dial_in_with(
         &url,
         json!({"identifier":"SimAneros","address":"aneros-b","version":0}),
     )
@@ -423,11 +380,11 @@ async fn a_device_token_is_required_when_configured() {
 async fn a_second_peer_cannot_claim_a_connected_address() {
     let h = harness().await;
     let mut c = client(&h).await;
-    let mut first = dial_in(&h, "SimAneros", "aneros-0003").await;
+    let mut first = ws::dial_in(&h.device_url, "SimAneros", "aneros-0003").await;
     c.event("DeviceList").await;
     // Another peer with the same address, even with another identifier: refused.
-    let mut second = dial_in(&h, "LVSDevice", "aneros-0003").await;
-    let (code, reason) = refusal(&mut second).await;
+    let mut second = ws::dial_in(&h.device_url, "LVSDevice", "aneros-0003").await;
+    let (code, reason) = ws::refusal(&mut second).await;
     assert_eq!(code, CloseCode::Policy);
     assert_eq!(
         reason,
@@ -435,7 +392,7 @@ async fn a_second_peer_cannot_claim_a_connected_address() {
     );
     // The first one is still the device.
     assert_eq!(msg_type(&output(&mut c, 0, 1, 100).await), "Ok");
-    assert_eq!(next_binary(&mut first).await, [0xF2, 0x64]);
+    assert_eq!(ws::next_binary(&mut first).await, [0xF2, 0x64]);
     let list = c.request("RequestDeviceList", json!({})).await;
     assert_eq!(body(&list)["Devices"].as_object().unwrap().len(), 1);
     // Once it left, the address is free again, and it gets its index back.
@@ -446,7 +403,7 @@ async fn a_second_peer_cannot_claim_a_connected_address() {
             break;
         }
     }
-    let _again = dial_in(&h, "SimAneros", "aneros-0003").await;
+    let _again = ws::dial_in(&h.device_url, "SimAneros", "aneros-0003").await;
     let list = c.event("DeviceList").await;
     assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Aneros Vivi");
 }
@@ -596,6 +553,6 @@ async fn device_port_refuses_foreign_web_pages() {
         other => panic!("foreign origin accepted: {:?}", other.map(|_| ())),
     }
     let mut c = client(&h).await;
-    let _dev = dial_in(&h, "SimAneros", "aneros-0004").await;
+    let _dev = ws::dial_in(&h.device_url, "SimAneros", "aneros-0004").await;
     c.event("DeviceList").await;
 }

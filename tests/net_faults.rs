@@ -46,10 +46,7 @@ fn raise_open_file_limit(needed: u64) {
 
 async fn server_with_devices() -> (Server, String, String, Vec<net::ListenerHandle>) {
     let config = DeviceConfig::embedded()
-        .with_user_config_json(
-            r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
-              "aneros":{"communication":[{"websocket":{"name":"SimAneros"}}]}}}}"#,
-        )
+        .with_user_config_json(ws::DIAL_IN_USER_CONFIG)
         .unwrap();
     let server = Server::new(ServerOptions {
         transports: Transports::none(),
@@ -150,18 +147,7 @@ async fn devices_that_never_send_their_handshake_are_capped_oldest_first() {
         )
         .await;
     assert_eq!(msg_type(&ok), "Ok");
-    let frame = tokio::time::timeout(WAIT, async {
-        loop {
-            match dev.next().await {
-                Some(Ok(Message::Binary(b))) => return b.to_vec(),
-                Some(Ok(_)) => continue,
-                other => panic!("device socket ended: {other:?}"),
-            }
-        }
-    })
-    .await
-    .expect("no frame for the device");
-    assert_eq!(frame, vec![0xF1, 0x64]);
+    assert_eq!(ws::next_binary(&mut dev).await, vec![0xF1, 0x64]);
 }
 
 /// `teleplug serve` started with a soft limit of `files` open files; stderr lines are counted

@@ -241,3 +241,54 @@ impl SimPeer {
         }
     }
 }
+
+/// A user config naming the simulated devices that dial in: `SimAneros` (an Aneros Vivi) and
+/// `LVSDevice` (a Lovense).
+pub const DIAL_IN_USER_CONFIG: &str = r#"{"version":{"major":4,"minor":0},"user_configs":{"protocols":{
+  "aneros":{"communication":[{"websocket":{"name":"SimAneros"}}]},
+  "lovense":{"communication":[{"websocket":{"name":"LVSDevice"}}]}}}}"#;
+
+/// A device dialing in at `url` with this handshake frame.
+pub async fn dial_in_with(url: &str, handshake: Value) -> Ws {
+    let mut dev = open(url, None).await.expect("device upgrade");
+    dev.send(Message::text(handshake.to_string()))
+        .await
+        .expect("send the handshake");
+    dev
+}
+
+/// A device dialing in at `url`: connect and send the handshake.
+pub async fn dial_in(url: &str, identifier: &str, address: &str) -> Ws {
+    dial_in_with(
+        url,
+        json!({"identifier": identifier, "address": address, "version": 0}),
+    )
+    .await
+}
+
+/// The Close frame a refused device gets: its code and reason.
+pub async fn refusal(
+    dev: &mut Ws,
+) -> (
+    tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode,
+    String,
+) {
+    let close = until_closed(dev).await.expect("a Close frame");
+    (close.code, close.reason.as_str().to_string())
+}
+
+/// The next binary frame a device that dialed in receives.
+pub async fn next_binary(dev: &mut Ws) -> Vec<u8> {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            match dev.next().await {
+                Some(Ok(Message::Binary(b))) => return b.to_vec(),
+                Some(Ok(Message::Text(t))) => panic!("text frame to the device: {t}"),
+                Some(Ok(_)) => continue,
+                other => panic!("device socket ended: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("no frame for the device")
+}
