@@ -107,7 +107,8 @@ struct Runtime {
     next_tick: Option<Instant>,
     disconnected: bool,
     /// Buffers of `process_batch`, kept between batches so a command allocates none.
-    scratch: Scratch,
+    /// Boxed so that taking it out while a batch is planned moves a pointer, not the buffers.
+    scratch: Option<Box<Scratch>>,
 }
 
 /// One batch on its way to packets; the buffers are kept between batches.
@@ -178,7 +179,7 @@ impl DeviceTask {
                 _ => None,
             },
             disconnected: false,
-            scratch: Scratch::default(),
+            scratch: Some(Box::default()),
         };
         if self.handler.stop_on_connect() {
             self.process_batch(&mut rt, stop_outputs().into()).await;
@@ -295,7 +296,7 @@ impl DeviceTask {
         mut items: BatchItems,
         next: &mut Option<DeviceRequest>,
     ) -> BatchItems {
-        if items.iter().any(BatchItem::is_stop) {
+        if self.requests.is_empty() || items.iter().any(BatchItem::is_stop) {
             return items;
         }
         for _ in 0..MAX_MERGED {
@@ -340,7 +341,7 @@ impl DeviceTask {
     /// answered now or once written. Written at once unless the message gap is still running.
     async fn process_batch(&mut self, rt: &mut Runtime, items: BatchItems) {
         // The scratch buffers are taken out while in use and put back: a command allocates none.
-        let mut plan = std::mem::take(&mut rt.scratch);
+        let mut plan = rt.scratch.take().unwrap_or_default();
         self.expand(rt, items, &mut plan);
         self.encode_entries(rt, &mut plan);
         self.encode_positional_stops(rt, &mut plan);
@@ -354,7 +355,7 @@ impl DeviceTask {
             .last_write_at
             .is_some_and(|t| !self.gap.is_zero() && t.elapsed() < self.gap);
         answer_items(rt, &mut plan, window_open);
-        rt.scratch = plan;
+        rt.scratch = Some(plan);
         if !window_open {
             self.flush(rt).await;
         }
@@ -561,9 +562,15 @@ impl DeviceTask {
                 HardwareOp::Unsubscribe(e) => self.transport.unsubscribe(*e).await,
             }
         };
-        let r = tokio::time::timeout(OP_TIMEOUT, op)
-            .await
-            .unwrap_or(Err(HardwareError::Timeout));
+        // Most operations complete at once (a write into a queue): only one that waits gets a
+        // timer.
+        let mut op = std::pin::pin!(op);
+        let r = match futures::poll!(op.as_mut()) {
+            std::task::Poll::Ready(r) => r,
+            std::task::Poll::Pending => tokio::time::timeout(OP_TIMEOUT, op)
+                .await
+                .unwrap_or(Err(HardwareError::Timeout)),
+        };
         match r {
             Ok(()) => {
                 // Only a repeat-last keep-alive needs the packet again.
