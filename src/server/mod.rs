@@ -159,6 +159,11 @@ const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A Buttplug server. Cheap to clone; the server shuts down (stopping every device) when the
 /// last clone is dropped or [`Server::shutdown`] is called.
+///
+/// Dropping the last clone starts the shutdown on the server's runtime: the runtime must keep
+/// running until it is done. Before ending the runtime (e.g. returning from `#[tokio::main]`),
+/// await [`Server::shutdown`]: a runtime that is shutting down cancels every task, and a device
+/// whose stop was not written yet would keep running.
 #[derive(Clone)]
 pub struct Server {
     inner: Arc<ServerInner>,
