@@ -348,7 +348,12 @@ async fn output_validation_errors() {
     );
     let r = c.request(vec![m]).await.remove(0);
     assert_eq!(error_code(&r), Some(4), "{r}");
-    assert!(error_text(&r).contains("has no Rotate output"), "{r}");
+    // An output type the feature does not have (buttplug_server 12's error).
+    assert_eq!(
+        error_text(&r),
+        r#"{"ButtplugDeviceError":{"MessageNotSupported":"OutputCmd"}}"#,
+        "{r}"
+    );
     // Nothing reached the device.
     assert!(ops.try_recv().is_err());
 }
@@ -593,4 +598,22 @@ async fn message_gap_batches_and_latest_value_wins() {
     assert_eq!(next_data(&mut ops).await, vec![0xF1, 30]);
     assert!(start.elapsed() >= Duration::from_millis(100));
     assert!(ops.try_recv().is_err(), "20 was superseded");
+}
+
+#[tokio::test]
+async fn a_feature_stop_needs_its_device() {
+    let s = server();
+    let (_dev, mut ops) = aneros(&s, "fs1");
+    let mut c = connected(&s).await;
+    scan(&mut c).await;
+    until_connected(&mut ops).await;
+    let m = c.msg("StopCmd", json!({"FeatureIndex": 0}));
+    let r = c.request(vec![m]).await.remove(0);
+    assert_eq!(error_code(&r), Some(3), "{r}");
+    assert_eq!(
+        error_text(&r),
+        r#"{"ButtplugMessageError":{"InvalidMessageContents":"StopCmd feature_index requires a device_index"}}"#
+    );
+    // Nothing was stopped on the guess that every device was meant.
+    assert!(ops.try_recv().is_err());
 }

@@ -365,14 +365,15 @@ fn vibrate_cmd_indexes_the_vibrator_list_in_feature_order() {
 
 #[test]
 fn vibrate_cmd_errors() {
-    // [REC] index == count is an error (the reference panics).
+    // [REC] index == count is an error (v10 panics), worded as buttplug_server 12 does: the
+    // vibrator index is out of range (device 1 has two vibrators).
     assert_eq!(
         err(
             V1,
             "VibrateCmd",
             json!({"Id": 7, "DeviceIndex": 1, "Speeds": [{"Index": 2, "Speed": 0.5}]})
         ),
-        DeviceError::DeviceFeatureCountMismatch(2, 1).into()
+        DeviceError::DeviceFeatureIndexError(2, 2).into()
     );
     assert_eq!(
         err(
@@ -381,7 +382,7 @@ fn vibrate_cmd_errors() {
             json!({"Id": 7, "DeviceIndex": 1,
             "Speeds": [{"Index": 0, "Speed": 0.5}, {"Index": 3, "Speed": 0.5}]})
         ),
-        DeviceError::DeviceFeatureCountMismatch(3, 2).into()
+        DeviceError::DeviceFeatureIndexError(2, 3).into()
     );
     assert_eq!(
         err(

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::registry::{DeviceHandle, Snapshot};
 use crate::wire::{
-    ButtplugError, DeviceError, InputCmd, InputCommandType, OutputCmd, OutputCommand, StopCmd,
+    ButtplugError, DeviceError, InputCmd, InputCommandType, MessageError, OutputCmd, OutputCommand,
+    StopCmd,
 };
 
 fn device(snapshot: &Snapshot, index: u32) -> Result<&Arc<DeviceHandle>, ButtplugError> {
@@ -34,12 +35,9 @@ pub fn output(
         return Err(DeviceError::MessageNotSupported("OutputCmd".into()).into());
     }
     let t = cmd.command.output_type();
+    // An output type the feature does not have: the reference's error (buttplug_server 12).
     let Some(out) = feature.output(t) else {
-        return Err(DeviceError::DeviceFeatureMismatch(format!(
-            "Feature {} of device {} has no {t} output",
-            cmd.feature_index, cmd.device_index
-        ))
-        .into());
+        return Err(DeviceError::MessageNotSupported("OutputCmd".into()).into());
     };
     if out.disabled {
         return Err(DeviceError::MessageNotSupported(format!(
@@ -92,6 +90,11 @@ pub fn input(snapshot: &Snapshot, cmd: &InputCmd) -> Result<Arc<DeviceHandle>, B
 /// Check a StopCmd; returns the devices it concerns.
 pub fn stop(snapshot: &Snapshot, cmd: &StopCmd) -> Result<Vec<Arc<DeviceHandle>>, ButtplugError> {
     match cmd.device_index {
+        // A feature of which device? Not "every device" (buttplug_server 12 refuses it too).
+        None if cmd.feature_index.is_some() => Err(MessageError::InvalidMessageContents(
+            "StopCmd feature_index requires a device_index".into(),
+        )
+        .into()),
         None => Ok(snapshot.devices.values().cloned().collect()),
         Some(i) => {
             let d = device(snapshot, i)?;

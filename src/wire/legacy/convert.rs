@@ -156,10 +156,11 @@ fn vibrate(
     }
     let mut cmds = Vec::with_capacity(m.speeds.len());
     for s in &m.speeds {
-        // [REC] index == count is an error, not a panic.
-        let a = index_usize(s.index)
-            .and_then(|i| vibrators.get(i))
-            .ok_or(DeviceError::DeviceFeatureCountMismatch(s.index, sub_count))?;
+        // [REC] index == count is an error, not a panic: the vibrator index is out of range, as
+        // buttplug_server 12 words it.
+        let a = index_usize(s.index).and_then(|i| vibrators.get(i)).ok_or(
+            DeviceError::DeviceFeatureIndexError(len_u32(vibrators.len()), s.index),
+        )?;
         cmds.push(output(id, entry, a, ceil_step(s.speed, a.step_count), 0));
     }
     Ok(forward_outputs(cmds))
