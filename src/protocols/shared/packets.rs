@@ -2,7 +2,8 @@
 //! the packet is made is the [`Encoder`]'s business: one packet for the feature alone
 //! ([`super::per_feature`]) or one carrying the whole device's state
 //! ([`super::whole_device`]). The options cover what the sheets vary around it: writes with
-//! response, writes at connect, the standard BLE battery and a keep-alive.
+//! response, writes at connect, a battery (the standard BLE one or the protocol's own plan) and a
+//! keep-alive.
 
 use async_trait::async_trait;
 
@@ -31,7 +32,8 @@ pub trait Encoder: Send + 'static {
 pub struct Packets<E> {
     pub(super) encoder: E,
     with_response: bool,
-    battery: bool,
+    /// How to read the battery, if the protocol can.
+    battery: Option<fn() -> InputPlan>,
     /// Written to `tx` at connect, in order: (bytes, with response).
     connect: Vec<(Vec<u8>, bool)>,
     keepalive: Keepalive,
@@ -44,7 +46,7 @@ impl<E: Encoder> Packets<E> {
         Packets {
             encoder,
             with_response: false,
-            battery: false,
+            battery: None,
             connect: Vec::new(),
             keepalive: Keepalive::None,
         }
@@ -57,8 +59,13 @@ impl<E: Encoder> Packets<E> {
     }
 
     /// Battery reads from the standard BLE battery characteristic ([`InputPlan::ble_battery`]).
-    pub fn with_ble_battery(mut self) -> Packets<E> {
-        self.battery = true;
+    pub fn with_ble_battery(self) -> Packets<E> {
+        self.with_battery(InputPlan::ble_battery)
+    }
+
+    /// Battery reads following the protocol's own `plan`.
+    pub fn with_battery(mut self, plan: fn() -> InputPlan) -> Packets<E> {
+        self.battery = Some(plan);
         self
     }
 
@@ -116,10 +123,9 @@ impl<E: Encoder> ProtocolHandler for Packets<E> {
         _feature: &FeatureDefinition,
         input: InputType,
     ) -> Result<InputPlan, ProtocolError> {
-        if self.battery {
-            InputPlan::ble_battery_only(input)
-        } else {
-            Err(unsupported_input(input, InputCommandType::Read))
+        match self.battery {
+            Some(plan) if input == InputType::Battery => Ok(plan()),
+            _ => Err(unsupported_input(input, InputCommandType::Read)),
         }
     }
 

@@ -1,13 +1,15 @@
 //! The test kit of protocol unit tests: hand-built features and definitions, command shorthands,
 //! the writes of encoded commands, a client message (and a stop) coalesced like the server does,
-//! a simulated device reachable through a [`DeviceIo`] for identify and initialize, and the
-//! embedded database's definitions. Tests that need a whole server (database matching, the device
-//! task) are integration tests: tests/protocol_through_server.rs.
+//! a simulated device reachable through a [`DeviceIo`] for identify and initialize, the server's
+//! own device task driving a handler ([`served`]: what a device really receives, de-duplication and
+//! coalescing included), and the embedded database's definitions. Tests that need a whole server
+//! (database matching) are integration tests: tests/protocol_through_server.rs.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::device_config::{
@@ -17,6 +19,8 @@ use crate::device_config::{
 use crate::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec, SimulatedManager};
 use crate::hardware::{Endpoint, HardwareManager, ManagerEvent};
 use crate::protocols::{DeviceIo, HardwareCommand, HardwareOp, ProtocolHandler};
+use crate::server::device::{DeviceTask, DeviceTaskEvents, SubscriptionReading};
+use crate::server::request::{BatchItem, BatchItems, DeviceRequest, DeviceSender};
 use crate::wire::{InputCommandType, InputType, OutputCommand, OutputType};
 
 /// Bytes from hex text; whitespace is ignored (`"B0 01 FF"`).
@@ -220,6 +224,120 @@ pub fn write_op(endpoint: Endpoint, data: &[u8], with_response: bool) -> SimOp {
         data: data.to_vec(),
         write_with_response: with_response,
     }
+}
+
+/// A handler driven by the server's device task (src/server/device.rs) over a simulated device.
+pub struct Served {
+    requests: DeviceSender,
+    ops: mpsc::UnboundedReceiver<SimOp>,
+    /// The simulated device (to queue reads or notify).
+    pub device: SimulatedDevice,
+}
+
+/// Reports nothing: these tests look at the bytes.
+struct Unreported;
+
+impl DeviceTaskEvents for Unreported {
+    fn reading(&self, _device_index: u32, _reading: SubscriptionReading) {}
+    fn stop_failed(&self, _device_index: u32, _message: String) {}
+}
+
+/// Initialize `handler` for `definition` on a simulated device `spec` with `endpoints`, then
+/// hand both to a device task with message gap `gap`. The ops of initialize are dropped.
+pub async fn served(
+    mut handler: Box<dyn ProtocolHandler>,
+    definition: DeviceDefinition,
+    spec: SimulatedDeviceSpec,
+    endpoints: &[Endpoint],
+    gap: Duration,
+) -> Served {
+    let (device, mut io, mut ops) = sim_io(spec, endpoints).await;
+    handler
+        .initialize(&mut io, &definition)
+        .await
+        .expect("initialize");
+    drain(&mut ops);
+    let (transport, events, _) = io.into_parts();
+    let (requests, receiver) = mpsc::unbounded_channel();
+    let task = DeviceTask {
+        index: 0,
+        protocol: definition.protocol.clone(),
+        definition: Arc::new(definition),
+        handler,
+        transport,
+        events,
+        requests: receiver,
+        gap,
+        reporter: Arc::new(Unreported),
+    };
+    tokio::spawn(task.run());
+    Served {
+        requests,
+        ops,
+        device,
+    }
+}
+
+impl Served {
+    /// Send one client message's entries `(feature, command)` and wait until it is answered
+    /// (written, or accepted while the message gap runs); the writes made so far.
+    pub async fn message(&mut self, entries: &[(u32, OutputCommand)]) -> Vec<SimOp> {
+        let mut acks = Vec::new();
+        let items = entries
+            .iter()
+            .map(|&(feature, command)| {
+                let (ack, acked) = oneshot::channel();
+                acks.push(acked);
+                BatchItem::Output {
+                    feature,
+                    command,
+                    ack: Some(ack),
+                }
+            })
+            .collect();
+        self.send(BatchItems::Many(items), acks).await
+    }
+
+    /// Stop every output of the device and wait until the stop is written; the writes made
+    /// so far.
+    pub async fn stop(&mut self) -> Vec<SimOp> {
+        let (ack, acked) = oneshot::channel();
+        let stop = BatchItem::Stop {
+            feature: None,
+            outputs: true,
+            inputs: true,
+            ack: Some(ack),
+        };
+        self.send(stop.into(), vec![acked]).await
+    }
+
+    /// Every op reported so far, without waiting.
+    pub fn ops(&mut self) -> Vec<SimOp> {
+        drain(&mut self.ops)
+    }
+
+    async fn send(
+        &mut self,
+        items: BatchItems,
+        acks: Vec<oneshot::Receiver<Result<(), crate::wire::ButtplugError>>>,
+    ) -> Vec<SimOp> {
+        assert!(self.requests.send(DeviceRequest::Batch(items)).is_ok());
+        for acked in acks {
+            let answer = tokio::time::timeout(Duration::from_secs(5), acked).await;
+            assert!(matches!(answer, Ok(Ok(Ok(())))), "answered {answer:?}");
+        }
+        self.ops()
+    }
+}
+
+/// The (endpoint, bytes) of the writes among ops.
+pub fn written(ops: &[SimOp]) -> Vec<(Endpoint, Vec<u8>)> {
+    ops.iter()
+        .filter_map(|op| match op {
+            SimOp::Write { endpoint, data, .. } => Some((*endpoint, data.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Every definition (defaults and configurations) of a protocol key in the embedded database.
