@@ -15,13 +15,16 @@ pub enum AdvertisementKind {
     Hid { vendor_id: u16, product_id: u16 },
     /// A device that dialed in over WebSocket: matched by its handshake identifier.
     Websocket { identifier: String },
+    /// A gamepad with rumble: matched by every `sdl-gamepad` specifier (the definition is the
+    /// gamepad transport's choice, by capability; see docs/protocols/sdl-gamepad.md).
+    SdlGamepad,
 }
 
 /// What a hardware manager saw of a device before connecting to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Advertisement {
     /// Advertised local name (BLE), port name (serial), product string (HID), identifier
-    /// (WebSocket).
+    /// (WebSocket), gamepad name.
     pub name: String,
     /// A unique address: BLE address, port path, HID path, WebSocket address.
     pub address: String,

@@ -1,6 +1,7 @@
 //! The loaded device database with the user config applied: lookup of protocols, definitions
-//! and user device entries. The base database is immutable and shared (`Arc`); a user config
-//! is a separate layer on top, so layering one never copies the base.
+//! and user device entries. The base database (a file's protocols plus Teleplug's additions for
+//! keys it lacks, see `additions`) is immutable and shared (`Arc`); a user config is a separate
+//! layer on top, so layering one never copies the base.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,28 +9,35 @@ use std::sync::Arc;
 
 use once_cell::sync::Lazy;
 
-use super::Advertisement;
 use super::load::{self, Protocol};
 use super::matching::SpecTable;
 use super::user::{self, BaseLookup, UserLayer};
+use super::{Advertisement, SimulatedDeviceEntry, additions, write_back};
 use super::{CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity, ProtocolMatch};
 
 /// The device database shipped with the library (docs/PROTOCOL.md §6.1).
 pub(super) const EMBEDDED_JSON: &str =
-    include_str!("../../data/device-config/buttplug-device-config-v4.json");
+    include_str!("../../data/device-config/buttplug-device-config-v5.json");
+
+/// How text handed over directly (not read from a file) is named in errors.
+const BASE_ORIGIN: &str = "device config";
+const USER_ORIGIN: &str = "user device config";
 
 /// A parsed base database with its matching index.
 struct BaseDb {
     version: (u32, u32),
-    /// Sorted by name.
+    /// Sorted by name; the file's protocols and Teleplug's additions.
     protocols: Vec<Protocol>,
+    /// Keys that came from Teleplug's additions, not from the file; sorted.
+    added: Vec<String>,
     by_name: HashMap<String, usize>,
     specs: SpecTable,
 }
 
 impl BaseDb {
-    fn parse(text: &str) -> Result<BaseDb, ConfigError> {
-        let file = load::parse_base(text)?;
+    fn parse(text: &str, origin: &str) -> Result<BaseDb, ConfigError> {
+        let mut file = load::parse_base(text, origin)?;
+        let added = additions::layer(&mut file.protocols);
         let by_name = file
             .protocols
             .iter()
@@ -46,6 +54,7 @@ impl BaseDb {
         Ok(BaseDb {
             version: file.version,
             protocols: file.protocols,
+            added,
             by_name,
             specs,
         })
@@ -53,8 +62,9 @@ impl BaseDb {
 
     fn empty() -> BaseDb {
         BaseDb {
-            version: (load::SUPPORTED_MAJOR, 0),
+            version: (0, 0),
             protocols: Vec::new(),
+            added: Vec::new(),
             by_name: HashMap::new(),
             specs: SpecTable::default(),
         }
@@ -65,8 +75,8 @@ impl BaseLookup for BaseDb {
     fn protocol_index(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
     }
-    fn protocol(&self, index: usize) -> Option<&Protocol> {
-        self.protocols.get(index)
+    fn protocols(&self) -> &[Protocol] {
+        &self.protocols
     }
 }
 
@@ -95,7 +105,7 @@ impl std::fmt::Debug for DeviceConfig {
 }
 
 static EMBEDDED: Lazy<DeviceConfig> = Lazy::new(|| {
-    let base = BaseDb::parse(EMBEDDED_JSON).unwrap_or_else(|e| {
+    let base = BaseDb::parse(EMBEDDED_JSON, "the embedded device database").unwrap_or_else(|e| {
         // Cannot happen with the shipped file (a test loads it); stay usable regardless.
         tracing::error!("embedded device database failed to load: {e}");
         BaseDb::empty()
@@ -118,22 +128,39 @@ impl DeviceConfig {
         EMBEDDED.clone()
     }
 
-    /// A base database from JSON text (replacing the embedded one). Rejects `version.major != 4`.
+    /// A base database from JSON text (replacing the embedded one), with Teleplug's additions
+    /// for the keys it lacks. Reads major versions 4 and 5 ([`super::SUPPORTED_MAJORS`]); errors
+    /// name it "device config" and give the line and column.
     pub fn from_base_json(text: &str) -> Result<DeviceConfig, ConfigError> {
-        BaseDb::parse(text).map(DeviceConfig::from_base)
+        BaseDb::parse(text, BASE_ORIGIN).map(DeviceConfig::from_base)
     }
 
-    /// [`DeviceConfig::from_base_json`] reading the text from a file.
+    /// [`DeviceConfig::from_base_json`] reading the text from a file (named in errors).
     pub fn from_base_file(path: impl AsRef<Path>) -> Result<DeviceConfig, ConfigError> {
-        DeviceConfig::from_base_json(&read(path.as_ref())?)
+        let path = path.as_ref();
+        BaseDb::parse(&read(path)?, &path.display().to_string()).map(DeviceConfig::from_base)
     }
 
     /// This database with a user config (JSON text) layered on top. The user config replaces
-    /// any user config this database already had. Only an unreadable file (not JSON, no
-    /// `version`, major ≠ 4) is an error; invalid parts are skipped with a warning.
+    /// any user config this database already had. Only an unreadable config (not JSON, not an
+    /// object, no `version`, a major other than 4 and 5) is an error, named "user device config"
+    /// with its line and column; invalid parts are skipped with a warning.
     pub fn with_user_config_json(&self, text: &str) -> Result<DeviceConfig, ConfigError> {
+        self.with_user(text, USER_ORIGIN)
+    }
+
+    /// [`DeviceConfig::with_user_config_json`] reading the text from a file (named in errors).
+    pub fn with_user_config_file(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<DeviceConfig, ConfigError> {
+        let path = path.as_ref();
+        self.with_user(&read(path)?, &path.display().to_string())
+    }
+
+    fn with_user(&self, text: &str, origin: &str) -> Result<DeviceConfig, ConfigError> {
         let base = self.inner.base.clone();
-        let user = user::parse_user(text, base.as_ref())?;
+        let user = user::parse_user(text, origin, base.as_ref())?;
         Ok(DeviceConfig {
             inner: Arc::new(Inner {
                 base,
@@ -142,20 +169,29 @@ impl DeviceConfig {
         })
     }
 
-    /// [`DeviceConfig::with_user_config_json`] reading the text from a file.
-    pub fn with_user_config_file(
-        &self,
-        path: impl AsRef<Path>,
-    ) -> Result<DeviceConfig, ConfigError> {
-        self.with_user_config_json(&read(path.as_ref())?)
-    }
-
     /// `(major, minor)` of the base database.
     pub fn version(&self) -> (u32, u32) {
         self.inner.base.version
     }
 
-    /// Every protocol key, sorted.
+    /// `(major, minor)` of the user config, if one is layered on top.
+    pub fn user_config_version(&self) -> Option<(u32, u32)> {
+        self.inner.user.as_ref().map(|u| u.version)
+    }
+
+    /// The protocol keys that Teleplug's additions supplied because the base database lacks
+    /// them (`nintendo-joycon` for database v5), sorted.
+    pub fn teleplug_additions(&self) -> &[String] {
+        &self.inner.base.added
+    }
+
+    /// The virtual devices the user config asks for (`simulated_devices`, database v5), in file
+    /// order.
+    pub fn simulated_devices(&self) -> &[SimulatedDeviceEntry] {
+        self.inner.user.as_ref().map_or(&[], |u| &u.simulated)
+    }
+
+    /// Every protocol key (the database's and Teleplug's additions), sorted.
     pub fn protocol_names(&self) -> Vec<String> {
         self.inner
             .base
@@ -212,7 +248,8 @@ impl DeviceConfig {
 
     /// Resolve the definition for a connected device: the user device entry for this identity,
     /// else the configuration whose identifier list contains `identifier` (user-added ones
-    /// first), else the protocol's defaults. `None` when the protocol is unknown.
+    /// first), else the protocol's defaults; a simulated device of the user config at this
+    /// address gets its display name. `None` when the protocol is unknown.
     pub fn resolve(&self, identity: &DeviceIdentity) -> Option<DeviceDefinition> {
         let base = &self.inner.base;
         let index = base.protocol_index(&identity.protocol)?;
@@ -228,7 +265,13 @@ impl DeviceConfig {
                     .or_else(|| protocol.configuration(i))
             })
             .unwrap_or(&protocol.defaults);
-        Some(protocol.resolve_template(template, ident))
+        let mut definition = protocol.resolve_template(template, ident);
+        definition.display_name = self
+            .simulated_devices()
+            .iter()
+            .find(|s| s.address == identity.address && s.protocol == identity.protocol)
+            .and_then(|s| s.display_name.clone());
+        Some(definition)
     }
 
     /// Whether the allow/deny lists of the user config let this address connect.
@@ -273,12 +316,18 @@ impl DeviceConfig {
     }
 
     /// The user config to persist (docs/PROTOCOL.md §6.6, "the engine rewrites this file"): the
-    /// current one plus an entry for each `(identity, index, name)` in `new_devices`, as JSON
-    /// (version 4.0). Loading it back pins each new device to its index. Devices that already
-    /// have an entry, repeats, and unknown protocols are skipped; existing entries are kept
-    /// verbatim.
+    /// current one plus an entry for each `(identity, index, name)` in `new_devices`, as JSON,
+    /// in the version the user config was read in (a v4 file stays v4), or the base database's
+    /// version when there was none. Loading it back pins each new device to its index. Devices
+    /// that already have an entry, repeats, and unknown protocols are skipped; existing entries
+    /// are kept verbatim.
     pub fn user_config_json_with(&self, new_devices: &[(DeviceIdentity, u32, String)]) -> String {
-        user::write_user_config(self.inner.user.as_ref(), new_devices, |id| self.resolve(id))
+        write_back::write_user_config(
+            self.inner.user.as_ref(),
+            self.inner.base.version,
+            new_devices,
+            |id| self.resolve(id),
+        )
     }
 }
 

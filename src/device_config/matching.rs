@@ -11,7 +11,13 @@
 //!   settings are then taken from that template).
 //! - `AdvertisementKind::Hid` matches both `hid` and `usb` pair lists (there is no separate USB
 //!   advertisement kind); the returned specifier tells the caller which one matched.
-//! - `xinput` and `lovense_connect_service` have no advertisement kind and never match here.
+//! - `AdvertisementKind::SdlGamepad` matches every `sdl-gamepad` specifier (the reference's rule:
+//!   every gamepad the transport offers), and nothing else: not `xinput`, whose handler speaks
+//!   another packet format.
+//! - `xinput`, `lovense_connect_service` and `simulated` have no advertisement kind and never
+//!   match here ([`CommunicationSpecifier::is_matchable`]): no Teleplug transport finds such
+//!   devices. (Virtual devices of a user config's `simulated_devices` carry their identity; see
+//!   `DeviceConfig::simulated_devices`.)
 
 use std::collections::HashMap;
 
@@ -30,6 +36,26 @@ pub(super) struct SpecTable {
     serial_ports: HashMap<String, Vec<usize>>,
     id_pairs: HashMap<(u16, u16), Vec<usize>>,
     websocket_names: HashMap<String, Vec<usize>>,
+    gamepads: Vec<usize>,
+}
+
+impl CommunicationSpecifier {
+    /// Whether a device can ever match this specifier, i.e. some advertisement kind (so some
+    /// Teleplug transport) finds devices through it. `xinput`, `lovense_connect_service` and
+    /// `simulated` cannot.
+    pub fn is_matchable(&self) -> bool {
+        match self {
+            CommunicationSpecifier::Btle(_)
+            | CommunicationSpecifier::Serial(_)
+            | CommunicationSpecifier::Hid(_)
+            | CommunicationSpecifier::Usb(_)
+            | CommunicationSpecifier::Websocket { .. }
+            | CommunicationSpecifier::SdlGamepad => true,
+            CommunicationSpecifier::XInput
+            | CommunicationSpecifier::LovenseConnectService
+            | CommunicationSpecifier::Simulated { .. } => false,
+        }
+    }
 }
 
 impl SpecTable {
@@ -61,7 +87,10 @@ impl SpecTable {
                 CommunicationSpecifier::Websocket { name } => {
                     t.websocket_names.entry(name.clone()).or_default().push(i)
                 }
-                CommunicationSpecifier::XInput | CommunicationSpecifier::LovenseConnectService => {}
+                CommunicationSpecifier::SdlGamepad => t.gamepads.push(i),
+                CommunicationSpecifier::XInput
+                | CommunicationSpecifier::LovenseConnectService
+                | CommunicationSpecifier::Simulated { .. } => {}
             }
         }
         t.entries = entries;
@@ -112,6 +141,7 @@ impl SpecTable {
                     hits.extend(v);
                 }
             }
+            AdvertisementKind::SdlGamepad => hits.extend(&self.gamepads),
         }
         hits.sort_unstable();
         hits.dedup();

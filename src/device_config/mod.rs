@@ -1,28 +1,17 @@
-//! The device database: the embedded buttplug device config (replaceable by a newer file), the
-//! user device config layered on top, and matching what a hardware manager saw of a device to a
-//! protocol and a device definition (docs/PROTOCOL.md §6).
+//! The device database: the embedded buttplug device config (database v5, with Teleplug's own
+//! additions; replaceable by a v4 or v5 file), the user device config layered on top, and
+//! matching what a hardware manager saw of a device to a protocol and a device definition
+//! (docs/PROTOCOL.md §6).
 //!
-//! This file holds the public model; loading lives in `load`, user configs in `user`, matching in
-//! `matching`.
+//! This file holds the public model; file versions live in `version`, base databases in `load`
+//! (specifiers in `specifier`), Teleplug's additions in `additions`, user configs in `user`
+//! (written back by `write_back`), matching in `matching`, errors in `error`.
 
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
 use crate::wire::{InputCommandType, InputType, OutputType};
-
-/// Errors loading a device database or user config.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    #[error("device config is not valid JSON: {0}")]
-    Json(String),
-    #[error("device config version {found} is not supported (expected major {expected})")]
-    Version { found: u32, expected: u32 },
-    #[error("device config is invalid: {0}")]
-    Invalid(String),
-    #[error("cannot read {path}: {message}")]
-    Io { path: String, message: String },
-}
 
 /// Manufacturer data a BLE specifier matches on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,11 +75,20 @@ pub enum CommunicationSpecifier {
     Hid(Vec<(u16, u16)>),
     /// USB vendor/product id pairs (vendor control transfers).
     Usb(Vec<(u16, u16)>),
+    /// XInput gamepads (Windows); no Teleplug transport finds them.
     XInput,
     LovenseConnectService,
     /// A device dialing in over WebSocket with this handshake identifier.
     Websocket {
         name: String,
+    },
+    /// Gamepads with rumble (database v5's `sdl-gamepad`): every gamepad the gamepad transport
+    /// offers matches.
+    SdlGamepad,
+    /// Virtual devices of database v5's `simulated` protocol: the archetype names a user
+    /// config's `simulated_devices` may create.
+    Simulated {
+        names: Vec<String>,
     },
 }
 
@@ -224,6 +222,18 @@ pub struct ProtocolMatch {
     pub specifier: CommunicationSpecifier,
 }
 
+/// A virtual device a user config asks for (`user_configs.simulated_devices`, database v5): an
+/// archetype of a `simulated` specifier, at an address, with an optional display name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimulatedDeviceEntry {
+    /// The protocol whose `simulated` specifier names the archetype.
+    pub protocol: String,
+    /// The archetype (e.g. `simulated-2vibe`): the device's identifier.
+    pub identifier: String,
+    pub address: String,
+    pub display_name: Option<String>,
+}
+
 /// The identity of a connected device, used for user device entries and index assignment.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DeviceIdentity {
@@ -232,16 +242,23 @@ pub struct DeviceIdentity {
     pub identifier: Option<String>,
 }
 
+mod additions;
 mod advertisement;
 mod db;
 pub mod endpoint;
+mod error;
 mod load;
 mod matching;
+mod specifier;
 mod user;
+mod version;
+mod write_back;
 
 pub use advertisement::{Advertisement, AdvertisementKind};
 pub use db::DeviceConfig;
 pub use endpoint::Endpoint;
+pub use error::ConfigError;
+pub use version::SUPPORTED_MAJORS;
 
 #[cfg(test)]
 mod tests;

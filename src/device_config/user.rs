@@ -1,32 +1,60 @@
 //! The user device config (docs/PROTOCOL.md §6.6): parsing and validating it against the base
 //! database into a [`UserLayer`] (extra specifiers, extra configurations, per-device entries
-//! with overrides and allow/deny/index), and writing it back with newly seen devices so device
-//! indexes persist.
+//! with overrides and allow/deny/index, and database v5's simulated devices). Writing it back
+//! lives in `write_back`.
 //!
 //! Policy: a user config fails to load only when it is not JSON, is not an object, lacks a
-//! `version` or has a major version other than 4. Everything below that — unknown keys,
-//! unknown protocols, bad specifiers or configurations, device entries that do not fit their
-//! base definition — is skipped with a `tracing::warn`. One exception errs on the side of the
-//! user: a device entry that is otherwise invalid but says `"deny": true` for an address still
-//! denies that address.
+//! `version`, has a major version Teleplug does not read (4 and 5 are read: the same structure,
+//! v5 adds `simulated_devices`), or has a `user_configs` that is not an object; the error names
+//! the line and column. Everything below that — unknown keys, unknown protocols, bad
+//! specifiers or configurations, device entries that do not fit their base definition, simulated
+//! devices of an unknown archetype or a repeated address — is skipped with a `tracing::warn`.
+//! One exception errs on the side of the user: a device entry that is otherwise invalid but says
+//! `"deny": true` for an address still denies that address.
+//!
+//! Base ids are resolved within the entry's protocol (ids repeat across and even within
+//! protocols in the shipped databases, data/device-config/V5-CHANGES.md §4), and a feature id
+//! that a definition lists twice (sexverse-v2's Duopeak Saphette) names its features in order.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::de::IgnoredAny;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::load::{
-    self, Protocol, RawDefinition, RawSpecifier, RawVersion, Template, output_type_from_key,
-};
+use super::load::{self, Object, Protocol, RawDefinition, Template, output_type_from_key};
 use super::matching::SpecTable;
+use super::specifier::{self, RawSpecifier};
+use super::version::{self, RawVersion};
 use super::{
     CommunicationSpecifier, ConfigError, DeviceDefinition, DeviceIdentity, OutputDefinition,
+    SimulatedDeviceEntry,
 };
 use crate::wire::OutputType;
 
-/// Version written into user configs (the reference engine writes 4.0 too).
-const WRITE_VERSION: (u32, u32) = (4, 0);
+/// The first major whose user files may list `simulated_devices`.
+const SIMULATED_DEVICES_MAJOR: u32 = 5;
+
+/// The top of a user file, read first so that a file of the wrong shape is reported with its
+/// line and column: a `version`, and a `user_configs` that is an object when present.
+#[derive(Deserialize)]
+struct RawUserHeader {
+    version: RawVersion,
+    #[serde(default)]
+    #[allow(dead_code)] // read for its shape only
+    user_configs: Option<BTreeMap<String, IgnoredAny>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSimulatedDevice {
+    identifier: String,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,6 +131,8 @@ pub(super) struct UserDevice {
 /// What a user config adds to a base database.
 #[derive(Clone, Debug, Default)]
 pub(super) struct UserLayer {
+    /// `(major, minor)` as read: the config is written back in the same major.
+    pub version: (u32, u32),
     pub specs: SpecTable,
     /// Protocol index → configurations added by the user, in file order.
     pub configurations: HashMap<usize, Vec<Template>>,
@@ -110,9 +140,14 @@ pub(super) struct UserLayer {
     denied: HashSet<String>,
     allowed: HashSet<String>,
     /// `user_configs.protocols` as written, kept verbatim for write-back.
-    raw_protocols: Option<Value>,
+    pub raw_protocols: Option<Value>,
     /// `user_configs.devices` items as written (valid or not), kept verbatim for write-back.
-    raw_devices: Vec<Value>,
+    pub raw_devices: Vec<Value>,
+    /// Valid `user_configs.simulated_devices` entries, in file order.
+    pub simulated: Vec<SimulatedDeviceEntry>,
+    /// `user_configs.simulated_devices` items as written (valid or not; a missing address
+    /// filled in), for write-back.
+    pub raw_simulated: Vec<Value>,
 }
 
 impl UserLayer {
@@ -141,38 +176,38 @@ impl UserLayer {
 /// Read access to the base database the user layer is validated against.
 pub(super) trait BaseLookup {
     fn protocol_index(&self, name: &str) -> Option<usize>;
-    fn protocol(&self, index: usize) -> Option<&Protocol>;
+    /// Every protocol, sorted by name (indexes as `protocol_index` gives them).
+    fn protocols(&self) -> &[Protocol];
+    fn protocol(&self, index: usize) -> Option<&Protocol> {
+        self.protocols().get(index)
+    }
 }
 
 fn warn(msg: impl std::fmt::Display) {
     tracing::warn!("user device config: {msg}; ignored");
 }
 
-/// Parses a user config (docs/PROTOCOL.md §6.6) against a base database.
-pub(super) fn parse_user(text: &str, base: &dyn BaseLookup) -> Result<UserLayer, ConfigError> {
-    let root: Value = serde_json::from_str(text).map_err(load::json_error)?;
-    let Value::Object(mut root) = root else {
-        return Err(ConfigError::Invalid(
-            "a user config must be a JSON object".into(),
-        ));
+/// Parses a user config (docs/PROTOCOL.md §6.6) read from `origin` (a path, or "user device
+/// config") against a base database.
+pub(super) fn parse_user(
+    text: &str,
+    origin: &str,
+    base: &dyn BaseLookup,
+) -> Result<UserLayer, ConfigError> {
+    let Object::<RawUserHeader>(header) =
+        serde_json::from_str(text).map_err(|e| version::parse_failure(origin, text, &e))?;
+    version::check_major(origin, header.version)?;
+    let mut root: Map<String, Value> =
+        serde_json::from_str(text).map_err(|e| ConfigError::from_json(origin, &e))?;
+    let mut layer = UserLayer {
+        version: (header.version.major, header.version.minor),
+        ..UserLayer::default()
     };
-    let version = root
-        .remove("version")
-        .ok_or_else(|| ConfigError::Invalid("user config has no version".into()))?;
-    let version: RawVersion = serde_json::from_value(version)
-        .map_err(|e| ConfigError::Invalid(format!("user config version: {e}")))?;
-    load::check_major(version)?;
-
-    let mut layer = UserLayer::default();
     let mut user_configs = match root.remove("user_configs") {
-        None => Map::new(),
         Some(Value::Object(m)) => m,
-        Some(_) => {
-            return Err(ConfigError::Invalid(
-                "user_configs must be an object".into(),
-            ));
-        }
+        _ => Map::new(),
     };
+    root.remove("version");
     for key in root.keys() {
         warn(format_args!("unknown top-level key {key:?}"));
     }
@@ -199,11 +234,71 @@ pub(super) fn parse_user(text: &str, base: &dyn BaseLookup) -> Result<UserLayer,
         Some(_) => warn("user_configs.devices is not an array"),
         None => {}
     }
+    match user_configs.remove("simulated_devices") {
+        Some(_) if layer.version.0 < SIMULATED_DEVICES_MAJOR => warn(format_args!(
+            "user_configs.simulated_devices needs a major {SIMULATED_DEVICES_MAJOR} user config"
+        )),
+        Some(Value::Array(items)) => {
+            for (i, mut item) in items.into_iter().enumerate() {
+                parse_simulated(i, &mut item, base, &mut layer);
+                layer.raw_simulated.push(item);
+            }
+        }
+        Some(_) => warn("user_configs.simulated_devices is not an array"),
+        None => {}
+    }
     for key in user_configs.keys() {
         warn(format_args!("unknown key user_configs.{key}"));
     }
     layer.specs = SpecTable::new(specs);
     Ok(layer)
+}
+
+/// One `simulated_devices` item: an archetype named by a base `simulated` specifier, at an
+/// address no earlier item has. A missing address is generated (`simulated:<uuid>`, as the
+/// reference does) and written into `item`, so it stays the same once written back.
+fn parse_simulated(
+    position: usize,
+    item: &mut Value,
+    base: &dyn BaseLookup,
+    layer: &mut UserLayer,
+) {
+    let raw = match RawSimulatedDevice::deserialize(&*item) {
+        Ok(raw) => raw,
+        Err(e) => return warn(format_args!("simulated_devices[{position}]: {e}")),
+    };
+    let protocol = base.protocols().iter().find(|p| {
+        p.communication.iter().any(|c| {
+            matches!(c, CommunicationSpecifier::Simulated { names } if names.contains(&raw.identifier))
+        })
+    });
+    let Some(protocol) = protocol else {
+        return warn(format_args!(
+            "simulated_devices[{position}]: {:?} is not a simulated archetype of the database",
+            raw.identifier
+        ));
+    };
+    let address = match raw.address {
+        Some(a) => a,
+        None => {
+            let a = format!("simulated:{}", fresh_id());
+            if let Value::Object(fields) = item {
+                fields.insert("address".into(), Value::String(a.clone()));
+            }
+            a
+        }
+    };
+    if layer.simulated.iter().any(|s| s.address == address) {
+        return warn(format_args!(
+            "simulated_devices[{position}]: a second device at address {address:?}"
+        ));
+    }
+    layer.simulated.push(SimulatedDeviceEntry {
+        protocol: protocol.name.clone(),
+        identifier: raw.identifier,
+        address,
+        display_name: raw.display_name,
+    });
 }
 
 fn parse_protocol(
@@ -232,7 +327,9 @@ fn parse_protocol(
                 for item in v.as_array().into_iter().flatten() {
                     let spec = RawSpecifier::deserialize(item)
                         .map_err(|e| e.to_string())
-                        .and_then(|raw| load::convert_specifier(raw, protocol.serial_template()));
+                        .and_then(|raw| {
+                            specifier::convert_specifier(raw, protocol.serial_template())
+                        });
                     match spec {
                         Ok(Some(s)) => specs.push((index, s)),
                         Ok(None) => {}
@@ -392,11 +489,12 @@ fn base_definition(
         .protocol_index(&identity.protocol)
         .and_then(|i| Some((i, base.protocol(i)?)))
         .ok_or_else(|| format!("unknown protocol {:?}", identity.protocol))?;
+    let identifier = identity.identifier.as_deref();
     let template = layer
         .configurations
         .get(&pindex)
-        .and_then(|v| v.iter().find(|t| t.id == base_id))
-        .or_else(|| protocol.template_by_id(base_id))
+        .and_then(|v| load::pick_by_id(v.iter(), base_id, identifier))
+        .or_else(|| protocol.template_by_id(base_id, identifier))
         .ok_or_else(|| {
             format!(
                 "base_id {base_id} is not a definition of protocol {:?}",
@@ -419,21 +517,23 @@ fn apply_feature_overrides(
             def.features.len()
         ));
     }
-    let mut seen = HashSet::new();
+    // Each base feature is claimed once; a base id listed twice claims its features in order.
+    let mut claimed = vec![false; def.features.len()];
     for uf in features {
-        let feature = def
-            .features
-            .iter_mut()
-            .find(|f| f.id == uf.base_id)
-            .ok_or_else(|| {
+        let Some(at) =
+            (0..def.features.len()).find(|i| !claimed[*i] && def.features[*i].id == uf.base_id)
+        else {
+            return Err(if def.features.iter().any(|f| f.id == uf.base_id) {
+                format!("feature base_id {} is given too often", uf.base_id)
+            } else {
                 format!(
                     "feature base_id {} is not in the base definition",
                     uf.base_id
                 )
-            })?;
-        if !seen.insert(uf.base_id) {
-            return Err(format!("feature base_id {} is given twice", uf.base_id));
-        }
+            });
+        };
+        claimed[at] = true;
+        let feature = &mut def.features[at];
         for (key, o) in uf.output {
             let t =
                 output_type_from_key(&key).ok_or_else(|| format!("unknown output type {key:?}"))?;
@@ -492,62 +592,9 @@ fn apply_output_override(
     Ok(())
 }
 
-/// The user config as JSON (version 4.0) with an entry appended for each new device: its
-/// identity, the given name, fresh ids, the definition it resolves to as `base_id`, one
-/// feature entry per feature, and `user_config` `{allow: false, deny: false, index}`.
-/// Existing protocol and device entries are written back verbatim (invalid ones too, so nothing
-/// the user wrote is lost). Devices that already have a valid entry, repeats within
-/// `new_devices`, and devices whose definition cannot be resolved are skipped.
-pub(super) fn write_user_config(
-    layer: Option<&UserLayer>,
-    new_devices: &[(DeviceIdentity, u32, String)],
-    resolve: impl Fn(&DeviceIdentity) -> Option<DeviceDefinition>,
-) -> String {
-    let protocols = layer
-        .and_then(|l| l.raw_protocols.clone())
-        .unwrap_or_else(|| Value::Object(Map::new()));
-    let mut devices: Vec<Value> = layer.map(|l| l.raw_devices.clone()).unwrap_or_default();
-    let mut added = HashSet::new();
-    for (identity, index, name) in new_devices {
-        if layer.is_some_and(|l| l.devices.contains_key(identity)) || !added.insert(identity) {
-            continue;
-        }
-        let Some(def) = resolve(identity) else {
-            tracing::warn!("user device config: cannot record {identity:?}: unknown protocol");
-            continue;
-        };
-        let mut id = Map::new();
-        id.insert("address".into(), json!(identity.address));
-        id.insert("protocol".into(), json!(identity.protocol));
-        if let Some(ident) = &identity.identifier {
-            id.insert("identifier".into(), json!(ident));
-        }
-        let features: Vec<Value> = def
-            .features
-            .iter()
-            .map(|f| json!({"id": fresh_id().to_string(), "base_id": f.id.to_string()}))
-            .collect();
-        devices.push(json!({
-            "identifier": id,
-            "config": {
-                "name": name,
-                "id": fresh_id().to_string(),
-                "base_id": def.id.to_string(),
-                "features": features,
-                "user_config": {"allow": false, "deny": false, "index": index},
-            }
-        }));
-    }
-    let doc = json!({
-        "version": {"major": WRITE_VERSION.0, "minor": WRITE_VERSION.1},
-        "user_configs": {"protocols": protocols, "devices": devices},
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
-}
-
 /// A random (version 4) UUID without pulling in a RNG crate: std's randomly keyed SipHash over
 /// a process-wide counter and the clock.
-fn fresh_id() -> Uuid {
+pub(super) fn fresh_id() -> Uuid {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);

@@ -527,7 +527,9 @@ impl DeviceConnector for SimConnector {
             | CommunicationSpecifier::Usb(_)
             | CommunicationSpecifier::Websocket { .. }
             | CommunicationSpecifier::XInput
-            | CommunicationSpecifier::LovenseConnectService => vec![Endpoint::Tx, Endpoint::Rx],
+            | CommunicationSpecifier::LovenseConnectService
+            | CommunicationSpecifier::SdlGamepad
+            | CommunicationSpecifier::Simulated { .. } => vec![Endpoint::Tx, Endpoint::Rx],
         };
         let r = self.device.transport(endpoints);
         if r.is_err() {

@@ -1,22 +1,38 @@
-//! The embedded database loads and matches the counts of data/device-config/README.md.
+//! The embedded database (v5.57) loads and matches the counts of data/device-config/README.md.
+//! Counts of the file itself are taken from the file model (`parse_base`, without Teleplug's
+//! additions); the loaded database is the file plus the additions (see `additions`).
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::device_config::db::EMBEDDED_JSON;
-use crate::device_config::load::parse_base;
+use crate::device_config::load::{BaseFile, parse_base};
 use crate::device_config::{CommunicationSpecifier, DeviceConfig};
 use crate::wire::{InputType, OutputType};
+
+fn file() -> BaseFile {
+    parse_base(EMBEDDED_JSON, "embedded").expect("embedded database parses")
+}
 
 #[test]
 fn loads_with_version_and_protocols() {
     let c = DeviceConfig::embedded();
-    assert_eq!(c.version(), (4, 189));
+    assert_eq!(c.version(), (5, 57));
+    assert_eq!(file().protocols.len(), 149);
     let names = c.protocol_names();
-    assert_eq!(names.len(), 139);
+    // The file's 149 and Teleplug's addition (nintendo-joycon).
+    assert_eq!(names.len(), 150);
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
-    assert!(names.iter().any(|n| n == "lovense"));
+    for key in [
+        "lovense",
+        "sdl-gamepad",
+        "simulated",
+        "xinput",
+        "nintendo-joycon",
+    ] {
+        assert!(names.iter().any(|n| n == key), "{key}");
+    }
 }
 
 #[test]
@@ -29,33 +45,40 @@ fn embedded_is_shared() {
 
 #[test]
 fn definition_counts() {
-    let defs = DeviceConfig::embedded().all_definitions();
-    assert_eq!(defs.len(), 872);
-    let configurations = defs.iter().filter(|d| d.identifier.is_some()).count();
-    assert_eq!(configurations, 733);
-    let with_configurations: HashSet<&str> = defs
+    let file = file();
+    let configurations: usize = file.protocols.iter().map(|p| p.configurations.len()).sum();
+    assert_eq!(configurations, 806);
+    let with_configurations = file
+        .protocols
         .iter()
-        .filter(|d| d.identifier.is_some())
-        .map(|d| d.protocol.as_str())
-        .collect();
-    assert_eq!(with_configurations.len(), 72);
-    let defaults_only = 139 - with_configurations.len();
+        .filter(|p| !p.configurations.is_empty())
+        .count();
+    assert_eq!(with_configurations, 82);
+    let defaults_only = file.protocols.len() - with_configurations;
     assert_eq!(defaults_only, 67);
-    assert_eq!(configurations + defaults_only, 800);
-    let names: HashSet<&str> = defs
+    assert_eq!(configurations + defaults_only, 873, "device entries");
+    let names: HashSet<&str> = file
+        .protocols
         .iter()
-        .filter(|d| d.identifier.is_some())
-        .map(|d| d.name.as_str())
+        .flat_map(|p| &p.configurations)
+        .map(|c| c.name.as_str())
         .collect();
-    assert_eq!(names.len(), 688);
-    let ids: HashSet<_> = defs.iter().map(|d| d.id).collect();
-    assert_eq!(ids.len(), 869);
+    assert_eq!(names.len(), 761);
+    let ids: HashSet<_> = file
+        .protocols
+        .iter()
+        .flat_map(|p| std::iter::once(&p.defaults).chain(&p.configurations))
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids.len(), 950, "ids repeat (V5-CHANGES.md §4)");
+    // Loaded: every definition of the file (955) and the addition's one.
+    assert_eq!(DeviceConfig::embedded().all_definitions().len(), 956);
 }
 
 #[test]
 fn feature_and_type_counts() {
     // Count feature entries as written (not inherited), so read the file model directly.
-    let file = parse_base(EMBEDDED_JSON).expect("embedded database parses");
+    let file = file();
     let mut features = 0;
     let mut identifiers = 0;
     let mut outputs: BTreeMap<OutputType, usize> = BTreeMap::new();
@@ -84,38 +107,43 @@ fn feature_and_type_counts() {
             }
         }
     }
-    assert_eq!(features, 1030);
-    assert_eq!(identifiers, 873);
+    assert_eq!(features, 1155);
+    assert_eq!(identifiers, 952);
     let o = |t| outputs.get(&t).copied().unwrap_or(0);
-    assert_eq!(o(OutputType::Vibrate), 678);
-    assert_eq!(o(OutputType::Oscillate), 105);
-    assert_eq!(o(OutputType::Rotate), 57);
-    assert_eq!(o(OutputType::Constrict), 40);
-    assert_eq!(o(OutputType::HwPositionWithDuration), 18);
-    assert_eq!(o(OutputType::Temperature), 15);
+    assert_eq!(o(OutputType::Vibrate), 739);
+    assert_eq!(o(OutputType::Oscillate), 126);
+    assert_eq!(o(OutputType::Rotate), 65);
+    assert_eq!(o(OutputType::Constrict), 50);
+    assert_eq!(o(OutputType::HwPositionWithDuration), 24);
+    assert_eq!(o(OutputType::Temperature), 21);
     assert_eq!(o(OutputType::Spray), 2);
     assert_eq!(o(OutputType::Led), 2);
-    assert_eq!(o(OutputType::Position), 1);
-    assert_eq!(outputs.values().sum::<usize>(), 918);
-    assert_eq!(inputs.get(&InputType::Battery), Some(&105));
+    assert_eq!(o(OutputType::Position), 5);
+    assert_eq!(outputs.values().sum::<usize>(), 1034);
+    assert_eq!(inputs.get(&InputType::Battery), Some(&119));
     assert_eq!(inputs.get(&InputType::Pressure), Some(&2));
-    assert_eq!(inputs.values().sum::<usize>(), 107);
+    assert_eq!(inputs.values().sum::<usize>(), 121);
     assert_eq!(
         gaps,
         vec![("tcode-v03", 20), ("thehandy", 50), ("thehandy-v3", 50)]
     );
-    assert_eq!(variants, 7);
+    // 7 vorze-sa configurations and 2 sdl-gamepad layouts.
+    assert_eq!(variants, 9);
 }
 
 #[test]
 fn range_facts() {
-    let file = parse_base(EMBEDDED_JSON).expect("embedded database parses");
+    let file = file();
     let mut bidirectional = 0;
     let mut unidirectional = 0;
     for p in &file.protocols {
         for t in std::iter::once(&p.defaults).chain(&p.configurations) {
             for o in t.features.iter().flatten().flat_map(|f| &f.outputs) {
                 match o.output_type {
+                    // umove's [37, 42] warm-up temperature is read as [0, 42].
+                    OutputType::Temperature if p.name == "umove" => {
+                        assert_eq!(o.base_range, (0, 42))
+                    }
                     OutputType::Temperature | OutputType::Led | OutputType::Spray => {
                         assert_eq!(o.base_range, (0, 1), "{}", p.name)
                     }
@@ -124,12 +152,12 @@ fn range_facts() {
                         bidirectional += 1;
                     }
                     OutputType::Rotate => unidirectional += 1,
-                    _ => {}
+                    _ => assert!(o.base_range.0 >= 0, "{} {:?}", p.name, o),
                 }
             }
         }
     }
-    assert_eq!((bidirectional, unidirectional), (15, 42));
+    assert_eq!((bidirectional, unidirectional), (17, 48));
 }
 
 #[test]
@@ -140,34 +168,46 @@ fn specifier_counts() {
         let specs = c.communication(&p);
         assert!(!specs.is_empty(), "{p} has no communication");
         for s in specs {
-            let kind = match s {
-                CommunicationSpecifier::Btle(_) => "btle",
-                CommunicationSpecifier::Serial(_) => "serial",
-                CommunicationSpecifier::Hid(_) => "hid",
-                CommunicationSpecifier::Usb(_) => "usb",
-                CommunicationSpecifier::XInput => "xinput",
-                CommunicationSpecifier::LovenseConnectService => "lovense_connect_service",
-                CommunicationSpecifier::Websocket { .. } => "websocket",
-            };
-            *counts.entry(kind).or_default() += 1;
+            *counts.entry(s.key()).or_default() += 1;
         }
     }
     let expected: BTreeMap<&str, usize> = [
-        ("btle", 130),
+        ("btle", 139),
         ("serial", 4),
+        // 2 in the file, 1 of the addition (nintendo-joycon).
         ("hid", 3),
         ("usb", 1),
         ("xinput", 1),
         ("lovense_connect_service", 1),
+        ("sdl-gamepad", 1),
+        ("simulated", 1),
     ]
     .into_iter()
     .collect();
     assert_eq!(counts, expected);
+    assert_eq!(
+        c.communication("simulated"),
+        vec![CommunicationSpecifier::Simulated {
+            names: [
+                "simulated-1vibe",
+                "simulated-2vibe",
+                "simulated-rotator",
+                "simulated-oscillator",
+                "simulated-stroker"
+            ]
+            .map(String::from)
+            .to_vec()
+        }]
+    );
+    assert_eq!(
+        c.communication("sdl-gamepad"),
+        vec![CommunicationSpecifier::SdlGamepad]
+    );
 }
 
 #[test]
 fn endpoint_usage() {
-    // README: tx 169, rx 89 (endpoint names used in BLE service maps).
+    // README: tx 182, rx 97 (endpoint names used in BLE service maps).
     let c = DeviceConfig::embedded();
     let (mut tx, mut rx) = (0, 0);
     for p in c.protocol_names() {
@@ -180,7 +220,7 @@ fn endpoint_usage() {
             }
         }
     }
-    assert_eq!((tx, rx), (169, 89));
+    assert_eq!((tx, rx), (182, 97));
 }
 
 #[test]
@@ -190,5 +230,5 @@ fn parse_time_is_reported() {
     let start = std::time::Instant::now();
     let c = DeviceConfig::from_base_json(EMBEDDED_JSON).expect("parses");
     println!("device database parse + index: {:?}", start.elapsed());
-    assert_eq!(c.protocol_names().len(), 139);
+    assert_eq!(c.protocol_names().len(), 150);
 }

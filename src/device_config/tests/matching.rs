@@ -288,3 +288,38 @@ fn tcode_fixture_adds_a_ble_name() {
         .is_empty()
     );
 }
+
+#[test]
+fn gamepads_match_the_sdl_gamepad_specifier_only() {
+    let c = DeviceConfig::embedded();
+    let pad = ad(AdvertisementKind::SdlGamepad, "Xbox Wireless Controller");
+    let m = c.match_advertisement(&pad);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].protocol, "sdl-gamepad");
+    assert_eq!(m[0].specifier, CommunicationSpecifier::SdlGamepad);
+    // The v4 database has no sdl-gamepad key, and its xinput entry is not a gamepad match.
+    assert!(protocols(&super::v4_database(), &pad).is_empty());
+    // A v5 user config may add the specifier to an existing protocol; `exists: false` is off.
+    let u = with_user(
+        r#"{"version":{"major":5,"minor":57},"user_configs":{"protocols":{
+          "xinput":{"communication":[{"sdl-gamepad":{"exists":true}}]},
+          "lovense":{"communication":[{"sdl-gamepad":{"exists":false}}]}}}}"#,
+    );
+    assert_eq!(protocols(&u, &pad), vec!["xinput", "sdl-gamepad"]);
+}
+
+#[test]
+fn specifiers_no_transport_reaches_never_match() {
+    let c = DeviceConfig::embedded();
+    let unmatchable: Vec<String> = c
+        .protocol_names()
+        .into_iter()
+        .filter(|p| !c.communication(p).iter().any(|s| s.is_matchable()))
+        .collect();
+    assert_eq!(
+        unmatchable,
+        ["lovense-connect-service", "simulated", "xinput"]
+    );
+    // The simulated archetype names are not BLE names.
+    assert!(protocols(&c, &Advertisement::btle("simulated-1vibe", "a")).is_empty());
+}

@@ -1,24 +1,35 @@
 //! Tests of the device database: the public model's value scaling (`model`), the embedded
-//! database and its counts (`embedded`), base-file errors (`base`), matching (`matching`),
-//! resolution (`resolve`), user configs (`user`), write-back (`write_back`) and JSON-schema
-//! validation of the shipped files and fixtures (`schema`). Fixtures are compiled in; nothing
-//! outside the crate is read at run time.
+//! database and its counts (`embedded`), Teleplug's additions (`additions`), base-file errors
+//! and their positions (`base`), majors 4 and 5 side by side (`versions`), definitions that
+//! changed from v4.189 to v5.57 (`changed`), matching (`matching`), resolution (`resolve`), user
+//! configs (`user`), database v5's simulated devices (`simulated`), write-back (`write_back`)
+//! and JSON-schema validation of the shipped files and fixtures (`schema`). Fixtures are compiled
+//! in; nothing outside the crate is read at run time.
 
+mod additions;
 mod base;
+mod changed;
 mod embedded;
 mod matching;
 mod model;
 mod resolve;
 mod schema;
+mod simulated;
 mod user;
+mod versions;
 mod write_back;
 
 use super::{DeviceConfig, DeviceIdentity};
 
 pub(super) const EXAMPLE_USER: &str =
     include_str!("../../../data/device-config/example-user-device-config-v4.json");
-pub(super) const SCHEMA: &str =
+pub(super) const SCHEMA_V4: &str =
     include_str!("../../../data/device-config/buttplug-device-config-schema-v4.json");
+pub(super) const SCHEMA_V5: &str =
+    include_str!("../../../data/device-config/buttplug-device-config-schema-v5.json");
+/// The v4.189 database, which Teleplug embedded before v5 (still read through `--device-config`).
+pub(super) const V4_DATABASE: &str =
+    include_str!("../../../data/device-config/buttplug-device-config-v4.json");
 pub(super) const LOVENSE_RIDGE: &str =
     include_str!("../../../tests/data/config/lovense_ridge_user_config.json");
 pub(super) const LOVENSE_RIDGE_INVALID: &str =
@@ -57,5 +68,12 @@ pub(super) fn with_user(text: &str) -> DeviceConfig {
     match DeviceConfig::embedded().with_user_config_json(text) {
         Ok(c) => c,
         Err(e) => panic!("user config failed to load: {e}"),
+    }
+}
+
+pub(super) fn v4_database() -> DeviceConfig {
+    match DeviceConfig::from_base_json(V4_DATABASE) {
+        Ok(c) => c,
+        Err(e) => panic!("the v4 database failed to load: {e}"),
     }
 }

@@ -92,7 +92,7 @@ fn inherits_gap_and_variant() {
         types,
         vec![OutputType::Position, OutputType::HwPositionWithDuration]
     );
-    assert_eq!(d.features[0].outputs[1].duration_range, Some((0, 100000)));
+    assert_eq!(d.features[0].outputs[1].duration_range, Some((0, 99999)));
     let variants = c
         .all_definitions()
         .into_iter()
@@ -103,7 +103,8 @@ fn inherits_gap_and_variant() {
 
 #[test]
 fn sexverse_v5_singular_configuration_is_ignored() {
-    let c = DeviceConfig::embedded();
+    // v4.189 misspells the section (`configuration`); v5.57 fixed it (see `changed`).
+    let c = super::v4_database();
     let d = c
         .resolve(&identity("a", "sexverse-v5", Some("CB-WXW03")))
         .expect("resolves");

@@ -201,37 +201,152 @@ fn user_configurations_come_before_base_ones() {
 }
 
 #[test]
-fn unreadable_user_configs_fail() {
+fn unreadable_user_configs_fail_with_line_and_column() {
     let base = DeviceConfig::embedded();
+    let err = |text: &str| base.with_user_config_json(text).unwrap_err();
     assert!(matches!(
-        base.with_user_config_json("{"),
-        Err(ConfigError::Json(_))
-    ));
-    assert!(matches!(
-        base.with_user_config_json("[]"),
-        Err(ConfigError::Invalid(_))
-    ));
-    assert!(matches!(
-        base.with_user_config_json(r#"{"user_configs":{}}"#),
-        Err(ConfigError::Invalid(_))
-    ));
-    assert_eq!(
-        base.with_user_config_json(r#"{"version":{"major":5,"minor":0},"user_configs":{}}"#)
-            .unwrap_err(),
-        ConfigError::Version {
-            found: 5,
-            expected: 4
+        err("{"),
+        ConfigError::Json {
+            line: 1,
+            column: 1,
+            ..
         }
-    );
-    assert!(matches!(
-        base.with_user_config_json(r#"{"version":{"major":4},"user_configs":[]}"#),
-        Err(ConfigError::Invalid(_))
     ));
-    // Version alone is a valid (empty) user config.
-    let c = base
-        .with_user_config_json(r#"{"version":{"major":4,"minor":0}}"#)
-        .expect("loads");
-    assert!(c.reserved_indexes().is_empty());
+    let e = err("[]");
+    assert!(
+        matches!(
+            e,
+            ConfigError::Invalid {
+                line: 1,
+                column: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "user device config: line 1, column 1: invalid type: sequence, expected a JSON object"
+    );
+    let e = err("{\n  \"user_configs\": {}\n}");
+    assert!(
+        matches!(&e, ConfigError::Invalid { line: 3, column: 1, message, .. } if message.contains("missing field `version`")),
+        "{e}"
+    );
+    let e = err(r#"{"version":{"major":4},"user_configs":[]}"#);
+    assert!(
+        matches!(
+            e,
+            ConfigError::Invalid {
+                line: 1,
+                column: 38,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "user device config: line 1, column 38: invalid type: sequence, expected a map"
+    );
+    let e = err(r#"{"version":"4"}"#);
+    assert!(
+        matches!(
+            e,
+            ConfigError::Invalid {
+                line: 1,
+                column: 14,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // Truncated anywhere: an error with a position, never a partial config.
+    for (name, text) in VALID_USER_CONFIGS {
+        for end in (0..text.len()).filter(|i| text.is_char_boundary(*i)) {
+            let trimmed = text[..end].trim_end();
+            if trimmed.len() < text.trim_end().len() {
+                let e = base.with_user_config_json(&text[..end]).unwrap_err();
+                assert!(e.position().is_some(), "{name} cut at {end}: {e}");
+            }
+        }
+    }
+    // Version alone is a valid (empty) user config, in either major.
+    for major in [4, 5] {
+        let c = base
+            .with_user_config_json(&format!(r#"{{"version":{{"major":{major},"minor":0}}}}"#))
+            .expect("loads");
+        assert!(c.reserved_indexes().is_empty());
+    }
+}
+
+#[test]
+fn base_ids_resolve_within_the_entry_s_protocol_and_identifier() {
+    // HoneyPlayBox Anello and Puff share one definition id; the entry's identifier picks.
+    let c = DeviceConfig::embedded();
+    let anello = c
+        .all_definitions()
+        .into_iter()
+        .find(|d| d.name == "Honey Play Box Anello")
+        .expect("Anello");
+    let puff = c
+        .all_definitions()
+        .into_iter()
+        .find(|d| d.name == "Honey Play Box Puff")
+        .expect("Puff");
+    assert_eq!(anello.id, puff.id);
+    assert_ne!(anello.features.len(), puff.features.len());
+    for def in [anello, puff] {
+        let identity = identity("hpb-1", "honeyplaybox", def.identifier.as_deref());
+        let text = c.user_config_json_with(&[(identity.clone(), 2, def.name.clone())]);
+        let loaded = with_user(&text);
+        let d = loaded.resolve(&identity).expect("resolves");
+        assert_eq!(d.user_index, Some(2), "{}", def.name);
+        assert_eq!(d.features.len(), def.features.len());
+    }
+}
+
+#[test]
+fn a_feature_id_listed_twice_names_its_features_in_order() {
+    // sexverse-v2's Duopeak Saphette lists one feature id twice.
+    let c = DeviceConfig::embedded();
+    let saphette = c
+        .all_definitions()
+        .into_iter()
+        .find(|d| d.name == "Duopeak Saphette")
+        .expect("Saphette");
+    let ids: Vec<_> = saphette.features.iter().map(|f| f.id).collect();
+    assert!(ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)));
+    let identity = identity("sap-1", "sexverse-v2", saphette.identifier.as_deref());
+    let text = c.user_config_json_with(&[(identity.clone(), 4, "Saphette".into())]);
+    let d = with_user(&text).resolve(&identity).expect("resolves");
+    assert_eq!(d.user_index, Some(4));
+    let outputs = |d: &crate::device_config::DeviceDefinition| {
+        d.features
+            .iter()
+            .map(|f| (f.index, f.outputs.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(outputs(&d), outputs(&saphette));
+    // One entry too many for that id is refused.
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut doc = doc;
+    if let Some(features) = doc["user_configs"]["devices"][0]["config"]["features"].as_array_mut() {
+        let dup = features
+            .iter()
+            .find(|f| f["base_id"] == ids[0].to_string())
+            .cloned()
+            .expect("feature");
+        let last = features.len() - 1;
+        features[last] = dup.clone();
+        features[last - 1] = dup;
+    }
+    assert_eq!(
+        with_user(&doc.to_string())
+            .resolve(&identity)
+            .and_then(|d| d.user_index),
+        None
+    );
 }
 
 #[test]

@@ -11,8 +11,9 @@ fn new_devices_are_recorded_and_reload() {
     let hush = identity("hush-1", "lovense", Some("Z"));
     let text = base.user_config_json_with(&[(hush.clone(), 0, "Lovense Hush".into())]);
     let doc: Value = serde_json::from_str(&text).expect("json");
-    assert_eq!(doc["version"]["major"], 4);
-    assert_eq!(doc["version"]["minor"], 0);
+    // A new file: the version of the base database (the embedded v5.57).
+    assert_eq!(doc["version"]["major"], 5);
+    assert_eq!(doc["version"]["minor"], 57);
     let entry = &doc["user_configs"]["devices"][0];
     assert_eq!(entry["identifier"]["address"], "hush-1");
     assert_eq!(entry["identifier"]["identifier"], "Z");
