@@ -11,6 +11,7 @@ use support::ops::{next_data, until_connected};
 use support::wire::{WireClient, body, error_code, msg_type};
 use teleplug::hardware::Endpoint;
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
+use teleplug::server::connection::PINGED_OUT_GRACE;
 use teleplug::server::{Server, ServerOptions, Transports};
 use teleplug::wire::SpecVersion;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -193,14 +194,29 @@ async fn ping_deadline_is_exactly_max_ping_time_from_the_last_ping() {
         waited >= Duration::from_millis(100) && waited < Duration::from_millis(110),
         "pinged out after {waited:?}"
     );
-    // Every device was stopped, then the connection closed.
+    // Every device was stopped.
+    let pinged_out = tokio::time::Instant::now();
     let mut stops = vec![next_data(&mut ops).await, next_data(&mut ops).await];
     stops.sort();
     assert_eq!(stops, vec![vec![0xF1, 0], vec![0xF2, 0]]);
+    // For a grace period every message gets the PingedOut error with its own Id (a client that
+    // sent something just then is not left waiting), and nothing reaches a device.
+    let m = c.msg(
+        "OutputCmd",
+        json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":64}}}),
+    );
+    let id = body(&m)["Id"].clone();
+    c.send(vec![m]).await;
+    let late = c.recv().await.expect("an answer during the grace period");
+    assert_eq!(error_code(&late), Some(2), "{late}");
+    assert_eq!(body(&late)["Id"], id);
+    // Then the connection closes.
     assert!(
         c.recv().await.is_none(),
-        "connection must close after a ping-out"
+        "connection must close after the grace period"
     );
+    assert_eq!(pinged_out.elapsed(), PINGED_OUT_GRACE);
+    assert!(ops.try_recv().is_err(), "nothing written after the stop");
 }
 
 #[tokio::test]

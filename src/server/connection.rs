@@ -39,6 +39,10 @@ pub const CONNECTION_QUEUE: usize = 1024;
 /// Replies a connection holds before it stops reading the client's frames (a frame is read
 /// whole, so one frame of many messages may take it over; reading resumes below it).
 pub const MAX_PENDING_REPLIES: usize = 8192;
+/// After a ping timeout, how long the connection stays open answering every message with the
+/// PingedOut error (then it closes). Some clients (buttplug-js 3 and 5) do not fail their pending
+/// requests when the socket closes: a request sent just as the deadline passed would wait forever.
+pub const PINGED_OUT_GRACE: Duration = Duration::from_secs(3);
 /// How long a connection that ends tries to hand its last messages to a client that is slow to
 /// read them.
 const FINAL_FLUSH: Duration = Duration::from_millis(500);
@@ -343,9 +347,15 @@ impl Connection {
                     }
                 },
                 () = &mut ping, if armed.is_some() => {
+                    if self.state == State::PingedOut {
+                        // The grace period is over.
+                        let _ = tokio::time::timeout(FINAL_FLUSH, self.flush_outbox()).await;
+                        break;
+                    }
                     self.ping_out().await;
-                    let _ = tokio::time::timeout(FINAL_FLUSH, self.flush_outbox()).await;
-                    break;
+                    // Stay open a moment, answering every message with PingedOut, so that a
+                    // client that sent something in this instant is not left waiting.
+                    self.ping_deadline = Some(Instant::now() + PINGED_OUT_GRACE);
                 }
             }
         }
@@ -392,7 +402,7 @@ impl Connection {
         self.inner.stop_all(CLEANUP_TIMEOUT).await;
         let _ = tokio::time::timeout(CLEANUP_TIMEOUT, self.inner.stop_scanning()).await;
         let err: ButtplugError = PingError::PingedOut.into();
-        // Replies still pending are dropped: the error event ends the connection.
+        // Replies still pending are dropped: the error event says why.
         self.pending.clear();
         let _ = self.send(AnyServerMessage::V4(ServerMessage::error(0, &err)));
     }
