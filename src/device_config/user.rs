@@ -5,8 +5,9 @@
 //!
 //! Policy: a user config fails to load only when it is not JSON, is not an object, lacks a
 //! `version`, has a major version Teleplug does not read (4 and 5 are read: the same structure,
-//! v5 adds `simulated_devices`), or has a `user_configs` that is not an object; the error names
-//! the line and column. Everything below that — unknown keys, unknown protocols, bad
+//! v5 adds `simulated_devices`), or its outline is of the wrong type (`user_configs` not an
+//! object, or its `protocols` not an object, its `devices` or `simulated_devices` not arrays);
+//! the error names the line and column. Everything below that — unknown keys, unknown protocols, bad
 //! specifiers or configurations, device entries that do not fit their base definition, simulated
 //! devices of an unknown archetype or a repeated address — is skipped with a `tracing::warn`.
 //! One exception errs on the side of the user: a device entry that is otherwise invalid but says
@@ -36,14 +37,27 @@ use crate::wire::OutputType;
 /// The first major whose user files may list `simulated_devices`.
 const SIMULATED_DEVICES_MAJOR: u32 = 5;
 
-/// The top of a user file, read first so that a file of the wrong shape is reported with its
-/// line and column: a `version`, and a `user_configs` that is an object when present.
+/// The outline of a user file, read first so that a file of the wrong shape is refused with the
+/// line and column of what is wrong: a `version`; `user_configs`, when present, an object whose
+/// `protocols` is an object and whose `devices` and `simulated_devices` are arrays. (Skipping a
+/// section of the wrong type instead would lose it when the file is written back.)
 #[derive(Deserialize)]
 struct RawUserHeader {
     version: RawVersion,
     #[serde(default)]
     #[allow(dead_code)] // read for its shape only
-    user_configs: Option<BTreeMap<String, IgnoredAny>>,
+    user_configs: Option<Object<RawUserSections>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)] // read for its shape only
+struct RawUserSections {
+    #[serde(default)]
+    protocols: Option<BTreeMap<String, IgnoredAny>>,
+    #[serde(default)]
+    devices: Option<Vec<IgnoredAny>>,
+    #[serde(default)]
+    simulated_devices: Option<Vec<IgnoredAny>>,
 }
 
 #[derive(Deserialize)]
@@ -221,8 +235,8 @@ pub(super) fn parse_user(
             }
             layer.raw_protocols = Some(value);
         }
-        Some(_) => warn("user_configs.protocols is not an object"),
-        None => {}
+        // Checked by the outline: only null is left.
+        Some(_) | None => {}
     }
     match user_configs.remove("devices") {
         Some(Value::Array(devices)) => {
@@ -231,8 +245,7 @@ pub(super) fn parse_user(
                 layer.raw_devices.push(entry);
             }
         }
-        Some(_) => warn("user_configs.devices is not an array"),
-        None => {}
+        Some(_) | None => {}
     }
     match user_configs.remove("simulated_devices") {
         Some(_) if layer.version.0 < SIMULATED_DEVICES_MAJOR => warn(format_args!(
@@ -244,8 +257,7 @@ pub(super) fn parse_user(
                 layer.raw_simulated.push(item);
             }
         }
-        Some(_) => warn("user_configs.simulated_devices is not an array"),
-        None => {}
+        Some(_) | None => {}
     }
     for key in user_configs.keys() {
         warn(format_args!("unknown key user_configs.{key}"));

@@ -1,9 +1,11 @@
 //! The `teleplug` command line: `serve` (the Buttplug WebSocket server), `devices` (scan and
-//! list what is found), `demo` (drive a simulated toy through the embedded server).
+//! list what is found), `demo` (drive a simulated toy through the embedded server),
+//! `check-device-config` (what Teleplug can drive of a device database file).
 //!
 //! Exit codes: 0 success, 1 runtime failure (e.g. port in use), 2 usage or configuration error.
 
 mod ask;
+mod check_config;
 mod demo;
 mod devices;
 mod options;
@@ -32,6 +34,9 @@ enum Command {
     /// Run the embedded server with a simulated Lovense toy, drive it through the client core and
     /// print what the toy receives.
     Demo,
+    /// Report which protocols of a device database file Teleplug can drive and which it cannot
+    /// (exit 1 when one cannot).
+    CheckDeviceConfig(check_config::CheckArgs),
 }
 
 /// Why a command failed.
@@ -80,6 +85,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(*args).await,
             Command::Devices(args) => devices::run(args).await,
             Command::Demo => demo::run().await.map_err(Failure::Runtime),
+            Command::CheckDeviceConfig(args) => check_config::run(&args),
         }
     });
     // Do not wait for tasks still blocked (e.g. the stdin reader of --ask).

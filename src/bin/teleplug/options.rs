@@ -14,10 +14,12 @@ use crate::Failure;
 /// Device database and hardware switches.
 #[derive(Args, Debug, Clone)]
 pub struct HardwareArgs {
-    /// Device database to use instead of the embedded one (buttplug device config v4 JSON).
+    /// Device database to use instead of the embedded one (buttplug device config JSON, major 4
+    /// or 5).
     #[arg(long, value_name = "FILE")]
     pub device_config: Option<PathBuf>,
-    /// User device config (v4 JSON): websocket device names, renames, limits, allow/deny.
+    /// User device config (JSON, major 4 or 5): websocket device names, renames, limits,
+    /// allow/deny.
     #[arg(long, value_name = "FILE")]
     pub user_device_config: Option<PathBuf>,
     // `--no-bluetooth`, `--no-serial`, `--no-hid`: one per transport.
@@ -29,17 +31,18 @@ pub struct HardwareArgs {
 }
 
 impl HardwareArgs {
-    /// The device database with the user config applied. Unreadable files are usage errors.
+    /// The device database with the user config applied. Unreadable files are usage errors;
+    /// the error names the file, and the line and column of what is wrong.
     pub fn device_config(&self) -> Result<DeviceConfig, Failure> {
         let base = match &self.device_config {
             Some(path) => DeviceConfig::from_base_file(path)
-                .map_err(|e| Failure::Usage(format!("--device-config {}: {e}", path.display())))?,
+                .map_err(|e| Failure::Usage(format!("--device-config: {e}")))?,
             None => DeviceConfig::embedded(),
         };
         match &self.user_device_config {
-            Some(path) => base.with_user_config_file(path).map_err(|e| {
-                Failure::Usage(format!("--user-device-config {}: {e}", path.display()))
-            }),
+            Some(path) => base
+                .with_user_config_file(path)
+                .map_err(|e| Failure::Usage(format!("--user-device-config: {e}"))),
             None => Ok(base),
         }
     }

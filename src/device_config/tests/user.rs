@@ -247,7 +247,7 @@ fn unreadable_user_configs_fail_with_line_and_column() {
     );
     assert_eq!(
         e.to_string(),
-        "user device config: line 1, column 38: invalid type: sequence, expected a map"
+        "user device config: line 1, column 38: invalid type: sequence, expected a JSON object"
     );
     let e = err(r#"{"version":"4"}"#);
     assert!(
@@ -465,4 +465,32 @@ fn mangled_inputs_never_panic() {
             }
         }
     }
+}
+
+#[test]
+fn sections_of_the_wrong_type_are_refused_not_dropped() {
+    // Skipping them would lose them on write-back; the error says where they are.
+    let base = DeviceConfig::embedded();
+    for (section, value) in [
+        ("protocols", "[]"),
+        ("devices", "{}"),
+        ("devices", "7"),
+        ("simulated_devices", "\"none\""),
+    ] {
+        let text = format!(
+            "{{\"version\":{{\"major\":5,\"minor\":0}},\n\"user_configs\":{{\"{section}\":{value}}}}}"
+        );
+        let e = base.with_user_config_json(&text).unwrap_err();
+        assert!(
+            matches!(e, ConfigError::Invalid { line: 2, .. }),
+            "{section}: {e}"
+        );
+    }
+    // null is as good as absent.
+    let c = base
+        .with_user_config_json(
+            r#"{"version":{"major":5,"minor":0},"user_configs":{"protocols":null,"devices":null}}"#,
+        )
+        .expect("loads");
+    assert!(c.reserved_indexes().is_empty());
 }
