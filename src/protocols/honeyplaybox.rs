@@ -2,6 +2,11 @@
 //! 03 | CRC-16/MODBUS (big-endian, over TYPE..DATA)`, all written to `tx` with response. A
 //! challenge handshake yields a per-connection key that signs every motor packet (MD5 prefix).
 //! One packet carries every motor's strength; the protocol re-sends it when idle for 500 ms.
+//! Rotate is sent as its magnitude. See docs/protocols/honeyplaybox.md.
+//!
+//! Adopted from buttplug_server 12: Constrict (database v5's Kaipro suction) uses the same motor
+//! packet with strength `v + 100` (0 stays 0), which tells the device a suction level from a
+//! motor speed; without it the Kaipro's suction could not be driven.
 
 use std::time::{Duration, Instant};
 
@@ -228,13 +233,15 @@ impl ProtocolHandler for HoneyPlayBox {
         feature: &FeatureDefinition,
         command: OutputCommand,
     ) -> Result<Vec<HardwareCommand>, ProtocolError> {
-        if !matches!(
-            command,
-            OutputCommand::Vibrate(_) | OutputCommand::Oscillate(_) | OutputCommand::Rotate(_)
-        ) {
-            return Err(unsupported_output(&command));
-        }
-        let strength = command.value().unsigned_abs().min(255) as u8;
+        let magnitude = command.value().unsigned_abs().min(255) as u8;
+        let strength = match command {
+            OutputCommand::Vibrate(_) | OutputCommand::Oscillate(_) | OutputCommand::Rotate(_) => {
+                magnitude
+            }
+            OutputCommand::Constrict(_) if magnitude == 0 => 0,
+            OutputCommand::Constrict(_) => magnitude.saturating_add(100),
+            _ => return Err(unsupported_output(&command)),
+        };
         let now = Instant::now();
         let Some(slot) = self.motors.iter_mut().find(|(i, _)| *i == feature.index) else {
             return Err(unsupported_output(&command));
@@ -271,7 +278,7 @@ mod tests {
     use super::*;
     use crate::hardware::simulated::{SimOp, SimulatedDeviceSpec};
     use crate::protocols::shared::testing::*;
-    use crate::wire::OutputType::{Oscillate, Rotate, Vibrate};
+    use crate::wire::OutputType::{Constrict, Oscillate, Rotate, Vibrate};
 
     const REQUEST: &str = "02 A5 5A 55 AA F0 00 B1 01 00 02 00 10 03 36 86";
 
@@ -448,5 +455,39 @@ mod tests {
             h.tick_at(h.last_sent + Duration::from_millis(100))
                 .is_empty()
         );
+    }
+
+    /// The sheet's buttplug_server 12 examples (Kaipro: vibrate, constrict 0–4, battery).
+    #[tokio::test]
+    async fn kaipro_suction_is_strength_plus_100() {
+        let def = definition(vec![
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Constrict, 0, 4)]),
+            battery(2),
+        ]);
+        let f = &def.features;
+        let mut h = connected(&def, vec![key_reply()]).await;
+        assert_eq!(
+            data(&encode(&mut h, &f[1], cmd(Constrict, 2))),
+            vec![hex(
+                "02 A5 5A 55 AA F0 02 B1 03 00 18 01 00 05 00 3C 00 00 00 11 00 05 00 3C 00 00 66 D1 26 6B AD D5 B3 17 52 03 7C B4"
+            )]
+        );
+        // Vibrate 50 + constrict 4 in one message: one packet with both strengths. Its two
+        // entries take counters 3 and 4 (the sheet's example numbers it 3); the counter is
+        // outside the signed and CRC-checked part.
+        let mut want = hex(
+            "02 A5 5A 55 AA F0 03 B1 03 00 18 01 00 05 00 3C 00 00 32 11 00 05 00 3C 00 00 68 D2 55 AE 56 71 CD 46 19 03 AF 85",
+        );
+        want[6] = 4;
+        let both = message(
+            &mut h,
+            &[(&f[0], cmd(Vibrate, 50)), (&f[1], cmd(Constrict, 4))],
+        );
+        assert_eq!(data(&both), vec![want]);
+        // A stop zeroes the suction (strength 0, not 100).
+        let stopped = data(&stop(&mut h, f));
+        let last = stopped.last().expect("a stop packet");
+        assert_eq!((last[18], last[26]), (0, 0));
     }
 }

@@ -1,5 +1,9 @@
 //! Luvmazer (`luvmazer`): vibrate, rotate, oscillate and suction (constrict) motors, each driven
-//! by its own 6-byte `A0 …` packet on `tx` (no shared state).
+//! by its own 6-byte `A0 …` packet on `tx` (no shared state). See docs/protocols/luvmazer.md.
+//!
+//! Adopted from buttplug_server 12: a vibrator at feature index 2 is driven by the "tap" command
+//! `[A0 0C 00 00 64 v]` (database v5's Rose Finger Vibe, vibrators at 0 and 2); the generic
+//! `[A0 01 00 02 64 v]` would not reach it. No model before v5 has a vibrator at index 2.
 
 use super::ProtocolHandler;
 use super::shared::per_feature::PerFeature;
@@ -14,6 +18,7 @@ pub fn create() -> Box<dyn ProtocolHandler> {
 fn packet(index: u32, command: OutputCommand) -> Option<[u8; 6]> {
     let v = command.value();
     Some(match command {
+        OutputCommand::Vibrate(_) if index == 2 => [0xA0, 0x0C, 0x00, 0x00, 0x64, byte(v)],
         OutputCommand::Vibrate(_) => [0xA0, 0x01, 0x00, byte(index as i32), 0x64, byte(v)],
         // The value byte is the low byte of the (non-negative) step; the feature index is not
         // encoded.
@@ -104,6 +109,33 @@ mod tests {
                 tx(&[0xA0, 0x06, 0x01, 0x00, 0x64, 0x00]),
                 tx(&[0xA0, 0x0D, 0x00, 0x00, 0x00, 0x00])
             ]
+        );
+    }
+
+    /// The sheet's buttplug_server 12 examples.
+    #[test]
+    fn rose_finger_vibe_taps_on_feature_2() {
+        let (vib, tap) = (
+            feature(0, &[(Vibrate, 0, 255)]),
+            feature(2, &[(Vibrate, 0, 255)]),
+        );
+        let mut h = create();
+        assert_eq!(
+            writes(&encode(h.as_mut(), &tap, cmd(Vibrate, 200))),
+            vec![tx(&[0xA0, 0x0C, 0x00, 0x00, 0x64, 0xC8])]
+        );
+        assert_eq!(
+            writes(&stop(h.as_mut(), [&vib, &tap])),
+            vec![
+                tx(&[0xA0, 0x01, 0x00, 0x00, 0x64, 0x00]),
+                tx(&[0xA0, 0x0C, 0x00, 0x00, 0x64, 0x00])
+            ]
+        );
+        // Fantasy Nova's suction at 255.
+        let suck = feature(2, &[(Constrict, 0, 255)]);
+        assert_eq!(
+            writes(&encode(h.as_mut(), &suck, cmd(Constrict, 255))),
+            vec![tx(&[0xA0, 0x0D, 0x00, 0x00, 0x14, 0xFF])]
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Svakom helpers: the on/off flag next to a step, and the packet of the models whose two
 //! motors share one speed byte (svakom-barney, -v4, -v5, -v6), with the encoder of the three
-//! whose packets are otherwise the same (svakom-barney, -v4, -v6).
+//! whose packets are otherwise the same (svakom-barney, -v4, -v6; -v6 adds packets of its own for
+//! a third vibrator and for other output types).
 
 use super::packets::{Encoder, Packets};
 use super::values::byte;
@@ -59,12 +60,20 @@ impl SharedSpeed {
 /// 0 when the definition has a single vibrator.
 pub struct SharedSpeedVibrators {
     motors: SharedSpeed,
+    /// The key of the shared packet: the features of the motors it drives.
+    key: CoalesceKey,
     single: bool,
     /// The ON byte while a motor runs.
     on: u8,
     /// The packet of any other vibrator, keyed by its feature (svakom-v6); `None`: refused.
     other: Option<fn(u8) -> [u8; 7]>,
+    /// The packet of a command of another output type, keyed by its feature (svakom-v6);
+    /// `None`: refused.
+    outputs: Option<OutputPacket>,
 }
+
+/// The packet of a command of an output type other than Vibrate; `None`: refused.
+type OutputPacket = fn(OutputCommand) -> Option<[u8; 7]>;
 
 impl SharedSpeedVibrators {
     /// Two shared-speed vibrators whose packets carry `on` while running, written to `tx`
@@ -72,9 +81,11 @@ impl SharedSpeedVibrators {
     pub fn new(on: u8) -> Packets<SharedSpeedVibrators> {
         Packets::new(SharedSpeedVibrators {
             motors: SharedSpeed::default(),
+            key: SharedSpeed::key(),
             single: false,
             on,
             other: None,
+            outputs: None,
         })
     }
 }
@@ -83,6 +94,12 @@ impl Packets<SharedSpeedVibrators> {
     /// A vibrator other than 0 and 1 gets its own packet `packet(step)`.
     pub fn with_other_vibrators(mut self, packet: fn(u8) -> [u8; 7]) -> Self {
         self.encoder.other = Some(packet);
+        self
+    }
+
+    /// Output types other than Vibrate get their own packet `packet(command)` (`None`: refused).
+    pub fn with_other_outputs(mut self, packet: OutputPacket) -> Self {
+        self.encoder.outputs = Some(packet);
         self
     }
 }
@@ -94,25 +111,35 @@ impl Encoder for SharedSpeedVibrators {
         command: OutputCommand,
     ) -> Option<(Vec<u8>, CoalesceKey)> {
         let OutputCommand::Vibrate(v) = command else {
-            return None;
+            let packet = self.outputs?(command)?;
+            return Some((packet.to_vec(), CoalesceKey::feature(feature.index)));
         };
         let s = byte(v.value);
         if self.motors.set(feature.index, s) {
             let [a, b, c, d, e, f] = self.motors.packet(self.single, self.on);
-            return Some((vec![a, b, c, d, e, f, 0x00], SharedSpeed::key()));
+            return Some((vec![a, b, c, d, e, f, 0x00], self.key));
         }
         let other = self.other?;
         Some((other(s).to_vec(), CoalesceKey::feature(feature.index)))
     }
 
-    /// Count the definition's vibrators.
+    /// Count the definition's vibrators; key the shared packet by those at 0 and 1 only, so
+    /// that another output at index 1 (Klitty's suction) does not supersede it: a stop of
+    /// vibrator 0 followed by that output's stop would otherwise lose the vibrator's.
     fn setup(&mut self, def: &DeviceDefinition) {
-        let n = def
+        let vibrators: Vec<u32> = def
             .features
             .iter()
             .filter(|f| f.output(OutputType::Vibrate).is_some())
-            .count();
-        self.single = n == 1;
+            .map(|f| f.index)
+            .collect();
+        self.single = vibrators.len() == 1;
+        self.key = CoalesceKey(
+            vibrators
+                .iter()
+                .filter(|i| **i < 2)
+                .fold(0, |k, i| k | CoalesceKey::feature(*i).0),
+        );
     }
 }
 
