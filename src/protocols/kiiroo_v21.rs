@@ -1,23 +1,29 @@
 //! Kiiroo V2.1 (`kiiroo-v21`): vibrate `[01 v]`, moves `[03 00 speed pos]` (Launch speed
 //! formula) on `tx`; Pearl 2.1 battery = byte 5 of a 20-byte `whitelist` read. The handler also
-//! serves `kiiroo-v21-initialized` (two warm-up moves at connect) and `kiiroo-v3` (no battery).
+//! serves `kiiroo-v21-initialized` (two warm-up moves at connect, and a keep-alive: the last
+//! packet again after 2 s idle) and `kiiroo-v3` (no battery).
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 
 use super::shared::fleshlight::LaunchSpeed;
 use super::{
-    DeviceIo, HardwareCommand, InputPlan, ProtocolError, ProtocolHandler, unsupported_input,
-    unsupported_output,
+    DeviceIo, HardwareCommand, InputPlan, Keepalive, ProtocolError, ProtocolHandler,
+    unsupported_input, unsupported_output,
 };
 use crate::device_config::{DeviceDefinition, FeatureDefinition};
 use crate::hardware::Endpoint;
 use crate::wire::{InputCommandType, InputType, OutputCommand};
 
+/// How long a `kiiroo-v21-initialized` device may go without a packet.
+pub(super) const INITIALIZED_KEEPALIVE: Duration = Duration::from_secs(2);
+
 /// Which key the handler serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Flavor {
     V21,
-    /// Moves to 25 then 0 (with response) at connect.
+    /// Moves to 25 then 0 (with response) at connect; keep-alive.
     Initialized,
     /// Keon WiFi: its database entry has no `whitelist` endpoint, so no battery.
     V3,
@@ -83,6 +89,13 @@ impl ProtocolHandler for KiirooV21 {
             bytes,
             false,
         )])
+    }
+
+    fn keepalive(&self) -> Keepalive {
+        match self.flavor {
+            Flavor::Initialized => Keepalive::RepeatLast(INITIALIZED_KEEPALIVE),
+            Flavor::V21 | Flavor::V3 => Keepalive::None,
+        }
     }
 
     fn read_input(

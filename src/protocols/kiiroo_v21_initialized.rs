@@ -1,5 +1,11 @@
 //! Kiiroo V2.1 Initialized (`kiiroo-v21-initialized`; Onyx 2.1, Onyx+, Keon): the `kiiroo-v21`
 //! packets plus two warm-up moves at connect (`[03 00 64 19]`, `[03 00 64 00]`, with response).
+//! See docs/protocols/kiiroo-v21-initialized.md.
+//!
+//! Adopted from buttplug_server 12: a keep-alive on every platform, the last packet written again
+//! after 2 s without one (a repeat of the last move, where the toy already is), which keeps these
+//! toys from dropping an idle link. The warm-up moves are written directly and never repeated;
+//! the stop the server then sends at connect writes nothing (position outputs have no stop).
 
 use super::ProtocolHandler;
 use super::kiiroo_v21::{Flavor, with_flavor};
@@ -43,5 +49,31 @@ mod tests {
             vec![vec![3, 0, 0x33, 0x32]]
         );
         assert!(stop(h.as_mut(), &def.features).is_empty());
+    }
+
+    /// Through the server's device task: nothing at connect, then the last move again after
+    /// every 2 s without a packet.
+    #[tokio::test(start_paused = true)]
+    async fn repeats_the_last_move_after_2_s_idle() {
+        use super::super::kiiroo_v21::INITIALIZED_KEEPALIVE;
+        use crate::protocols::Keepalive;
+        use std::time::Duration;
+        let h = create();
+        assert_eq!(h.keepalive(), Keepalive::RepeatLast(INITIALIZED_KEEPALIVE));
+        assert_eq!(INITIALIZED_KEEPALIVE, Duration::from_secs(2));
+        let def = definition(vec![feature(0, &[(HwPositionWithDuration, 0, 99)])]);
+        let spec = SimulatedDeviceSpec::new("KEON", "a");
+        let mut d = served(h, def, spec, &[Endpoint::Tx], Duration::ZERO).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(d.ops().is_empty(), "no packet yet: nothing to repeat");
+        let moved = written(&d.message(&[(0, position(99, 500))]).await);
+        assert_eq!(moved, vec![(Endpoint::Tx, vec![3, 0, 0x28, 0x63])]);
+        tokio::time::sleep(Duration::from_millis(1999)).await;
+        assert!(d.ops().is_empty());
+        tokio::time::sleep(Duration::from_millis(2002)).await;
+        assert_eq!(
+            written(&d.ops()),
+            vec![(Endpoint::Tx, vec![3, 0, 0x28, 0x63]); 2]
+        );
     }
 }

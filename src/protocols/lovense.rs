@@ -1,6 +1,21 @@
 //! Lovense (`lovense`): an ASCII protocol (`Command:args;`) written to `tx` without response,
 //! replies notified on `rx`. The model comes from the `DeviceType;` reply and picks one of six
 //! command styles (Single, Dual, Mply, RotateVibrator, Max, Stroker). See docs/protocols/lovense.md.
+//!
+//! buttplug_server 12's changes, judged:
+//! - RotateVibrator direction: both track it and send `RotateChange;` only on a real change, and
+//!   a toggle is never coalesced away (12: a fresh identity each time; here an empty key). They
+//!   differ after `Rotate:0;`: 12 keeps the remembered direction, Teleplug takes the toy to be
+//!   clockwise again, as the v4-era vector test_lovense_nora.yaml records (rotate −20, stop,
+//!   rotate −10 writes `RotateChange;` again) and must keep passing; whether the toy itself keeps
+//!   its direction through a stop is not documented.
+//! - Battery read timeout: not adopted. 12 gives up after 500 ms without a battery reply; here
+//!   the read waits for the server's bound on every read (5 s, `INPUT_TIMEOUT`), so a toy busy
+//!   answering motor commands still reports its battery, and a toy that never answers still fails
+//!   the read, later.
+//! - Stroker: adopted. An oscillate 0 (the stroker's stop) halts a position move where it is
+//!   instead of letting the position loop run on; a step smaller than one per tick moves by one
+//!   (this was already Teleplug's choice).
 
 use std::time::Duration;
 
@@ -205,10 +220,8 @@ impl ProtocolHandler for Lovense {
             }
             Variant::RotateVibrator if vib_or_osc => vec![write(format!("Vibrate:{x};"), fkey)],
             Variant::RotateVibrator if t == OutputType::Rotate => {
-                // Choice: the reference sends `RotateChange;` (a direction toggle) before every
-                // negative command, so two negative commands in a row flip the toy back to
-                // clockwise. We track the direction instead: toggle only when the sign changes.
-                // A stop (`Rotate:0;`) is taken to return the toy to clockwise, which is what the
+                // Choice (see the module doc): toggle only when the sign changes; a stop
+                // (`Rotate:0;`) is taken to return the toy to clockwise, which is what the
                 // vectors record (a negative command after a stop toggles again).
                 let mut out = Vec::new();
                 let want_ccw = x < 0;
@@ -230,6 +243,11 @@ impl ProtocolHandler for Lovense {
                 vec![write(format!("Air:Level:{x};"), fkey)]
             }
             Variant::Stroker { solace } if t == OutputType::Oscillate => {
+                if x == 0 {
+                    // The stop: the position loop stops where it is.
+                    self.stroke.goal = self.stroke.current;
+                    self.stroke.duration = 0;
+                }
                 let range = if solace && x == 0 { 0 } else { 20 };
                 vec![write(format!("Mply:{x}:{range};"), fkey)]
             }
@@ -376,6 +394,109 @@ mod tests {
             .encode_output(&f, OutputCommand::new(OutputType::Rotate, 4, 0))
             .unwrap();
         assert_eq!(cmds[0].key, CoalesceKey(0));
+    }
+
+    /// The sheet's buttplug_server 12 Nora example, and where Teleplug keeps the v10 bytes:
+    /// after a stop, rotate −10 toggles again (12 writes `Rotate:10;` alone), so a following
+    /// +10 does not toggle (12: `RotateChange;`, `Rotate:10;`).
+    #[test]
+    fn rotate_after_a_stop_starts_from_clockwise() {
+        let mut l = Lovense {
+            device_type: "A".into(),
+            variant: Variant::RotateVibrator,
+            slots: Vec::new(),
+            counter_clockwise: false,
+            stroke: Stroke::default(),
+        };
+        let vib = crate::protocols::shared::testing::feature(0, &[(OutputType::Vibrate, 0, 20)]);
+        let rot = crate::protocols::shared::testing::feature(1, &[(OutputType::Rotate, -20, 20)]);
+        let mut send = |f: &FeatureDefinition, t, v| {
+            texts(l.encode_output(f, OutputCommand::new(t, v, 0)).unwrap())
+        };
+        assert_eq!(send(&vib, OutputType::Vibrate, 10), ["Vibrate:10;"]);
+        assert_eq!(
+            send(&rot, OutputType::Rotate, -20),
+            ["RotateChange;", "Rotate:20;"]
+        );
+        assert_eq!(send(&vib, OutputType::Vibrate, 0), ["Vibrate:0;"]);
+        assert_eq!(send(&rot, OutputType::Rotate, 0), ["Rotate:0;"]);
+        assert_eq!(
+            send(&rot, OutputType::Rotate, -10),
+            ["RotateChange;", "Rotate:10;"]
+        );
+        assert_eq!(
+            send(&rot, OutputType::Rotate, 10),
+            ["RotateChange;", "Rotate:10;"]
+        );
+        assert_eq!(send(&rot, OutputType::Rotate, 0), ["Rotate:0;"]);
+        assert_eq!(send(&rot, OutputType::Rotate, 10), ["Rotate:10;"]);
+    }
+
+    /// buttplug_server 12's stroker fix, adopted: an oscillate 0 halts a move in progress.
+    #[test]
+    fn stroker_stop_halts_the_position_loop() {
+        let mut l = stroker();
+        let f = crate::protocols::shared::testing::feature(
+            0,
+            &[
+                (OutputType::HwPositionWithDuration, 0, 100),
+                (OutputType::Oscillate, 0, 20),
+            ],
+        );
+        let moved = l.encode_output(
+            &f,
+            OutputCommand::new(OutputType::HwPositionWithDuration, 100, 1000),
+        );
+        assert!(moved.unwrap().is_empty());
+        assert_eq!(
+            sites(&mut l, 3),
+            vec!["FSetSite:10;", "FSetSite:20;", "FSetSite:30;"]
+        );
+        let stop = l.encode_output(&f, OutputCommand::new(OutputType::Oscillate, 0, 0));
+        assert_eq!(texts(stop.unwrap()), ["Mply:0:20;"]);
+        assert!(sites(&mut l, 5).is_empty(), "the move stopped at 30");
+        // A new move starts from there.
+        l.encode_output(
+            &f,
+            OutputCommand::new(OutputType::HwPositionWithDuration, 50, 200),
+        )
+        .unwrap();
+        assert_eq!(sites(&mut l, 3), vec!["FSetSite:40;", "FSetSite:50;"]);
+        // A non-zero oscillate does not interrupt a move.
+        l.encode_output(
+            &f,
+            OutputCommand::new(OutputType::HwPositionWithDuration, 70, 200),
+        )
+        .unwrap();
+        l.encode_output(&f, OutputCommand::new(OutputType::Oscillate, 5, 0))
+            .unwrap();
+        assert_eq!(sites(&mut l, 3), vec!["FSetSite:60;", "FSetSite:70;"]);
+    }
+
+    /// The battery read is not cut at 500 ms as in buttplug_server 12: a reply after a second
+    /// still counts (the server bounds every read at 5 s), and other replies are skipped.
+    #[tokio::test(start_paused = true)]
+    async fn battery_reply_after_a_second_still_counts() {
+        use crate::hardware::simulated::SimulatedDeviceSpec;
+        use crate::protocols::shared::testing::{battery, definition, served};
+        use std::time::Duration;
+        let h = create();
+        let def = definition(vec![
+            crate::protocols::shared::testing::feature(0, &[(OutputType::Vibrate, 0, 20)]),
+            battery(1),
+        ]);
+        let spec = SimulatedDeviceSpec::new("LVS-Z36", "a");
+        let mut d = served(h, def, spec, &[Endpoint::Tx, Endpoint::Rx], Duration::ZERO).await;
+        let reading = d.read(1, InputType::Battery);
+        let device = d.device.clone();
+        let answer = async move {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            device.notify(Endpoint::Rx, b"OK;".to_vec());
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            device.notify(Endpoint::Rx, b"s87;".to_vec());
+        };
+        let (value, ()) = tokio::join!(reading, answer);
+        assert_eq!(value, Ok(Some(87)));
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! with an `rx` characteristic answer a 16-byte challenge XORed with one of four keys. Every
 //! packet carries all motor speeds (one byte each) on the device's motor endpoint: `txvibrate`,
 //! else `tx` (an all-zero packet then goes to `txmode`), else `generic0` (with a `03` prefix).
+//! See docs/protocols/monsterpub.md.
+//!
+//! As in buttplug_server 12 (whose v10 crashed there): an empty or short (< 16 bytes)
+//! authentication read, or a key index above 3, fails the connection with an error.
 
 use std::time::Duration;
 
@@ -216,6 +220,40 @@ mod tests {
         .await;
         dev.queue_read(Endpoint::RxBleModel, vec![0xFF, 0xFE]);
         assert!(h.identify(&mut io).await.is_err());
+    }
+
+    /// Every bad authentication read fails initialize with a protocol error (never a panic);
+    /// so does a challenge that never comes.
+    #[tokio::test(start_paused = true)]
+    async fn bad_authentication_reads_fail_the_connection() {
+        let mut too_short = vec![0x01];
+        too_short.extend([0xAA; 14]);
+        let mut index_4 = vec![0x04];
+        index_4.extend([0xAA; 15]);
+        let cases = [
+            (Some(Vec::new()), "authentication challenge too short: []"),
+            (Some(too_short), "authentication challenge too short"),
+            (Some(index_4), "unknown key index 4"),
+            (None, "timed out"),
+        ];
+        let def = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
+        for (read, message) in cases {
+            let (dev, mut io, _ops) = sim_io(
+                SimulatedDeviceSpec::new("MonsterPub", "a"),
+                &[Endpoint::TxVibrate, Endpoint::Rx],
+            )
+            .await;
+            if let Some(r) = read {
+                dev.queue_read(Endpoint::Rx, r);
+            }
+            let e = create().initialize(&mut io, &def).await.unwrap_err();
+            assert!(
+                e.to_string()
+                    .to_lowercase()
+                    .contains(&message.to_lowercase()),
+                "{e}"
+            );
+        }
     }
 
     async fn on(

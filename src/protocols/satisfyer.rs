@@ -1,7 +1,10 @@
 //! Satisfyer (`satisfyer`): the model number (4 bytes, big-endian) from the advertisement's
 //! manufacturer data or the `rxblemodel` characteristic picks the definition; `[01]` to `command`
 //! at connection; then every motor's speed four times over in one packet to `tx`, repeated after
-//! 3 s of idleness or the device stops.
+//! 500 ms of idleness or the device stops. See docs/protocols/satisfyer.md.
+//!
+//! Adopted from buttplug_server 12: the keep-alive period went from 3 s to 500 ms (the reference's
+//! fix for toys that stopped between repeats).
 
 use std::time::Duration;
 
@@ -16,7 +19,7 @@ use crate::hardware::{Advertisement, Endpoint};
 use crate::wire::OutputCommand;
 
 const MODEL_READ_TIMEOUT: Duration = Duration::from_millis(500);
-const KEEPALIVE: Duration = Duration::from_secs(3);
+const KEEPALIVE: Duration = Duration::from_millis(500);
 const SATISFYER_COMPANY: u16 = 0x005D;
 
 #[derive(Default)]
@@ -167,10 +170,34 @@ mod tests {
     }
 
     #[test]
-    fn keeps_alive_every_3_s() {
+    fn keeps_alive_every_500_ms() {
         let p = Satisfyer::default();
-        assert_eq!(p.keepalive(), Keepalive::RepeatLast(Duration::from_secs(3)));
+        assert_eq!(
+            p.keepalive(),
+            Keepalive::RepeatLast(Duration::from_millis(500))
+        );
         assert!(p.stop_on_connect());
+    }
+
+    /// Through the server's device task: the zero packet at connect, then the last packet again
+    /// after every 500 ms without a command.
+    #[tokio::test(start_paused = true)]
+    async fn repeats_the_last_packet_after_500_ms_idle() {
+        use crate::protocols::shared::testing::{served, written};
+        let def = db_resolve("satisfyer", Some("10005"));
+        let spec = SimulatedDeviceSpec::new("SF Hot Spot", "sf");
+        let mut d = served(create(), def, spec, &ENDPOINTS, Duration::ZERO).await;
+        tokio::time::sleep(Duration::from_millis(499)).await;
+        assert_eq!(written(&d.ops()), vec![(Endpoint::Tx, hex("00 00 00 00"))]);
+        let sent = written(&d.message(&[(0, cmd(Vibrate, 50))]).await);
+        assert_eq!(sent, vec![(Endpoint::Tx, hex("32 32 32 32"))]);
+        tokio::time::sleep(Duration::from_millis(499)).await;
+        assert!(d.ops().is_empty());
+        tokio::time::sleep(Duration::from_millis(502)).await;
+        assert_eq!(
+            written(&d.ops()),
+            vec![(Endpoint::Tx, hex("32 32 32 32")); 2]
+        );
     }
 
     #[tokio::test]

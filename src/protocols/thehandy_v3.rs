@@ -1,6 +1,12 @@
 //! The Handy, firmware 4+ (`thehandy-v3`, "Handy RPC"): protobuf `RpcMessage` requests written
 //! to `tx` with response, replies notified on `rx`. The model comes from the BLE name
 //! (`OHD_hw4_…` → `hw4`); strokers take HDSP position+time requests, The Oh! vibrates through HVP.
+//! See docs/protocols/thehandy-v3.md.
+//!
+//! Adopted from buttplug_server 12: position requests no longer ask the device to stop on
+//! reaching the target (`stop_on_target` false, so the field is left out and each request is 2
+//! bytes shorter), the reference's fix for the stream of position targets Buttplug clients send,
+//! where each target is followed by the next one.
 
 use std::time::Duration;
 
@@ -170,7 +176,7 @@ impl ProtocolHandler for TheHandyV3 {
             OutputCommand::HwPositionWithDuration(p) => Params::HdspXpTSet(hdy_rpc::HdspXpTSet {
                 xp: p.value as f32 / 100.0,
                 t: p.duration,
-                stop_on_target: true,
+                stop_on_target: false,
             }),
             OutputCommand::Vibrate(v) if v.value > 0 => Params::HvpSet(hdy_rpc::HvpSet {
                 amplitude: v.value as f32 / 100.0,
@@ -214,22 +220,28 @@ mod tests {
         assert_eq!(db_resolve("thehandy-v3", Some("hw1")).name, "The Oh!");
     }
 
+    /// The sheet's buttplug_server 12 examples: no `stop_on_target` (`18 01`) any more.
     #[test]
     fn stroke_requests() {
         let f = feature(0, &[(HwPositionWithDuration, 0, 100)]);
         let w = writes(&handler(3).encode_output(&f, position(50, 500)).unwrap());
-        let bytes = hex("08 01 12 0F 10 03 C2 2E 0A 0D 00 00 00 3F 10 F4 03 18 01");
+        let bytes = hex("08 01 12 0D 10 03 C2 2E 08 0D 00 00 00 3F 10 F4 03");
         assert_eq!(w, vec![(Endpoint::Tx, bytes, true)]);
         let w = writes(&handler(7).encode_output(&f, position(33, 250)).unwrap());
-        let bytes = hex("08 01 12 0F 10 07 C2 2E 0A 0D C3 F5 A8 3E 10 FA 01 18 01");
+        let bytes = hex("08 01 12 0D 10 07 C2 2E 08 0D C3 F5 A8 3E 10 FA 01");
         assert_eq!(w[0].1, bytes);
-        let xp = Params::HdspXpTSet(hdy_rpc::HdspXpTSet {
-            xp: 0.5,
-            t: 500,
-            stop_on_target: true,
-        });
+        let xp = |stop_on_target| {
+            Params::HdspXpTSet(hdy_rpc::HdspXpTSet {
+                xp: 0.5,
+                t: 500,
+                stop_on_target,
+            })
+        };
+        let bytes = hex("08 01 12 0B C2 2E 08 0D 00 00 00 3F 10 F4 03");
+        assert_eq!(request(0, xp(false)), bytes);
+        // What v10 wrote.
         let bytes = hex("08 01 12 0D C2 2E 0A 0D 00 00 00 3F 10 F4 03 18 01");
-        assert_eq!(request(0, xp), bytes);
+        assert_eq!(request(0, xp(true)), bytes);
     }
 
     #[test]

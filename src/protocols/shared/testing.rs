@@ -242,8 +242,9 @@ impl DeviceTaskEvents for Unreported {
     fn stop_failed(&self, _device_index: u32, _message: String) {}
 }
 
-/// Initialize `handler` for `definition` on a simulated device `spec` with `endpoints`, then
-/// hand both to a device task with message gap `gap`. The ops of initialize are dropped.
+/// Identify (its answer unused: the definition is given) and initialize `handler` for
+/// `definition` on a simulated device `spec` with `endpoints`, then hand both to a device task
+/// with message gap `gap`. The ops of identify and initialize are dropped.
 pub async fn served(
     mut handler: Box<dyn ProtocolHandler>,
     definition: DeviceDefinition,
@@ -252,6 +253,7 @@ pub async fn served(
     gap: Duration,
 ) -> Served {
     let (device, mut io, mut ops) = sim_io(spec, endpoints).await;
+    let _ = handler.identify(&mut io).await;
     handler
         .initialize(&mut io, &definition)
         .await
@@ -309,6 +311,24 @@ impl Served {
             ack: Some(ack),
         };
         self.send(stop.into(), vec![acked]).await
+    }
+
+    /// Read input `input` of `feature`; the answer, within the server's bound.
+    pub fn read(
+        &mut self,
+        feature: u32,
+        input: InputType,
+    ) -> impl std::future::Future<Output = Result<Option<i32>, crate::wire::ButtplugError>> + use<>
+    {
+        let (reply, answer) = oneshot::channel();
+        let request = DeviceRequest::Input {
+            feature,
+            input,
+            command: InputCommandType::Read,
+            reply,
+        };
+        assert!(self.requests.send(request).is_ok());
+        async move { answer.await.expect("the device task answers") }
     }
 
     /// Every op reported so far, without waiting.
