@@ -1,5 +1,8 @@
 //! Libo Vibes (`libo-vibes`): the main motor is `[v]` on `tx` (plus `[00]` on `txmode` when it
-//! stops); a second motor/mode channel is `[v]` on `txmode`.
+//! stops); a second motor/mode channel is `[v]` on `txmode`. See docs/protocols/libo-vibes.md.
+//!
+//! Stops: buttplug_server 12 coalesces a stop's packets so that only `[00]` on `txmode` is
+//! written and the main motor's `[00]` on `tx` is dropped. Teleplug writes every stop.
 
 use super::{HardwareCommand, ProtocolError, ProtocolHandler, unsupported_output};
 use crate::device_config::FeatureDefinition;
@@ -71,6 +74,41 @@ mod tests {
             vec![
                 (Endpoint::Tx, vec![0], false),
                 (Endpoint::TxMode, vec![0], false)
+            ]
+        );
+    }
+
+    /// Through the server's device task (BLE message gap, the stop landing while the gap after
+    /// a command runs): the main motor's `[00]` on `tx` is written, which buttplug_server 12
+    /// drops.
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_writes_a_zero_for_every_motor() {
+        use crate::hardware::simulated::SimulatedDeviceSpec;
+        use std::time::Duration;
+        let endpoints = [Endpoint::Tx, Endpoint::TxMode];
+        let gap = Duration::from_millis(75);
+        let one = definition(vec![feature(0, &[(Vibrate, 0, 100)])]);
+        let spec = SimulatedDeviceSpec::new("Libo", "a");
+        let mut d = served(create(), one, spec, &endpoints, gap).await;
+        d.message(&[(0, cmd(Vibrate, 50))]).await;
+        assert_eq!(
+            written(&d.stop().await),
+            vec![(Endpoint::Tx, vec![0]), (Endpoint::TxMode, vec![0])]
+        );
+        let two = definition(vec![
+            feature(0, &[(Vibrate, 0, 100)]),
+            feature(1, &[(Vibrate, 0, 3)]),
+        ]);
+        let spec = SimulatedDeviceSpec::new("LaLa", "b");
+        let mut d = served(create(), two, spec, &endpoints, gap).await;
+        d.message(&[(0, cmd(Vibrate, 50)), (1, cmd(Vibrate, 2))])
+            .await;
+        assert_eq!(
+            written(&d.stop().await),
+            vec![
+                (Endpoint::Tx, vec![0]),
+                (Endpoint::TxMode, vec![0]),
+                (Endpoint::TxMode, vec![0])
             ]
         );
     }

@@ -2,7 +2,14 @@
 //! Lovense Connect app on the local network. A write of text `T` to `tx` becomes an HTTP GET of
 //! `{host}/T`; commands name the toy by its id (the device address), e.g.
 //! `Vibrate1?v=10&t=abc123`. Reads return the battery level the transport polls. The network
-//! transport that reaches the app is not part of this module.
+//! transport that reaches the app is not part of this module. See
+//! docs/protocols/lovense-connect-service.md.
+//!
+//! Stops: buttplug_server 12 gives every request of this protocol one coalescing identity and
+//! coalesces a stop's requests, so a toy with several outputs gets only the last one's zero (Edge:
+//! only `Vibrate2?v=0`; Gravity: only `Thrusting?v=0`). Teleplug keys each request by its
+//! feature and writes every stop: one zero request per output. Rotation (which 12 still drops)
+//! tracks the direction as the Bluetooth handler does (lovense.rs).
 
 use async_trait::async_trait;
 
@@ -253,5 +260,55 @@ mod tests {
         assert_eq!(endpoint, Endpoint::Tx);
         assert_eq!(parse(endpoint, &[64]), Some(64));
         assert!(h.read_input(&battery(1), InputType::Pressure).is_err());
+    }
+
+    /// Through the server's device task (this transport has no message gap): every output of
+    /// a multi-feature toy gets its zero request, where buttplug_server 12 sends only the last.
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_writes_a_zero_for_every_output() {
+        use crate::protocols::shared::testing::{served, written};
+        use std::time::Duration;
+        let toys = [
+            (
+                "Edge",
+                vec![(Vibrate, 20), (Vibrate, 20)],
+                vec!["Vibrate1?v=0&t=abc123", "Vibrate2?v=0&t=abc123"],
+            ),
+            (
+                "Lapis",
+                vec![(Vibrate, 20), (Vibrate, 20), (Vibrate, 20)],
+                vec![
+                    "Vibrate1?v=0&t=abc123",
+                    "Vibrate2?v=0&t=abc123",
+                    "Vibrate3?v=0&t=abc123",
+                ],
+            ),
+            (
+                "Gravity",
+                vec![(Vibrate, 20), (Oscillate, 20)],
+                vec!["Vibrate1?v=0&t=abc123", "Thrusting?v=0&t=abc123"],
+            ),
+        ];
+        for (name, outputs, stops) in toys {
+            let features: Vec<FeatureDefinition> = outputs
+                .iter()
+                .enumerate()
+                .map(|(i, (t, max))| feature(i as u32, &[(*t, 0, *max)]))
+                .collect();
+            let running: Vec<(u32, OutputCommand)> = outputs
+                .iter()
+                .enumerate()
+                .map(|(i, (t, _))| (i as u32, cmd(*t, 5)))
+                .collect();
+            let spec = SimulatedDeviceSpec::new(name, "abc123");
+            let def = definition(features);
+            let mut d = served(create(), def, spec, &[Endpoint::Tx], Duration::ZERO).await;
+            assert_eq!(written(&d.message(&running).await).len(), outputs.len());
+            let stopped: Vec<(Endpoint, Vec<u8>)> = stops
+                .iter()
+                .map(|s| (Endpoint::Tx, s.as_bytes().to_vec()))
+                .collect();
+            assert_eq!(written(&d.stop().await), stopped, "{name}");
+        }
     }
 }

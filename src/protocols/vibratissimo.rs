@@ -1,6 +1,11 @@
 //! Vibratissimo (`vibratissimo`): the model comes from the Device Information model-number
 //! read; every vibrate command writes `[03, FF]` to `txmode`, then one speed byte per motor to
-//! `txvibrate`. Battery from the standard battery characteristic.
+//! `txvibrate`. Battery from the standard battery characteristic. See
+//! docs/protocols/vibratissimo.md.
+//!
+//! Stops: buttplug_server 12 coalesces a stop's packets so that every `[03, FF]` mode write is
+//! dropped and only the `txvibrate` packets are written. Teleplug writes every stop: the mode
+//! write and the speeds, for each motor.
 
 use std::time::Duration;
 
@@ -216,5 +221,34 @@ mod tests {
         for def in db_definitions("vibratissimo") {
             assert_encodes_all(&mut Vibratissimo::sized(&def), &def);
         }
+    }
+
+    /// Through the server's device task (BLE message gap, the stop landing while the gap after
+    /// a command runs): Licker at (50, 30) stops with the mode write before each motor's speeds;
+    /// buttplug_server 12 writes only `[00 1E]` and `[00 00]`.
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_writes_a_zero_for_every_motor() {
+        use crate::protocols::shared::testing::{served, written};
+        let def = db_resolve("vibratissimo", Some("Licker"));
+        let (m0, m1) = {
+            let v = vibes(&def);
+            (v[0].index, v[1].index)
+        };
+        let endpoints = [Endpoint::TxMode, Endpoint::TxVibrate, Endpoint::RxBleModel];
+        let spec = SimulatedDeviceSpec::new("Vibratissimo", "a");
+        let gap = Duration::from_millis(75);
+        let mut d = served(create(), def, spec, &endpoints, gap).await;
+        d.message(&[(m0, cmd(Vibrate, 50)), (m1, cmd(Vibrate, 30))])
+            .await;
+        let mode = (Endpoint::TxMode, vec![0x03, 0xFF]);
+        assert_eq!(
+            written(&d.stop().await),
+            vec![
+                mode.clone(),
+                (Endpoint::TxVibrate, hex("00 1E")),
+                mode,
+                (Endpoint::TxVibrate, hex("00 00")),
+            ]
+        );
     }
 }
