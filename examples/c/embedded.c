@@ -18,6 +18,9 @@
 
 static tp_context *ctx;
 static tp_client *client;
+/* A deviceAdded event that arrived while waiting for a response (events and responses have no
+ * fixed order: the toy may be found before the reply to startScanning). */
+static char *early_device_added;
 
 static void fail(const char *what, int32_t status) {
     char msg[512];
@@ -71,6 +74,10 @@ static char *request(unsigned id, const char *json) {
             }
             return text;
         }
+        if (early_device_added == NULL && strstr(text, "\"deviceAdded\"") != NULL) {
+            early_device_added = text;
+            continue;
+        }
         print_event(text);
         free(text);
     }
@@ -78,6 +85,11 @@ static char *request(unsigned id, const char *json) {
 
 /* Wait for an event containing `needle` (printing the others); returns it (malloc'd). */
 static char *wait_event(const char *needle) {
+    if (early_device_added != NULL && strstr(early_device_added, needle) != NULL) {
+        char *text = early_device_added;
+        early_device_added = NULL;
+        return text;
+    }
     for (;;) {
         tp_buffer buf;
         int32_t st = tp_client_poll(client, 10000, &buf);

@@ -19,6 +19,16 @@
 static int failures = 0;
 static int checks = 0;
 
+/* Whether buf[0..len) contains the NUL-terminated `needle` (memmem is not in every C library:
+ * mingw's has none). */
+static int contains(const uint8_t *buf, size_t len, const char *needle) {
+    size_t n = strlen(needle);
+    for (size_t i = 0; n <= len && i <= len - n; i++) {
+        if (memcmp(buf + i, needle, n) == 0) return 1;
+    }
+    return 0;
+}
+
 #define CHECK(cond, ...)                                  \
     do {                                                  \
         checks++;                                         \
@@ -45,8 +55,8 @@ typedef struct {
 static void on_event(void *user_data, const uint8_t *buf, size_t len) {
     sink_state *s = user_data;
     int has_id = len > 6 && memcmp(buf, "{\"id\":", 6) == 0;
-    int is_error = memmem(buf, len, "\"error\"", 7) != NULL;
-    int added = memmem(buf, len, "\"deviceAdded\"", 13) != NULL;
+    int is_error = contains(buf, len, "\"error\"");
+    int added = contains(buf, len, "\"deviceAdded\"");
     pthread_mutex_lock(&s->lock);
     if (has_id) s->replies++;
     if (is_error) s->errors++;
@@ -72,8 +82,9 @@ static int send_json(tp_client *c, const char *json) {
     }
 }
 
-/* Poll until a response with `id` arrives (counting error responses); 1 when found. */
-static int poll_until(tp_client *c, int json, unsigned id, int *errors) {
+/* Poll until a response with `id` arrives (counting error responses, and deviceAdded events
+ * in `*added` when not NULL: one may come before the reply to startScanning); 1 when found. */
+static int poll_until(tp_client *c, int json, unsigned id, int *errors, int *added) {
     for (;;) {
         tp_buffer buf;
         int32_t st = tp_client_poll(c, 10000, &buf);
@@ -85,7 +96,8 @@ static int poll_until(tp_client *c, int json, unsigned id, int *errors) {
             memcpy(head, buf.data, n);
             head[n] = '\0';
             sscanf(head, "{\"id\":%u", &got);
-            if (memmem(buf.data, buf.len, "\"error\"", 7) != NULL && got != 0) (*errors)++;
+            if (contains(buf.data, buf.len, "\"error\"") && got != 0) (*errors)++;
+            if (added != NULL && contains(buf.data, buf.len, "\"deviceAdded\"")) (*added)++;
         } else if (buf.len >= 2 && buf.data[0] == 0x08) {
             /* protobuf: field 1 (id) varint first; ids here stay below 16384 */
             got = buf.data[1] & 0x7f;
@@ -121,17 +133,16 @@ static void connect_and_find_toy(tp_client *c, int poll, sink_state *s, int n) {
     send_json(c, json);
     send_json(c, "{\"id\":3,\"startScanning\":{}}");
     if (poll) {
-        int errors = 0;
-        CHECK(poll_until(c, 1, 3, &errors), "scan reply");
-        /* wait for the device */
-        for (;;) {
+        int errors = 0, added = 0;
+        CHECK(poll_until(c, 1, 3, &errors, &added), "scan reply");
+        /* wait for the device, unless it came before the reply */
+        while (!added) {
             tp_buffer buf;
             int32_t st = tp_client_poll(c, 10000, &buf);
             CHECK(st == TP_OK, "device added (status %d)", st);
             if (st != TP_OK) return;
-            int added = memmem(buf.data, buf.len, "\"deviceAdded\"", 13) != NULL;
+            added = contains(buf.data, buf.len, "\"deviceAdded\"");
             tp_buffer_free(buf);
-            if (added) break;
         }
         CHECK(errors == 0, "connect errors %d", errors);
     } else {
@@ -212,7 +223,7 @@ int main(int argc, char **argv) {
                 pthread_mutex_unlock(&s->lock);
             } else {
                 int errors = 0;
-                CHECK(poll_until(cs[i], kinds[i] == 0, last, &errors), "replies %d/%d", k, i);
+                CHECK(poll_until(cs[i], kinds[i] == 0, last, &errors, NULL), "replies %d/%d", k, i);
                 /* protobuf pings are not connected: every reply is an error, counted apart */
                 if (kinds[i] == 0) CHECK(errors == 0, "poll errors %d", errors);
             }

@@ -1,6 +1,7 @@
 //! `--ask`: the terminal approver. When a client identifies itself, its name and address are
-//! shown and the user answers y/n on stdin; no answer within the time limit (or end of input)
-//! refuses the client. Implements the server's `ClientApprover` hook.
+//! shown (escaped) and the user answers y/n on stdin (a Windows console's CRLF and any encoding
+//! are accepted); no answer within the time limit (or end of input) refuses the client.
+//! Implements the server's `ClientApprover` hook.
 
 use std::io::{BufRead, Write};
 use std::time::Duration;
@@ -22,10 +23,23 @@ impl TerminalApprover {
     pub fn new(limit: Duration) -> TerminalApprover {
         let (tx, rx) = mpsc::unbounded_channel();
         std::thread::spawn(move || {
-            let stdin = std::io::stdin();
-            for line in stdin.lock().lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
+            let mut stdin = std::io::stdin().lock();
+            let mut line = Vec::new();
+            // Bytes, not `lines()`: a line in another encoding (a Windows code page on a pipe,
+            // text a Windows console cannot convert) is an answer that is not "y", not the end
+            // of the answers. `trim` in `approve` drops a Windows "\r".
+            loop {
+                line.clear();
+                match stdin.read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {}
+                    Err(_) => break,
+                }
+                if tx
+                    .send(String::from_utf8_lossy(&line).into_owned())
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -44,8 +58,10 @@ impl ClientApprover for TerminalApprover {
         let mut lines = self.lines.lock().await;
         while lines.try_recv().is_ok() {}
         let from = client.address.as_deref().unwrap_or("this machine");
+        // The name is the client's to choose: quoted and escaped (`{:?}`), so control
+        // characters or terminal escape sequences in it cannot rewrite the question.
         println!(
-            "Client \"{}\" from {from} wants to connect. Allow? [y/N] ({} s)",
+            "Client {:?} from {from} wants to connect. Allow? [y/N] ({} s)",
             client.name,
             self.limit.as_secs()
         );
@@ -63,7 +79,7 @@ impl ClientApprover for TerminalApprover {
             }
         };
         println!(
-            "client \"{}\" {}",
+            "client {:?} {}",
             client.name,
             if allowed { "allowed" } else { "refused" }
         );

@@ -2,14 +2,18 @@
 //! list what is found), `demo` (drive a simulated toy through the embedded server),
 //! `check-device-config` (what Teleplug can drive of a device database file).
 //!
-//! Exit codes: 0 success, 1 runtime failure (e.g. port in use), 2 usage or configuration error.
+//! Exit codes: 0 success (also after a stop request: SIGINT/SIGTERM, or Ctrl+C, Ctrl+Break, the
+//! console closing on Windows), 1 runtime failure (e.g. port in use), 2 usage or configuration
+//! error. The same on every platform.
 
 mod ask;
 mod check_config;
 mod demo;
 mod devices;
+mod logging;
 mod options;
 mod serve;
+mod stop_request;
 
 use std::process::ExitCode;
 
@@ -27,7 +31,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the Buttplug WebSocket server (default ws://127.0.0.1:12345) until SIGINT/SIGTERM.
+    /// Run the Buttplug WebSocket server (default ws://127.0.0.1:12345) until SIGINT/SIGTERM
+    /// (on Windows: Ctrl+C, Ctrl+Break or closing the console).
     Serve(Box<serve::ServeArgs>),
     /// Scan for devices for a while and list what was found, with protocol and features.
     Devices(devices::DevicesArgs),
@@ -54,19 +59,9 @@ impl From<String> for Failure {
     }
 }
 
-fn init_logging(level: &str) -> Result<(), String> {
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .map_err(|e| format!("invalid --log level {level:?}: {e}"))?;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-    Ok(())
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = init_logging(&cli.log) {
+    if let Err(e) = logging::init(&cli.log) {
         eprintln!("teleplug: {e}");
         return ExitCode::from(2);
     }

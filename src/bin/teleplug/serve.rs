@@ -1,6 +1,7 @@
 //! `teleplug serve`: the Buttplug WebSocket server, optionally with the device listener and the
-//! simulator control endpoint. Runs until SIGINT/SIGTERM, then stops every device, waits
-//! (bounded) for the stop packets to be written, and exits 0.
+//! simulator control endpoint. Runs until asked to stop (SIGINT/SIGTERM; on Windows Ctrl+C,
+//! Ctrl+Break, the console closing: `stop_request`), then stops every device, waits (bounded) for
+//! the stop packets to be written, and exits 0.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -16,6 +17,7 @@ use teleplug::server::{ClientApprover, Server};
 use crate::Failure;
 use crate::ask::{ANSWER_TIME, TerminalApprover};
 use crate::options::HardwareArgs;
+use crate::stop_request::StopRequests;
 
 /// How long shutdown waits for stop packets, and for each listener to close.
 const STOP_TIMEOUT: Duration = Duration::from_secs(3);
@@ -93,18 +95,6 @@ fn announce(line: String) {
     let _ = std::io::stdout().flush();
 }
 
-async fn shutdown_signal() -> Result<&'static str, Failure> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| Failure::Runtime(format!("cannot watch SIGTERM: {e}")))?;
-    let mut int = signal(SignalKind::interrupt())
-        .map_err(|e| Failure::Runtime(format!("cannot watch SIGINT: {e}")))?;
-    Ok(tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    })
-}
-
 pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     let mut options = args.hardware.server_options()?;
     options.name = args.server_name.clone();
@@ -114,8 +104,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         options.approver =
             Some(Arc::new(TerminalApprover::new(ANSWER_TIME)) as Arc<dyn ClientApprover>);
     }
-    // Watch signals before anything can be driven.
-    let signal = tokio::spawn(shutdown_signal());
+    // Watch stop requests before anything can be driven.
+    let mut stop = StopRequests::watch()?;
     let server = Server::new(options);
     let link = LinkConfig {
         ping_interval: Duration::from_millis(args.ws_ping_interval),
@@ -180,10 +170,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     let ws = bound.spawn();
     announce(format!("Buttplug server listening on ws://{local}"));
 
-    let which = match signal.await {
-        Ok(r) => r?,
-        Err(e) => return Err(Failure::Runtime(format!("signal watcher failed: {e}"))),
-    };
+    let which = stop.next().await;
     announce(format!("{which} received: stopping every device"));
     // No new commands from the client, then stop everything and wait for the packets.
     ws.shutdown(STOP_TIMEOUT).await;

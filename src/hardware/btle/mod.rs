@@ -1,4 +1,5 @@
-//! Bluetooth LE through btleplug (BlueZ over D-Bus on Linux): the scanning manager.
+//! Bluetooth LE through btleplug (BlueZ over D-Bus on Linux, WinRT on Windows, CoreBluetooth on
+//! macOS): the scanning manager.
 //!
 //! - Scanning runs until StopScanning (like Intiface). Every advertisement update of a device
 //!   that is not connected or being connected is turned into an [`Advertisement`] and offered
@@ -6,11 +7,11 @@
 //!   devices. An offer the server declines is not repeated until the device's advertisement
 //!   changes or a new scan starts; a device that disconnects is offered again at its next
 //!   advertisement (so it is found again when it comes back while scanning).
-//! - Bluetooth missing (no system bus, BlueZ not running, no adapter, adapter powered off) is an
-//!   error from `start_scanning` with a message for the user; an adapter that goes away or is
-//!   powered off while scanning ends the scan with a [`ManagerEvent::Error`] and
-//!   [`ManagerEvent::ScanningStopped`].
-//! - Every BlueZ call is bounded in time.
+//! - Bluetooth missing (no system bus, BlueZ not running, no WinRT Bluetooth API, no adapter,
+//!   adapter powered off) is an error from `start_scanning` with a message for the user; an
+//!   adapter that goes away or is powered off while scanning ends the scan with a
+//!   [`ManagerEvent::Error`] and [`ManagerEvent::ScanningStopped`].
+//! - Every call into the system's Bluetooth stack is bounded in time.
 //!
 //! Submodules: `advertisement` (what a device advertised → [`Advertisement`], offer
 //! bookkeeping), `endpoints` (database service map → the device's characteristics),
@@ -39,6 +40,25 @@ pub const NAME: &str = "bluetooth";
 
 /// Upper bound for one BlueZ call (adapter lookup, properties, start/stop scan).
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the user knows the system's Bluetooth layers as, in the errors of [`open_adapter`]:
+/// the way to it (reached when btleplug's manager is created) and the service behind it (which
+/// lists the adapters).
+#[cfg(target_os = "linux")]
+mod stack {
+    pub const WAY: &str = "the system D-Bus";
+    pub const SERVICE: &str = "the Bluetooth service (BlueZ)";
+}
+#[cfg(windows)]
+mod stack {
+    pub const WAY: &str = "the Windows Runtime";
+    pub const SERVICE: &str = "the Windows Bluetooth API (WinRT radios)";
+}
+#[cfg(not(any(target_os = "linux", windows)))]
+mod stack {
+    pub const WAY: &str = "the system's Bluetooth framework";
+    pub const SERVICE: &str = "the Bluetooth service";
+}
 
 /// The Bluetooth LE hardware manager.
 pub struct BtleManager {
@@ -76,16 +96,20 @@ async fn bounded<T, E: std::fmt::Display>(
 
 /// The first Bluetooth adapter, or why there is none.
 async fn open_adapter() -> Result<Adapter, HardwareError> {
-    let manager = bounded("system D-Bus", Manager::new()).await.map_err(|e| {
+    let manager = bounded(stack::WAY, Manager::new()).await.map_err(|e| {
         HardwareError::Unavailable(format!(
-            "Bluetooth is not available: cannot reach the system D-Bus ({e})"
+            "Bluetooth is not available: cannot reach {} ({e})",
+            stack::WAY
         ))
     })?;
-    let adapters = bounded("BlueZ", manager.adapters()).await.map_err(|e| {
-        HardwareError::Unavailable(format!(
-            "Bluetooth is not available: the Bluetooth service (BlueZ) does not answer ({e})"
-        ))
-    })?;
+    let adapters = bounded(stack::SERVICE, manager.adapters())
+        .await
+        .map_err(|e| {
+            HardwareError::Unavailable(format!(
+                "Bluetooth is not available: {} does not answer ({e})",
+                stack::SERVICE
+            ))
+        })?;
     adapters.into_iter().next().ok_or_else(|| {
         HardwareError::Unavailable("Bluetooth is not available: no Bluetooth adapter found".into())
     })
