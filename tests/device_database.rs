@@ -46,6 +46,11 @@ fn script(protocol: &str, spec: &mut SimulatedDeviceSpec) {
             Endpoint::Rx,
             cipher::aes128_ecb_encrypt_pkcs7(b"jdk#Cra%f5Vib28r", b"OK;"),
         )),
+        // The same with Vibio's key.
+        "vibio" => spec.auto_replies.push(any_write(
+            Endpoint::Rx,
+            cipher::aes128_ecb_encrypt_pkcs7(b"jdk#vib%y5fir21a", b"OK;"),
+        )),
         _ => {}
     }
 }
