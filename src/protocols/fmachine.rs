@@ -285,4 +285,23 @@ mod tests {
         let stopped: Vec<Vec<u8>> = written(&d.stop().await).into_iter().map(|w| w.1).collect();
         assert_eq!(stopped[..2], hexes(&[POWER, POWER_UP]));
     }
+
+    /// The database's models inherit the defaults' one oscillating feature, 0–28.
+    #[test]
+    fn database_models() {
+        for (id, name) in [
+            ("FM-G", "F-Machine Gigolo BT-R"),
+            ("FM-T", "F-Machine Tremblr BT-R"),
+            ("FM-A", "F-Machine Alpha"),
+        ] {
+            let def = db_resolve("fmachine", Some(id));
+            assert_eq!(def.name, name);
+            let range = def.features[0].output(Oscillate).map(|o| o.base_range);
+            assert_eq!(range, Some((0, 28)));
+        }
+        assert_eq!(
+            db_resolve("fmachine", Some("FM-X")).name,
+            "F-Machine Device"
+        );
+    }
 }

@@ -110,4 +110,14 @@ mod tests {
             vec![hex("A0 01 00 00 00 FF"), hex("A0 0D 00 00 00 00")]
         );
     }
+
+    /// The database's Bestvibe (rotate 0–3) and Lach (constrict 0–1) encode every output.
+    #[test]
+    fn database_models() {
+        for (id, t) in [("IJVB-W10-BT-RX", Rotate), ("YSSY-073-BT", Constrict)] {
+            let def = db_resolve("itoys", Some(id));
+            assert!(def.features[1].output(t).is_some(), "{}", def.name);
+            assert_encodes_all(create().as_mut(), &def);
+        }
+    }
 }

@@ -55,4 +55,17 @@ mod tests {
         assert_eq!(endpoint, Endpoint::RxBleBattery);
         assert_eq!(parse(endpoint, &[0x4B]), Some(75));
     }
+
+    /// The database's Spot 2 (defaults only).
+    #[test]
+    fn database_model() {
+        let def = db_resolve("kiiroo-spot-v2", None);
+        assert_eq!(def.name, "Kiiroo Spot 2");
+        let mut h = create();
+        assert_eq!(
+            data(&encode(h.as_mut(), &def.features[0], cmd(Vibrate, 100))),
+            vec![hex("01 64 64 03 E8 FF")]
+        );
+        assert!(h.read_input(&def.features[1], InputType::Battery).is_ok());
+    }
 }

@@ -138,4 +138,21 @@ mod tests {
             vec![tx(&[0xA0, 0x0D, 0x00, 0x00, 0x14, 0xFF])]
         );
     }
+
+    /// The database's Rose Finger Vibe: vibrators at 0 and 2, the second one tapping.
+    #[test]
+    fn database_rose_finger_vibe() {
+        let def = crate::protocols::shared::testing::db_resolve("luvmazer", Some("TKLM-C001-BT"));
+        assert_eq!(def.name, "Luvmazer Rose Finger Vibe");
+        let indexes: Vec<u32> = def.features.iter().map(|f| f.index).collect();
+        assert_eq!(indexes, vec![0, 2]);
+        let mut h = create();
+        assert_eq!(
+            writes(&stop(h.as_mut(), &def.features)),
+            vec![
+                tx(&[0xA0, 0x01, 0x00, 0x00, 0x64, 0x00]),
+                tx(&[0xA0, 0x0C, 0x00, 0x00, 0x64, 0x00])
+            ]
+        );
+    }
 }

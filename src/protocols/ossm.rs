@@ -314,4 +314,20 @@ mod tests {
             vec![(Endpoint::Tx, b"set:speed:0".to_vec())]
         );
     }
+
+    /// The database's OSSM: one feature with both outputs (the oscillate output's own
+    /// description key is ignored by the loader).
+    #[test]
+    fn database_model() {
+        let def = db_resolve("ossm", None);
+        assert_eq!(def.name, "Kinky Makers OSSM");
+        let f = &def.features[0];
+        assert_eq!(f.output(Oscillate).map(|o| o.base_range), Some((0, 100)));
+        assert_eq!(
+            f.output(HwPositionWithDuration).map(|o| o.base_range),
+            Some((0, 100))
+        );
+        let mut h = Ossm::default();
+        assert_eq!(texts(&encode(&mut h, f, position(30, 500))).len(), 3);
+    }
 }

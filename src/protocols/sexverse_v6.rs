@@ -62,4 +62,26 @@ mod tests {
         assert_eq!(data(&out), vec![hex("AA 03 03 14 28 3C")]);
         assert_eq!(data(&stop(h.as_mut(), f)), vec![hex("AA 03 03 00 00 00")]);
     }
+
+    /// The database's models: Sirius has suction, Aether the defaults' two outputs.
+    #[test]
+    fn database_models() {
+        let sirius = db_resolve("sexverse-v6", Some("A14M01C"));
+        assert_eq!(sirius.name, "Sexverse Sirius");
+        let f = &sirius.features;
+        let mut h = create();
+        let out = message(
+            h.as_mut(),
+            &[
+                (&f[0], cmd(Vibrate, 20)),
+                (&f[1], cmd(Oscillate, 40)),
+                (&f[2], cmd(Constrict, 60)),
+            ],
+        );
+        assert_eq!(data(&out), vec![hex("AA 03 03 14 28 3C")]);
+        let aether = db_resolve("sexverse-v6", Some("A06K01C"));
+        assert_eq!(aether.name, "Sexverse Aether");
+        assert_eq!(aether.features.len(), 2);
+        assert!(aether.features[1].output(Oscillate).is_some());
+    }
 }

@@ -70,4 +70,21 @@ mod tests {
             vec![b"0 Vibrate 0\n".to_vec(), b"1 Vibrate 0\n".to_vec()]
         );
     }
+
+    /// The database's archetypes, each stopped with a record per output feature.
+    #[test]
+    fn database_archetypes() {
+        let cases = [
+            ("simulated-1vibe", vec!["0 Vibrate 0\n"]),
+            ("simulated-2vibe", vec!["0 Vibrate 0\n", "1 Vibrate 0\n"]),
+            ("simulated-rotator", vec!["0 Rotate 0\n"]),
+            ("simulated-oscillator", vec!["0 Oscillate 0\n"]),
+            ("simulated-stroker", vec![]),
+        ];
+        for (id, records) in cases {
+            let def = db_resolve("simulated", Some(id));
+            let want: Vec<Vec<u8>> = records.iter().map(|r| r.as_bytes().to_vec()).collect();
+            assert_eq!(data(&stop(create().as_mut(), &def.features)), want, "{id}");
+        }
+    }
 }

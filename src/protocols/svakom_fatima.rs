@@ -76,4 +76,17 @@ mod tests {
             ]
         );
     }
+
+    /// The database's Fatima Pro: the sheet's four outputs, stopped in feature order.
+    #[test]
+    fn database_model() {
+        let def = db_resolve("svakom-fatima", Some("SL278B"));
+        assert_eq!(def.name, "Svakom Fatima Pro");
+        assert_eq!(
+            data(&stop(create().as_mut(), &def.features)),
+            data(&stop(create().as_mut(), &fatima().features))
+        );
+        let heat = def.feature(3).and_then(|f| f.output(Temperature));
+        assert_eq!(heat.map(|o| o.base_range), Some((0, 1)));
+    }
 }

@@ -129,4 +129,14 @@ mod tests {
             assert_encodes_all(&mut p, &def);
         }
     }
+
+    /// The database's Klitty: its stop zeroes the vibrator, the suction and the rotation.
+    #[test]
+    fn database_klitty() {
+        let def = db_resolve("svakom-v6", Some("ST462A"));
+        assert_eq!(def.name, "Svakom Klitty");
+        let mut p = handler();
+        p.setup(&def);
+        assert_eq!(data(&stop(&mut p, &def.features)).len(), 3);
+    }
 }

@@ -136,4 +136,14 @@ mod tests {
             assert_encodes_all(&mut *create(), &def);
         }
     }
+
+    /// The database's defaults (v5: 0–999): three digits, buttplug_server 12's bytes.
+    #[test]
+    fn database_defaults() {
+        let def = crate::protocols::shared::testing::db_resolve("tcode-v03", None);
+        let f = &def.features[0];
+        assert_eq!(position_digits(f), 3);
+        let out = create().encode_output(f, position(5, 200)).unwrap();
+        assert_eq!(only_write(&out), b"L0005I200\n");
+    }
 }

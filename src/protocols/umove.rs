@@ -329,4 +329,28 @@ mod tests {
         let repeats: Vec<Vec<u8>> = written(&d.ops()).into_iter().map(|w| w.1).collect();
         assert_eq!(repeats, vec![hex(HEAT_OFF), hex(HEAT_OFF)]);
     }
+
+    /// The database's models: the model from the name, Mira with the sheet's ranges (heat read
+    /// as 0–42), Vero and Nexo with one positional feature at index 1 and nothing to stop.
+    #[test]
+    fn database_models() {
+        let mira = db_resolve("umove", model("UMMiB01"));
+        assert_eq!(mira.name, "Umove Mira");
+        let ranges: Vec<(i32, i32)> = mira
+            .features
+            .iter()
+            .map(|f| f.outputs[0].base_range)
+            .collect();
+        assert_eq!(ranges, vec![(0, 10000), (0, 632), (0, 42)]);
+        for (name, top) in [("ALVxB7", 732), ("UMNxB2", 1232)] {
+            let def = db_resolve("umove", model(name));
+            assert_eq!(def.features.len(), 1);
+            let f = &def.features[0];
+            assert_eq!(f.index, 1);
+            assert_eq!(f.output(Position).map(|o| o.base_range), Some((0, top)));
+            let mut h = Umove::default();
+            assert!(stop(&mut h, &def.features).is_empty(), "{}", def.name);
+            assert_eq!(data(&encode(&mut h, f, cmd(Position, top))).len(), 1);
+        }
+    }
 }

@@ -61,4 +61,28 @@ mod tests {
             hex("A0 03 00 00 00 00 01 AA")
         );
     }
+
+    /// The database's models inherit the defaults: vibrate on 0, thrust on 1.
+    #[test]
+    fn database_models() {
+        for id in ["Utimi", "Utimi000040"] {
+            let def = db_resolve("utimi", Some(id));
+            let f = &def.features;
+            let mut h = create();
+            let out = message(
+                h.as_mut(),
+                &[(&f[0], cmd(Vibrate, 10)), (&f[1], cmd(Oscillate, 20))],
+            );
+            assert_eq!(
+                data(&out),
+                vec![hex("A0 03 0A 14 00 00 00 AA")],
+                "{}",
+                def.name
+            );
+        }
+        assert_eq!(
+            db_resolve("utimi", Some("Utimi000040")).name,
+            "Utimi KnotVibe ThrustMaster"
+        );
+    }
 }

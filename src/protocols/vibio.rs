@@ -8,7 +8,7 @@
 use super::ProtocolHandler;
 use super::shared::vibcrafter::{Scheme, handler, tagged};
 
-static SCHEME: Scheme = Scheme {
+pub(super) static SCHEME: Scheme = Scheme {
     key: b"jdk#vib%y5fir21a",
     token_len: 8,
     challenge,
@@ -189,5 +189,26 @@ mod tests {
                 "no answer to the security handshake".into()
             )
         );
+    }
+
+    /// The database's models: Clara and Dodson have one motor, the others two.
+    #[test]
+    fn database_models() {
+        for (id, motors) in [
+            ("Clara_Vibio", 1),
+            ("Dodson_Vibio", 1),
+            ("Elle_Vibio", 2),
+            ("Rivera_Vibio", 2),
+        ] {
+            let def = db_resolve("vibio", Some(id));
+            assert_eq!(def.features.len(), motors, "{}", def.name);
+            let mut h = create();
+            let last = &def.features[motors - 1];
+            assert!(h.encode_output(last, cmd(Vibrate, 99)).is_ok());
+            assert_eq!(
+                data(&stop(h.as_mut(), &def.features)),
+                vec![SCHEME.encrypt("MtInt:0000;")]
+            );
+        }
     }
 }

@@ -128,4 +128,19 @@ mod tests {
         assert_eq!(parse(e, &hex("35 13 01 57 00 00")), Some(87));
         assert!(h.read_input(&battery(3), InputType::Pressure).is_err());
     }
+
+    /// The database's FJB-01: three motors and a readable battery on feature 3.
+    #[test]
+    fn database_model() {
+        let def = db_resolve("yiciyuan", Some("YCY-FJB-01"));
+        assert_eq!(def.name, "Yiciyuan FJB-01");
+        let mut h = create();
+        let out = encode(h.as_mut(), &def.features[0], cmd(Oscillate, 50));
+        assert_eq!(data(&out), vec![frame(0x0A, 0, 0)]);
+        let battery = def.feature(3).expect("battery feature");
+        assert!(matches!(
+            h.read_input(battery, InputType::Battery),
+            Ok(InputPlan::Notification { .. })
+        ));
+    }
 }

@@ -413,8 +413,10 @@ mod tests {
     use crate::protocols::{InputPlan, lookup, supported_protocols};
 
     /// Keys whose every database definition is served below (the other keys check their
-    /// definitions in their own files, with `assert_encodes_all`).
-    const SERVED_KEYS: [&str; 60] = [
+    /// definitions in their own files, with `assert_encodes_all`): a range of keys, and every
+    /// key new in database v5.
+    const SERVED_KEYS: [&str; 70] = [
+        "fmachine",
         "hgod",
         "hismith",
         "hismith-mini",
@@ -426,6 +428,7 @@ mod tests {
         "kiiroo-powershot",
         "kiiroo-prowand",
         "kiiroo-spot",
+        "kiiroo-spot-v2",
         "kiiroo-v1",
         "kiiroo-v2",
         "kiiroo-v2-vibrator",
@@ -468,6 +471,7 @@ mod tests {
         "nintendo-joycon",
         "nobra",
         "omobo",
+        "ossm",
         "patoo",
         "picobong",
         "pink_punch",
@@ -475,6 +479,13 @@ mod tests {
         "raw",
         "realov",
         "realtouch",
+        "sexverse-v6",
+        "simulated",
+        "svakom-fatima",
+        "umove",
+        "utimi",
+        "vibio",
+        "yiciyuan",
     ];
 
     /// Keys without a database entry.
@@ -513,6 +524,13 @@ mod tests {
             }
             "lelo-f1s" | "lelo-f1sv2" | "lelo-harmony" => {
                 spec.subscribe_replies = vec![(Endpoint::Whitelist, vec![1, 0, 0, 0, 0, 0, 0, 0])]
+            }
+            "vibio" => {
+                spec.auto_replies = vec![crate::hardware::simulated::AutoReply {
+                    on_write: Vec::new(),
+                    endpoint: Endpoint::Rx,
+                    reply: crate::protocols::vibio::SCHEME.encrypt("OK;"),
+                }]
             }
             _ => {}
         }
