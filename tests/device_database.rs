@@ -1,6 +1,8 @@
-//! Walks the whole embedded device database: every device definition loads, and every device of
-//! a supported protocol can be created on the simulated transport (standing in for that exact
-//! model), appears under its database name, and stops without error.
+//! Walks the whole embedded device database (v5.57 and Teleplug's additions): every device
+//! definition loads, and every device of a supported protocol can be created on the simulated
+//! transport (standing in for that exact model), appears under its database name, and stops
+//! without error. Protocols without an implementation in `src/protocols/registry.rs` are
+//! reported as unsupported and skipped; once registered, their devices are walked too.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -12,6 +14,27 @@ use teleplug::hardware::simulated::{AutoReply, SimOp, SimulatedDevice, Simulated
 use teleplug::protocols;
 use teleplug::protocols::shared::cipher;
 use teleplug::server::{Server, ServerOptions, Transports};
+
+const DATABASE: &str = include_str!("../data/device-config/buttplug-device-config-v5.json");
+const ADDITIONS: &str = include_str!("../data/device-config/teleplug-additions.json");
+
+/// The device definitions of the embedded database, counted from the files as plain JSON: each
+/// protocol's defaults and configurations, and those of the additions whose key the database
+/// lacks.
+fn definitions_in_files() -> usize {
+    let protocols = |text: &str| -> serde_json::Map<String, serde_json::Value> {
+        let doc: serde_json::Value = serde_json::from_str(text).expect("JSON");
+        doc["protocols"].as_object().cloned().expect("protocols")
+    };
+    let count = |p: &serde_json::Value| 1 + p["configurations"].as_array().map_or(0, Vec::len);
+    let database = protocols(DATABASE);
+    let added: usize = protocols(ADDITIONS)
+        .iter()
+        .filter(|(key, _)| !database.contains_key(*key))
+        .map(|(_, p)| count(p))
+        .sum();
+    database.values().map(count).sum::<usize>() + added
+}
 
 /// Scripted answers for protocols whose initialization is a conversation with the device.
 fn script(protocol: &str, spec: &mut SimulatedDeviceSpec) {
@@ -129,7 +152,7 @@ async fn every_supported_device_connects_and_stops() {
     let definitions = config.all_definitions();
     assert_eq!(
         definitions.len(),
-        872,
+        definitions_in_files(),
         "every definition of the database loads"
     );
     let mut set = tokio::task::JoinSet::new();
@@ -175,7 +198,10 @@ async fn every_supported_device_connects_and_stops() {
         }
     }
     failures.sort();
-    println!("{passed} devices connected and stopped; unsupported protocols: {unsupported:?}");
+    println!(
+        "{passed} devices connected and stopped; protocols not implemented yet (their devices \
+         are found and reported, never connected): {unsupported:?}"
+    );
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

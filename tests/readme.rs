@@ -1,5 +1,6 @@
-//! The README's list of supported protocols is generated from the code: this test fails when it
-//! is stale. Refresh it with `TELEPLUG_BLESS=1 cargo test --test readme`.
+//! The README's list of supported protocols is generated from the code (the embedded database,
+//! Teleplug's additions, the protocol table and the matching rules): this test fails when it is
+//! stale. Refresh it with `TELEPLUG_BLESS=1 cargo test --test readme`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,10 +13,14 @@ const END: &str = "<!-- protocols:end -->";
 
 fn generated() -> String {
     let config = DeviceConfig::embedded();
-    // Device entries per protocol: its configurations, or its defaults when it has none.
+    let added = config.teleplug_additions();
+    // Device entries per protocol key of the database file (Teleplug's additions apart): its
+    // configurations, or its defaults when it has none.
     let mut definitions: BTreeMap<String, usize> = BTreeMap::new();
     for d in config.all_definitions() {
-        *definitions.entry(d.protocol).or_default() += 1;
+        if !added.contains(&d.protocol) {
+            *definitions.entry(d.protocol).or_default() += 1;
+        }
     }
     let entries = |n: usize| if n > 1 { n - 1 } else { 1 };
     let total_entries: usize = definitions.values().map(|n| entries(*n)).sum();
@@ -27,27 +32,36 @@ fn generated() -> String {
         .keys()
         .filter(|k| protocols::lookup(k).is_none())
         .collect();
+    let unreachable: Vec<&String> = supported
+        .iter()
+        .copied()
+        .filter(|k| !config.communication(k).iter().any(|s| s.is_matchable()))
+        .collect();
     let supported_entries: usize = supported.iter().map(|k| entries(definitions[*k])).sum();
     let list = |keys: &[&String]| {
+        if keys.is_empty() {
+            return "none".to_string();
+        }
         keys.iter()
             .map(|k| format!("`{k}`"))
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let (major, minor) = config.version();
     format!(
         "{START}\n**{} of the database's {} protocols are supported, driving {} of its {} device \
-         entries.**\n\nSupported: {}.\n\nNot supported (devices are found and reported in the log, \
-         never connected): {}.\n{END}",
+         entries** (device database {major}.{minor}).\n\nSupported: {}.\n\nImplemented, but no \
+         transport of Teleplug finds their devices: {}.\n\nNot supported (devices are found and \
+         reported in the log, never connected): {}.\n\nKept by Teleplug although the database \
+         dropped them (`data/device-config/teleplug-additions.json`): {}.\n{END}",
         supported.len(),
         definitions.len(),
         supported_entries,
         total_entries,
         list(&supported),
-        if unsupported.is_empty() {
-            "none".to_string()
-        } else {
-            list(&unsupported)
-        },
+        list(&unreachable),
+        list(&unsupported),
+        list(&added.iter().collect::<Vec<_>>()),
     )
 }
 
