@@ -367,15 +367,20 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn rotate_direction_is_tracked() {
-        let mut l = Lovense {
+    /// A Nora (`A`): vibrator and rotator.
+    fn rotate_vibrator() -> Lovense {
+        Lovense {
             device_type: "A".into(),
             variant: Variant::RotateVibrator,
             slots: Vec::new(),
             counter_clockwise: false,
             stroke: Stroke::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn rotate_direction_is_tracked() {
+        let mut l = rotate_vibrator();
         let f = crate::protocols::shared::testing::feature(1, &[(OutputType::Rotate, -20, 20)]);
         let mut rot = |v| {
             texts(
@@ -401,13 +406,7 @@ mod tests {
     /// +10 does not toggle (12: `RotateChange;`, `Rotate:10;`).
     #[test]
     fn rotate_after_a_stop_starts_from_clockwise() {
-        let mut l = Lovense {
-            device_type: "A".into(),
-            variant: Variant::RotateVibrator,
-            slots: Vec::new(),
-            counter_clockwise: false,
-            stroke: Stroke::default(),
-        };
+        let mut l = rotate_vibrator();
         let vib = crate::protocols::shared::testing::feature(0, &[(OutputType::Vibrate, 0, 20)]);
         let rot = crate::protocols::shared::testing::feature(1, &[(OutputType::Rotate, -20, 20)]);
         let mut send = |f: &FeatureDefinition, t, v| {

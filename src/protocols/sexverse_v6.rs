@@ -42,28 +42,8 @@ mod tests {
         assert!(h.encode_output(&f[0], cmd(Rotate, 1)).is_err());
     }
 
-    #[test]
-    fn sirius_one_message_one_packet() {
-        let def = definition(vec![
-            feature(0, &[(Vibrate, 0, 100)]),
-            feature(1, &[(Oscillate, 0, 100)]),
-            feature(2, &[(Constrict, 0, 100)]),
-        ]);
-        let mut h = create();
-        let f = &def.features;
-        let out = message(
-            h.as_mut(),
-            &[
-                (&f[0], cmd(Vibrate, 20)),
-                (&f[1], cmd(Oscillate, 40)),
-                (&f[2], cmd(Constrict, 60)),
-            ],
-        );
-        assert_eq!(data(&out), vec![hex("AA 03 03 14 28 3C")]);
-        assert_eq!(data(&stop(h.as_mut(), f)), vec![hex("AA 03 03 00 00 00")]);
-    }
-
-    /// The database's models: Sirius has suction, Aether the defaults' two outputs.
+    /// The database's models: Sirius has suction, written with the other two in one packet
+    /// per message; Aether has the defaults' two outputs.
     #[test]
     fn database_models() {
         let sirius = db_resolve("sexverse-v6", Some("A14M01C"));
@@ -79,6 +59,7 @@ mod tests {
             ],
         );
         assert_eq!(data(&out), vec![hex("AA 03 03 14 28 3C")]);
+        assert_eq!(data(&stop(h.as_mut(), f)), vec![hex("AA 03 03 00 00 00")]);
         let aether = db_resolve("sexverse-v6", Some("A06K01C"));
         assert_eq!(aether.name, "Sexverse Aether");
         assert_eq!(aether.features.len(), 2);

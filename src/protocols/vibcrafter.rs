@@ -26,12 +26,13 @@ fn challenge(text: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::hardware::Endpoint;
-    use crate::hardware::simulated::{AutoReply, SimOp, SimulatedDeviceSpec};
+    use crate::hardware::simulated::SimOp;
     use crate::protocols::CoalesceKey;
     use crate::protocols::shared::testing::{
-        assert_encodes_all, cmd, db_definitions, drain, feature, hex, sim_io, write_op, writes,
+        assert_encodes_all, cmd, db_definitions, feature, hex, write_op, writes,
     };
     use crate::protocols::shared::vibcrafter::answer;
+    use crate::protocols::shared::vibcrafter::device;
     use crate::wire::OutputType::{Rotate, Vibrate};
 
     #[test]
@@ -87,25 +88,17 @@ mod tests {
         );
     }
 
-    fn reply(on: &str, with: &str) -> AutoReply {
-        AutoReply {
-            on_write: SCHEME.encrypt(on),
-            endpoint: Endpoint::Rx,
-            reply: SCHEME.encrypt(with),
-        }
-    }
-
+    /// A challenge, answered, then `OK;`.
     #[tokio::test]
     async fn handshake_with_a_challenge() {
-        let mut spec = SimulatedDeviceSpec::new("Janna", "a");
-        spec.auto_replies = vec![
-            reply("Auth:abc123;", "Xxxx:Xy12abc;"),
-            reply("Auth:d5a9;", "OK;"),
+        let replies = [
+            ("Auth:abc123;", SCHEME.encrypt("Xxxx:Xy12abc;")),
+            ("Auth:d5a9;", SCHEME.encrypt("OK;")),
         ];
-        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx, Endpoint::Rx]).await;
-        SCHEME.handshake(&mut io, "abc123").await.unwrap();
+        let (outcome, ops) = device::handshake(&SCHEME, "abc123", &replies).await;
+        assert_eq!(outcome, Ok(()));
         assert_eq!(
-            drain(&mut ops),
+            ops,
             vec![
                 SimOp::Subscribe {
                     endpoint: Endpoint::Rx
@@ -114,22 +107,10 @@ mod tests {
                 write_op(Endpoint::Tx, &SCHEME.encrypt("Auth:d5a9;"), false),
             ]
         );
-    }
-
-    #[tokio::test]
-    async fn handshake_failures() {
-        let mut spec = SimulatedDeviceSpec::new("Janna", "a");
-        spec.auto_replies = vec![reply("Auth:abc123;", "NO;")];
-        let (_dev, mut io, _ops) = sim_io(spec, &[Endpoint::Tx, Endpoint::Rx]).await;
-        assert!(SCHEME.handshake(&mut io, "abc123").await.is_err());
-        let mut spec = SimulatedDeviceSpec::new("Janna", "b");
-        spec.auto_replies = vec![AutoReply {
-            on_write: SCHEME.encrypt("Auth:abc123;"),
-            endpoint: Endpoint::Rx,
-            reply: vec![0xFF; 5],
-        }];
-        let (_dev, mut io, _ops) = sim_io(spec, &[Endpoint::Tx, Endpoint::Rx]).await;
-        assert!(SCHEME.handshake(&mut io, "abc123").await.is_err());
+        // A challenge of another shape is refused.
+        let replies = [("Auth:abc123;", SCHEME.encrypt("Xxxx:a-b;"))];
+        let (outcome, _) = device::handshake(&SCHEME, "abc123", &replies).await;
+        assert!(outcome.is_err());
     }
 
     #[test]

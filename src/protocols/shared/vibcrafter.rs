@@ -153,6 +153,37 @@ impl ProtocolHandler for MtInt {
     }
 }
 
+/// Test kit: a simulated device answering a scheme's handshake.
+#[cfg(test)]
+pub mod device {
+    use super::Scheme;
+    use crate::hardware::Endpoint;
+    use crate::hardware::simulated::{AutoReply, SimOp, SimulatedDeviceSpec};
+    use crate::protocols::ProtocolError;
+    use crate::protocols::shared::testing::{drain, sim_io};
+
+    /// Run `scheme`'s handshake with `token` against a device that, after each write of the
+    /// encrypted text `on`, notifies `reply` on `rx`: the outcome and the ops the device saw.
+    pub async fn handshake(
+        scheme: &Scheme,
+        token: &str,
+        replies: &[(&str, Vec<u8>)],
+    ) -> (Result<(), ProtocolError>, Vec<SimOp>) {
+        let mut spec = SimulatedDeviceSpec::new("device", "a");
+        spec.auto_replies = replies
+            .iter()
+            .map(|(on, reply)| AutoReply {
+                on_write: scheme.encrypt(on),
+                endpoint: Endpoint::Rx,
+                reply: reply.clone(),
+            })
+            .collect();
+        let (_dev, mut io, mut ops) = sim_io(spec, &[Endpoint::Tx, Endpoint::Rx]).await;
+        let outcome = scheme.handshake(&mut io, token).await;
+        (outcome, drain(&mut ops))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +207,33 @@ mod tests {
             Some("x:y;")
         );
         assert_eq!(PLAIN.decrypt(&[0; 16]), None);
+    }
+
+    /// Whatever is neither `OK;` nor a challenge fails the handshake with an error, including
+    /// undecryptable data (the reference panics) and silence (the reference waits forever), and
+    /// so does a device that only ever challenges.
+    #[tokio::test(start_paused = true)]
+    async fn handshake_failures_are_errors() {
+        let start = "Auth:t;";
+        let cases = [
+            (
+                vec![(start, PLAIN.encrypt("NO;"))],
+                "invalid security handshake",
+            ),
+            (vec![(start, vec![0xFF; 5])], "invalid security handshake"),
+            (vec![], "no answer to the security handshake"),
+            (
+                vec![
+                    (start, PLAIN.encrypt("a:x;")),
+                    ("Auth:2d71;", PLAIN.encrypt("a:x;")),
+                ],
+                "security handshake did not finish",
+            ),
+        ];
+        for (replies, message) in cases {
+            let (outcome, _) = device::handshake(&PLAIN, "t", &replies).await;
+            assert_eq!(outcome, Err(ProtocolError::InvalidReply(message.into())));
+        }
+        assert_eq!(answer("x"), "Auth:2d71;");
     }
 }
