@@ -4,9 +4,12 @@
 //! then its release. See docs/protocols/fmachine.md.
 //!
 //! Connecting presses "speed down" 55 times (60 ms apart), which brings any remembered speed
-//! down to 1. An Oscillate command stores the target speed (0–28); a control loop (the
-//! protocol's tick, every 200 ms) then presses on/off when the machine must start or stop and
-//! one speed button per tick until the tracked speed reaches the target.
+//! down to 1: 3.3 s plus 110 writes with response, within the server's 15 s setup bound while
+//! the link answers a write in under 100 ms. An Oscillate command stores the target speed
+//! (0–28); a control loop (the protocol's tick, every 200 ms) then presses on/off when the
+//! machine must start or stop and one speed button per tick until the tracked speed reaches the
+//! target. The tracked speed follows the reference's algorithm as written (the sheet's quirk:
+//! starting above 1 likely ends one step high; unverified on hardware).
 //!
 //! Choice: the reference's stop only sets the target to 0 and leaves the on/off press to its
 //! loop. A stop here presses on/off itself when the machine runs: it is written by the stop (so
