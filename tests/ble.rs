@@ -56,9 +56,7 @@ fn ble_server() -> Server {
     Server::new(ServerOptions {
         transports: Transports {
             bluetooth: true,
-            serial: false,
-            hid: false,
-            serial_ports: Vec::new(),
+            ..Transports::none()
         },
         ..ServerOptions::default()
     })

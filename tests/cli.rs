@@ -136,6 +136,7 @@ fn port_in_use_is_a_clear_runtime_error() {
         "--no-bluetooth",
         "--no-serial",
         "--no-hid",
+        "--no-gamepad",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -200,6 +201,7 @@ fn version_and_help() {
         "--no-bluetooth",
         "--no-serial",
         "--no-hid",
+        "--no-gamepad",
         "--serial-port",
         "--log",
     ] {
@@ -216,6 +218,7 @@ fn devices_lists_nothing_without_hardware() {
         "--no-bluetooth",
         "--no-serial",
         "--no-hid",
+        "--no-gamepad",
     ]);
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("no devices found"));

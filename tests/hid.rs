@@ -13,14 +13,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::json;
 use support::ops::next_hardware_event;
-use support::scan::{device_list_of, first_listed, output_ok, scanning_client};
+use support::scan::{device_list_of, first_listed, output_ok, scan_error, scanning_client};
 use teleplug::device_config::CommunicationSpecifier;
 use teleplug::hardware::hid::{HidIo, enumerate, transport_from_io};
 use teleplug::hardware::{
     Advertisement, AdvertisementKind, DeviceCandidate, DeviceConnector, HardwareError,
     HardwareManager, ManagerEvent, ManagerEventSender, Transport,
 };
-use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
+use teleplug::server::{Server, ServerOptions, Transports};
 use tokio::sync::mpsc;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -35,27 +35,16 @@ fn hidapi_enumeration_runs() {
 async fn hid_scanning_enumerates_once_and_finishes() {
     let server = Server::new(ServerOptions {
         transports: Transports {
-            bluetooth: false,
-            serial: false,
             hid: true,
-            serial_ports: Vec::new(),
+            ..Transports::none()
         },
         ..ServerOptions::default()
     });
-    let mut events = server.events();
-    server.start_scanning().await;
-    let ev = tokio::time::timeout(TIMEOUT, async {
-        loop {
-            match events.recv().await.expect("events") {
-                ServerEvent::ScanningFinished => return None,
-                ServerEvent::Error(e) => return Some(e),
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("scan ends");
-    assert_eq!(ev, None, "HID scanning reported an error");
+    assert_eq!(
+        scan_error(&server, TIMEOUT).await,
+        None,
+        "HID scanning reported an error"
+    );
 }
 
 /// What the fake device saw and what the test makes it do.

@@ -167,7 +167,7 @@ impl LimitedServe {
             .arg("sh")
             .arg(BIN)
             .args(["serve", "--port", "0", "--no-bluetooth", "--no-serial"])
-            .args(["--no-hid", "--log", "info"])
+            .args(["--no-hid", "--no-gamepad", "--log", "info"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

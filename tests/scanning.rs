@@ -15,10 +15,8 @@ const QUIET: Duration = Duration::from_millis(300);
 
 fn serial_only() -> Transports {
     Transports {
-        bluetooth: false,
         serial: true,
-        hid: false,
-        serial_ports: Vec::new(),
+        ..Transports::none()
     }
 }
 
@@ -127,6 +125,9 @@ fn transports_switched_off_are_not_created() {
     }
     if cfg!(feature = "hid") {
         expected.push("hid");
+    }
+    if cfg!(feature = "gamepad") {
+        expected.push("gamepad");
     }
     assert_eq!(names(&Transports::default()), expected);
     let serial = names(&serial_only());

@@ -67,10 +67,9 @@ fn tcode_server(port: &str) -> Server {
     Server::new(ServerOptions {
         device_config: config,
         transports: Transports {
-            bluetooth: false,
             serial: true,
-            hid: false,
             serial_ports: vec![port.to_string()],
+            ..Transports::none()
         },
         ..ServerOptions::default()
     })
@@ -115,10 +114,9 @@ async fn a_port_no_protocol_claims_is_not_opened() {
     // No user config names the port: it is offered, matches nothing, and is left alone.
     let server = Server::new(ServerOptions {
         transports: Transports {
-            bluetooth: false,
             serial: true,
-            hid: false,
             serial_ports: vec![port.clone()],
+            ..Transports::none()
         },
         ..ServerOptions::default()
     });

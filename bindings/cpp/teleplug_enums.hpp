@@ -14,8 +14,10 @@ namespace transport {
 constexpr uint32_t bluetooth = 1;
 constexpr uint32_t serial = 2;
 constexpr uint32_t hid = 4;
+/// Gamepad rumble (protocol sdl-gamepad).
+constexpr uint32_t gamepad = 8;
 /// Every bit.
-constexpr uint32_t all_hardware = bluetooth | serial | hid;
+constexpr uint32_t all_hardware = bluetooth | serial | hid | gamepad;
 }  // namespace transport
 
 /// What an output of a feature does (Buttplug's OutputType). Schema enum OutputType.

@@ -150,7 +150,7 @@ cleanup() {
 trap cleanup EXIT
 
 exec {serve_out}< <(exec "$serve" serve --port 0 --simulator-port 0 --no-bluetooth --no-serial \
-    --no-hid --server-name "teleplug serve (C++ test)" 2>"$build/serve.err")
+    --no-hid --no-gamepad --server-name "teleplug serve (C++ test)" 2>"$build/serve.err")
 serve_pid=$!
 sim_url=""
 client_url=""

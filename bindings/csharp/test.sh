@@ -97,7 +97,7 @@ step "start teleplug serve (port 0, simulator control port 0, no hardware)"
 # setpriv: the server also gets SIGTERM if this script dies without running its cleanup.
 deathsig=()
 command -v setpriv >/dev/null 2>&1 && deathsig=(setpriv --pdeathsig TERM)
-"${deathsig[@]}" "$bin" serve --port 0 --simulator-port 0 --no-bluetooth --no-serial --no-hid \
+"${deathsig[@]}" "$bin" serve --port 0 --simulator-port 0 --no-bluetooth --no-serial --no-hid --no-gamepad \
     >"$build/serve.out" 2>"$build/serve.err" &
 serve_pid=$!
 serve_url="" sim_url=""

@@ -2,12 +2,14 @@
 //! Hardware managers scan and report [`DeviceCandidate`]s; a candidate's connector opens a
 //! [`Transport`], the byte pipe every protocol drives through logical [`Endpoint`]s.
 //! Transports: simulated devices (always), and behind cargo features Bluetooth LE (`btle`),
-//! serial ports (`serial`) and USB HID (`hid`), each described once in [`TRANSPORTS`];
-//! [`add_platform_managers`] creates the managers of those compiled in and switched on in
-//! [`Transports`].
+//! serial ports (`serial`), USB HID (`hid`) and gamepads (`gamepad`), each described once in
+//! [`TRANSPORTS`]; [`add_platform_managers`] creates the managers of those compiled in and
+//! switched on in [`Transports`].
 
 #[cfg(feature = "btle")]
 pub mod btle;
+#[cfg(feature = "gamepad")]
+pub mod gamepad;
 #[cfg(feature = "hid")]
 pub mod hid;
 #[cfg(any(feature = "serial", feature = "hid"))]

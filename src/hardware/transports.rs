@@ -1,9 +1,10 @@
 //! The hardware transports, described once: [`TRANSPORTS`] has one entry per real transport
-//! (Bluetooth LE, serial, USB HID) with its name, cargo feature, bit in the C ABI's
-//! `disabled_transports` (`TransportBit` of proto/teleplug.proto), CLI switch and manager
-//! constructor. The [`Transports`] selection, [`add_platform_managers`], the CLI's `--no-…`
-//! flags and the C ABI's bitmask are derived from it. Simulated devices and devices dialing in
-//! over WebSocket are not in it: they are always there.
+//! (Bluetooth LE, serial, USB HID, gamepads) with its name, cargo feature, bit in the C ABI's
+//! `disabled_transports` (`TransportBit` of proto/teleplug.proto), CLI switch, the Intiface
+//! Engine flags that ask for it, and manager constructor. The [`Transports`] selection,
+//! [`add_platform_managers`], the CLI's `--no-…` flags and the C ABI's bitmask are derived from
+//! it. Simulated devices and devices dialing in over WebSocket are not in it: they are always
+//! there.
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ pub struct Transports {
     pub bluetooth: bool,
     pub serial: bool,
     pub hid: bool,
+    pub gamepad: bool,
     /// Serial ports to open besides enumerated ones (virtual ports are not enumerated).
     pub serial_ports: Vec<String>,
 }
@@ -38,6 +40,7 @@ impl Transports {
             bluetooth: on,
             serial: on,
             hid: on,
+            gamepad: on,
             serial_ports: Vec::new(),
         }
     }
@@ -63,6 +66,11 @@ pub struct TransportInfo {
     /// The CLI flag that switches it off (`no-<name>`, i.e. `--no-bluetooth`), and its help.
     pub cli_flag: &'static str,
     pub cli_help: &'static str,
+    /// The Intiface Engine flags (without `--`) that switch it on: Intiface scans only with the
+    /// transports its `--use-…` flags name, so a command line written for Intiface maps to
+    /// Teleplug's transports through these (several flags may name one transport; none may name
+    /// two).
+    pub intiface_flags: &'static [&'static str],
     /// Its switch in [`Transports`].
     get: fn(&Transports) -> bool,
     set: fn(&mut Transports, bool),
@@ -91,6 +99,7 @@ macro_rules! transport {
         feature: $feature:literal,
         bit: $bit:literal,
         cli_help: $help:literal,
+        intiface: [$($intiface:literal),* $(,)?],
         switch: $field:ident,
         manager: $manager:expr $(,)?
     ) => {
@@ -102,6 +111,7 @@ macro_rules! transport {
             bit: $bit,
             cli_flag: concat!("no-", $name),
             cli_help: $help,
+            intiface_flags: &[$($intiface),*],
             get: |t| t.$field,
             set: |t, on| t.$field = on,
             manager: {
@@ -123,6 +133,7 @@ pub const TRANSPORTS: &[TransportInfo] = &[
         feature: "btle",
         bit: 1,
         cli_help: "Do not scan Bluetooth LE",
+        intiface: ["use-bluetooth-le"],
         switch: bluetooth,
         manager: |_, events| Arc::new(super::btle::BtleManager::new(events.clone())),
     },
@@ -132,6 +143,7 @@ pub const TRANSPORTS: &[TransportInfo] = &[
         feature: "serial",
         bit: 2,
         cli_help: "Do not scan serial ports",
+        intiface: ["use-serial"],
         switch: serial,
         manager: |transports, events| Arc::new(super::serial::SerialManager::new(
             events.clone(),
@@ -144,16 +156,29 @@ pub const TRANSPORTS: &[TransportInfo] = &[
         feature: "hid",
         bit: 4,
         cli_help: "Do not scan USB HID devices",
+        intiface: ["use-hid"],
         switch: hid,
         manager: |_, events| Arc::new(super::hid::HidManager::new(events.clone())),
+    },
+    transport! {
+        name: "gamepad",
+        label: "gamepad",
+        feature: "gamepad",
+        bit: 8,
+        cli_help: "Do not scan gamepads (rumble)",
+        // Intiface 12's SDL gamepads, and its older XInput manager: both are gamepads here, all
+        // served by the `sdl-gamepad` protocol (src/hardware/gamepad/mod.rs says why).
+        intiface: ["use-sdl-gamepad", "use-xinput"],
+        switch: gamepad,
+        manager: |_, events| Arc::new(super::gamepad::GamepadManager::new(events.clone())),
     },
 ];
 
 /// The hardware managers for the selected real transports (those compiled in; a transport
 /// switched on here but not compiled in is skipped with a log line).
 ///
-/// Scanning: Bluetooth LE scans until told to stop (like Intiface); serial and HID enumerate once
-/// per StartScanning and then report [`super::ManagerEvent::ScanningStopped`].
+/// Scanning: Bluetooth LE scans until told to stop (like Intiface); serial, HID and gamepads
+/// enumerate once per StartScanning and then report [`super::ManagerEvent::ScanningStopped`].
 pub fn add_platform_managers(
     transports: &Transports,
     events: &ManagerEventSender,
@@ -195,6 +220,27 @@ mod tests {
             bits |= t.bit;
             assert!(TRANSPORTS[..i].iter().all(|o| o.name != t.name));
         }
+    }
+
+    #[test]
+    fn each_intiface_flag_names_one_transport() {
+        let flags: Vec<&str> = TRANSPORTS
+            .iter()
+            .flat_map(|t| t.intiface_flags)
+            .copied()
+            .collect();
+        for (i, f) in flags.iter().enumerate() {
+            assert!(
+                f.starts_with("use-"),
+                "{f}: Intiface's transport flags are --use-…"
+            );
+            assert!(!flags[..i].contains(f), "{f} names two transports");
+        }
+        let gamepad = TRANSPORTS.iter().find(|t| t.name == "gamepad");
+        assert_eq!(
+            gamepad.map(|t| t.intiface_flags),
+            Some(&["use-sdl-gamepad", "use-xinput"][..])
+        );
     }
 
     #[test]

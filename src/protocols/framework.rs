@@ -166,23 +166,36 @@ pub enum InputPlan {
 }
 
 impl InputPlan {
-    /// The standard BLE battery read: one byte of percent from `rxblebattery`.
-    pub fn ble_battery() -> InputPlan {
+    /// A battery read of one byte of percent from `endpoint`.
+    pub fn battery_byte(endpoint: Endpoint) -> InputPlan {
         InputPlan::Read {
             before: Vec::new(),
-            endpoint: Endpoint::RxBleBattery,
+            endpoint,
             max_len: 1,
             parse: Box::new(|_, d| d.first().map(|b| i32::from(*b))),
         }
     }
 
+    /// The standard BLE battery read: one byte of percent from `rxblebattery`.
+    pub fn ble_battery() -> InputPlan {
+        InputPlan::battery_byte(Endpoint::RxBleBattery)
+    }
+
     /// The plan of a protocol whose only readable input is the battery, read as
-    /// [`InputPlan::ble_battery`]; any other input is not supported.
-    pub fn ble_battery_only(input: InputType) -> Result<InputPlan, ProtocolError> {
+    /// [`InputPlan::battery_byte`] from `endpoint`; any other input is not supported.
+    pub fn battery_byte_only(
+        input: InputType,
+        endpoint: Endpoint,
+    ) -> Result<InputPlan, ProtocolError> {
         match input {
-            InputType::Battery => Ok(InputPlan::ble_battery()),
+            InputType::Battery => Ok(InputPlan::battery_byte(endpoint)),
             _ => Err(unsupported_input(input, InputCommandType::Read)),
         }
+    }
+
+    /// [`InputPlan::battery_byte_only`] from the standard BLE battery (`rxblebattery`).
+    pub fn ble_battery_only(input: InputType) -> Result<InputPlan, ProtocolError> {
+        InputPlan::battery_byte_only(input, Endpoint::RxBleBattery)
     }
 }
 

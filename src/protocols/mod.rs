@@ -98,6 +98,7 @@ mod realtouch;
 mod sakuraneko;
 mod satisfyer;
 mod sayberx;
+mod sdl_gamepad;
 mod sensee;
 mod sensee_capsule;
 mod sensee_v2;

@@ -108,6 +108,7 @@ protocol_table! {
     "sakuraneko" => sakuraneko,
     "satisfyer" => satisfyer,
     "sayberx" => sayberx,
+    "sdl-gamepad" => sdl_gamepad,
     "sensee" => sensee,
     "sensee-capsule" => sensee_capsule,
     "sensee-v2" => sensee_v2,

@@ -99,7 +99,7 @@ start_server() {
     # Created here: the background job opens them only once it runs.
     : >"$LOGS/server.out"
     : >"$LOGS/server.err"
-    "$BIN" serve --port 0 --simulator-port 0 --no-bluetooth --no-serial --no-hid \
+    "$BIN" serve --port 0 --simulator-port 0 --no-bluetooth --no-serial --no-hid --no-gamepad \
         >"$LOGS/server.out" 2>"$LOGS/server.err" &
     SERVER_PID=$!
     SERVER_URL=""

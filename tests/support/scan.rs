@@ -4,10 +4,28 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use teleplug::server::Server;
+use teleplug::server::{Server, ServerEvent};
 use teleplug::wire::{DeviceEntry, SpecVersion};
 
 use super::wire::{WireClient, body, msg_type};
+
+/// Start scanning on `server` and wait (at most `timeout`, else panic) until the scan finishes:
+/// the first Error event on the way, if any.
+pub async fn scan_error(server: &Server, timeout: Duration) -> Option<String> {
+    let mut events = server.events();
+    server.start_scanning().await;
+    tokio::time::timeout(timeout, async {
+        loop {
+            match events.recv().await.expect("events") {
+                ServerEvent::ScanningFinished => return None,
+                ServerEvent::Error(e) => return Some(e),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("scan ends")
+}
 
 /// Connect a JSON v4 client named `name` and check the handshake gave ServerInfo.
 pub async fn handshaken_client(server: &Server, name: &str) -> WireClient {

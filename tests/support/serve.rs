@@ -23,6 +23,7 @@ impl Serve {
         let mut child = Command::new(BIN)
             .arg("serve")
             .args(["--port", "0", "--no-bluetooth", "--no-serial", "--no-hid"])
+            .arg("--no-gamepad")
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

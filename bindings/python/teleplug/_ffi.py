@@ -92,6 +92,7 @@ class TransportBit(enum.IntEnum):
     BLUETOOTH = 1
     SERIAL = 2
     HID = 4
+    GAMEPAD = 8
 
 
 class OutputType(enum.IntEnum):
@@ -184,7 +185,8 @@ class Transport(enum.IntFlag):
     BLUETOOTH = 1
     SERIAL = 2
     HID = 4
-    ALL = BLUETOOTH | SERIAL | HID
+    GAMEPAD = 8
+    ALL = BLUETOOTH | SERIAL | HID | GAMEPAD
 
 
 ENUM_PREFIXES: Dict[type, str] = {

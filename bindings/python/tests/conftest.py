@@ -132,7 +132,7 @@ class Serve:
             pytest.fail(f"{binary} not found: run `cargo build` (or set TELEPLUG_BIN)")
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--port", "0", "--simulator-port", "0", "--no-bluetooth",
-             "--no-serial", "--no-hid", "--server-name", "serve under test"],
+             "--no-serial", "--no-hid", "--no-gamepad", "--server-name", "serve under test"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -50,8 +50,10 @@ namespace Teleplug
         Bluetooth = 1,
         Serial = 2,
         Hid = 4,
+        /// <summary>Gamepad rumble (protocol sdl-gamepad).</summary>
+        Gamepad = 8,
         /// <summary>Every bit.</summary>
-        All = Bluetooth | Serial | Hid,
+        All = Bluetooth | Serial | Hid | Gamepad,
     }
 
     /// <summary>What an output of a feature does (Buttplug's OutputType). Schema enum OutputType.</summary>
@@ -164,7 +166,7 @@ namespace Teleplug
             "UNSPECIFIED=0", "CURRENT=1");
 
         internal static readonly ProtoEnum TransportBit = new ProtoEnum("TransportBit", "TRANSPORT_BIT_",
-            "NONE=0", "BLUETOOTH=1", "SERIAL=2", "HID=4");
+            "NONE=0", "BLUETOOTH=1", "SERIAL=2", "HID=4", "GAMEPAD=8");
 
         internal static readonly ProtoEnum OutputType = new ProtoEnum("OutputType", "OUTPUT_TYPE_",
             "UNSPECIFIED=0", "VIBRATE=1", "ROTATE=2", "OSCILLATE=3", "CONSTRICT=4",
