@@ -226,38 +226,32 @@ pub(super) fn parse_user(
         warn(format_args!("unknown top-level key {key:?}"));
     }
 
-    // Protocols first: device entries may derive from configurations added there.
+    // Protocols first: device entries may derive from configurations added there. The outline
+    // checked the sections' types: anything else here is null, as good as absent.
     let mut specs = Vec::new();
-    match user_configs.remove("protocols") {
-        Some(value @ Value::Object(_)) => {
-            for (name, pv) in value.as_object().into_iter().flatten() {
-                parse_protocol(name, pv, base, &mut specs, &mut layer);
-            }
-            layer.raw_protocols = Some(value);
+    if let Some(value @ Value::Object(_)) = user_configs.remove("protocols") {
+        for (name, pv) in value.as_object().into_iter().flatten() {
+            parse_protocol(name, pv, base, &mut specs, &mut layer);
         }
-        // Checked by the outline: only null is left.
-        Some(_) | None => {}
+        layer.raw_protocols = Some(value);
     }
-    match user_configs.remove("devices") {
-        Some(Value::Array(devices)) => {
-            for (i, entry) in devices.into_iter().enumerate() {
-                parse_device(i, &entry, base, &mut layer);
-                layer.raw_devices.push(entry);
-            }
+    if let Some(Value::Array(devices)) = user_configs.remove("devices") {
+        for (i, entry) in devices.into_iter().enumerate() {
+            parse_device(i, &entry, base, &mut layer);
+            layer.raw_devices.push(entry);
         }
-        Some(_) | None => {}
     }
-    match user_configs.remove("simulated_devices") {
-        Some(_) if layer.version.0 < SIMULATED_DEVICES_MAJOR => warn(format_args!(
-            "user_configs.simulated_devices needs a major {SIMULATED_DEVICES_MAJOR} user config"
-        )),
-        Some(Value::Array(items)) => {
+    if let Some(Value::Array(items)) = user_configs.remove("simulated_devices") {
+        if layer.version.0 < SIMULATED_DEVICES_MAJOR {
+            warn(format_args!(
+                "user_configs.simulated_devices needs a major {SIMULATED_DEVICES_MAJOR} user config"
+            ));
+        } else {
             for (i, mut item) in items.into_iter().enumerate() {
                 parse_simulated(i, &mut item, base, &mut layer);
                 layer.raw_simulated.push(item);
             }
         }
-        Some(_) | None => {}
     }
     for key in user_configs.keys() {
         warn(format_args!("unknown key user_configs.{key}"));
