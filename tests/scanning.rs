@@ -1,11 +1,14 @@
 //! Scanning across hardware managers: StartScanning starts every enabled manager,
-//! ScanningFinished comes once when all stopped on their own, StopScanning is idempotent and
-//! never produces ScanningFinished, and transports switched off are not started.
+//! ScanningFinished comes once when all stopped on their own or once after StopScanning, a scan
+//! with a listener on (simulator endpoint, device WebSocket) lasts until StopScanning,
+//! StopScanning is idempotent, and transports switched off are not started.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use teleplug::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::hardware::{Transports, add_platform_managers};
+use teleplug::net::device_server::DeviceServerOptions;
 use teleplug::server::{Server, ServerEvent, ServerOptions};
 use tokio::sync::broadcast;
 
@@ -80,7 +83,7 @@ async fn finished_once_when_the_serial_scan_and_a_timed_simulated_scan_both_ende
 }
 
 #[tokio::test]
-async fn stop_scanning_is_idempotent_and_never_reports_finished() {
+async fn stop_scanning_is_idempotent_and_reports_finished_once() {
     let s = server(serial_only());
     let mut events = s.events();
     // The simulator scans until stopped (it has a device): the scan stays open.
@@ -94,8 +97,54 @@ async fn stop_scanning_is_idempotent_and_never_reports_finished() {
     assert!(!seen.contains(&ServerEvent::ScanningFinished), "{seen:?}");
     s.stop_scanning().await;
     s.stop_scanning().await;
+    let mut seen = finished(&mut events).await;
+    seen.extend(quiet(&mut events).await);
+    assert!(
+        !seen.contains(&ServerEvent::ScanningFinished),
+        "a second ScanningFinished: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_open_simulator_endpoint_holds_the_scan_until_stop_scanning() {
+    let s = server(Transports::none());
+    let mut events = s.events();
+    // Nothing advertised yet, but the control endpoint may advertise at any moment.
+    s.simulator().set_open_ended(true);
+    s.start_scanning().await;
     let seen = quiet(&mut events).await;
     assert!(!seen.contains(&ServerEvent::ScanningFinished), "{seen:?}");
+    // A device advertised mid-scan is found.
+    s.advertise(SimulatedDevice::new(SimulatedDeviceSpec::new(
+        "Massage Demo",
+        "sim-3",
+    )));
+    let seen = quiet(&mut events).await;
+    assert!(seen.contains(&ServerEvent::DeviceAdded(0)), "{seen:?}");
+    assert!(!seen.contains(&ServerEvent::ScanningFinished), "{seen:?}");
+    s.stop_scanning().await;
+    finished(&mut events).await;
+}
+
+#[tokio::test]
+async fn the_device_websocket_listener_holds_the_scan_until_stop_scanning() {
+    let s = server(Transports::none());
+    let mut events = s.events();
+    let listener = teleplug::net::device_server::start_with(
+        &s,
+        DeviceServerOptions {
+            address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            ..DeviceServerOptions::default()
+        },
+    )
+    .await
+    .expect("device listener");
+    s.start_scanning().await;
+    let seen = quiet(&mut events).await;
+    assert!(!seen.contains(&ServerEvent::ScanningFinished), "{seen:?}");
+    s.stop_scanning().await;
+    finished(&mut events).await;
+    drop(listener);
 }
 
 #[tokio::test]

@@ -551,6 +551,8 @@ impl DeviceConnector for SimConnector {
 /// server scans.
 pub struct SimulatedManager {
     devices: Mutex<Vec<SimulatedDevice>>,
+    /// Devices may be advertised at any moment (the simulator control endpoint is open).
+    open_ended: AtomicBool,
     scanning: Arc<AtomicBool>,
     scan_duration: Mutex<Option<Duration>>,
     scan_generation: Arc<std::sync::atomic::AtomicU64>,
@@ -561,6 +563,7 @@ impl SimulatedManager {
     pub fn new(events: ManagerEventSender) -> SimulatedManager {
         SimulatedManager {
             devices: Mutex::new(Vec::new()),
+            open_ended: AtomicBool::new(false),
             scanning: Arc::new(AtomicBool::new(false)),
             scan_duration: Mutex::new(None),
             scan_generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
@@ -572,6 +575,18 @@ impl SimulatedManager {
     /// server reports ScanningFinished. `None` (the default): scan until stopped.
     pub fn set_scan_duration(&self, duration: Option<Duration>) {
         *self.scan_duration.lock() = duration;
+    }
+
+    /// Say that devices may be advertised at any moment (e.g. by a control endpoint): a scan then
+    /// lasts until it is stopped even while nothing is advertised, instead of the simulator
+    /// taking no part in it.
+    pub fn set_open_ended(&self, open: bool) {
+        self.open_ended.store(open, Ordering::SeqCst);
+    }
+
+    /// Whether devices may be advertised at any moment.
+    pub fn is_open_ended(&self) -> bool {
+        self.open_ended.load(Ordering::SeqCst)
     }
 
     /// Make a device visible. While scanning it is found at once, otherwise at the next scan.

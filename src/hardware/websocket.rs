@@ -135,12 +135,10 @@ impl HardwareManager for WebsocketDeviceManager {
         MANAGER_NAME
     }
 
-    /// Devices dial in whenever they like: there is nothing to scan, so this manager reports at
-    /// once that it is not scanning (other managers decide when scanning finishes).
+    /// Devices dial in whenever they like, so a scan with the device listener open never
+    /// finishes on its own: it lasts until StopScanning (as the reference's websocket device
+    /// manager and Bluetooth do). Devices are taken whether a scan runs or not.
     async fn start_scanning(&self) -> Result<(), HardwareError> {
-        let _ = self
-            .events
-            .send(ManagerEvent::ScanningStopped(MANAGER_NAME));
         Ok(())
     }
 

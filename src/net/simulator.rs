@@ -79,6 +79,8 @@ pub async fn start_with(
     options: SimulatorOptions,
 ) -> Result<ListenerHandle, NetError> {
     let listener = listen::bind(options.address, "simulator control endpoint").await?;
+    // Devices may be advertised here at any moment: scans last until StopScanning.
+    server.simulator().set_open_ended(true);
     let options = Arc::new(SimulatorOptions {
         link: LinkConfig {
             queue_bytes: options.link.queue_bytes.max(CONTROL_QUEUE_BYTES),

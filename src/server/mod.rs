@@ -353,8 +353,11 @@ impl ServerInner {
             scan.scanning = true;
             // An idle simulator (nothing advertised) is started, so devices advertised later
             // are found, but cannot hold the scan open: with real transports failing or
-            // finishing, clients still get ScanningFinished.
-            let simulator_idle = self.simulator.devices().is_empty();
+            // finishing, clients still get ScanningFinished. Unless devices may be advertised
+            // at any moment (the simulator control endpoint is open): then it scans until
+            // StopScanning, like Bluetooth.
+            let simulator_idle =
+                self.simulator.devices().is_empty() && !self.simulator.is_open_ended();
             scan.active = managers
                 .iter()
                 .map(|m| m.name())
@@ -404,6 +407,10 @@ impl ServerInner {
                 warn!(manager = m.name(), "stop scanning failed: {e}");
             }
         }
+        // The scan is over: clients hear it as they do when a scan ends on its own (a client
+        // that waits for ScanningFinished after StopScanning gets it).
+        info!("scanning stopped");
+        self.emit(ServerEvent::ScanningFinished);
     }
 
     fn manager_stopped(&self, name: &'static str) {
