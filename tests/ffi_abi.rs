@@ -1238,7 +1238,10 @@ fn raw_channel_speaks_buttplug_json_with_the_embedded_server() {
     assert_eq!(c.send_raw(br#"[{"StartScanning":{"Id":2}}]"#), TP_OK);
     let mut seen = String::new();
     let deadline = std::time::Instant::now() + WAIT;
-    while !seen.contains("Lovense Hush") && std::time::Instant::now() < deadline {
+    // The device may be announced before or after the scan's Ok.
+    while !(seen.contains("Lovense Hush") && seen.contains("\"Ok\""))
+        && std::time::Instant::now() < deadline
+    {
         seen.push_str(&next_text());
     }
     assert!(seen.contains("\"Ok\""), "{seen}");

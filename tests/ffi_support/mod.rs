@@ -223,12 +223,17 @@ impl Client {
         self.call_collect(r, &mut events)
     }
 
-    /// Wait for an event matching `pred`; other messages go to `events`.
+    /// Wait for an event matching `pred` (taken from `events` if it came already, ahead of a
+    /// reply); other messages go to `events`.
     pub fn wait_event(
         &self,
         events: &mut Vec<Response>,
         pred: impl Fn(&Response) -> bool,
     ) -> Response {
+        // It may have come already, ahead of a reply that was being waited for.
+        if let Some(i) = events.iter().position(&pred) {
+            return events.remove(i);
+        }
         let deadline = Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
