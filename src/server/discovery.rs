@@ -91,12 +91,18 @@ async fn setup(inner: Arc<ServerInner>, candidate: &DeviceCandidate) -> Result<(
         },
     };
     let Some(spec) = protocols::lookup(&m.protocol) else {
-        info!(
-            protocol = %m.protocol,
-            name = %ad.name,
-            "device matched protocol {:?}, which Teleplug does not support yet; it is not connected",
-            m.protocol
-        );
+        // Reported once per device (every advertisement and rescan offers it again).
+        if inner
+            .registry
+            .first_unsupported_report(&ad.address, &m.protocol)
+        {
+            info!(
+                protocol = %m.protocol,
+                name = %ad.name,
+                "device matched protocol {:?}, which Teleplug does not support yet; it is not connected",
+                m.protocol
+            );
+        }
         return Err(String::new());
     };
     let transport = candidate

@@ -181,6 +181,8 @@ pub struct Registry {
     snapshot: RwLock<Arc<Snapshot>>,
     assigned: Mutex<Assigned>,
     connecting: Mutex<HashSet<String>>,
+    /// Devices (address and protocol) already reported as matching a protocol Teleplug lacks.
+    unsupported_reported: Mutex<HashSet<(String, String)>>,
 }
 
 impl Registry {
@@ -194,6 +196,7 @@ impl Registry {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             assigned: Mutex::new(Assigned::new(limit)),
             connecting: Mutex::new(HashSet::new()),
+            unsupported_reported: Mutex::new(HashSet::new()),
         }
     }
 
@@ -215,6 +218,18 @@ impl Registry {
     /// Release an address claimed with `begin_connecting`.
     pub fn end_connecting(&self, address: &str) {
         self.connecting.lock().remove(address);
+    }
+
+    /// True the first time a device (address) is found matching `protocol`, which Teleplug
+    /// lacks, so it is reported once however often it advertises or is rescanned. At most
+    /// [`REMEMBERED_DEVICES`] are remembered: beyond that the memory starts over (a repeated
+    /// report costs a log line, not an unbounded set).
+    pub fn first_unsupported_report(&self, address: &str, protocol: &str) -> bool {
+        let mut reported = self.unsupported_reported.lock();
+        if reported.len() >= REMEMBERED_DEVICES {
+            reported.clear();
+        }
+        reported.insert((address.to_string(), protocol.to_string()))
     }
 
     /// The index for a device: the user-pinned one, the one it had before, or the lowest index
