@@ -5,7 +5,8 @@
 //!
 //! This file holds the public model; file versions live in `version`, base databases in `load`
 //! (specifiers in `specifier`), Teleplug's additions in `additions`, user configs in `user`
-//! (written back by `write_back`), matching in `matching`, errors in `error`.
+//! (written back by `write_back`, to a file by `user_file`), matching in `matching`, errors in
+//! `error`.
 
 use std::collections::BTreeMap;
 
@@ -251,6 +252,7 @@ mod load;
 mod matching;
 mod specifier;
 mod user;
+mod user_file;
 mod version;
 mod write_back;
 
@@ -258,6 +260,7 @@ pub use advertisement::{Advertisement, AdvertisementKind};
 pub use db::DeviceConfig;
 pub use endpoint::Endpoint;
 pub use error::ConfigError;
+pub use user_file::{MAX_RECORDED_DEVICES, UserConfigFile};
 pub use version::SUPPORTED_MAJORS;
 
 #[cfg(test)]

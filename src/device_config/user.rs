@@ -153,15 +153,11 @@ pub(super) struct UserLayer {
     pub devices: HashMap<DeviceIdentity, UserDevice>,
     denied: HashSet<String>,
     allowed: HashSet<String>,
-    /// `user_configs.protocols` as written, kept verbatim for write-back.
-    pub raw_protocols: Option<Value>,
-    /// `user_configs.devices` items as written (valid or not), kept verbatim for write-back.
-    pub raw_devices: Vec<Value>,
     /// Valid `user_configs.simulated_devices` entries, in file order.
     pub simulated: Vec<SimulatedDeviceEntry>,
-    /// `user_configs.simulated_devices` items as written (valid or not; a missing address
-    /// filled in), for write-back.
-    pub raw_simulated: Vec<Value>,
+    /// The whole file as read, for write-back: every key (known or not, valid or not) in file
+    /// order, with only a generated simulated-device address filled in.
+    pub raw: Map<String, Value>,
 }
 
 impl UserLayer {
@@ -217,45 +213,45 @@ pub(super) fn parse_user(
         version: (header.version.major, header.version.minor),
         ..UserLayer::default()
     };
-    let mut user_configs = match root.remove("user_configs") {
-        Some(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
-    root.remove("version");
-    for key in root.keys() {
+    for key in root
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "version" | "user_configs"))
+    {
         warn(format_args!("unknown top-level key {key:?}"));
     }
-
-    // Protocols first: device entries may derive from configurations added there. The outline
-    // checked the sections' types: anything else here is null, as good as absent.
+    // The outline checked the sections' types: anything else here is null, as good as absent.
     let mut specs = Vec::new();
-    if let Some(value @ Value::Object(_)) = user_configs.remove("protocols") {
-        for (name, pv) in value.as_object().into_iter().flatten() {
-            parse_protocol(name, pv, base, &mut specs, &mut layer);
+    if let Some(Value::Object(user_configs)) = root.get_mut("user_configs") {
+        for key in user_configs
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "protocols" | "devices" | "simulated_devices"))
+        {
+            warn(format_args!("unknown key user_configs.{key}"));
         }
-        layer.raw_protocols = Some(value);
-    }
-    if let Some(Value::Array(devices)) = user_configs.remove("devices") {
-        for (i, entry) in devices.into_iter().enumerate() {
-            parse_device(i, &entry, base, &mut layer);
-            layer.raw_devices.push(entry);
+        // Protocols first: device entries may derive from configurations added there.
+        if let Some(Value::Object(protocols)) = user_configs.get("protocols") {
+            for (name, pv) in protocols {
+                parse_protocol(name, pv, base, &mut specs, &mut layer);
+            }
         }
-    }
-    if let Some(Value::Array(items)) = user_configs.remove("simulated_devices") {
-        if layer.version.0 < SIMULATED_DEVICES_MAJOR {
-            warn(format_args!(
-                "user_configs.simulated_devices needs a major {SIMULATED_DEVICES_MAJOR} user config"
-            ));
-        } else {
-            for (i, mut item) in items.into_iter().enumerate() {
-                parse_simulated(i, &mut item, base, &mut layer);
-                layer.raw_simulated.push(item);
+        if let Some(Value::Array(devices)) = user_configs.get("devices") {
+            for (i, entry) in devices.iter().enumerate() {
+                parse_device(i, entry, base, &mut layer);
+            }
+        }
+        if let Some(Value::Array(items)) = user_configs.get_mut("simulated_devices") {
+            if layer.version.0 < SIMULATED_DEVICES_MAJOR {
+                warn(format_args!(
+                    "user_configs.simulated_devices needs a major {SIMULATED_DEVICES_MAJOR} user config"
+                ));
+            } else {
+                for (i, item) in items.iter_mut().enumerate() {
+                    parse_simulated(i, item, base, &mut layer);
+                }
             }
         }
     }
-    for key in user_configs.keys() {
-        warn(format_args!("unknown key user_configs.{key}"));
-    }
+    layer.raw = root;
     layer.specs = SpecTable::new(specs);
     Ok(layer)
 }

@@ -1,7 +1,11 @@
 //! Writing a user device config back with newly seen devices, so device indexes persist
-//! (docs/PROTOCOL.md §6.6). The file keeps the major version it was read in (a v4 user keeps a v4
-//! file that Intiface Engine 3 still reads); a config written from scratch gets the version of
-//! the base database in use (the embedded v5.57, as the reference writes).
+//! (docs/PROTOCOL.md §6.6). The file is the one read, changed only by appending to
+//! `user_configs.devices`: every key, known to this version or not, valid or not, comes back with
+//! its value and in its place (serde_json's `preserve_order`), so nothing a user wrote is lost
+//! (the reference lost custom entries to its write-back, intiface-central issue 121). The file
+//! keeps the major version it was read in (a v4 user keeps a v4 file that Intiface Engine 3 still
+//! reads); a config written from scratch gets the version of the base database in use (the
+//! embedded v5.57, as the reference writes). Putting the text on disk is `user_file`'s job.
 
 use std::collections::HashSet;
 
@@ -11,22 +15,31 @@ use serde_json::{Map, Value, json};
 
 /// The user config as JSON with an entry appended for each new device: its identity, the given
 /// name, fresh ids, the definition it resolves to as `base_id`, one feature entry per feature,
-/// and `user_config` `{allow: false, deny: false, index}`. Existing protocol, device and
-/// simulated-device entries are written back verbatim (invalid ones too, so nothing the user
-/// wrote is lost). Devices that already have a valid entry, repeats within `new_devices`, and
-/// devices whose definition cannot be resolved are skipped. `base_version` is the version of the
-/// base database, written when there is no user config yet.
+/// and `user_config` `{allow: false, deny: false, index}`. Everything else is the file as read.
+/// Devices that already have a valid entry, repeats within `new_devices`, and devices whose
+/// definition cannot be resolved are skipped. `base_version` is the version of the base
+/// database, written when there is no user config yet.
 pub(super) fn write_user_config(
     layer: Option<&UserLayer>,
     base_version: (u32, u32),
     new_devices: &[(DeviceIdentity, u32, String)],
     resolve: impl Fn(&DeviceIdentity) -> Option<DeviceDefinition>,
 ) -> String {
-    let protocols = layer
-        .and_then(|l| l.raw_protocols.clone())
-        .unwrap_or_else(|| Value::Object(Map::new()));
-    let mut devices: Vec<Value> = layer.map(|l| l.raw_devices.clone()).unwrap_or_default();
+    let mut root = match layer {
+        Some(l) => l.raw.clone(),
+        None => {
+            let (major, minor) = base_version;
+            let mut root = Map::new();
+            root.insert("version".into(), json!({"major": major, "minor": minor}));
+            root.insert(
+                "user_configs".into(),
+                json!({"protocols": {}, "devices": []}),
+            );
+            root
+        }
+    };
     let mut added = HashSet::new();
+    let mut entries = Vec::new();
     for (identity, index, name) in new_devices {
         if layer.is_some_and(|l| l.devices.contains_key(identity)) || !added.insert(identity) {
             continue;
@@ -35,23 +48,31 @@ pub(super) fn write_user_config(
             tracing::warn!("user device config: cannot record {identity:?}: unknown protocol");
             continue;
         };
-        devices.push(device_entry(identity, *index, name, &def));
+        entries.push(device_entry(identity, *index, name, &def));
     }
-    let (major, minor) = layer.map_or(base_version, |l| l.version);
-    let mut user_configs = Map::new();
-    user_configs.insert("protocols".into(), protocols);
-    user_configs.insert("devices".into(), Value::Array(devices));
-    if let Some(l) = layer.filter(|l| !l.raw_simulated.is_empty()) {
-        user_configs.insert(
-            "simulated_devices".into(),
-            Value::Array(l.raw_simulated.clone()),
-        );
+    if !entries.is_empty() {
+        if let Some(devices) = devices_of(&mut root) {
+            devices.extend(entries);
+        }
     }
-    let doc = json!({
-        "version": {"major": major, "minor": minor},
-        "user_configs": user_configs,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    serde_json::to_string_pretty(&Value::Object(root)).unwrap_or_default()
+}
+
+/// `user_configs.devices` of a document, created (at the end of its object) when missing. The
+/// loader refused files where either is of another type; a null counts as missing.
+fn devices_of(root: &mut Map<String, Value>) -> Option<&mut Vec<Value>> {
+    let user_configs = root.entry("user_configs").or_insert_with(|| json!({}));
+    if !user_configs.is_object() {
+        *user_configs = json!({});
+    }
+    let devices = user_configs
+        .as_object_mut()?
+        .entry("devices")
+        .or_insert_with(|| json!([]));
+    if !devices.is_array() {
+        *devices = json!([]);
+    }
+    devices.as_array_mut()
 }
 
 /// The entry recording a device seen for the first time.

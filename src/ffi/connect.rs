@@ -90,6 +90,8 @@ fn server_options(o: &s::EmbeddedOptions) -> Result<ServerOptions, Failure> {
         },
         max_ping_time: Duration::from_millis(u64::from(o.max_ping_time_ms)),
         device_config: config,
+        // The user config came as text: there is no file to write back (docs/FFI.md).
+        user_config_file: None,
         transports: transports(o.disabled_transports, &o.serial_ports),
         allowed_clients: o.allowed_clients.clone(),
         approver: None,

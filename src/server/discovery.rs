@@ -208,6 +208,7 @@ fn start_device(
     let gap_ms = u32::try_from(gap.as_millis()).unwrap_or(u32::MAX);
     let definition = Arc::new(definition);
     let (tx, rx) = mpsc::unbounded_channel();
+    let recorded = identity.clone();
     let handle = Arc::new(DeviceHandle {
         index,
         identity,
@@ -232,6 +233,7 @@ fn start_device(
         return;
     }
     info!(index, %protocol, name = %definition.name, "device added");
+    inner.record_device(&recorded, index, &definition.name);
     transport.on_device_ready(&protocol, &definition.name);
     inner.device_added(index);
     let inner2 = inner.clone();

@@ -14,6 +14,7 @@ pub mod request;
 mod validate;
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -30,7 +31,7 @@ pub use outbox::{FrameRefused, FrameSink};
 use registry::Registry;
 use request::{BatchItem, DeviceRequest};
 
-use crate::device_config::DeviceConfig;
+use crate::device_config::{DeviceConfig, DeviceIdentity, UserConfigFile};
 pub use crate::hardware::Transports;
 use crate::hardware::simulated::{SimulatedDevice, SimulatedManager};
 use crate::hardware::{HardwareManager, ManagerEvent, ManagerEventSender};
@@ -61,6 +62,11 @@ pub struct ServerOptions {
     pub max_ping_time: Duration,
     /// The device database (embedded by default), with any user config applied.
     pub device_config: DeviceConfig,
+    /// Where the user device config is written back (docs/PROTOCOL.md §6.6): after each device
+    /// connected for the first time, the file becomes `device_config`'s user config plus an
+    /// entry pinning each such device to its index, so indexes stay the same across restarts.
+    /// A file that does not exist yet is created. `None`: nothing is written.
+    pub user_config_file: Option<PathBuf>,
     pub transports: Transports,
     /// If not empty, only these `ClientName`s may connect.
     pub allowed_clients: Vec<String>,
@@ -74,6 +80,7 @@ impl std::fmt::Debug for ServerOptions {
             .field("name", &self.name)
             .field("max_ping_time", &self.max_ping_time)
             .field("transports", &self.transports)
+            .field("user_config_file", &self.user_config_file)
             .field("allowed_clients", &self.allowed_clients)
             .field("approver", &self.approver.is_some())
             .finish_non_exhaustive()
@@ -86,6 +93,7 @@ impl Default for ServerOptions {
             name: "Teleplug Server".into(),
             max_ping_time: Duration::ZERO,
             device_config: DeviceConfig::embedded(),
+            user_config_file: None,
             transports: Transports::default(),
             allowed_clients: Vec::new(),
             approver: None,
@@ -124,6 +132,8 @@ struct ScanState {
 pub(crate) struct ServerInner {
     options: ServerOptions,
     config: DeviceConfig,
+    /// The user device config file written back, if any.
+    user_file: Option<Arc<UserConfigFile>>,
     registry: Registry,
     events: broadcast::Sender<ServerEvent>,
     managers: Mutex<Vec<Arc<dyn HardwareManager>>>,
@@ -189,6 +199,10 @@ impl Server {
         let simulator = Arc::new(SimulatedManager::new(mtx.clone()));
         let inner = Arc::new(ServerInner {
             config: options.device_config.clone(),
+            user_file: options
+                .user_config_file
+                .as_ref()
+                .map(|p| Arc::new(UserConfigFile::new(p, options.device_config.clone()))),
             options,
             registry: Registry::new(),
             events,
@@ -333,6 +347,17 @@ impl ServerInner {
 
     pub(crate) fn device_added(&self, index: u32) {
         self.emit(ServerEvent::DeviceAdded(index));
+    }
+
+    /// A device was added: a device the user config does not know yet is written into the user
+    /// config file (on a blocking thread; the last write carries every device recorded).
+    pub(crate) fn record_device(&self, identity: &DeviceIdentity, index: u32, name: &str) {
+        let Some(file) = &self.user_file else { return };
+        if file.record(identity, index, name) {
+            let file = file.clone();
+            // Failures are logged by the file, once.
+            drop(tokio::task::spawn_blocking(move || file.write()));
+        }
     }
 
     pub(crate) fn device_removed(&self, index: u32) {

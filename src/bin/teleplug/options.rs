@@ -19,7 +19,8 @@ pub struct HardwareArgs {
     #[arg(long, value_name = "FILE")]
     pub device_config: Option<PathBuf>,
     /// User device config (JSON, major 4 or 5): websocket device names, renames, limits,
-    /// allow/deny.
+    /// allow/deny. Written back after each new device with the index it got, so indexes stay
+    /// the same across restarts (created if it does not exist).
     #[arg(long, value_name = "FILE")]
     pub user_device_config: Option<PathBuf>,
     // `--no-bluetooth`, `--no-serial`, `--no-hid`: one per transport.
@@ -40,6 +41,8 @@ impl HardwareArgs {
             None => DeviceConfig::embedded(),
         };
         match &self.user_device_config {
+            // Not there yet: created when the first device is written into it.
+            Some(path) if !path.exists() => Ok(base),
             Some(path) => base
                 .with_user_config_file(path)
                 .map_err(|e| Failure::Usage(format!("--user-device-config: {e}"))),
@@ -62,6 +65,7 @@ impl HardwareArgs {
     pub fn server_options(&self) -> Result<ServerOptions, Failure> {
         Ok(ServerOptions {
             device_config: self.device_config()?,
+            user_config_file: self.user_device_config.clone(),
             transports: self.transports(),
             ..ServerOptions::default()
         })
