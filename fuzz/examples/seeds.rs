@@ -380,6 +380,22 @@ const USER_CONFIGS: &[&str] = &[
       {"identifier":{"protocol":"lovense","address":"hci0/dev_AA_BB_CC_DD_EE_02"},
        "config":{"id":"5d434198-4697-4b00-985e-33788fc955d2","base_id":"00000000-0000-0000-0000-000000000000","features":[],
          "user_config":{"deny":true,"index":4}}}]}}"#,
+    // Major 5 (database v5): simulated devices, the new specifier kinds, a new protocol's names,
+    // a device entry on a v5 definition.
+    r#"{"version":{"major":5,"minor":57}}"#,
+    r#"{"version":{"major":5,"minor":57},"user_configs":{"simulated_devices":[{"identifier":"simulated-2vibe","address":"simulated:demo-1","display_name":"Demo"},
+      {"identifier":"simulated-stroker","address":"simulated:demo-2"},{"identifier":"no-such-sim","address":"simulated:x"},7]}}"#,
+    r#"{"version":{"major":5,"minor":0},"user_configs":{"protocols":{
+      "ossm":{"communication":[{"btle":{"names":["OSSM-Fuzz"],"services":{"522b443a-4f53-534d-0001-420badbabe69":{"tx":"522b443a-4f53-534d-1000-420badbabe69","txmode":"522b443a-4f53-534d-1010-420badbabe69"}}}}]},
+      "sdl-gamepad":{"communication":[{"sdl-gamepad":{"exists":true}},{"xinput":{"exists":true}}]},
+      "simulated":{"communication":[{"simulated":{"names":["simulated-fuzz"]}},{"hologram":{}}]}}}}"#,
+    r#"{"version":{"major":5,"minor":57},"user_configs":{"devices":[
+      {"identifier":{"protocol":"lovense","identifier":"EL","address":"aa-bb-cc-dd-ee-05"},
+       "config":{"id":"5d434198-4697-4b00-985e-33788fc955d5","base_id":"bbfd764c-b419-4c13-aeb0-e753a86318ed",
+         "features":[
+           {"id":"16099312-8bf8-45f7-9a37-9c56ffd972a5","base_id":"0627be5e-8553-4f20-b4cf-15f5e1896e5f","output":{"vibrate":{"value":[1,20]}}}],
+         "user_config":{"allow":false,"deny":false,"index":0}}}]}}"#,
+    r#"{"version":{"major":6,"minor":0},"user_configs":{}}"#,
 ];
 
 // ---------------------------------------------------------------------------------------------
