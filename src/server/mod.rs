@@ -134,6 +134,8 @@ pub(crate) struct ServerInner {
     config: DeviceConfig,
     /// The user device config file written back, if any.
     user_file: Option<Arc<UserConfigFile>>,
+    /// Writes of the user device config file not awaited yet.
+    user_file_writes: Mutex<Vec<JoinHandle<std::io::Result<()>>>>,
     registry: Registry,
     events: broadcast::Sender<ServerEvent>,
     managers: Mutex<Vec<Arc<dyn HardwareManager>>>,
@@ -203,6 +205,7 @@ impl Server {
                 .user_config_file
                 .as_ref()
                 .map(|p| Arc::new(UserConfigFile::new(p, options.device_config.clone()))),
+            user_file_writes: Mutex::new(Vec::new()),
             options,
             registry: Registry::new(),
             events,
@@ -316,6 +319,12 @@ impl Server {
         self.inner.stop_all(timeout).await
     }
 
+    /// Waits until the user device config file ([`ServerOptions::user_config_file`]) holds every
+    /// device added so far; the result of the last write (`None`: no write was pending).
+    pub async fn flush_user_config(&self) -> Option<std::io::Result<()>> {
+        self.inner.flush_user_config().await
+    }
+
     /// Stop every device, disconnect them and end the server's tasks, within `timeout` or the
     /// time the devices need to write their stops if that is longer (their longest message gap
     /// plus [`device::STOP_WRITE_BOUND`]).
@@ -356,8 +365,22 @@ impl ServerInner {
         if file.record(identity, index, name) {
             let file = file.clone();
             // Failures are logged by the file, once.
-            drop(tokio::task::spawn_blocking(move || file.write()));
+            let join = tokio::task::spawn_blocking(move || file.write());
+            let mut writes = self.user_file_writes.lock();
+            writes.retain(|w| !w.is_finished());
+            writes.push(join);
         }
+    }
+
+    /// Waits for the user config writes started so far; the result of the last one (`None`:
+    /// none was pending).
+    pub(crate) async fn flush_user_config(&self) -> Option<std::io::Result<()>> {
+        let writes: Vec<_> = std::mem::take(&mut *self.user_file_writes.lock());
+        let mut last = None;
+        for w in writes {
+            last = Some(w.await.unwrap_or_else(|e| Err(std::io::Error::other(e))));
+        }
+        last
     }
 
     pub(crate) fn device_removed(&self, index: u32) {
@@ -521,6 +544,9 @@ impl ServerInner {
         let _ = tokio::time::timeout_at(stop_deadline, futures::future::join_all(waits)).await;
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let _ = tokio::time::timeout(left, self.stop_scanning()).await;
+        // The last devices are written into the user config before the process may exit.
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let _ = tokio::time::timeout(left, self.flush_user_config()).await;
         self.abort_tasks();
     }
 }
