@@ -81,11 +81,14 @@ fn cut(text: &str, n: usize) -> &str {
 #[test]
 fn the_cli_reads_databases_and_user_configs_of_both_majors() {
     let v4 = repo_file("buttplug-device-config-v4.json");
+    let v5 = repo_file("buttplug-device-config-v5.json");
     let v4_user = repo_file("example-user-device-config-v4.json");
     let v5_user = temp_file("v5-user.json", V5_USER);
     for (db, user) in [
         (Some(&v4), &v4_user),
         (Some(&v4), &v5_user),
+        (Some(&v5), &v4_user),
+        (Some(&v5), &v5_user),
         (None, &v4_user),
         (None, &v5_user),
     ] {
@@ -133,6 +136,20 @@ fn a_corrupt_user_config_is_a_usage_error_naming_file_line_and_column() {
             path.display()
         )),
         "{err}"
+    );
+    // Truncated: the position where the text ends.
+    let text = cut(V5_USER, 60);
+    let path = temp_file("truncated-user.json", text);
+    let out = devices(&["--user-device-config", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let (line, column) = end_of(text);
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "teleplug: --user-device-config: {}: line {line}, column {column}: not valid JSON: ",
+            path.display()
+        )),
+        "{}",
+        stderr(&out)
     );
     // Not JSON at all: the position of the first bad character.
     let path = temp_file(
