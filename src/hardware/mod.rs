@@ -167,4 +167,10 @@ pub trait HardwareManager: Send + Sync + 'static {
 
     /// Stop looking for devices (idempotent).
     async fn stop_scanning(&self) -> Result<(), HardwareError>;
+
+    /// The server shuts down: end everything the manager does in the background, scanning or
+    /// not (e.g. Bluetooth waiting for devices that dropped). Idempotent.
+    async fn shutdown(&self) {
+        let _ = self.stop_scanning().await;
+    }
 }

@@ -547,6 +547,14 @@ impl ServerInner {
         // The last devices are written into the user config before the process may exit.
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let _ = tokio::time::timeout(left, self.flush_user_config()).await;
+        // What managers do in the background, scanning or not, ends too.
+        let managers: Vec<Arc<dyn HardwareManager>> = self.managers.lock().clone();
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let _ = tokio::time::timeout(
+            left,
+            futures::future::join_all(managers.iter().map(|m| m.shutdown())),
+        )
+        .await;
         self.abort_tasks();
     }
 }

@@ -1,7 +1,8 @@
 //! A connected Bluetooth LE device: connect, service discovery mapped to the protocol's
 //! endpoints, writes with and without response, reads, notifications, and disconnection from
 //! either side (the device dropping is seen as BlueZ's `Connected = false` and reported as
-//! [`HardwareEvent::Disconnected`]). Every BlueZ call is bounded in time.
+//! [`HardwareEvent::Disconnected`]; a drop the server did not ask for makes the manager wait for
+//! the device, src/hardware/btle/reconnect.rs). Every BlueZ call is bounded in time.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use uuid::Uuid;
 
 use super::advertisement::Offers;
 use super::endpoints::{map_endpoints, reverse};
+use super::reconnect::Reconnect;
 use crate::device_config::{BtleSpecifier, CommunicationSpecifier};
 use crate::hardware::{
     Advertisement, DeviceConnector, EVENT_QUEUE_CAPACITY, Endpoint, HardwareError, HardwareEvent,
@@ -40,6 +42,7 @@ pub(super) struct BtleConnector {
     adapter: Adapter,
     peripheral: Peripheral,
     offers: Arc<Offers>,
+    reconnect: Arc<Reconnect>,
     id: PeripheralId,
     advertisement: Advertisement,
 }
@@ -49,6 +52,7 @@ impl BtleConnector {
         adapter: Adapter,
         peripheral: Peripheral,
         offers: Arc<Offers>,
+        reconnect: Arc<Reconnect>,
         id: PeripheralId,
         advertisement: Advertisement,
     ) -> BtleConnector {
@@ -56,6 +60,7 @@ impl BtleConnector {
             adapter,
             peripheral,
             offers,
+            reconnect,
             id,
             advertisement,
         }
@@ -93,7 +98,13 @@ impl DeviceConnector for BtleConnector {
     }
 
     async fn abandon(&self) {
-        self.offers.decline(&self.id, self.advertisement.clone());
+        if self.reconnect.is_watched(&self.id) {
+            // A device waited for is tried again at a later advertisement.
+            self.reconnect.failed(&self.id);
+            self.offers.release(&self.id);
+        } else {
+            self.offers.decline(&self.id, self.advertisement.clone());
+        }
     }
 }
 
@@ -143,6 +154,7 @@ async fn open(
         subscribed: Mutex::new(HashSet::new()),
         connected: AtomicBool::new(true),
         offers: c.offers.clone(),
+        reconnect: c.reconnect.clone(),
     });
     let task = tokio::spawn(watch(link.clone(), notifications, central, tx));
     Ok(Arc::new(BtleTransport {
@@ -162,6 +174,7 @@ struct Link {
     subscribed: Mutex<HashSet<Endpoint>>,
     connected: AtomicBool,
     offers: Arc<Offers>,
+    reconnect: Arc<Reconnect>,
 }
 
 impl Link {
@@ -186,10 +199,10 @@ async fn watch(
     mut central: CentralEvents,
     tx: mpsc::Sender<HardwareEvent>,
 ) {
-    loop {
+    let dropped = loop {
         tokio::select! {
             n = notifications.next() => {
-                let Some(n) = n else { break };
+                let Some(n) = n else { break false };
                 let endpoint = link
                     .by_uuid
                     .iter()
@@ -205,14 +218,20 @@ async fn watch(
                 }
             }
             e = central.next() => match e {
-                Some(CentralEvent::DeviceDisconnected(id)) if id == link.id => break,
-                Some(CentralEvent::StateUpdate(CentralState::PoweredOff)) | None => break,
+                // The device dropped on its own (the server's disconnect ends this task).
+                Some(CentralEvent::DeviceDisconnected(id)) if id == link.id => break true,
+                Some(CentralEvent::StateUpdate(CentralState::PoweredOff)) | None => break false,
                 Some(_) => {}
             },
         }
-    }
+    };
     if link.close() {
-        info!(address = %link.address, "Bluetooth LE device disconnected");
+        if dropped {
+            info!(address = %link.address, "Bluetooth LE device dropped; waiting for it to come back");
+            link.reconnect.lose(&link.id);
+        } else {
+            info!(address = %link.address, "Bluetooth LE device disconnected");
+        }
     }
     let _ = tokio::time::timeout(OP_TIMEOUT, tx.send(HardwareEvent::Disconnected)).await;
 }
@@ -324,6 +343,11 @@ impl Transport for BtleTransport {
 
     fn take_events(&self) -> Option<mpsc::Receiver<HardwareEvent>> {
         self.events.lock().take()
+    }
+
+    fn on_device_ready(&self, _protocol: &str, _name: &str) {
+        // Back in the server's list: no longer waited for.
+        self.link.reconnect.found(&self.link.id);
     }
 }
 
