@@ -1,7 +1,8 @@
 //! Bluetooth LE end to end: the server's btleplug manager against the project's fake BlueZ on a
 //! private D-Bus (tests/fixtures/fake_bluez.py, harness in tests/support/fake_bluez.rs). Each
-//! scenario runs in its own process (libdbus reads the bus address once per process).
-#![cfg(feature = "btle")]
+//! scenario runs in its own process (libdbus reads the bus address once per process). BlueZ is
+//! Linux's: Windows' and macOS's Bluetooth backends are compiled, not exercised, here.
+#![cfg(all(feature = "btle", target_os = "linux"))]
 
 mod support;
 

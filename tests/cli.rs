@@ -8,31 +8,19 @@ use std::process::{Command, Stdio};
 
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
-use support::serve::{BIN, Serve};
+use support::serve::{BIN, Serve, VibratingToy, vibrating_toy};
 use support::wire::{body, msg_type};
-use support::ws::{self, Peer, SimPeer, WAIT};
+use support::ws::{self, Peer, WAIT};
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
 async fn sigterm_stops_the_device_then_exits_0() {
     let mut serve = Serve::start(&["--simulator-port", "0"]);
-    let sim_url = serve.url("simulator control on");
-    let url = serve.url("Buttplug server listening on");
-    let mut sim = SimPeer::connect(&sim_url).await;
-    let mut c = Peer::connect(&url).await;
-    assert_eq!(msg_type(&c.handshake("CLI Test", 4).await), "ServerInfo");
-    assert_eq!(msg_type(&c.request("StartScanning", json!({})).await), "Ok");
-    sim.advertise("toy", "LVS-Hush", "AA:BB:CC:DD:EE:01").await;
-    sim.lovense_until_connected("toy").await;
-    c.event("DeviceList").await;
-    let ok = c
-        .request(
-            "OutputCmd",
-            json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":15}}}),
-        )
-        .await;
-    assert_eq!(msg_type(&ok), "Ok");
-    assert_eq!(sim.next_write().await, "Vibrate:15;");
+    let VibratingToy {
+        client: mut c,
+        mut sim,
+        ..
+    } = vibrating_toy(&serve, "CLI Test").await;
 
     serve.signal("TERM");
     assert_eq!(sim.next_write().await, "Vibrate:0;");

@@ -5,9 +5,13 @@
 //! binary), run and checked, run again under valgrind when it is installed, and built again
 //! with AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer (gcc's) and run.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+
+use support::c_programs::{check_example_output, check_stress_output};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -211,33 +215,6 @@ fn header_compiles_standalone_as_c_and_cpp() {
     run_ok(&mut Command::new(&exe));
 }
 
-fn check_example_output(out: &str) {
-    for line in [
-        "connected",
-        "toy received: DeviceType;",
-        "found device 0: Lovense Hush",
-        "toy received: Vibrate:10;",
-        "toy received: Battery;",
-        "battery: 87%",
-        "toy received: Vibrate:0;",
-        "done",
-    ] {
-        assert!(
-            out.lines().any(|l| l == line),
-            "missing {line:?} in:\n{out}"
-        );
-    }
-    let received: Vec<&str> = out
-        .lines()
-        .filter_map(|l| l.strip_prefix("toy received: "))
-        .collect();
-    assert_eq!(
-        received,
-        ["DeviceType;", "Vibrate:10;", "Battery;", "Vibrate:0;"],
-        "bytes the toy received"
-    );
-}
-
 #[test]
 fn c_example_runs() {
     let exe = build_c(&root().join("examples/c/embedded.c"), "embedded");
@@ -258,8 +235,7 @@ fn c_example_is_clean_under_valgrind() {
 fn c_stress_runs() {
     let exe = build_c(&root().join("tests/c/stress.c"), "stress");
     let out = run_ok(Command::new(&exe).args(["20", "4", "250"]));
-    assert!(out.contains("20000 commands"), "{out}");
-    assert!(out.contains(" 0 failed"), "{out}");
+    check_stress_output(&out, 20, 4, 250);
 }
 
 #[test]
@@ -270,8 +246,7 @@ fn c_stress_is_clean_under_valgrind() {
     }
     let exe = build_c(&root().join("tests/c/stress.c"), "stress_vg");
     let out = valgrind(&exe, &["4", "3", "300"]);
-    assert!(out.contains("3600 commands"), "{out}");
-    assert!(out.contains(" 0 failed"), "{out}");
+    check_stress_output(&out, 4, 3, 300);
 }
 
 #[test]
@@ -284,8 +259,7 @@ fn c_example_is_clean_under_sanitizers() {
 fn c_stress_is_clean_under_sanitizers() {
     let exe = build_c_sanitized(&root().join("tests/c/stress.c"), "stress_asan");
     let out = sanitized(&exe, &["20", "4", "250"]);
-    assert!(out.contains("20000 commands"), "{out}");
-    assert!(out.contains(" 0 failed"), "{out}");
+    check_stress_output(&out, 20, 4, 250);
 }
 
 #[test]

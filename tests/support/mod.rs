@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod c_programs;
 pub mod fake_bluez;
 pub mod mutate;
 pub mod ops;
@@ -8,5 +9,6 @@ pub mod scan;
 pub mod serve;
 pub mod vector_file;
 pub mod vector_runner;
+pub mod wine;
 pub mod wire;
 pub mod ws;
