@@ -327,6 +327,41 @@ mod tests {
         assert_eq!(identifier_from_name("LOVE-1"), None);
     }
 
+    /// Every definition of the embedded database (v5 adds the Velvo, Synth and Fizz), identified
+    /// by its DeviceType code, initializes and encodes every output it lists at its top, bottom
+    /// and zero; the top writes something (a stroker's position, at the next tick).
+    #[tokio::test(start_paused = true)]
+    async fn every_database_output_encodes() {
+        use crate::hardware::simulated::SimulatedDeviceSpec;
+        use crate::protocols::shared::testing::{db_definitions, sim_io};
+        for def in db_definitions("lovense") {
+            let spec = SimulatedDeviceSpec::new(def.name.clone(), "a");
+            let (_device, mut io, _ops) = sim_io(spec, &[Endpoint::Tx, Endpoint::Rx]).await;
+            let mut l = Lovense {
+                device_type: def.identifier.clone().unwrap_or_default(),
+                variant: Variant::Single,
+                slots: Vec::new(),
+                counter_clockwise: false,
+                stroke: Stroke::default(),
+            };
+            l.initialize(&mut io, &def).await.expect("initialize");
+            for f in &def.features {
+                for o in &f.outputs {
+                    let (min, max) = o.base_range;
+                    for v in [max, min, 0] {
+                        let command = OutputCommand::new(o.output_type, v, 500);
+                        let out = l.encode_output(f, command);
+                        let label = format!("{} feature {}: {command:?}", def.name, f.index);
+                        let out = out.unwrap_or_else(|e| panic!("{label}: {e}"));
+                        if v == max && max != 0 {
+                            assert!(!out.is_empty() || !l.tick().is_empty(), "{label}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn battery_replies() {
         assert_eq!(parse_battery(b"100;"), Some(100));
