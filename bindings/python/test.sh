@@ -12,7 +12,7 @@
 #   PYTHON            the interpreter that creates it (default: python3)
 #   TELEPLUG_PY_FULL_BUILD=1  also check `pip install` building the library with cargo
 #                     (setuptools-rust, release profile: about 3 minutes from scratch, so off
-#                     by default; scripts/test-all.sh turns it on)
+#                     by default; scripts/test-packages.sh checks the same build from the sdist)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"

@@ -25,7 +25,7 @@ The library is ``libteleplug`` (found through ``TELEPLUG_LIB``, next to this pac
 
 from typing import Callable, Optional, Union
 
-from . import _native, channel, sync
+from . import _ffi, _native, channel, sync
 from ._core import DELIVERY_MODES, Context
 from ._ffi import (
     ErrorCode,
@@ -86,7 +86,8 @@ from .types import (
     Transport,
 )
 
-__version__ = "0.1.0"
+# The version of the header this package was generated from, i.e. the crate's (Cargo.toml).
+__version__: str = _ffi.TP_VERSION_STRING
 
 
 def library_version() -> str:

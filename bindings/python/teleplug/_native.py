@@ -72,17 +72,25 @@ def _candidates() -> List[Path]:
     return out
 
 
+_WANTED = f"libteleplug {_ffi.TP_VERSION_STRING} (ABI version {_ffi.TP_ABI_VERSION})"
+
+
 def _load() -> "tuple[ctypes.CDLL, str]":
     tried = _candidates()
     for path in tried:
         if path.is_file():
-            return ctypes.CDLL(str(path)), str(path)
+            try:
+                return ctypes.CDLL(str(path)), str(path)
+            except OSError as e:  # another CPU or OS, a truncated file, a missing dependency
+                raise LibraryNotFoundError(
+                    f"{path} could not be loaded ({e}); this teleplug package needs {_WANTED}"
+                ) from e
     where = ", ".join(str(p) for p in tried) or "nowhere"
     raise LibraryNotFoundError(
-        "libteleplug was not found (looked at: "
+        f"{_WANTED} was not found (looked at: "
         + where
         + "). Set TELEPLUG_LIB to the library's path, run `cargo build` in the source checkout, "
-        "or install the package with `pip install ./bindings/python`."
+        "or install a wheel with the library inside (`pip install teleplug-*.whl`)."
     )
 
 
@@ -91,10 +99,14 @@ _ffi.declare(lib)
 
 ABI_VERSION: int = lib.tp_abi_version()
 if ABI_VERSION != _ffi.TP_ABI_VERSION:
+    try:
+        _found = ctypes.string_at(lib.tp_version_string()).decode("utf-8", "replace")
+    except Exception:  # pragma: no cover - a library too different to say
+        _found = "unknown"
     raise AbiMismatchError(
         Status.ERR_INVALID_ARG,
-        f"{LIBRARY_PATH} has ABI version {ABI_VERSION}, but this teleplug package was "
-        f"generated for ABI version {_ffi.TP_ABI_VERSION}: rebuild one of them",
+        f"{LIBRARY_PATH} is libteleplug {_found} with ABI version {ABI_VERSION}, but this "
+        f"teleplug package needs {_WANTED}: install the matching library or package",
     )
 
 

@@ -102,12 +102,27 @@ def test_an_abi_mismatch_refuses_to_import():
     p = _python(code, TELEPLUG_LIB=_native.LIBRARY_PATH)
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("AbiMismatchError") and "ABI version" in p.stdout, p.stdout
+    # Which file, which versions: the library's and the one the package needs.
+    assert _native.LIBRARY_PATH in p.stdout, p.stdout
+    assert f"ABI version {_ffi.TP_ABI_VERSION}," in p.stdout, p.stdout
+    assert f"ABI version {_ffi.TP_ABI_VERSION + 1})" in p.stdout, p.stdout
 
 
 def test_a_missing_library_is_a_clear_import_error(tmp_path):
     p = _python("import teleplug", TELEPLUG_LIB=str(tmp_path / "libnope.so"))
     assert p.returncode != 0
     assert "LibraryNotFoundError" in p.stderr and "TELEPLUG_LIB" in p.stderr
+    assert str(tmp_path / "libnope.so") in p.stderr
+    assert f"libteleplug {_ffi.TP_VERSION_STRING} (ABI version {_ffi.TP_ABI_VERSION})" in p.stderr
+
+
+def test_a_library_that_does_not_load_is_an_import_error_naming_it(tmp_path):
+    broken = tmp_path / "libteleplug.so"
+    broken.write_bytes(b"not a shared library")
+    p = _python("import teleplug", TELEPLUG_LIB=str(broken))
+    assert p.returncode != 0
+    assert "LibraryNotFoundError" in p.stderr and f"{broken} could not be loaded" in p.stderr
+    assert f"ABI version {_ffi.TP_ABI_VERSION}" in p.stderr
 
 
 def test_a_source_checkout_finds_the_cargo_build():
