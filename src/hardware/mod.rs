@@ -14,6 +14,8 @@ pub mod gamepad;
 pub mod hid;
 #[cfg(any(feature = "serial", feature = "hid"))]
 mod inbox;
+#[cfg(feature = "hid")]
+pub mod lovense_dongle;
 #[cfg(feature = "serial")]
 pub mod serial;
 pub mod simulated;

@@ -1,0 +1,257 @@
+//! The Lovense USB dongle (HID, vendor 0x1915, product 0x520a): a Bluetooth radio of its own
+//! that connects one Lovense toy and passes the Lovense protocol's text commands through, as
+//! described in docs/protocols/lovense-dongle-and-connect.md.
+//!
+//! - `messages`: the JSON messages and their framing in HID reports;
+//! - `io`: the I/O thread, which spaces messages at least [`MIN_SPACING`] apart (the dongle
+//!   drops back-to-back commands);
+//! - `machine`: the dongle's state machine (status check, search, one toy at a time);
+//! - `toy`: the toy as a [`Transport`](crate::hardware::Transport) for the `lovense` protocol,
+//!   offered as `LVS-DongleDevice`.
+//!
+//! Hot-plug of the dongle itself: while a scan runs and no dongle is open, dongles are looked
+//! for every [`LOOKUP_PERIOD`], so one plugged in after start-up (or unplugged and plugged back)
+//! is found (the reference only looks once, at start-up). Unplugging it ends its driver and
+//! disconnects its toy.
+//!
+//! The same toy is never connected twice (over the dongle and over Bluetooth LE): the dongle's
+//! toy id is offered as the toy's Bluetooth address, and the server refuses an address that is
+//! connected or being connected, whichever transport offers it second.
+//!
+//! Off unless asked for (`--use-lovense-dongle-hid`): see the README's transport table.
+
+mod io;
+mod machine;
+mod messages;
+mod toy;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::{debug, info};
+
+use super::hid::HidIo;
+use super::{HardwareError, HardwareManager, ManagerEventSender};
+pub use io::MIN_SPACING;
+pub use machine::{STATUS_WAIT, STOP_CONFIRM_TIMEOUT};
+pub use toy::{ADVERTISED_NAME, DONGLE_MESSAGE_GAP, toy_address};
+
+/// The manager's name in logs, errors and scanning bookkeeping.
+pub const NAME: &str = "lovense-dongle";
+/// The dongle's USB ids.
+pub const VENDOR_ID: u16 = 0x1915;
+pub const PRODUCT_ID: u16 = 0x520a;
+/// How often dongles are looked for while a scan runs and none is open.
+pub const LOOKUP_PERIOD: Duration = Duration::from_secs(1);
+
+/// Finds and opens a dongle (blocking; called from a blocking thread).
+pub trait DongleFinder: Send + Sync + 'static {
+    /// A dongle opened, or `None` when none is plugged in.
+    fn open(&self) -> Result<Option<Box<dyn HidIo>>, HardwareError>;
+}
+
+/// The Lovense USB dongle manager.
+pub struct LovenseDongleManager {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    events: ManagerEventSender,
+    finder: Arc<dyn DongleFinder>,
+    /// A scan is wanted (shared with the driver, which ends it when it finds a toy).
+    scanning: Arc<AtomicBool>,
+    sessions: Arc<AtomicU64>,
+    state: tokio::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The open dongle's driver (closed once it ended).
+    driver: Option<mpsc::UnboundedSender<machine::Request>>,
+    /// Looking for a dongle while scanning.
+    lookup: Option<JoinHandle<()>>,
+}
+
+impl State {
+    fn driver(&self) -> Option<&mpsc::UnboundedSender<machine::Request>> {
+        self.driver.as_ref().filter(|d| !d.is_closed())
+    }
+}
+
+impl LovenseDongleManager {
+    /// The manager over the system's dongles (hidapi).
+    pub fn new(events: ManagerEventSender) -> LovenseDongleManager {
+        LovenseDongleManager::with_finder(events, Arc::new(HidapiFinder))
+    }
+
+    /// The manager over another way to find dongles (tests give a fake).
+    pub fn with_finder(
+        events: ManagerEventSender,
+        finder: Arc<dyn DongleFinder>,
+    ) -> LovenseDongleManager {
+        LovenseDongleManager {
+            inner: Arc::new(Inner {
+                events,
+                finder,
+                scanning: Arc::new(AtomicBool::new(false)),
+                sessions: Arc::new(AtomicU64::new(0)),
+                state: tokio::sync::Mutex::new(State::default()),
+            }),
+        }
+    }
+}
+
+impl Drop for LovenseDongleManager {
+    fn drop(&mut self) {
+        if let Ok(mut st) = self.inner.state.try_lock() {
+            if let Some(l) = st.lookup.take() {
+                l.abort();
+            }
+            if let Some(d) = st.driver.take() {
+                let _ = d.send(machine::Request::Shutdown);
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// Opens a dongle if one is plugged in and none is open; its driver starts with the scan
+    /// wanted, if it is.
+    async fn try_open(self: &Arc<Self>) {
+        let mut st = self.state.lock().await;
+        if st.driver().is_some() {
+            return;
+        }
+        let finder = self.finder.clone();
+        let io = match tokio::task::spawn_blocking(move || finder.open()).await {
+            Ok(Ok(Some(io))) => io,
+            Ok(Ok(None)) => return,
+            Ok(Err(e)) => {
+                debug!("Lovense dongle: {e}");
+                return;
+            }
+            Err(_) => return,
+        };
+        let (to_driver, from_dongle) = mpsc::unbounded_channel();
+        let writes = match io::start(io, to_driver) {
+            Ok(w) => w,
+            Err(e) => {
+                debug!("Lovense dongle: {e}");
+                return;
+            }
+        };
+        info!("Lovense dongle opened");
+        let (requests_tx, requests) = mpsc::unbounded_channel();
+        st.driver = Some(requests_tx.clone());
+        tokio::spawn(
+            machine::Driver {
+                writes,
+                from_dongle,
+                requests,
+                requests_tx,
+                events: self.events.clone(),
+                scanning: self.scanning.clone(),
+                sessions: self.sessions.clone(),
+            }
+            .run(),
+        );
+    }
+}
+
+/// While a scan is wanted: open a dongle whenever none is open.
+async fn lookup_loop(inner: Arc<Inner>) {
+    while inner.scanning.load(Ordering::SeqCst) {
+        inner.try_open().await;
+        tokio::time::sleep(LOOKUP_PERIOD).await;
+    }
+}
+
+#[async_trait]
+impl HardwareManager for LovenseDongleManager {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    /// Scans with the open dongle, or keeps looking for one (hot-plug) until StopScanning.
+    async fn start_scanning(&self) -> Result<(), HardwareError> {
+        let inner = &self.inner;
+        let mut st = inner.state.lock().await;
+        inner.scanning.store(true, Ordering::SeqCst);
+        if let Some(d) = st.driver() {
+            let _ = d.send(machine::Request::StartScan);
+        }
+        if st.lookup.as_ref().is_none_or(|l| l.is_finished()) {
+            st.lookup = Some(tokio::spawn(lookup_loop(inner.clone())));
+        }
+        Ok(())
+    }
+
+    async fn stop_scanning(&self) -> Result<(), HardwareError> {
+        let inner = &self.inner;
+        let mut st = inner.state.lock().await;
+        inner.scanning.store(false, Ordering::SeqCst);
+        if let Some(l) = st.lookup.take() {
+            l.abort();
+        }
+        if let Some(d) = st.driver() {
+            let _ = d.send(machine::Request::StopScan);
+        }
+        Ok(())
+    }
+
+    async fn shutdown(&self) {
+        let inner = &self.inner;
+        let mut st = inner.state.lock().await;
+        inner.scanning.store(false, Ordering::SeqCst);
+        if let Some(l) = st.lookup.take() {
+            l.abort();
+        }
+        if let Some(d) = st.driver.take() {
+            let _ = d.send(machine::Request::Shutdown);
+        }
+    }
+}
+
+/// The system's dongles through hidapi.
+struct HidapiFinder;
+
+impl DongleFinder for HidapiFinder {
+    fn open(&self) -> Result<Option<Box<dyn HidIo>>, HardwareError> {
+        let Some(dongle) = super::hid::enumerate()?
+            .into_iter()
+            .find(|d| d.vendor_id == VENDOR_ID && d.product_id == PRODUCT_ID)
+        else {
+            return Ok(None);
+        };
+        let api = hidapi::HidApi::new()
+            .map_err(|e| HardwareError::Unavailable(format!("USB HID is not available: {e}")))?;
+        let path = std::ffi::CString::new(dongle.path.clone())
+            .map_err(|_| HardwareError::ConnectionFailed("invalid HID path".into()))?;
+        let device = api.open_path(&path).map_err(|e| {
+            HardwareError::ConnectionFailed(format!("cannot open {}: {e}", dongle.path))
+        })?;
+        Ok(Some(Box::new(HidapiDongle(device))))
+    }
+}
+
+struct HidapiDongle(hidapi::HidDevice);
+
+impl HidIo for HidapiDongle {
+    fn write(&mut self, data: &[u8]) -> Result<(), HardwareError> {
+        self.0
+            .write(data)
+            .map(|_| ())
+            .map_err(|e| HardwareError::Io(e.to_string()))
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, HardwareError> {
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        self.0
+            .read_timeout(buf, ms)
+            .map_err(|e| HardwareError::Io(e.to_string()))
+    }
+}

@@ -1,0 +1,486 @@
+//! The Lovense USB dongle (issue 15, item 8) against a fake dongle behind the HID I/O trait that
+//! plays the dongle's side of docs/protocols/lovense-dongle-and-connect.md: it checks the framing of every
+//! output report, answers `statuss`, `search`, `stopSearch` and the toy's commands, drops a
+//! message that follows the previous one too closely (as the real dongle does), and can lose
+//! its toy or be unplugged.
+#![cfg(feature = "hid")]
+
+mod support;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use support::scan::{next_event, scanning_client, scanning_finished};
+use support::wire::{WireClient, body, msg_type};
+use teleplug::hardware::hid::HidIo;
+use teleplug::hardware::lovense_dongle::{
+    DongleFinder, LovenseDongleManager, MIN_SPACING, STATUS_WAIT,
+};
+use teleplug::hardware::{HardwareError, HardwareManager};
+use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
+
+const TOY_ID: &str = "c44f33aabbcc";
+const TOY_ADDRESS: &str = "C4:4F:33:AA:BB:CC";
+const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Closer than this, the real dongle drops the second message (buttplug issue #521).
+const DONGLE_DROPS_BELOW: Duration = Duration::from_millis(40);
+
+/// What the fake dongle saw and what its toy does.
+#[derive(Default)]
+struct Dongle {
+    /// Every message received, with when it arrived.
+    received: Vec<(Instant, Value)>,
+    /// Messages dropped for arriving too soon after the previous one.
+    dropped: Vec<Value>,
+    /// Output reports that broke the framing.
+    bad_reports: Vec<String>,
+    /// The toy advertises (a search finds it).
+    toy_in_range: bool,
+    /// The toy is connected to the dongle.
+    toy_connected: bool,
+    /// A search found the toy; it connects when the search stops.
+    toy_found: bool,
+    unplugged: bool,
+    text: Vec<u8>,
+}
+
+#[derive(Clone)]
+struct FakeDongle {
+    state: Arc<Mutex<Dongle>>,
+    input: std_mpsc::Sender<Vec<u8>>,
+}
+
+struct FakeIo {
+    dongle: FakeDongle,
+    reports: std_mpsc::Receiver<Vec<u8>>,
+    pending: VecDeque<Vec<u8>>,
+}
+
+impl FakeDongle {
+    fn new(toy_in_range: bool, toy_connected: bool) -> (FakeDongle, FakeIo) {
+        let (input, reports) = std_mpsc::channel();
+        let dongle = FakeDongle {
+            state: Arc::new(Mutex::new(Dongle {
+                toy_in_range,
+                toy_connected,
+                ..Dongle::default()
+            })),
+            input,
+        };
+        let io = FakeIo {
+            dongle: dongle.clone(),
+            reports,
+            pending: VecDeque::new(),
+        };
+        (dongle, io)
+    }
+
+    /// Sends a message to the host, cut into 64-byte input reports padded with NULs.
+    fn say(&self, message: Value) {
+        let mut text = message.to_string().into_bytes();
+        text.extend_from_slice(b"\r\n");
+        for chunk in text.chunks(64) {
+            let mut report = chunk.to_vec();
+            report.resize(64, 0);
+            let _ = self.input.send(report);
+        }
+    }
+
+    fn lose_toy(&self) {
+        {
+            let mut s = self.state.lock();
+            s.toy_connected = false;
+            s.toy_in_range = false;
+        }
+        self.say(json!({"type": "toy", "func": "status", "data": {"id": TOY_ID, "status": 403}}));
+    }
+
+    fn unplug(&self) {
+        self.state.lock().unplugged = true;
+    }
+
+    fn received(&self) -> Vec<(Instant, Value)> {
+        self.state.lock().received.clone()
+    }
+
+    fn funcs(&self) -> Vec<String> {
+        self.received()
+            .iter()
+            .map(|(_, m)| m["func"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    fn commands(&self) -> Vec<String> {
+        self.received()
+            .iter()
+            .filter(|(_, m)| m["func"] == json!("command"))
+            .map(|(_, m)| {
+                assert_eq!(m["id"], json!(TOY_ID), "{m}");
+                assert_eq!(m["type"], json!("toy"), "{m}");
+                m["cmd"].as_str().unwrap_or("").to_string()
+            })
+            .collect()
+    }
+
+    /// Waits (real time, bounded) until the dongle received a message satisfying `pred`.
+    async fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) {
+        let deadline = Instant::now() + EVENT_TIMEOUT;
+        while !self.received().iter().any(|(_, m)| pred(m)) {
+            assert!(
+                Instant::now() < deadline,
+                "the dongle never received {what}: {:?}",
+                self.funcs()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The framing was right and nothing was dropped for lack of spacing.
+    fn check_clean(&self) {
+        let s = self.state.lock();
+        assert!(s.bad_reports.is_empty(), "{:?}", s.bad_reports);
+        assert!(s.dropped.is_empty(), "messages too close: {:?}", s.dropped);
+        for pair in s.received.windows(2) {
+            let gap = pair[1].0 - pair[0].0;
+            assert!(
+                gap >= MIN_SPACING - Duration::from_millis(2),
+                "{} then {} only {gap:?} apart",
+                pair[0].1,
+                pair[1].1
+            );
+        }
+    }
+
+    /// A whole message arrived from the host: the dongle's side of the protocol.
+    fn on_message(&self, m: Value) {
+        let now = Instant::now();
+        let mut s = self.state.lock();
+        if let Some((last, _)) = s.received.last() {
+            if now - *last < DONGLE_DROPS_BELOW {
+                s.dropped.push(m);
+                return;
+            }
+        }
+        s.received.push((now, m.clone()));
+        let func = m["func"].as_str().unwrap_or("");
+        let reply = match func {
+            "statuss" if s.toy_connected => vec![
+                json!({"type": "toy", "func": "status", "data": {"id": TOY_ID, "status": 202}}),
+            ],
+            "statuss" => vec![json!({"type": "toy", "func": "status", "result": 404})],
+            "search" => {
+                let mut r = vec![json!({"type": "usb", "func": "search", "result": 205})];
+                if s.toy_in_range {
+                    s.toy_found = true;
+                    r.push(json!({"type": "toy", "func": "toyData", "data": {"id": TOY_ID}}));
+                }
+                r
+            }
+            "stopSearch" => {
+                if std::mem::take(&mut s.toy_found) {
+                    s.toy_connected = true;
+                }
+                vec![json!({"type": "usb", "func": "stopSearch", "result": 206})]
+            }
+            "command" if s.toy_connected => match m["cmd"].as_str() {
+                Some("DeviceType;") => vec![json!({"type": "toy", "func": "toyData",
+                    "data": {"id": TOY_ID, "data": "Z:11:0082059AD3BD;"}})],
+                Some("Battery;") => vec![json!({"type": "toy", "func": "toyData",
+                    "data": {"id": TOY_ID, "data": "85;"}})],
+                _ => vec![json!({"type": "toy", "func": "command", "result": 200})],
+            },
+            _ => vec![],
+        };
+        drop(s);
+        for r in reply {
+            self.say(r);
+        }
+    }
+}
+
+impl HidIo for FakeIo {
+    fn write(&mut self, report: &[u8]) -> Result<(), HardwareError> {
+        let mut s = self.dongle.state.lock();
+        if s.unplugged {
+            return Err(HardwareError::Io("unplugged".into()));
+        }
+        if report.len() != 65 || report[0] != 0 || report[64] != 0 {
+            s.bad_reports.push(format!("{report:?}"));
+        }
+        s.text.extend(report[1..].iter().filter(|b| **b != 0));
+        let mut messages = Vec::new();
+        while let Some(end) = s.text.windows(2).position(|w| w == b"\r\n") {
+            let line: Vec<u8> = s.text.drain(..end + 2).collect();
+            match serde_json::from_slice::<Value>(&line[..end]) {
+                Ok(m) => messages.push(m),
+                Err(e) => s.bad_reports.push(format!("not JSON ({e}): {line:?}")),
+            }
+        }
+        drop(s);
+        for m in messages {
+            self.dongle.on_message(m);
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, HardwareError> {
+        if self.dongle.state.lock().unplugged {
+            return Err(HardwareError::Io("unplugged".into()));
+        }
+        if self.pending.is_empty() {
+            match self.reports.recv_timeout(timeout) {
+                Ok(r) => self.pending.push_back(r),
+                Err(_) => return Ok(0),
+            }
+        }
+        let r = self.pending.pop_front().unwrap_or_default();
+        buf[..r.len()].copy_from_slice(&r);
+        Ok(r.len())
+    }
+}
+
+/// The dongles plugged in: the manager opens the next one.
+#[derive(Default)]
+struct FakeUsb {
+    plugged: Mutex<Option<FakeIo>>,
+    lookups: Mutex<u32>,
+}
+
+impl FakeUsb {
+    fn plug(&self, io: FakeIo) {
+        *self.plugged.lock() = Some(io);
+    }
+}
+
+impl DongleFinder for FakeUsb {
+    fn open(&self) -> Result<Option<Box<dyn HidIo>>, HardwareError> {
+        *self.lookups.lock() += 1;
+        Ok(self
+            .plugged
+            .lock()
+            .take()
+            .map(|io| Box::new(io) as Box<dyn HidIo>))
+    }
+}
+
+fn dongle_server(usb: &Arc<FakeUsb>) -> Server {
+    let server = Server::new(ServerOptions {
+        transports: Transports::none(),
+        ..ServerOptions::default()
+    });
+    let finder = usb.clone();
+    server.add_manager(move |events| {
+        Arc::new(LovenseDongleManager::with_finder(events, finder)) as Arc<dyn HardwareManager>
+    });
+    server
+}
+
+async fn request(c: &mut WireClient, name: &str, fields: Value) -> Value {
+    let m = c.msg(name, fields);
+    c.request(vec![m]).await.remove(0)
+}
+
+fn listed(list: &Value) -> Vec<(u64, String)> {
+    body(list)["Devices"]
+        .as_object()
+        .map(|m| {
+            m.values()
+                .map(|d| {
+                    (
+                        d["DeviceIndex"].as_u64().unwrap_or(99),
+                        d["DeviceName"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn hush_listed(c: &mut WireClient) -> u64 {
+    let list = next_event(c, EVENT_TIMEOUT, "DeviceList with the Hush", |m| {
+        msg_type(m) == "DeviceList" && listed(m).iter().any(|(_, n)| n == "Lovense Hush")
+    })
+    .await;
+    listed(&list)[0].0
+}
+
+async fn hush_gone(c: &mut WireClient) {
+    next_event(c, EVENT_TIMEOUT, "DeviceList without the Hush", |m| {
+        msg_type(m) == "DeviceList" && listed(m).is_empty()
+    })
+    .await;
+}
+
+async fn vibrate(c: &mut WireClient, index: u64, value: i32) -> Value {
+    request(
+        c,
+        "OutputCmd",
+        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": value}}}),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_toy_found_by_the_dongle_is_identified_driven_and_lost() {
+    let usb = Arc::new(FakeUsb::default());
+    let (dongle, io) = FakeDongle::new(true, false);
+    usb.plug(io);
+    let server = dongle_server(&usb);
+    let mut c = scanning_client(&server, "dongle test").await;
+
+    // statuss, 250 ms for its answer, search; the toy found; stopSearch; ScanningFinished.
+    let index = hush_listed(&mut c).await;
+    scanning_finished(&mut c, EVENT_TIMEOUT).await;
+    let funcs = dongle.funcs();
+    assert_eq!(
+        funcs[..4],
+        ["statuss", "search", "stopSearch", "command"],
+        "{funcs:?}"
+    );
+    let received = dongle.received();
+    assert!(
+        received[1].0 - received[0].0 >= STATUS_WAIT,
+        "search only after the status wait"
+    );
+    assert_eq!(received[0].1["type"], json!("toy"));
+    assert_eq!(
+        received[2].1["type"],
+        json!("usb"),
+        "stopSearch goes to the dongle"
+    );
+    assert_eq!(dongle.commands()[0], "DeviceType;");
+    let entry = server.device_list().devices;
+    let entry = entry.values().next().expect("listed");
+    assert_eq!(entry.device_message_timing_gap, 75);
+    assert_eq!(
+        server.device_identity(index as u32).map(|i| i.address),
+        Some(TOY_ADDRESS.to_string()),
+        "the toy id is the toy's Bluetooth address"
+    );
+
+    // Commands are wrapped as `command` for the toy; none is dropped for lack of spacing.
+    for v in [10, 4, 15] {
+        let r = vibrate(&mut c, index, v).await;
+        assert_eq!(msg_type(&r), "Ok", "{r}");
+    }
+    dongle
+        .wait_for("Vibrate:15;", |m| m["cmd"] == json!("Vibrate:15;"))
+        .await;
+    let commands = dongle.commands();
+    assert!(
+        commands.contains(&"Vibrate:10;".to_string()),
+        "{commands:?}"
+    );
+    dongle.check_clean();
+
+    // The toy goes out of range: removed, its commands fail.
+    dongle.lose_toy();
+    hush_gone(&mut c).await;
+    let r = vibrate(&mut c, index, 3).await;
+    assert_eq!(msg_type(&r), "Error", "{r}");
+    dongle.check_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_toy_at_a_time_a_scan_while_connected_finishes_at_once() {
+    let usb = Arc::new(FakeUsb::default());
+    let (dongle, io) = FakeDongle::new(true, false);
+    usb.plug(io);
+    let server = dongle_server(&usb);
+    let mut c = scanning_client(&server, "dongle test").await;
+    hush_listed(&mut c).await;
+    scanning_finished(&mut c, EVENT_TIMEOUT).await;
+    let searches = || dongle.funcs().iter().filter(|f| *f == "search").count();
+    assert_eq!(searches(), 1);
+
+    let started = Instant::now();
+    let r = request(&mut c, "StartScanning", json!({})).await;
+    assert_eq!(msg_type(&r), "Ok", "{r}");
+    scanning_finished(&mut c, EVENT_TIMEOUT).await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(searches(), 1, "no search while a toy is connected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dongle_plugged_after_start_up_is_found_and_found_again_after_an_unplug() {
+    let usb = Arc::new(FakeUsb::default());
+    let server = dongle_server(&usb);
+    let mut events = server.events();
+    let mut c = scanning_client(&server, "dongle test").await;
+    // Looked for while scanning, none there yet.
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    while *usb.lookups.lock() < 2 {
+        assert!(Instant::now() < deadline, "no second lookup");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (dongle, io) = FakeDongle::new(true, false);
+    usb.plug(io);
+    let index = hush_listed(&mut c).await;
+    scanning_finished(&mut c, EVENT_TIMEOUT).await;
+
+    // Unplugged: the toy is removed (and stopping it cannot reach it any more).
+    dongle.unplug();
+    hush_gone(&mut c).await;
+    tokio::time::timeout(EVENT_TIMEOUT, async {
+        while events.recv().await.expect("events") != ServerEvent::DeviceRemoved(index as u32) {}
+    })
+    .await
+    .expect("DeviceRemoved");
+
+    // Plugged back with the toy still connected to it: the status check finds it, no search,
+    // same index.
+    let (again, io) = FakeDongle::new(false, true);
+    usb.plug(io);
+    let r = request(&mut c, "StartScanning", json!({})).await;
+    assert_eq!(msg_type(&r), "Ok", "{r}");
+    assert_eq!(hush_listed(&mut c).await, index);
+    let funcs = again.funcs();
+    assert_eq!(funcs[..2], ["statuss", "command"], "{funcs:?}");
+    again.check_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_stops_the_toy_through_the_dongle() {
+    let usb = Arc::new(FakeUsb::default());
+    let (dongle, io) = FakeDongle::new(true, false);
+    usb.plug(io);
+    let server = dongle_server(&usb);
+    let mut c = scanning_client(&server, "dongle test").await;
+    let index = hush_listed(&mut c).await;
+    let r = vibrate(&mut c, index, 12).await;
+    assert_eq!(msg_type(&r), "Ok", "{r}");
+    dongle
+        .wait_for("Vibrate:12;", |m| m["cmd"] == json!("Vibrate:12;"))
+        .await;
+    server.shutdown(Duration::from_secs(2)).await;
+    let commands = dongle.commands();
+    assert_eq!(
+        commands.last().map(String::as_str),
+        Some("Vibrate:0;"),
+        "{commands:?}"
+    );
+    dongle.check_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_scanning_stops_the_dongles_search() {
+    let usb = Arc::new(FakeUsb::default());
+    let (dongle, io) = FakeDongle::new(false, false);
+    usb.plug(io);
+    let server = dongle_server(&usb);
+    let mut c = scanning_client(&server, "dongle test").await;
+    dongle
+        .wait_for("search", |m| m["func"] == json!("search"))
+        .await;
+    let r = request(&mut c, "StopScanning", json!({})).await;
+    assert_eq!(msg_type(&r), "Ok", "{r}");
+    dongle
+        .wait_for("stopSearch", |m| m["func"] == json!("stopSearch"))
+        .await;
+    assert_eq!(dongle.funcs(), ["statuss", "search", "stopSearch"]);
+    dongle.check_clean();
+}
