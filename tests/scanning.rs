@@ -1,13 +1,20 @@
 //! Scanning across hardware managers: StartScanning starts every enabled manager,
 //! ScanningFinished comes once when all stopped on their own or once after StopScanning, a scan
-//! with a listener on (simulator endpoint, device WebSocket) lasts until StopScanning,
-//! StopScanning is idempotent, and transports switched off are not started.
+//! with a listener on (simulator endpoint, device WebSocket) or with serial ports listed again
+//! and again (hot-plug, tests/hotplug.rs) lasts until StopScanning, StopScanning is idempotent,
+//! and transports switched off are not started.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
+
 use teleplug::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec};
-use teleplug::hardware::{Transports, add_platform_managers};
+use teleplug::hardware::{
+    HardwareError, HardwareManager, ManagerEvent, ManagerEventSender, Transports,
+    add_platform_managers,
+};
 use teleplug::net::device_server::DeviceServerOptions;
 use teleplug::server::{Server, ServerEvent, ServerOptions};
 use tokio::sync::broadcast;
@@ -58,9 +65,27 @@ async fn quiet(events: &mut broadcast::Receiver<ServerEvent>) -> Vec<ServerEvent
     seen
 }
 
+/// A manager that looks once per scan and stops on its own (as gamepads do).
+struct OneShot(ManagerEventSender);
+
+#[async_trait]
+impl HardwareManager for OneShot {
+    fn name(&self) -> &'static str {
+        "one-shot"
+    }
+    async fn start_scanning(&self) -> Result<(), HardwareError> {
+        let _ = self.0.send(ManagerEvent::ScanningStopped("one-shot"));
+        Ok(())
+    }
+    async fn stop_scanning(&self) -> Result<(), HardwareError> {
+        Ok(())
+    }
+}
+
 #[tokio::test]
-async fn finished_once_when_the_serial_scan_and_a_timed_simulated_scan_both_ended() {
-    let s = server(serial_only());
+async fn finished_once_when_a_one_shot_scan_and_a_timed_simulated_scan_both_ended() {
+    let s = server(Transports::none());
+    s.add_manager(|events| Arc::new(OneShot(events)));
     let mut events = s.events();
     s.simulator()
         .set_scan_duration(Some(Duration::from_millis(100)));
@@ -69,7 +94,7 @@ async fn finished_once_when_the_serial_scan_and_a_timed_simulated_scan_both_ende
     let started = tokio::time::Instant::now();
     s.start_scanning().await;
     let before = finished(&mut events).await;
-    // The simulated scan (100 ms) outlasts the one-shot serial enumeration.
+    // The simulated scan (100 ms) outlasts the one-shot look.
     assert!(started.elapsed() >= Duration::from_millis(100));
     assert!(before.contains(&ServerEvent::DeviceAdded(0)), "{before:?}");
     assert!(
@@ -186,13 +211,31 @@ fn transports_switched_off_are_not_created() {
 #[tokio::test]
 async fn switched_off_bluetooth_is_not_started() {
     // Switched off, Bluetooth is neither started nor reported as unavailable: only the serial
-    // scan runs and the scan finishes quietly.
+    // scan runs, quietly.
     let s = server(serial_only());
     let mut events = s.events();
     s.start_scanning().await;
-    let seen = finished(&mut events).await;
+    let mut seen = quiet(&mut events).await;
+    s.stop_scanning().await;
+    seen.extend(finished(&mut events).await);
     assert!(
         !seen.iter().any(|e| matches!(e, ServerEvent::Error(_))),
         "{seen:?}"
     );
+}
+
+#[cfg(feature = "serial")]
+#[tokio::test]
+async fn a_serial_scan_lasts_until_stop_scanning() {
+    // Serial ports are listed again every 5 s while the scan runs (hot-plug): the scan does not
+    // end on its own; ScanningFinished follows StopScanning, once.
+    let s = server(serial_only());
+    let mut events = s.events();
+    s.start_scanning().await;
+    let seen = quiet(&mut events).await;
+    assert!(!seen.contains(&ServerEvent::ScanningFinished), "{seen:?}");
+    s.stop_scanning().await;
+    finished(&mut events).await;
+    let seen = quiet(&mut events).await;
+    assert!(!seen.contains(&ServerEvent::ScanningFinished), "{seen:?}");
 }

@@ -90,7 +90,9 @@ async fn tcode_device_on_a_pty_gets_exact_text_and_unplug_removes_it() {
         json!(20),
         "the database's gap"
     );
-    // Serial scanning enumerates once and the simulator is idle: the scan finishes by itself.
+    // Serial ports are listed again while the scan runs (hot-plug, tests/hotplug.rs): the scan
+    // lasts until StopScanning, then finishes.
+    server.stop_scanning().await;
     scanning_finished(&mut c, TIMEOUT).await;
 
     let index = dev["DeviceIndex"].clone();
@@ -122,7 +124,9 @@ async fn a_port_no_protocol_claims_is_not_opened() {
         ..ServerOptions::default()
     });
     let mut events = server.events();
+    // The first listing offers the port before StartScanning returns.
     server.start_scanning().await;
+    server.stop_scanning().await;
     tokio::time::timeout(TIMEOUT, async {
         while events.recv().await.expect("events")
             != teleplug::server::ServerEvent::ScanningFinished

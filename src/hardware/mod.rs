@@ -13,6 +13,8 @@ pub mod gamepad;
 #[cfg(feature = "hid")]
 pub mod hid;
 #[cfg(any(feature = "serial", feature = "hid"))]
+pub mod hotplug;
+#[cfg(any(feature = "serial", feature = "hid"))]
 mod inbox;
 #[cfg(feature = "hid")]
 pub mod lovense_dongle;

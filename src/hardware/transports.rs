@@ -145,7 +145,7 @@ pub const TRANSPORTS: &[TransportInfo] = &[
         cli_help: "Do not scan serial ports",
         intiface: ["use-serial"],
         switch: serial,
-        manager: |transports, events| Arc::new(super::serial::SerialManager::new(
+        manager: |transports, events| Arc::new(super::serial::manager(
             events.clone(),
             transports.serial_ports.clone(),
         )),
@@ -158,7 +158,7 @@ pub const TRANSPORTS: &[TransportInfo] = &[
         cli_help: "Do not scan USB HID devices",
         intiface: ["use-hid"],
         switch: hid,
-        manager: |_, events| Arc::new(super::hid::HidManager::new(events.clone())),
+        manager: |_, events| Arc::new(super::hid::manager(events.clone())),
     },
     transport! {
         name: "gamepad",
@@ -177,8 +177,9 @@ pub const TRANSPORTS: &[TransportInfo] = &[
 /// The hardware managers for the selected real transports (those compiled in; a transport
 /// switched on here but not compiled in is skipped with a log line).
 ///
-/// Scanning: Bluetooth LE scans until told to stop (like Intiface); serial, HID and gamepads
-/// enumerate once per StartScanning and then report [`super::ManagerEvent::ScanningStopped`].
+/// Scanning: Bluetooth LE scans until told to stop (like Intiface); serial ports and HID devices
+/// are listed again every 5 s / 1 s until told to stop (hot-plug); gamepads are listed once per
+/// StartScanning and then report [`super::ManagerEvent::ScanningStopped`].
 pub fn add_platform_managers(
     transports: &Transports,
     events: &ManagerEventSender,

@@ -1,27 +1,21 @@
 //! USB HID through hidapi (`linux-native-basic-udev`: no system library): the manager.
 //!
-//! A "scan" enumerates once (on a blocking thread: hidapi calls block) and reports
-//! [`ManagerEvent::ScanningStopped`]. Each device not already in use is offered as an
-//! [`AdvertisementKind::Hid`] advertisement (vendor/product id, product string as the name, the
-//! hidapi path as the address); the database matches HID devices by id pair, so devices no
-//! protocol claims are never opened. The connection lives in `transport`, over the [`HidIo`]
+//! A scan lists the devices (on a blocking thread: hidapi calls block), and lists them again
+//! every [`RESCAN_PERIOD`] until the scan is stopped (hot-plug, see `hotplug`): a device plugged
+//! in mid-scan is found, one unplugged and plugged back is found again. Each device not in use is
+//! offered as an [`AdvertisementKind::Hid`] advertisement (vendor/product id, product string as
+//! the name, the hidapi path as the address); the database matches HID devices by id pair, so
+//! devices no protocol claims are never opened. The connection lives in `transport`, over the [`HidIo`]
 //! trait that hidapi devices (and test fakes) implement.
 
 mod transport;
 
-use std::collections::HashSet;
 use std::ffi::CString;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use parking_lot::Mutex;
-use tracing::debug;
-
-use super::{
-    Advertisement, AdvertisementKind, DeviceCandidate, DeviceConnector, HardwareError,
-    HardwareManager, ManagerEvent, ManagerEventSender, Transport,
-};
+use super::hotplug::{DeviceLister, HotplugManager, Release};
+use super::{Advertisement, AdvertisementKind, HardwareError, ManagerEventSender, Transport};
 use crate::device_config::CommunicationSpecifier;
 pub use transport::{HidIo, transport_from_io};
 
@@ -88,96 +82,60 @@ fn open_path(path: &str) -> Result<Box<dyn HidIo>, HardwareError> {
     Ok(Box::new(HidapiDevice(dev)))
 }
 
-/// The USB HID manager.
-pub struct HidManager {
-    events: ManagerEventSender,
-    claimed: Arc<Mutex<HashSet<String>>>,
+/// How often HID devices are listed again while a scan runs (the reference's HID manager: 1 s).
+pub const RESCAN_PERIOD: Duration = Duration::from_secs(1);
+
+/// The USB HID manager: a [`HotplugManager`] over hidapi's devices.
+pub type HidManager = HotplugManager;
+
+/// The HID manager over hidapi.
+pub fn manager(events: ManagerEventSender) -> HidManager {
+    manager_with(events, Arc::new(Hidapi))
 }
 
-impl HidManager {
-    pub fn new(events: ManagerEventSender) -> HidManager {
-        HidManager {
-            events,
-            claimed: Arc::new(Mutex::new(HashSet::new())),
-        }
+/// The HID manager over another list of devices (tests give a fake).
+pub fn manager_with(events: ManagerEventSender, lister: Arc<dyn DeviceLister>) -> HidManager {
+    HotplugManager::new(NAME, RESCAN_PERIOD, lister, events)
+}
+
+/// The advertisement a HID device is offered under: the product string as the name, the hidapi
+/// path as the address.
+pub fn advertisement(device: &HidDeviceInfo) -> Advertisement {
+    Advertisement {
+        name: device.product.clone(),
+        address: device.path.clone(),
+        manufacturer_data: Vec::new(),
+        services: Vec::new(),
+        kind: AdvertisementKind::Hid {
+            vendor_id: device.vendor_id,
+            product_id: device.product_id,
+        },
     }
 }
 
-#[async_trait]
-impl HardwareManager for HidManager {
-    fn name(&self) -> &'static str {
-        NAME
+/// The system's HID devices, through hidapi.
+struct Hidapi;
+
+impl DeviceLister for Hidapi {
+    fn list(&self) -> Result<Vec<Advertisement>, HardwareError> {
+        Ok(enumerate()?.iter().map(advertisement).collect())
     }
 
-    async fn start_scanning(&self) -> Result<(), HardwareError> {
-        let found = tokio::task::spawn_blocking(enumerate)
-            .await
-            .map_err(|e| HardwareError::Io(format!("HID enumeration failed: {e}")))??;
-        debug!(count = found.len(), "HID devices");
-        for d in found {
-            if !self.claimed.lock().insert(d.path.clone()) {
-                continue;
-            }
-            let advertisement = Advertisement {
-                name: d.product.clone(),
-                address: d.path.clone(),
-                manufacturer_data: Vec::new(),
-                services: Vec::new(),
-                kind: AdvertisementKind::Hid {
-                    vendor_id: d.vendor_id,
-                    product_id: d.product_id,
-                },
-            };
-            let connector = HidConnector {
-                path: d.path,
-                claimed: self.claimed.clone(),
-            };
-            let _ = self.events.send(ManagerEvent::DeviceFound(DeviceCandidate {
-                advertisement,
-                connector: Box::new(connector),
-            }));
-        }
-        let _ = self.events.send(ManagerEvent::ScanningStopped(NAME));
-        Ok(())
-    }
-
-    async fn stop_scanning(&self) -> Result<(), HardwareError> {
-        Ok(())
-    }
-}
-
-struct HidConnector {
-    path: String,
-    claimed: Arc<Mutex<HashSet<String>>>,
-}
-
-#[async_trait]
-impl DeviceConnector for HidConnector {
-    async fn connect(
+    fn open(
         &self,
+        address: &str,
         specifier: &CommunicationSpecifier,
+        release: Release,
     ) -> Result<Arc<dyn Transport>, HardwareError> {
         if !matches!(specifier, CommunicationSpecifier::Hid(_)) {
             return Err(HardwareError::Unsupported(
                 "a non-HID communication specifier",
             ));
         }
-        let path = self.path.clone();
-        let io = tokio::task::spawn_blocking(move || open_path(&path))
-            .await
-            .map_err(|e| HardwareError::ConnectionFailed(e.to_string()))??;
-        let claimed = self.claimed.clone();
-        let path = self.path.clone();
         Ok(transport::transport_with_release(
-            io,
-            Box::new(move || {
-                claimed.lock().remove(&path);
-            }),
+            open_path(address)?,
+            release,
         ))
-    }
-
-    async fn abandon(&self) {
-        self.claimed.lock().remove(&self.path);
     }
 }
 

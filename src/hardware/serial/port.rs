@@ -4,7 +4,6 @@
 //! other end of a pseudo-terminal closed) ends the reader and is reported as
 //! [`HardwareEvent::Disconnected`]. DTR/RTS failures (ENOTTY on pseudo-terminals) are ignored.
 
-use std::collections::HashSet;
 use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,11 +14,10 @@ use serialport::{DataBits, SerialPort, StopBits};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
-use crate::device_config::{CommunicationSpecifier, Parity, SerialSpecifier};
+use crate::device_config::{Parity, SerialSpecifier};
+use crate::hardware::hotplug::Release;
 use crate::hardware::inbox::Inbox;
-use crate::hardware::{
-    DeviceConnector, EVENT_QUEUE_CAPACITY, Endpoint, HardwareError, HardwareEvent, Transport,
-};
+use crate::hardware::{EVENT_QUEUE_CAPACITY, Endpoint, HardwareError, HardwareEvent, Transport};
 
 /// How often the reader thread checks whether it should stop.
 const READ_POLL: Duration = Duration::from_millis(100);
@@ -81,10 +79,11 @@ pub fn open_port(
     open(port, settings, None).map(|t| t as Arc<dyn Transport>)
 }
 
-fn open(
+/// As [`open_port`]; `release` runs once when the port closes (either side).
+pub(super) fn open(
     port: &str,
     settings: &SerialSettings,
-    claimed: Option<Arc<Mutex<HashSet<String>>>>,
+    release: Option<Release>,
 ) -> Result<Arc<SerialTransport>, HardwareError> {
     let mut reader = serialport::new(port, settings.baud_rate)
         .data_bits(data_bits(settings.data_bits)?)
@@ -111,7 +110,7 @@ fn open(
     let shared = Arc::new(Shared {
         port: port.to_string(),
         inbox: Inbox::new(),
-        claimed,
+        release: Mutex::new(release),
     });
     let thread_shared = shared.clone();
     std::thread::Builder::new()
@@ -130,8 +129,8 @@ struct Shared {
     port: String,
     /// Kept bytes, one per unit (a serial link is a byte stream).
     inbox: Inbox<u8>,
-    /// The manager's set of ports in use (released when the port closes).
-    claimed: Option<Arc<Mutex<HashSet<String>>>>,
+    /// Tells the manager the port is free again (run when the port closes).
+    release: Mutex<Option<Release>>,
 }
 
 impl Shared {
@@ -139,8 +138,8 @@ impl Shared {
     fn close(&self) -> bool {
         let first = self.inbox.close();
         if first {
-            if let Some(c) = &self.claimed {
-                c.lock().remove(&self.port);
+            if let Some(release) = self.release.lock().take() {
+                release();
             }
         }
         first
@@ -178,7 +177,7 @@ fn read_loop(mut port: Box<dyn SerialPort>, shared: Arc<Shared>, tx: mpsc::Sende
     }
 }
 
-struct SerialTransport {
+pub(super) struct SerialTransport {
     shared: Arc<Shared>,
     /// Dropped (closing its descriptor) when the transport disconnects.
     writer: Arc<Mutex<Option<Box<dyn SerialPort>>>>,
@@ -268,47 +267,10 @@ impl Drop for SerialTransport {
     }
 }
 
-/// Opens an offered port with the settings of the protocol it matched.
-pub(super) struct SerialConnector {
-    port: String,
-    claimed: Arc<Mutex<HashSet<String>>>,
-}
-
-impl SerialConnector {
-    pub fn new(port: String, claimed: Arc<Mutex<HashSet<String>>>) -> SerialConnector {
-        SerialConnector { port, claimed }
-    }
-}
-
-#[async_trait]
-impl DeviceConnector for SerialConnector {
-    async fn connect(
-        &self,
-        specifier: &CommunicationSpecifier,
-    ) -> Result<Arc<dyn Transport>, HardwareError> {
-        let CommunicationSpecifier::Serial(spec) = specifier else {
-            return Err(HardwareError::Unsupported(
-                "a non-serial communication specifier",
-            ));
-        };
-        let settings = SerialSettings::from(spec);
-        let port = self.port.clone();
-        let claimed = self.claimed.clone();
-        let t = tokio::task::spawn_blocking(move || open(&port, &settings, Some(claimed)))
-            .await
-            .map_err(|e| HardwareError::ConnectionFailed(e.to_string()))??;
-        Ok(t as Arc<dyn Transport>)
-    }
-
-    async fn abandon(&self) {
-        self.claimed.lock().remove(&self.port);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device_config::DeviceConfig;
+    use crate::device_config::{CommunicationSpecifier, DeviceConfig};
 
     #[test]
     fn settings_come_from_the_database_template() {
