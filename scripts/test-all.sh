@@ -51,10 +51,18 @@ bash bindings/csharp/test.sh
 step "C++ binding (CMake, ctest, valgrind, sanitizers)"
 bash bindings/cpp/test.sh
 
-# Also `pip install ./bindings/python` as a user would: setuptools-rust builds the library with
-# cargo (release profile, about 3 minutes from scratch) and the embedded example runs on it.
-step "Python binding (pytest, then pip install building the library)"
-TELEPLUG_PY_FULL_BUILD=1 bash bindings/python/test.sh
+# (Building the library with cargo through setuptools-rust is checked by the packages stage,
+# from the sdist.)
+step "Python binding (pytest)"
+bash bindings/python/test.sh
+
+# The packages users install (scripts/package.sh: wheel, sdist, Unity, NuGet, C/C++ SDK), each
+# installed outside the checkout and used: two release builds of the teleplug crate (dist/'s,
+# and pip's from the sdist; the dependencies are cached), about 5 CPU-minutes in all. Linux only:
+# the Windows release cross-build takes 7 more CPU-minutes from scratch (`bash
+# scripts/test-packages.sh` without --no-windows builds and checks the Windows packages too).
+step "packages (wheel, sdist, Unity, NuGet, C/C++ SDK), installed and used"
+bash scripts/test-packages.sh --no-windows
 
 # cargo-fuzz targets (fuzz/README.md) for 20 s each from the seed corpus, with AddressSanitizer;
 # any crash fails. Needs the nightly toolchain and cargo-fuzz: the script installs them if missing.
