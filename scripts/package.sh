@@ -105,11 +105,24 @@ if [ "$windows" = yes ]; then
 fi
 
 # ---- C/C++ SDK ------------------------------------------------------------------------------
-# What a static link of libteleplug.a needs besides it: Rust's standard library's system
-# libraries (rustc --print native-static-libs) and the crates' own (none: libdbus is vendored,
-# hidapi reads sysfs); a static link of the example in scripts/test-packages.sh checks the list.
-linux_static_libs="gcc_s;util;rt;pthread;m;dl;c"
-windows_static_libs="kernel32;advapi32;ntdll;userenv;ws2_32;bcrypt;ole32;oleaut32;setupapi;hid;synchronization;dbghelp;propsys;runtimeobject;uuid"
+# static_libs <triple> [library...]: what a static link of libteleplug.a needs besides it, as a
+# CMake list: the standard library's system libraries, as rustc prints them for an empty
+# staticlib of that target, then the crates' own (given here: none on Linux, where libdbus is
+# vendored and hidapi reads sysfs; SetupAPI for hidapi on Windows). The static links of the
+# examples in scripts/test-packages.sh check the list.
+static_libs() {
+    local triple="$1" std
+    shift
+    std="$(cd "$work" && echo > empty.rs && rustc --crate-type staticlib --crate-name empty \
+        --target "$triple" --print native-static-libs -o empty.a empty.rs 2>&1 \
+        | sed -n 's/^note: native-static-libs: //p')"
+    rm -f "$work/empty.rs" "$work/empty.a"
+    [ -n "$std" ] || { echo "package: rustc printed no native-static-libs for $triple" >&2; return 1; }
+    # shellcheck disable=SC2001
+    echo "$(sed 's/-l//g; s/ /;/g' <<<"$std")${1:+;$(IFS=';'; echo "$*")}"
+}
+linux_static_libs="$(static_libs x86_64-unknown-linux-gnu)"
+[ "$windows" = yes ] && windows_static_libs="$(static_libs "$win_triple" setupapi)"
 
 # sdk <os> <platform> <dir of stripped files> <shared> <cli> <static libs> [implib]
 sdk() {
