@@ -35,7 +35,7 @@ fn generated() -> String {
     let unreachable: Vec<&String> = supported
         .iter()
         .copied()
-        .filter(|k| !config.communication(k).iter().any(|s| s.is_matchable()))
+        .filter(|k| !config.communication(k).iter().any(|s| s.is_reachable()))
         .collect();
     let supported_entries: usize = supported.iter().map(|k| entries(definitions[*k])).sum();
     let list = |keys: &[&String]| {

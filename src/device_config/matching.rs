@@ -56,6 +56,13 @@ impl CommunicationSpecifier {
             | CommunicationSpecifier::Simulated { .. } => false,
         }
     }
+
+    /// Whether Teleplug can ever connect a device through this specifier: it matches an
+    /// advertisement, or (`simulated`) the server creates the devices a user config's
+    /// `simulated_devices` lists. `xinput` and `lovense_connect_service` cannot.
+    pub fn is_reachable(&self) -> bool {
+        self.is_matchable() || matches!(self, CommunicationSpecifier::Simulated { .. })
+    }
 }
 
 impl SpecTable {

@@ -33,7 +33,7 @@ use request::{BatchItem, DeviceRequest};
 
 use crate::device_config::{DeviceConfig, DeviceIdentity, UserConfigFile};
 pub use crate::hardware::Transports;
-use crate::hardware::simulated::{SimulatedDevice, SimulatedManager};
+use crate::hardware::simulated::{SimulatedDevice, SimulatedDeviceSpec, SimulatedManager};
 use crate::hardware::{HardwareManager, ManagerEvent, ManagerEventSender};
 use crate::wire::{DeviceList, InputData, InputReading, SpecVersion};
 
@@ -222,6 +222,14 @@ impl Server {
         crate::hardware::add_platform_managers(&inner.options.transports, &inner.manager_events)
             .into_iter()
             .for_each(|m| inner.managers.lock().push(m));
+        // The virtual devices of a v5 user config (`simulated_devices`), found while scanning
+        // under their archetype (docs/protocols/simulated.md).
+        for entry in inner.config.simulated_devices() {
+            let mut spec =
+                SimulatedDeviceSpec::new(entry.identifier.clone(), entry.address.clone());
+            spec.identity = Some((entry.protocol.clone(), Some(entry.identifier.clone())));
+            inner.simulator.advertise(SimulatedDevice::new(spec));
+        }
         let join = tokio::spawn(manager_loop(Arc::downgrade(&inner), mrx));
         inner.track_task(join);
         Server {
