@@ -169,7 +169,11 @@ fn version_and_help() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        format!("teleplug {}", env!("CARGO_PKG_VERSION"))
+        // Intiface Engine's layout, for launchers that read it.
+        format!(
+            "Teleplug Version {}, Commit unknown, Built unknown",
+            env!("CARGO_PKG_VERSION")
+        )
     );
     let out = run(&["serve", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);

@@ -6,12 +6,17 @@
 //! WebSocket ping), [`listen`] (binding, upgrade, accept loop), [`pending`] (the bounded set of
 //! connections waiting for their upgrade), [`backoff`] (pacing of failed accepts), [`origin`]
 //! (which web pages may connect), [`device_auth`] (which devices may dial in).
+//!
+//! [`mdns`] (cargo feature `mdns`) announces the server on the local network, as Intiface
+//! Engine's `--broadcast-server-mdns` does.
 
 pub mod backoff;
 pub mod device_auth;
 pub mod device_server;
 pub mod link;
 pub mod listen;
+#[cfg(feature = "mdns")]
+pub mod mdns;
 pub mod origin;
 pub mod pending;
 pub mod sim_protocol;

@@ -1,6 +1,8 @@
 //! The `teleplug` command line: `serve` (the Buttplug WebSocket server), `devices` (scan and
 //! list what is found), `demo` (drive a simulated toy through the embedded server),
-//! `check-device-config` (what Teleplug can drive of a device database file).
+//! `check-device-config` (what Teleplug can drive of a device database file). Without a
+//! command it runs as Intiface Engine does (`intiface.rs`): `teleplug --websocket-port 12345
+//! --use-bluetooth-le`, as a launcher starts `intiface-engine`.
 //!
 //! Exit codes: 0 success (also after a stop request: SIGINT/SIGTERM, or Ctrl+C, Ctrl+Break, the
 //! console closing on Windows), 1 runtime failure (e.g. port in use), 2 usage or configuration
@@ -10,6 +12,7 @@ mod ask;
 mod check_config;
 mod demo;
 mod devices;
+mod intiface;
 mod logging;
 mod options;
 mod serve;
@@ -17,16 +20,33 @@ mod stop_request;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "teleplug", version, about = "A Buttplug server and toolkit")]
+#[command(
+    name = "teleplug",
+    about = "A Buttplug server and toolkit",
+    disable_version_flag = true,
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a command, teleplug serves as Intiface Engine does, with its flags \
+        (e.g. `teleplug --websocket-port 12345 --use-bluetooth-le`): the flags of `serve`, but \
+        no hardware unless a --use-… flag names it, and no default port."
+)]
 struct Cli {
     /// Log level or filter (error, warn, info, debug, trace; e.g. "teleplug=debug").
     #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
     log: String,
+    /// Print the version as Intiface Engine does ("Teleplug Version …, Commit …, Built …").
+    #[arg(short = 'V', long)]
+    version: bool,
+    /// Print the version number alone (Intiface Engine's --server-version).
+    #[arg(long)]
+    server_version: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Without a command: `serve` as Intiface Engine.
+    #[command(flatten)]
+    engine: Box<serve::ServeArgs>,
 }
 
 #[derive(Subcommand)]
@@ -61,6 +81,18 @@ impl From<String> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.version || cli.server_version {
+        match cli.version {
+            true => println!("{}", intiface::version_line()),
+            false => println!("{}", intiface::server_version()),
+        }
+        return ExitCode::SUCCESS;
+    }
+    if cli.command.is_none() && std::env::args_os().len() <= 1 {
+        // Nothing asked: the help, as for any missing command.
+        eprint!("{}", Cli::command().render_help());
+        return ExitCode::from(2);
+    }
     if let Err(e) = logging::init(&cli.log) {
         eprintln!("teleplug: {e}");
         return ExitCode::from(2);
@@ -77,10 +109,11 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve::run(*args).await,
-            Command::Devices(args) => devices::run(args).await,
-            Command::Demo => demo::run().await.map_err(Failure::Runtime),
-            Command::CheckDeviceConfig(args) => check_config::run(&args),
+            None => serve::run(*cli.engine, serve::Mode::Intiface).await,
+            Some(Command::Serve(args)) => serve::run(*args, serve::Mode::Serve).await,
+            Some(Command::Devices(args)) => devices::run(args).await,
+            Some(Command::Demo) => demo::run().await.map_err(Failure::Runtime),
+            Some(Command::CheckDeviceConfig(args)) => check_config::run(&args),
         }
     });
     // Do not wait for tasks still blocked (e.g. the stdin reader of --ask).

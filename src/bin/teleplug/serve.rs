@@ -2,13 +2,18 @@
 //! simulator control endpoint. Runs until asked to stop (SIGINT/SIGTERM; on Windows Ctrl+C,
 //! Ctrl+Break, the console closing: `stop_request`), then stops every device, waits (bounded) for
 //! the stop packets to be written, and exits 0.
+//!
+//! The same arguments serve `teleplug` without a command, the way a launcher starts Intiface
+//! Engine ([`Mode::Intiface`]): Intiface's flags (`intiface.rs`) and defaults (no hardware unless
+//! a `--use-…` flag names it; no port unless one is given).
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Args;
+use clap::{ArgGroup, Args};
+use teleplug::hardware::TRANSPORTS;
 use teleplug::net::device_server::DeviceServerOptions;
 use teleplug::net::simulator::SimulatorOptions;
 use teleplug::net::{self, LinkConfig, ListenerHandle, OriginPolicy, WsServer, WsServerOptions};
@@ -16,17 +21,34 @@ use teleplug::server::{ClientApprover, Server};
 
 use crate::Failure;
 use crate::ask::{ANSWER_TIME, TerminalApprover};
+use crate::intiface::IntifaceArgs;
 use crate::options::HardwareArgs;
 use crate::stop_request::StopRequests;
 
 /// How long shutdown waits for stop packets, and for each listener to close.
 const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How the server was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `teleplug serve`: every transport unless switched off, port 12345 by default.
+    Serve,
+    /// `teleplug` without a command, as Intiface Engine is started: transports only when a
+    /// `--use-…` flag names them, and a port must be given.
+    Intiface,
+}
+
 #[derive(Args, Debug, Clone)]
+#[command(group(
+    ArgGroup::new("device_listener")
+        .args(["device_websocket_port", "use_device_websocket_server"])
+        .multiple(true)
+))]
 pub struct ServeArgs {
-    /// Port for Buttplug clients (0 = any free port; the chosen one is printed).
-    #[arg(long, default_value_t = net::ws_server::DEFAULT_PORT)]
-    pub port: u16,
+    /// Port for Buttplug clients (0 = any free port; the chosen one is printed) [default: 12345
+    /// with `serve`].
+    #[arg(long)]
+    pub port: Option<u16>,
     /// Address to listen on (default 127.0.0.1: this machine only).
     #[arg(long, value_name = "IP", conflicts_with = "listen_all")]
     pub address: Option<IpAddr>,
@@ -57,7 +79,7 @@ pub struct ServeArgs {
     /// Address of the device listener (default 127.0.0.1, also with --listen-all or --address:
     /// devices usually dial in through a bridge program on this machine). To let devices on the
     /// network dial in, give e.g. 0.0.0.0, and set --device-websocket-token.
-    #[arg(long, value_name = "IP", requires = "device_websocket_port")]
+    #[arg(long, value_name = "IP", requires = "device_listener")]
     pub device_websocket_address: Option<IpAddr>,
     /// Shared secret every device dialing in must present: "token" in its handshake frame, or
     /// ?token= in the URL it connects to. Devices without it, or with another, are closed with
@@ -65,7 +87,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         value_name = "TOKEN",
-        requires = "device_websocket_port",
+        requires = "device_listener",
         value_parser = clap::builder::NonEmptyStringValueParser::new()
     )]
     pub device_websocket_token: Option<String>,
@@ -78,15 +100,77 @@ pub struct ServeArgs {
     pub ws_ping_interval: u64,
     #[command(flatten)]
     pub hardware: HardwareArgs,
+    #[command(flatten)]
+    pub intiface: IntifaceArgs,
 }
 
 impl ServeArgs {
-    fn host(&self) -> IpAddr {
-        match (self.address, self.listen_all) {
-            (Some(a), _) => a,
-            (None, true) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            (None, false) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    /// Where Buttplug clients connect, from either spelling.
+    fn listen_address(&self, mode: Mode) -> Result<SocketAddr, Failure> {
+        if let Some(address) = self.intiface.websocket_listen_address {
+            return Ok(address);
         }
+        let port = match (self.port.or(self.intiface.websocket_port), mode) {
+            (Some(port), _) => port,
+            (None, Mode::Serve) => net::ws_server::DEFAULT_PORT,
+            (None, Mode::Intiface) => {
+                return Err(Failure::Usage(
+                    "no port to serve on: give --websocket-port PORT or \
+                     --websocket-listen-address IP:PORT (Intiface Engine opens no port \
+                     without them either), or use `teleplug serve`"
+                        .into(),
+                ));
+            }
+        };
+        let host = match self.address {
+            Some(a) => a,
+            None if self.listen_all || self.intiface.websocket_use_all_interfaces => {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            }
+            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        };
+        Ok(SocketAddr::new(host, port))
+    }
+
+    /// The port devices dial in on, if any: Teleplug's `--device-websocket-port`, or Intiface's
+    /// `--use-device-websocket-server` (port 54817 or `--device-websocket-server-port`).
+    fn device_port(&self) -> Option<u16> {
+        let intiface = &self.intiface;
+        if intiface.device_websocket_server_port.is_some() && !intiface.use_device_websocket_server
+        {
+            tracing::warn!(
+                "--device-websocket-server-port is ignored without --use-device-websocket-server \
+                 (as in Intiface Engine)"
+            );
+        }
+        self.device_websocket_port
+            .or(intiface.use_device_websocket_server.then(|| {
+                intiface
+                    .device_websocket_server_port
+                    .unwrap_or(net::device_server::DEFAULT_DEVICE_PORT)
+            }))
+    }
+
+    /// Server options: Teleplug's and Intiface's spellings merged, and the transports of `mode`
+    /// (see [`Mode`]; a `--use-…` flag makes `serve` use only the transports named too).
+    fn server_options(&self, mode: Mode) -> Result<teleplug::server::ServerOptions, Failure> {
+        let mut hardware = self.hardware.clone();
+        let intiface = &self.intiface;
+        if let Some(file) = &intiface.device_config_file {
+            hardware.device_config = Some(file.clone());
+        }
+        if let Some(file) = &intiface.user_device_config_file {
+            hardware.user_device_config = Some(file.clone());
+        }
+        let mut options = hardware.server_options()?;
+        let named = &intiface.use_flags.0;
+        if mode == Mode::Intiface || !named.is_empty() {
+            for t in TRANSPORTS {
+                let on = named.iter().any(|n| n.name == t.name);
+                t.set(&mut options.transports, on);
+            }
+        }
+        Ok(options)
     }
 }
 
@@ -95,8 +179,37 @@ fn announce(line: String) {
     let _ = std::io::stdout().flush();
 }
 
-pub async fn run(args: ServeArgs) -> Result<(), Failure> {
-    let mut options = args.hardware.server_options()?;
+pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
+    if let Some(refused) = args.intiface.refused.error() {
+        return Err(Failure::Usage(refused));
+    }
+    if args.intiface.mdns_suffix.is_some() && !args.intiface.broadcast_server_mdns {
+        tracing::warn!(
+            "--mdns-suffix is ignored without --broadcast-server-mdns (as in Intiface Engine)"
+        );
+    }
+    #[cfg(not(feature = "mdns"))]
+    if args.intiface.broadcast_server_mdns {
+        return Err(Failure::Usage(
+            "--broadcast-server-mdns: this build has no mDNS (cargo feature `mdns`)".into(),
+        ));
+    }
+    let address = args.listen_address(mode)?;
+    let device_port = args.device_port();
+    let mut options = args.server_options(mode)?;
+    let on: Vec<&str> = TRANSPORTS
+        .iter()
+        .filter(|t| t.is_on(&options.transports))
+        .map(|t| t.name)
+        .collect();
+    tracing::info!(
+        "hardware transports: {}",
+        if on.is_empty() {
+            "none".to_string()
+        } else {
+            on.join(", ")
+        }
+    );
     options.name = args.server_name.clone();
     options.max_ping_time = Duration::from_millis(args.max_ping_time);
     options.allowed_clients = args.allow_clients.clone();
@@ -111,12 +224,12 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         ping_interval: Duration::from_millis(args.ws_ping_interval),
         ..LinkConfig::default()
     };
-    let host = args.host();
+    let host = address.ip();
     let origins = OriginPolicy::new(args.allowed_origins.clone());
     let bound = WsServer::bind(
         server.clone(),
         WsServerOptions {
-            address: SocketAddr::new(host, args.port),
+            address,
             origins: origins.clone(),
             link: link.clone(),
             ..WsServerOptions::default()
@@ -125,7 +238,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     .await
     .map_err(|e| Failure::Runtime(e.to_string()))?;
     let mut listeners: Vec<ListenerHandle> = Vec::new();
-    if let Some(port) = args.device_websocket_port {
+    if let Some(port) = device_port {
         let device_host = args
             .device_websocket_address
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
@@ -169,12 +282,38 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     }
     let ws = bound.spawn();
     announce(format!("Buttplug server listening on ws://{local}"));
+    #[cfg(feature = "mdns")]
+    let advertisement = match args.intiface.broadcast_server_mdns {
+        // As Intiface Engine: a server that cannot be announced still serves.
+        true => {
+            match net::mdns::Advertisement::start(local, args.intiface.mdns_suffix.as_deref()) {
+                Ok(a) => {
+                    announce(format!(
+                        "announced by mDNS as \"{}\" ({})",
+                        a.instance_name(),
+                        net::mdns::SERVICE_TYPE
+                    ));
+                    Some(a)
+                }
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    None
+                }
+            }
+        }
+        false => None,
+    };
 
     let which = stop.next().await;
     announce(format!("{which} received: stopping every device"));
     // No new commands from the client, then stop everything and wait for the packets.
     ws.shutdown(STOP_TIMEOUT).await;
     server.stop_all_devices(STOP_TIMEOUT).await;
+    // Devices first (safety), then the mDNS goodbye so apps forget the server at once.
+    #[cfg(feature = "mdns")]
+    if let Some(a) = advertisement {
+        let _ = tokio::task::spawn_blocking(move || a.stop()).await;
+    }
     server.shutdown(STOP_TIMEOUT).await;
     // Device sockets and simulator connections last, so the stop packets reach them.
     for l in listeners {

@@ -1,0 +1,260 @@
+//! Intiface Engine's command line (4.0.x and 5.0.x), so a launcher that starts
+//! `intiface-engine --websocket-port 12345 --use-bluetooth-le …` can start Teleplug instead.
+//!
+//! Its flags are accepted by `teleplug serve` and by `teleplug` without a command (the way a
+//! launcher starts Intiface Engine), with Intiface's meaning:
+//! - [`IntifaceArgs`]: the spellings of settings Teleplug has under another name
+//!   (`--websocket-port` = `--port`, …); using both spellings of one setting is a usage error
+//!   naming both;
+//! - [`UseFlags`]: `--use-bluetooth-le`, `--use-serial`… derived from the transport table's
+//!   `intiface_flags`. As in Intiface, once one is given only the transports named are used, and
+//!   without a command no transport is used unless named; `--no-X` with a flag naming X is a
+//!   usage error;
+//! - [`Refused`]: Intiface's flags Teleplug does not implement: accepted by the parser so the
+//!   refusal names them (exit 2), never ignored. A `--use-…` flag leaves that list by itself
+//!   once the transport table names it.
+//!
+//! `--version` and `--server-version` print as Intiface's do ([`version_line`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
+use teleplug::hardware::{TRANSPORTS, TransportInfo};
+
+/// Intiface Engine's flags for settings Teleplug also has (its own spelling in brackets).
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Intiface Engine flags")]
+pub struct IntifaceArgs {
+    /// Port for Buttplug clients [--port].
+    #[arg(long, value_name = "PORT", conflicts_with_all = ["port", "websocket_listen_address"])]
+    pub websocket_port: Option<u16>,
+    /// Listen on every interface (0.0.0.0) [--listen-all].
+    #[arg(long, conflicts_with_all = ["address", "websocket_listen_address"])]
+    pub websocket_use_all_interfaces: bool,
+    /// Address and port for Buttplug clients, e.g. 127.0.0.1:12345 (Intiface 5) [--address
+    /// with --port].
+    #[arg(long, value_name = "IP:PORT", conflicts_with_all = ["port", "address", "listen_all"])]
+    pub websocket_listen_address: Option<SocketAddr>,
+    /// Device database file [--device-config].
+    #[arg(long, value_name = "FILE", conflicts_with = "device_config")]
+    pub device_config_file: Option<PathBuf>,
+    /// User device config file [--user-device-config].
+    #[arg(long, value_name = "FILE", conflicts_with = "user_device_config")]
+    pub user_device_config_file: Option<PathBuf>,
+    /// Accept devices dialing in over WebSocket (port 54817 unless
+    /// --device-websocket-server-port) [--device-websocket-port].
+    #[arg(long)]
+    pub use_device_websocket_server: bool,
+    /// Port of --use-device-websocket-server (ignored without it, as in Intiface)
+    /// [--device-websocket-port].
+    #[arg(long, value_name = "PORT", conflicts_with = "device_websocket_port")]
+    pub device_websocket_server_port: Option<u16>,
+    /// Announce the server on the network by mDNS (_intiface_engine._tcp).
+    #[arg(long)]
+    pub broadcast_server_mdns: bool,
+    /// Appended to the announced instance name (ignored without --broadcast-server-mdns, as in
+    /// Intiface).
+    #[arg(long, value_name = "TEXT")]
+    pub mdns_suffix: Option<String>,
+    #[command(flatten)]
+    pub use_flags: UseFlags,
+    #[command(flatten)]
+    pub refused: Refused,
+}
+
+/// The transports named by Intiface `--use-…` flags (from the transport table's
+/// `intiface_flags`).
+#[derive(Debug, Clone, Default)]
+pub struct UseFlags(pub Vec<&'static TransportInfo>);
+
+impl FromArgMatches for UseFlags {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut named = UseFlags::default();
+        named.update_from_arg_matches(matches)?;
+        Ok(named)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0 = TRANSPORTS
+            .iter()
+            .filter(|t| t.intiface_flags.iter().any(|f| matches.get_flag(f)))
+            .collect();
+        Ok(())
+    }
+}
+
+impl Args for UseFlags {
+    fn augment_args(cmd: Command) -> Command {
+        TRANSPORTS.iter().fold(cmd, |cmd, t| {
+            t.intiface_flags.iter().fold(cmd, |cmd, flag| {
+                cmd.arg(
+                    Arg::new(*flag)
+                        .long(*flag)
+                        .help(format!(
+                            "Use {} devices (once a --use-… flag is given, only the transports named)",
+                            t.label
+                        ))
+                        .action(ArgAction::SetTrue)
+                        .conflicts_with(t.cli_flag),
+                )
+            })
+        })
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        UseFlags::augment_args(cmd)
+    }
+}
+
+/// An Intiface Engine flag Teleplug does not implement.
+struct Unsupported {
+    flag: &'static str,
+    /// Whether it takes a value (so the value is not mistaken for something else).
+    takes_value: bool,
+    /// What it does in Intiface Engine.
+    what: &'static str,
+}
+
+/// Intiface Engine 4.0.x / 5.0.x flags without a Teleplug implementation.
+const UNSUPPORTED: &[Unsupported] = &[
+    Unsupported {
+        flag: "websocket-client-address",
+        takes_value: true,
+        what: "connecting out to a WebSocket server instead of listening",
+    },
+    Unsupported {
+        flag: "frontend-websocket-port",
+        takes_value: true,
+        what: "Intiface Central's frontend channel",
+    },
+    Unsupported {
+        flag: "repeater",
+        takes_value: false,
+        what: "repeater (proxy) mode",
+    },
+    Unsupported {
+        flag: "repeater-port",
+        takes_value: true,
+        what: "repeater (proxy) mode",
+    },
+    Unsupported {
+        flag: "rest-api-port",
+        takes_value: true,
+        what: "the REST API",
+    },
+    Unsupported {
+        flag: "use-lovense-dongle-serial",
+        takes_value: false,
+        what: "the Lovense USB dongle (serial)",
+    },
+    Unsupported {
+        flag: "use-lovense-dongle-hid",
+        takes_value: false,
+        what: "the Lovense USB dongle (HID)",
+    },
+    Unsupported {
+        flag: "use-lovense-connect",
+        takes_value: false,
+        what: "the Lovense Connect app",
+    },
+];
+
+/// The unsupported flags the transport table does not name (a `--use-…` flag it names is a
+/// [`UseFlags`] flag).
+fn unsupported() -> impl Iterator<Item = &'static Unsupported> {
+    UNSUPPORTED.iter().filter(|u| {
+        !TRANSPORTS
+            .iter()
+            .any(|t| t.intiface_flags.contains(&u.flag))
+    })
+}
+
+/// The unsupported Intiface flags given on the command line, each with what it does.
+#[derive(Debug, Clone, Default)]
+pub struct Refused(pub Vec<(&'static str, &'static str)>);
+
+impl Refused {
+    /// The usage error naming every refused flag given, if any.
+    pub fn error(&self) -> Option<String> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let names: Vec<String> = self
+            .0
+            .iter()
+            .map(|(flag, what)| format!("--{flag} ({what})"))
+            .collect();
+        Some(format!(
+            "Intiface Engine flag not supported by Teleplug: {}",
+            names.join(", ")
+        ))
+    }
+}
+
+impl FromArgMatches for Refused {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut refused = Refused::default();
+        refused.update_from_arg_matches(matches)?;
+        Ok(refused)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0 = unsupported()
+            .filter(|u| {
+                matches.value_source(u.flag) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|u| (u.flag, u.what))
+            .collect();
+        Ok(())
+    }
+}
+
+impl Args for Refused {
+    fn augment_args(cmd: Command) -> Command {
+        unsupported().fold(cmd, |cmd, u| {
+            let arg = Arg::new(u.flag).long(u.flag).hide(true);
+            cmd.arg(if u.takes_value {
+                arg.action(ArgAction::Set).value_name("VALUE")
+            } else {
+                arg.action(ArgAction::SetTrue)
+            })
+        })
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Refused::augment_args(cmd)
+    }
+}
+
+/// What `--version` prints: Intiface Engine's line ("… Version X, Commit Y, Built Z") with
+/// Teleplug's name and version.
+pub fn version_line() -> String {
+    format!(
+        "Teleplug Version {}, Commit {}, Built {}",
+        env!("CARGO_PKG_VERSION"),
+        option_env!("TELEPLUG_GIT_COMMIT").unwrap_or("unknown"),
+        option_env!("TELEPLUG_BUILT").unwrap_or("unknown"),
+    )
+}
+
+/// What `--server-version` prints: the version alone.
+pub fn server_version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_unsupported_flag_is_intifaces_and_distinct() {
+        for (i, u) in UNSUPPORTED.iter().enumerate() {
+            assert!(
+                UNSUPPORTED[..i].iter().all(|o| o.flag != u.flag),
+                "{}",
+                u.flag
+            );
+        }
+    }
+}
