@@ -101,13 +101,25 @@ async fn stop_zeros_are_skipped_only_when_the_toy_already_has_that_zero() {
     }
     let mut devices = client.devices();
     devices.sort_by_key(|d| d.index());
-    assert_eq!(devices.iter().map(|d| d.index()).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(
+        devices.iter().map(|d| d.index()).collect::<Vec<_>>(),
+        [0, 1]
+    );
     for (device, ops) in devices.iter().zip(&mut ops) {
         written(ops);
         device.stop().await.unwrap();
-        assert_eq!(written(ops), [ZERO], "device {}: first stop", device.index());
+        assert_eq!(
+            written(ops),
+            [ZERO],
+            "device {}: first stop",
+            device.index()
+        );
         device.stop().await.unwrap();
-        assert!(written(ops).is_empty(), "device {}: second stop", device.index());
+        assert!(
+            written(ops).is_empty(),
+            "device {}: second stop",
+            device.index()
+        );
         device.vibrate(0.5).await.unwrap();
         device.vibrate(0.0).await.unwrap();
         // The message gap may hold the zero back: let it pass.
