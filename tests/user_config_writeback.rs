@@ -4,7 +4,10 @@
 //! when other devices come first. Nothing the user wrote is lost (the reference's users lost
 //! custom entries to write-back, intiface-central issue 121): every key, known or not, valid or
 //! not, comes back in place, and the file keeps its major. A file that does not exist is
-//! created; one that cannot be written is reported once and the server keeps going.
+//! created; one that cannot be written is reported once and the server keeps going. The CLI's
+//! `--user-device-config` writes the file, and has written it when `serve` exits.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -220,27 +223,51 @@ async fn write_back_keeps_everything_the_user_wrote_in_its_major() {
         std::fs::write(&path, &original).expect("user file");
         let s = server(&path);
         let mut events = s.events();
+        let mut sofa_events = s.events();
         // A denied address is still denied: the device is not added.
         s.advertise(SimulatedDevice::new(SimulatedDeviceSpec::new(
             DEMO, "denied-1",
         )));
         let index = connect(&s, &mut events, "demo-new").await;
-        assert_eq!(
-            s.device_list().devices.keys().copied().collect::<Vec<_>>(),
-            vec![index]
-        );
+        // Major 5: the user's simulated device connects while scanning, and is recorded too.
+        let mut new_entries = vec![("demo-new".to_string(), u64::from(index))];
+        if major >= 5 {
+            let sofa = tokio::time::timeout(TIMEOUT, async {
+                loop {
+                    if let ServerEvent::DeviceAdded(i) = sofa_events.recv().await.expect("events") {
+                        if s.device_identity(i)
+                            .is_some_and(|d| d.address == "simulated:sofa")
+                        {
+                            return i;
+                        }
+                    }
+                }
+            })
+            .await
+            .expect("the simulated device is added");
+            new_entries.push(("simulated:sofa".to_string(), u64::from(sofa)));
+        }
+        let addresses: Vec<String> = s
+            .device_list()
+            .devices
+            .keys()
+            .filter_map(|i| s.device_identity(*i).map(|d| d.address))
+            .collect();
+        assert!(!addresses.iter().any(|a| a == "denied-1"), "{addresses:?}");
         s.flush_user_config().await.expect("written").expect("ok");
         s.shutdown(TIMEOUT).await;
 
         let mut written = read(&path);
         let before: Value = serde_json::from_str(&original).expect("json");
+        let kept = devices(&before).len();
         let added = written["user_configs"]["devices"]
             .as_array_mut()
             .expect("devices")
-            .pop()
-            .expect("an entry added");
-        assert_eq!(added["identifier"]["address"], "demo-new");
-        assert_eq!(added["config"]["user_config"]["index"], index);
+            .split_off(kept);
+        let mut added = indexes(&json!({"user_configs": {"devices": added}}));
+        added.sort();
+        new_entries.sort();
+        assert_eq!(added, new_entries, "major {major}: the entries appended");
         // Same values, same key order (serialising follows the order of the keys).
         assert_eq!(written, before, "major {major}");
         assert_eq!(
@@ -270,7 +297,11 @@ async fn write_back_keeps_everything_the_user_wrote_in_its_major() {
         assert!(!reloaded.is_allowed("denied-1"));
         let mut pinned = reloaded.reserved_indexes();
         pinned.sort_unstable();
-        let mut expected = vec![5, index];
+        let mut expected: Vec<u32> = new_entries
+            .iter()
+            .map(|(_, i)| u32::try_from(*i).expect("index"))
+            .chain([5])
+            .collect();
         expected.sort_unstable();
         assert_eq!(pinned, expected);
         if major >= 5 {
@@ -339,4 +370,40 @@ async fn a_file_that_cannot_be_written_is_reported_once_and_the_server_keeps_goi
     assert_eq!(reports, 1, "{text}");
     assert!(!path.exists());
     s.shutdown(TIMEOUT).await;
+}
+
+/// `teleplug serve --user-device-config NEW`: a toy connected through the simulator endpoint is
+/// in the file (created) once serve exited on SIGTERM, with the index it got.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_creates_the_file_and_has_written_it_when_it_exits() {
+    let dir = temp_dir();
+    let path = dir.path().join("created.json");
+    let mut serve = support::serve::Serve::start(&[
+        "--simulator-port",
+        "0",
+        "--user-device-config",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    let toy = support::serve::vibrating_toy(&serve, "write-back").await;
+    serve.signal("TERM");
+    assert_eq!(serve.exit_status().code(), Some(0));
+    drop(toy);
+    let doc = read(&path);
+    assert_eq!(indexes(&doc), vec![("AA:BB:CC:DD:EE:01".to_string(), 0)]);
+    assert_eq!(devices(&doc)[0]["identifier"]["protocol"], "lovense");
+
+    // A path in a directory that does not exist is a usage error.
+    let missing = dir.path().join("no-such-dir").join("user.json");
+    let out = std::process::Command::new(support::serve::BIN)
+        .args([
+            "serve",
+            "--user-device-config",
+            missing.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run teleplug");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(missing.to_str().expect("utf-8")), "{err}");
 }

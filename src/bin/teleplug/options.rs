@@ -20,7 +20,7 @@ pub struct HardwareArgs {
     pub device_config: Option<PathBuf>,
     /// User device config (JSON, major 4 or 5): websocket device names, renames, limits,
     /// allow/deny. Written back after each new device with the index it got, so indexes stay
-    /// the same across restarts (created if it does not exist).
+    /// the same across restarts (created if it does not exist, in a directory that does).
     #[arg(long, value_name = "FILE")]
     pub user_device_config: Option<PathBuf>,
     // `--no-bluetooth`, `--no-serial`, `--no-hid`: one per transport.
@@ -41,8 +41,17 @@ impl HardwareArgs {
             None => DeviceConfig::embedded(),
         };
         match &self.user_device_config {
-            // Not there yet: created when the first device is written into it.
-            Some(path) if !path.exists() => Ok(base),
+            // Not there yet: created when the first device is written into it, provided its
+            // directory exists.
+            Some(path) if !path.exists() => match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+                    Err(Failure::Usage(format!(
+                        "--user-device-config: {}: its directory does not exist",
+                        path.display()
+                    )))
+                }
+                _ => Ok(base),
+            },
             Some(path) => base
                 .with_user_config_file(path)
                 .map_err(|e| Failure::Usage(format!("--user-device-config: {e}"))),
