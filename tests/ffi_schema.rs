@@ -515,7 +515,7 @@ fn json_readers_are_lenient_as_proto3_requires() {
 fn the_transport_table_and_the_schemas_transport_bits_agree() {
     use teleplug::hardware::TRANSPORTS;
     for t in TRANSPORTS {
-        let name = format!("TRANSPORT_BIT_{}", t.name.to_uppercase());
+        let name = format!("TRANSPORT_BIT_{}", t.name.to_uppercase().replace('-', "_"));
         let bit = s::TransportBit::from_str_name(&name)
             .unwrap_or_else(|| panic!("{name} is not in proto/teleplug.proto"));
         assert_eq!(bit as u32, t.bit, "{name}");

@@ -16,8 +16,10 @@ constexpr uint32_t serial = 2;
 constexpr uint32_t hid = 4;
 /// Gamepad rumble (protocol sdl-gamepad).
 constexpr uint32_t gamepad = 8;
+/// The Lovense USB dongle: off by default, and the C ABI cannot switch it on yet (this bit changes nothing).
+constexpr uint32_t lovense_dongle = 16;
 /// Every bit.
-constexpr uint32_t all_hardware = bluetooth | serial | hid | gamepad;
+constexpr uint32_t all_hardware = bluetooth | serial | hid | gamepad | lovense_dongle;
 }  // namespace transport
 
 /// What an output of a feature does (Buttplug's OutputType). Schema enum OutputType.

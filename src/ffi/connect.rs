@@ -148,7 +148,11 @@ mod tests {
         for t in TRANSPORTS {
             let got = transports(t.bit, &["/dev/x".into()]);
             assert!(!t.is_on(&got), "{}", t.name);
-            assert!(TRANSPORTS.iter().all(|o| o.bit == t.bit || o.is_on(&got)));
+            assert!(
+                TRANSPORTS
+                    .iter()
+                    .all(|o| o.bit == t.bit || o.is_on(&got) == o.on_by_default)
+            );
             assert_eq!(got.serial_ports, ["/dev/x"]);
         }
         // Bits no transport has are ignored.

@@ -18,13 +18,20 @@ pub struct Transports {
     pub serial: bool,
     pub hid: bool,
     pub gamepad: bool,
+    /// The Lovense USB dongle (off by default, see its entry).
+    pub lovense_dongle: bool,
     /// Serial ports to open besides enumerated ones (virtual ports are not enumerated).
     pub serial_ports: Vec<String>,
 }
 
 impl Default for Transports {
+    /// The transports whose entry is on by default.
     fn default() -> Self {
-        Transports::all(true)
+        let mut transports = Transports::none();
+        for t in TRANSPORTS {
+            t.set(&mut transports, t.on_by_default);
+        }
+        transports
     }
 }
 
@@ -41,6 +48,7 @@ impl Transports {
             serial: on,
             hid: on,
             gamepad: on,
+            lovense_dongle: on,
             serial_ports: Vec::new(),
         }
     }
@@ -60,6 +68,8 @@ pub struct TransportInfo {
     pub feature: &'static str,
     /// Whether that feature is on in this build.
     pub compiled: bool,
+    /// Whether [`Transports::default`] (the CLI's `serve`, the C ABI) switches it on.
+    pub on_by_default: bool,
     /// Its bit in `EmbeddedOptions.disabled_transports` of the C ABI: the value of
     /// `TRANSPORT_BIT_<NAME>` in proto/teleplug.proto (the wire contract; a test checks them).
     pub bit: u32,
@@ -101,13 +111,15 @@ macro_rules! transport {
         cli_help: $help:literal,
         intiface: [$($intiface:literal),* $(,)?],
         switch: $field:ident,
-        manager: $manager:expr $(,)?
+        manager: $manager:expr
+        $(, off_by_default: $off:literal)? $(,)?
     ) => {
         TransportInfo {
             name: $name,
             label: $label,
             feature: $feature,
             compiled: cfg!(feature = $feature),
+            on_by_default: !(false $(|| $off)?),
             bit: $bit,
             cli_flag: concat!("no-", $name),
             cli_help: $help,
@@ -172,6 +184,22 @@ pub const TRANSPORTS: &[TransportInfo] = &[
         switch: gamepad,
         manager: |_, events| Arc::new(super::gamepad::GamepadManager::new(events.clone())),
     },
+    transport! {
+        name: "lovense-dongle",
+        label: "Lovense USB dongle",
+        // A HID device: compiled with HID support.
+        feature: "hid",
+        bit: 16,
+        cli_help: "Do not use the Lovense USB dongle (off unless --use-lovense-dongle-hid)",
+        intiface: ["use-lovense-dongle-hid"],
+        switch: lovense_dongle,
+        manager: |_, events| Arc::new(super::lovense_dongle::LovenseDongleManager::new(
+            events.clone(),
+        )),
+        // Off unless asked for: deprecated by Intiface Central, tested against a fake dongle
+        // only, and it connects any Lovense toy in range on its own (README, transport table).
+        off_by_default: true,
+    },
 ];
 
 /// The hardware managers for the selected real transports (those compiled in; a transport
@@ -210,7 +238,13 @@ mod tests {
             t.set(&mut all, true);
             assert!(t.is_on(&all), "{}", t.name);
         }
-        assert_eq!(all, Transports::default(), "a switch without an entry");
+        assert_eq!(all, Transports::all(true), "a switch without an entry");
+        let defaults = Transports::default();
+        for t in TRANSPORTS {
+            assert_eq!(t.is_on(&defaults), t.on_by_default, "{}", t.name);
+        }
+        let dongle = TRANSPORTS.iter().find(|t| t.name == "lovense-dongle");
+        assert_eq!(dongle.map(|t| t.on_by_default), Some(false));
     }
 
     #[test]

@@ -93,6 +93,7 @@ class TransportBit(enum.IntEnum):
     SERIAL = 2
     HID = 4
     GAMEPAD = 8
+    LOVENSE_DONGLE = 16
 
 
 class OutputType(enum.IntEnum):
@@ -186,7 +187,8 @@ class Transport(enum.IntFlag):
     SERIAL = 2
     HID = 4
     GAMEPAD = 8
-    ALL = BLUETOOTH | SERIAL | HID | GAMEPAD
+    LOVENSE_DONGLE = 16
+    ALL = BLUETOOTH | SERIAL | HID | GAMEPAD | LOVENSE_DONGLE
 
 
 ENUM_PREFIXES: Dict[type, str] = {

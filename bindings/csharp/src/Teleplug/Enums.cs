@@ -52,8 +52,10 @@ namespace Teleplug
         Hid = 4,
         /// <summary>Gamepad rumble (protocol sdl-gamepad).</summary>
         Gamepad = 8,
+        /// <summary>The Lovense USB dongle: off by default, and the C ABI cannot switch it on yet (this bit changes nothing).</summary>
+        LovenseDongle = 16,
         /// <summary>Every bit.</summary>
-        All = Bluetooth | Serial | Hid | Gamepad,
+        All = Bluetooth | Serial | Hid | Gamepad | LovenseDongle,
     }
 
     /// <summary>What an output of a feature does (Buttplug's OutputType). Schema enum OutputType.</summary>
@@ -166,7 +168,7 @@ namespace Teleplug
             "UNSPECIFIED=0", "CURRENT=1");
 
         internal static readonly ProtoEnum TransportBit = new ProtoEnum("TransportBit", "TRANSPORT_BIT_",
-            "NONE=0", "BLUETOOTH=1", "SERIAL=2", "HID=4", "GAMEPAD=8");
+            "NONE=0", "BLUETOOTH=1", "SERIAL=2", "HID=4", "GAMEPAD=8", "LOVENSE_DONGLE=16");
 
         internal static readonly ProtoEnum OutputType = new ProtoEnum("OutputType", "OUTPUT_TYPE_",
             "UNSPECIFIED=0", "VIBRATE=1", "ROTATE=2", "OSCILLATE=3", "CONSTRICT=4",
