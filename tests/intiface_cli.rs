@@ -16,6 +16,7 @@ use engine::{Engine, run};
 use support::wire::{body, msg_type};
 use support::ws::{self, Peer};
 use teleplug::hardware::TRANSPORTS;
+use teleplug::server::Transports;
 
 /// The names of the transports that `intiface_flags` select, as the server logs them.
 fn transports_named_by(flags: &[&str]) -> String {
@@ -99,9 +100,15 @@ async fn intifaces_hardware_is_off_unless_a_use_flag_names_it() {
 
 #[tokio::test]
 async fn serve_keeps_its_defaults_and_takes_use_flags_as_intiface_does() {
-    let all: Vec<&str> = TRANSPORTS.iter().map(|t| t.name).collect();
+    // The library's defaults (every transport but those off unless asked for).
+    let defaults = Transports::default();
+    let on: Vec<&str> = TRANSPORTS
+        .iter()
+        .filter(|t| t.is_on(&defaults))
+        .map(|t| t.name)
+        .collect();
     let mut engine = Engine::start(&["serve", "--port", "0", "--log", "info"]);
-    assert_eq!(transports_of(&engine), all.join(", "));
+    assert_eq!(transports_of(&engine), on.join(", "));
     handshake(&engine).await;
     assert_eq!(engine.terminate().code(), Some(0));
 
