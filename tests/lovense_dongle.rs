@@ -484,3 +484,58 @@ async fn stop_scanning_stops_the_dongles_search() {
     assert_eq!(dongle.funcs(), ["statuss", "search", "stopSearch"]);
     dongle.check_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_toy_held_by_the_dongle_is_not_connected_again_over_bluetooth() {
+    use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
+    let usb = Arc::new(FakeUsb::default());
+    let (dongle, io) = FakeDongle::new(true, false);
+    usb.plug(io);
+    let server = dongle_server(&usb);
+    let mut c = scanning_client(&server, "dongle test").await;
+    let index = hush_listed(&mut c).await;
+    scanning_finished(&mut c, EVENT_TIMEOUT).await;
+
+    // The same toy seen by the Bluetooth manager (a simulated BLE advertisement under its
+    // address), and another toy after it.
+    let same = SimulatedDevice::new(SimulatedDeviceSpec::lovense(
+        TOY_ADDRESS,
+        "Z:11:0082059AD3BD;",
+        50,
+    ));
+    let mut same_ops = same.op_receiver();
+    server.advertise(same);
+    server.advertise(SimulatedDevice::new(SimulatedDeviceSpec::lovense(
+        "AA:00:00:00:00:01",
+        "A:11:0082059AD3BE;",
+        50,
+    )));
+    let r = request(&mut c, "StartScanning", json!({})).await;
+    assert_eq!(msg_type(&r), "Ok", "{r}");
+    let list = next_event(&mut c, EVENT_TIMEOUT, "DeviceList with the Nora", |m| {
+        msg_type(m) == "DeviceList" && listed(m).iter().any(|(_, n)| n == "Lovense Nora")
+    })
+    .await;
+    let names: Vec<String> = listed(&list).into_iter().map(|(_, n)| n).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        server
+            .device_list()
+            .devices
+            .values()
+            .filter(|d| d.device_name == "Lovense Hush")
+            .count()
+            == 1
+    );
+    assert_eq!(
+        server.device_identity(index as u32).map(|i| i.address),
+        Some(TOY_ADDRESS.to_string())
+    );
+    while let Ok(op) = same_ops.try_recv() {
+        assert!(
+            !matches!(op, SimOp::Connected { .. } | SimOp::Write { .. }),
+            "the toy was connected a second time: {op:?}"
+        );
+    }
+    dongle.check_clean();
+}
