@@ -87,13 +87,13 @@ impl Report {
                 let communication = config.communication(&key);
                 let mut unusable: Vec<&'static str> = communication
                     .iter()
-                    .filter(|s| !s.is_matchable())
+                    .filter(|s| !s.is_reachable())
                     .map(|s| s.key())
                     .collect();
                 unusable.dedup();
                 Protocol {
                     implemented: protocols::lookup(&key).is_some(),
-                    reachable: communication.iter().any(|s| s.is_matchable()),
+                    reachable: communication.iter().any(|s| s.is_reachable()),
                     key,
                     entries,
                     devices,
