@@ -177,7 +177,9 @@ fn a_dropped_toy_comes_back_without_a_scan_keeps_its_index_and_nothing_is_replay
             // Back, and no client scanning: discovery goes off.
             fake.expect(|l| l == "DISCOVERY-STOP").await;
 
-            // A new command works; the one from before the drop was not written again.
+            // Back, it is stopped first (a toy may keep its last command through a drop); a new
+            // command works; the one from before the drop was not written again.
+            fake.expect_write(TOY, LVS_TX, b"Vibrate:0;").await;
             let r = vibrate(&mut c, index, 3).await;
             assert_eq!(msg_type(&r), "Ok", "{r}");
             fake.expect_write(TOY, LVS_TX, b"Vibrate:3;").await;
@@ -188,10 +190,11 @@ fn a_dropped_toy_comes_back_without_a_scan_keeps_its_index_and_nothing_is_replay
                 .collect();
             assert_eq!(
                 vibrates.len(),
-                1,
-                "only the new command is written after reconnecting: {after:?}"
+                2,
+                "only the stop and the new command are written after reconnecting: {after:?}"
             );
-            assert!(vibrates[0].contains(&hex("Vibrate:3;")), "{after:?}");
+            assert!(vibrates[0].contains(&hex("Vibrate:0;")), "{after:?}");
+            assert!(vibrates[1].contains(&hex("Vibrate:3;")), "{after:?}");
             assert!(
                 !fake
                     .history()

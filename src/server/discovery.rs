@@ -13,6 +13,7 @@ use super::ServerInner;
 use super::device::DeviceTask;
 use super::device_entry::device_entry;
 use super::registry::DeviceHandle;
+use super::request::{BatchItem, DeviceRequest};
 use crate::device_config::{CommunicationSpecifier, DeviceIdentity, ProtocolMatch};
 use crate::hardware::DeviceCandidate;
 use crate::protocols::{self, DeviceIo};
@@ -193,6 +194,7 @@ fn start_device(
         identity,
         definition,
     } = parts;
+    let returning = inner.registry.seen_before(&identity);
     let Some(index) = inner
         .registry
         .assign_index(&inner.config, &identity, &definition)
@@ -227,6 +229,18 @@ fn start_device(
         gap,
         reporter: inner.clone(),
     };
+    if returning {
+        // A device coming back may still run what it was last told before it left (some toys
+        // keep their last command through a link loss): it is stopped before anything else.
+        // Nothing the client sent before is replayed.
+        let stop = BatchItem::Stop {
+            feature: None,
+            outputs: true,
+            inputs: false,
+            ack: None,
+        };
+        let _ = handle.requests.send(DeviceRequest::Batch(stop.into()));
+    }
     if !inner.registry.insert(handle) {
         warn!(index, "device index taken; device not added");
         tokio::spawn(async move { transport.disconnect().await });

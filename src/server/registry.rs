@@ -232,6 +232,12 @@ impl Registry {
         reported.insert((address.to_string(), protocol.to_string()))
     }
 
+    /// Whether this device was given an index before in this process (it is coming back after
+    /// it left: a Bluetooth drop, an unplugged cable, a dial-in that reconnects).
+    pub fn seen_before(&self, identity: &DeviceIdentity) -> bool {
+        self.assigned.lock().index_of(identity).is_some()
+    }
+
     /// The index for a device: the user-pinned one, the one it had before, or the lowest index
     /// nobody holds. `None` if the pinned index is taken by a connected device.
     pub fn assign_index(
