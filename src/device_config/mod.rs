@@ -250,6 +250,7 @@ pub mod endpoint;
 mod error;
 mod load;
 mod matching;
+mod raw_json;
 mod specifier;
 mod user;
 mod user_file;

@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use indexmap::IndexMap;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
@@ -26,6 +27,7 @@ use uuid::Uuid;
 
 use super::load::{self, Object, Protocol, RawDefinition, Template, output_type_from_key};
 use super::matching::SpecTable;
+use super::raw_json::RawJson;
 use super::specifier::{self, RawSpecifier};
 use super::version::{self, RawVersion};
 use super::{
@@ -157,7 +159,7 @@ pub(super) struct UserLayer {
     pub simulated: Vec<SimulatedDeviceEntry>,
     /// The whole file as read, for write-back: every key (known or not, valid or not) in file
     /// order, with only a generated simulated-device address filled in.
-    pub raw: Map<String, Value>,
+    pub raw: IndexMap<String, RawJson>,
 }
 
 impl UserLayer {
@@ -251,9 +253,40 @@ pub(super) fn parse_user(
             }
         }
     }
-    layer.raw = root;
+    layer.raw = match serde_json::from_str(text) {
+        Ok(RawJson::Object(raw)) => raw,
+        _ => IndexMap::new(),
+    };
+    fill_generated_addresses(&root, &mut layer.raw);
     layer.specs = SpecTable::new(specs);
     Ok(layer)
+}
+
+/// The addresses `parse_simulated` generated (in `parsed`), written into the raw file too.
+fn fill_generated_addresses(parsed: &Map<String, Value>, raw: &mut IndexMap<String, RawJson>) {
+    let Some(Value::Array(parsed)) = parsed
+        .get("user_configs")
+        .and_then(|u| u.get("simulated_devices"))
+    else {
+        return;
+    };
+    let Some(items) = raw
+        .get_mut("user_configs")
+        .and_then(RawJson::as_object_mut)
+        .and_then(|u| u.get_mut("simulated_devices"))
+        .and_then(RawJson::as_array_mut)
+    else {
+        return;
+    };
+    for (item, parsed) in items.iter_mut().zip(parsed) {
+        if let (Some(fields), Some(Value::String(address))) =
+            (item.as_object_mut(), parsed.get("address"))
+        {
+            fields
+                .entry("address".to_string())
+                .or_insert_with(|| RawJson::String(address.clone()));
+        }
+    }
 }
 
 /// One `simulated_devices` item: an archetype named by a base `simulated` specifier, at an

@@ -1,7 +1,7 @@
 //! Writing a user device config back with newly seen devices, so device indexes persist
 //! (docs/PROTOCOL.md §6.6). The file is the one read, changed only by appending to
 //! `user_configs.devices`: every key, known to this version or not, valid or not, comes back with
-//! its value and in its place (serde_json's `preserve_order`), so nothing a user wrote is lost
+//! its value and in its place (`raw_json`), so nothing a user wrote is lost
 //! (the reference lost custom entries to its write-back, intiface-central issue 121). The file
 //! keeps the major version it was read in (a v4 user keeps a v4 file that Intiface Engine 3 still
 //! reads); a config written from scratch gets the version of the base database in use (the
@@ -9,9 +9,12 @@
 
 use std::collections::HashSet;
 
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+
+use super::raw_json::RawJson;
 use super::user::{UserLayer, fresh_id};
 use super::{DeviceDefinition, DeviceIdentity};
-use serde_json::{Map, Value, json};
 
 /// The user config as JSON with an entry appended for each new device: its identity, the given
 /// name, fresh ids, the definition it resolves to as `base_id`, one feature entry per feature,
@@ -29,11 +32,14 @@ pub(super) fn write_user_config(
         Some(l) => l.raw.clone(),
         None => {
             let (major, minor) = base_version;
-            let mut root = Map::new();
-            root.insert("version".into(), json!({"major": major, "minor": minor}));
+            let mut root = IndexMap::new();
             root.insert(
-                "user_configs".into(),
-                json!({"protocols": {}, "devices": []}),
+                "version".to_string(),
+                RawJson::from_value(json!({"major": major, "minor": minor})),
+            );
+            root.insert(
+                "user_configs".to_string(),
+                RawJson::from_value(json!({"protocols": {}, "devices": []})),
             );
             root
         }
@@ -48,29 +54,33 @@ pub(super) fn write_user_config(
             tracing::warn!("user device config: cannot record {identity:?}: unknown protocol");
             continue;
         };
-        entries.push(device_entry(identity, *index, name, &def));
+        entries.push(RawJson::from_value(device_entry(
+            identity, *index, name, &def,
+        )));
     }
     if !entries.is_empty() {
         if let Some(devices) = devices_of(&mut root) {
             devices.extend(entries);
         }
     }
-    serde_json::to_string_pretty(&Value::Object(root)).unwrap_or_default()
+    serde_json::to_string_pretty(&root).unwrap_or_default()
 }
 
 /// `user_configs.devices` of a document, created (at the end of its object) when missing. The
 /// loader refused files where either is of another type; a null counts as missing.
-fn devices_of(root: &mut Map<String, Value>) -> Option<&mut Vec<Value>> {
-    let user_configs = root.entry("user_configs").or_insert_with(|| json!({}));
-    if !user_configs.is_object() {
-        *user_configs = json!({});
+fn devices_of(root: &mut IndexMap<String, RawJson>) -> Option<&mut Vec<RawJson>> {
+    let user_configs = root
+        .entry("user_configs".to_string())
+        .or_insert_with(|| RawJson::Object(IndexMap::new()));
+    if user_configs.as_object_mut().is_none() {
+        *user_configs = RawJson::Object(IndexMap::new());
     }
     let devices = user_configs
         .as_object_mut()?
-        .entry("devices")
-        .or_insert_with(|| json!([]));
-    if !devices.is_array() {
-        *devices = json!([]);
+        .entry("devices".to_string())
+        .or_insert_with(|| RawJson::Array(Vec::new()));
+    if devices.as_array_mut().is_none() {
+        *devices = RawJson::Array(Vec::new());
     }
     devices.as_array_mut()
 }
