@@ -14,9 +14,12 @@
 #   aarch64-apple-darwin       `hid`: hidapi's macOS backend is C compiled by its build script,
 #                              which needs Apple's SDK and a compiler for Darwin (not here).
 #                              CoreBluetooth (btleplug), serial and mDNS are type-checked.
-#   aarch64-linux-android      `cargo check --lib`, same features as macOS (hidapi's build
-#                              script needs the Android NDK, not here); Bluetooth there is
-#                              btleplug's JNI backend.
+#   aarch64-linux-android      `cargo check --lib`, same features as macOS; Bluetooth there is
+#                              btleplug's JNI backend. hidapi's build script takes Android for
+#                              Linux: with no backend it stops ("Exactly one linux hidapi
+#                              backend must be selected"); its pure-Rust hidraw backend compiles
+#                              for target_os "linux" only ("No backend selected"); its C ones
+#                              need the NDK and libusb, not here.
 #
 # Nothing is linked for macOS or Android: no linker or SDK for them exists here, so neither a
 # dylib nor an executable can be produced or run.
@@ -90,7 +93,7 @@ apple() {
 
 android() {
     local triple=aarch64-linux-android
-    step "cargo check --lib --target $triple --features $no_hid_features (no hid: hidapi's C needs the NDK)"
+    step "cargo check --lib --target $triple --features $no_hid_features (no hid: hidapi has no Android backend without the NDK)"
     timed cargo check --target "$triple" --lib --no-default-features --features "$no_hid_features"
 }
 

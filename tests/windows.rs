@@ -282,7 +282,7 @@ fn exit_codes_are_those_of_linux() {
 #[test]
 #[ignore = "needs the Windows build and wine: scripts/test-windows.sh"]
 fn logs_on_a_pipe_carry_no_colour_codes() {
-    let out = teleplug(&["--log", "info", "demo"]);
+    let out = teleplug(&["demo", "--log", "info"]);
     assert!(out.status.success(), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("INFO"), "no log lines: {err}");

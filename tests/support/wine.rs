@@ -5,7 +5,9 @@
 //! - `TELEPLUG_WINDOWS_DIR`: the directory of teleplug.dll, its import library
 //!   (libteleplug.dll.a), the static library (libteleplug.a) and teleplug.exe;
 //! - `WINEPREFIX`: the prepared prefix (never the user's ~/.wine);
-//! - `TELEPLUG_WINE`: the wine loader (default `/usr/lib/wine/wine64`, Debian's).
+//! - `TELEPLUG_WINE`: the wine loader (default `/usr/lib/wine/wine64`, Debian's);
+//! - `TELEPLUG_WINDOWS_SCRATCH`: where the tests build their programs (default: the system's
+//!   temporary directory).
 //!
 //! Here: those paths, a command running a Windows program under wine (its console output in
 //! UTF-8, wine's own messages off), Windows paths, and C programs built with mingw-w64 against
@@ -79,9 +81,12 @@ pub fn windows_path(path: &Path) -> String {
     format!("Z:{}", absolute.display()).replace('/', "\\")
 }
 
-/// A directory of this test process's own.
+/// A directory of this test process's own, under `TELEPLUG_WINDOWS_SCRATCH` (which
+/// scripts/test-windows.sh empties before each run) or else the system's temporary directory.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
+    let dir = std::env::var_os("TELEPLUG_WINDOWS_SCRATCH")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
         .join(format!("teleplug-windows-{}", std::process::id()))
         .join(name);
     std::fs::create_dir_all(&dir).expect("scratch dir");
