@@ -89,7 +89,12 @@ fi
 # One wineserver for the whole stage (each wine program would otherwise start its own, with
 # wine's services, and stop it again); `wineserver -k` ends it, and only it, at the end.
 wineserver="$(dirname "$wine")/wineserver"
-timeout 60 "$wineserver" -w || die "the prefix's wineserver did not exit"
+# A server still up in this prefix (wineboot's, or a run that was killed and left its
+# persistent one) is waited for, then ended: the prefix is this stage's own.
+if ! timeout 30 "$wineserver" -w; then
+    "$wineserver" -k 2>/dev/null || true
+    timeout 30 "$wineserver" -w || die "the prefix's wineserver did not exit"
+fi
 "$wineserver" -p || die "wineserver -p"
 trap '"$wineserver" -k 2>/dev/null || true' EXIT
 
