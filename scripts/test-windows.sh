@@ -23,7 +23,8 @@
 #
 # Time on the 2-core machine: about 4.5 minutes once built, after other commits changed the
 # crate (clippy 1.7 min, build 1.5 min, tests/windows.rs 8 s, the C++ binding 30 s); 9 minutes
-# with the C++ binding built from scratch (build-cpp-windows/, 3 minutes).
+# with the C++ binding built from scratch (build-cpp-windows/, 3 minutes); about 11 minutes from
+# nothing (into an empty target directory: clippy 5.1 min, build 1.75 min; 1.8 GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
