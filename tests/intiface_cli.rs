@@ -336,3 +336,25 @@ fn versions_print_as_intifaces_do() {
     );
     assert_eq!(line.lines().count(), 1, "one line, as Intiface prints");
 }
+
+#[test]
+fn log_goes_before_any_command_and_intiface_flags_do_not() {
+    // `--log` is everyone's: before a command as after it.
+    let out = run(&["--log", "info", "check-device-config", "--help"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["check-device-config", "--log", "info", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    // A flag of the Intiface command line with a command is a usage error naming both.
+    let out = run(&["--websocket-port", "5", "devices"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("'devices'") && err.contains("--websocket-port"),
+        "{err}"
+    );
+}

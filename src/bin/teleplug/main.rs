@@ -20,14 +20,14 @@ mod stop_request;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
     name = "teleplug",
     about = "A Buttplug server and toolkit",
     disable_version_flag = true,
-    args_conflicts_with_subcommands = true,
     after_help = "Without a command, teleplug serves as Intiface Engine does, with its flags \
         (e.g. `teleplug --websocket-port 12345 --use-bluetooth-le`): the flags of `serve`, but \
         no hardware unless a --use-… flag names it, and no default port."
@@ -79,8 +79,37 @@ impl From<String> for Failure {
     }
 }
 
+/// A flag of the Intiface command line (the top level's own, not `--log` or the version flags,
+/// which go with every command) given together with a command: the first one, if any.
+fn engine_flag_with_command(matches: &ArgMatches) -> Option<String> {
+    matches.subcommand_name()?;
+    matches
+        .ids()
+        .map(|id| id.as_str())
+        .filter(|id| !matches!(*id, "log" | "version" | "server_version"))
+        .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
+        .map(|id| id.replace('_', "-"))
+}
+
+fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    if let Some(flag) = engine_flag_with_command(&matches) {
+        let command = matches.subcommand_name().unwrap_or_default().to_string();
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "the command '{command}' cannot be used with '--{flag}' before it (give \
+                     the command's own flags after it)"
+                ),
+            )
+            .exit();
+    }
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     if cli.version || cli.server_version {
         match cli.version {
             true => println!("{}", intiface::version_line()),
