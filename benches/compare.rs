@@ -1,0 +1,529 @@
+//! The load generator of the side-by-side server comparison (`scripts/compare.sh`): one process
+//! that plays both the Buttplug client (raw JSON over WebSocket, no client library) and a
+//! simulated Lovense Hush dialing in over the server's device WebSocket, against any Buttplug
+//! server given by its URLs and process id. The same binary, settings and load run against every
+//! server, so the figures are comparable; the script runs them one after another in one go.
+//!
+//! For each number of commands in flight it sends `--commands` Vibrate commands whose values
+//! alternate (so no server may skip one as a duplicate) and measures: throughput (replies per
+//! second), reply round trip p50/p99, send → device write p50/p99 (the toy's read of the bytes,
+//! on the same clock), and the server's CPU time per command (user + system from
+//! `/proc/<pid>/stat` over the window) beside the generator's own. Then the server's resident
+//! memory idle and with `--devices` toys connected. Output: one JSON object on stdout.
+//!
+//! A lost reply, an error reply or a missing device write is a failure (`"ok": false` with the
+//! reason), never a figure.
+//!
+//! ```sh
+//! cargo bench --bench compare -- --client ws://127.0.0.1:12345 \
+//!     --device ws://127.0.0.1:54817 --pid 1234 [--commands 40000] [--inflight 1,16,256] \
+//!     [--devices 100] [--spec 4]
+//! ```
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long any single wait may take before the run is declared failed.
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The Lovense identifier the toys dial in with (the user config given to both servers maps it
+/// to the lovense protocol).
+const TOY_IDENTIFIER: &str = "LVSDevice";
+
+struct Args {
+    client: String,
+    device: String,
+    pid: u32,
+    commands: usize,
+    inflight: Vec<usize>,
+    devices: usize,
+    spec: u32,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        client: String::new(),
+        device: String::new(),
+        pid: 0,
+        commands: 40_000,
+        inflight: vec![1, 16, 256],
+        devices: 100,
+        spec: 4,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "--bench" {
+            continue;
+        }
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--client" => a.client = value()?,
+            "--device" => a.device = value()?,
+            "--pid" => a.pid = value()?.parse().map_err(|e| format!("--pid: {e}"))?,
+            "--commands" => {
+                a.commands = value()?.parse().map_err(|e| format!("--commands: {e}"))?
+            }
+            "--devices" => a.devices = value()?.parse().map_err(|e| format!("--devices: {e}"))?,
+            "--spec" => a.spec = value()?.parse().map_err(|e| format!("--spec: {e}"))?,
+            "--inflight" => {
+                a.inflight = value()?
+                    .split(',')
+                    .map(|n| n.parse().map_err(|e| format!("--inflight: {e}")))
+                    .collect::<Result<_, _>>()?
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if a.client.is_empty() || a.device.is_empty() || a.pid == 0 {
+        return Err("--client, --device and --pid are required".into());
+    }
+    if a.spec != 3 && a.spec != 4 {
+        return Err("--spec is 3 or 4".into());
+    }
+    Ok(a)
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("compare: {e}");
+            std::process::exit(2);
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let out = rt.block_on(run(&args));
+    let out = match out {
+        Ok(v) => v,
+        Err(reason) => json!({"ok": false, "reason": reason}),
+    };
+    println!("{out}");
+}
+
+// ---- the process's accounting ------------------------------------------------------------------
+
+/// User + system CPU time of a process, from `/proc/<pid>/stat` (clock ticks of 1/100 s).
+fn cpu_time(pid: &str) -> Result<Duration, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+    // The command name may hold spaces: fields count from after its closing parenthesis.
+    let rest = stat
+        .rsplit_once(')')
+        .ok_or("unreadable /proc stat")?
+        .1
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    // rest[0] is field 3 (state); utime is field 14, stime field 15.
+    let ticks = |i: usize| -> Result<u64, String> {
+        rest.get(i - 3)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("no field {i} in /proc/{pid}/stat"))
+    };
+    let hz = 100; // USER_HZ: 100 on every Linux this runs on
+    Ok(Duration::from_millis((ticks(14)? + ticks(15)?) * 1000 / hz))
+}
+
+/// Resident memory of a process in KiB (`VmRSS`).
+fn rss_kib(pid: u32) -> Result<u64, String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("/proc/{pid}/status: {e}"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmRSS".to_string())
+}
+
+// ---- the toy -------------------------------------------------------------------------------------
+
+/// What a toy saw: every Vibrate write with the instant it was read.
+#[derive(Default)]
+struct ToyLog {
+    writes: Mutex<Vec<(Instant, u32)>>,
+    identified: AtomicBool,
+}
+
+/// Dial in as a Lovense Hush and answer like one until the socket closes.
+async fn toy(url: String, address: String, log: Arc<ToyLog>) -> Result<(), String> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .map_err(|e| format!("toy cannot connect to {url}: {e}"))?;
+    let hello = json!({"identifier": TOY_IDENTIFIER, "address": address, "version": 0});
+    ws.send(Message::text(hello.to_string()))
+        .await
+        .map_err(|e| format!("toy handshake: {e}"))?;
+    while let Some(m) = ws.next().await {
+        let now = Instant::now();
+        let bytes = match m {
+            Ok(Message::Binary(b)) => b.to_vec(),
+            Ok(Message::Text(t)) => t.as_bytes().to_vec(),
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let reply = if text == "DeviceType;" {
+            log.identified.store(true, Ordering::SeqCst);
+            format!("Z:11:{};", address.replace('-', ""))
+        } else if text == "Battery;" {
+            "90;".to_string()
+        } else if let Some(v) = text
+            .strip_prefix("Vibrate:")
+            .and_then(|v| v.strip_suffix(';'))
+        {
+            if let Ok(v) = v.parse() {
+                log.writes.lock().push((now, v));
+            }
+            "OK;".to_string()
+        } else {
+            "OK;".to_string()
+        };
+        if ws.send(Message::binary(reply.into_bytes())).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+// ---- the client ----------------------------------------------------------------------------------
+
+struct Client {
+    tx: SplitSink<Ws, Message>,
+    rx: SplitStream<Ws>,
+    spec: u32,
+}
+
+async fn next_json(rx: &mut SplitStream<Ws>) -> Result<Vec<Value>, String> {
+    loop {
+        let m = tokio::time::timeout(STEP_TIMEOUT, rx.next())
+            .await
+            .map_err(|_| "no message from the server within 30 s".to_string())?;
+        match m {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value =
+                    serde_json::from_str(t.as_str()).map_err(|e| format!("bad frame: {e}"))?;
+                return match v {
+                    Value::Array(a) => Ok(a),
+                    other => Err(format!("not a message array: {other}")),
+                };
+            }
+            Some(Ok(Message::Close(_))) | None => return Err("the server closed".into()),
+            Some(Err(e)) => return Err(format!("client socket: {e}")),
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+impl Client {
+    async fn connect(url: &str, spec: u32) -> Result<Client, String> {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|e| format!("client cannot connect to {url}: {e}"))?;
+        let (tx, rx) = ws.split();
+        let mut c = Client { tx, rx, spec };
+        let hello = if spec == 4 {
+            json!([{"RequestServerInfo": {"Id": 1, "ClientName": "compare",
+                "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}])
+        } else {
+            json!([{"RequestServerInfo": {"Id": 1, "ClientName": "compare",
+                "MessageVersion": 3}}])
+        };
+        c.send(hello.to_string()).await?;
+        let reply = next_json(&mut c.rx).await?;
+        if reply.first().and_then(|m| m.get("ServerInfo")).is_none() {
+            return Err(format!("handshake refused: {reply:?}"));
+        }
+        Ok(c)
+    }
+
+    async fn send(&mut self, text: String) -> Result<(), String> {
+        self.tx
+            .send(Message::text(text))
+            .await
+            .map_err(|e| format!("client send: {e}"))
+    }
+
+    /// The index of the device whose name contains "Lovense", asking until it is there.
+    async fn device_index(&mut self, count: usize) -> Result<Vec<u32>, String> {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        let mut id = 2;
+        loop {
+            self.send(json!([{"RequestDeviceList": {"Id": id}}]).to_string())
+                .await?;
+            let indexes = loop {
+                let frame = next_json(&mut self.rx).await?;
+                if let Some(list) = frame
+                    .iter()
+                    .filter_map(|m| m.get("DeviceList"))
+                    .find(|l| l["Id"] == id)
+                {
+                    break device_indexes(list);
+                }
+            };
+            if indexes.len() >= count {
+                return Ok(indexes);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{} of {count} devices listed after 30 s",
+                    indexes.len()
+                ));
+            }
+            id += 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn command(&self, id: u32, device: u32, value: u32) -> String {
+        if self.spec == 4 {
+            format!(
+                r#"[{{"OutputCmd":{{"Id":{id},"DeviceIndex":{device},"FeatureIndex":0,"Command":{{"Vibrate":{{"Value":{value}}}}}}}}}]"#
+            )
+        } else {
+            let scalar = f64::from(value) / 20.0;
+            format!(
+                r#"[{{"ScalarCmd":{{"Id":{id},"DeviceIndex":{device},"Scalars":[{{"Index":0,"Scalar":{scalar},"ActuatorType":"Vibrate"}}]}}}}]"#
+            )
+        }
+    }
+}
+
+/// Device indexes of a DeviceList message (v4: an object keyed by index; v3: an array).
+fn device_indexes(list: &Value) -> Vec<u32> {
+    let devices = &list["Devices"];
+    let mut out: Vec<u32> = match devices {
+        Value::Object(map) => map
+            .values()
+            .filter_map(|d| d["DeviceIndex"].as_u64())
+            .map(|i| i as u32)
+            .collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|d| d["DeviceIndex"].as_u64())
+            .map(|i| i as u32)
+            .collect(),
+        _ => Vec::new(),
+    };
+    out.sort_unstable();
+    out
+}
+
+// ---- one load step ---------------------------------------------------------------------------------
+
+/// Percentile of sorted nanosecond samples, in µs.
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+/// The value of command `i`: cycles over 1..=20 (a Hush's vibration levels).
+fn level(i: usize) -> u32 {
+    (i % 20) as u32 + 1
+}
+
+/// Match each write to the command it carries: the latest one with its value sent before the
+/// write was read, after the previous write's. Returns send → write times (ns) and the index
+/// of the last command matched.
+fn match_writes(
+    writes: &[(Instant, u32)],
+    sent_at: &[AtomicU64],
+    start: Instant,
+    value: fn(usize) -> u32,
+) -> (Vec<u64>, Option<usize>) {
+    let mut ages = Vec::with_capacity(writes.len());
+    let mut next = 0usize;
+    let mut reached = None;
+    for (at, v) in writes {
+        let at = at.duration_since(start).as_nanos() as u64;
+        // Commands sent before the write: the first `sent` of them.
+        let sent = sent_at[next..]
+            .iter()
+            .position(|s| {
+                let s = s.load(Ordering::Relaxed);
+                s == 0 || s > at
+            })
+            .map_or(sent_at.len(), |p| next + p);
+        let Some(k) = (next..sent).rev().find(|&k| value(k) == *v) else {
+            continue; // not a command of this step (e.g. a stop)
+        };
+        ages.push(at - sent_at[k].load(Ordering::Relaxed));
+        reached = Some(k);
+        next = k + 1;
+    }
+    (ages, reached)
+}
+
+/// Send `commands` commands with at most `inflight` unanswered; measure.
+async fn load_step(
+    client: &mut Client,
+    device: u32,
+    toy: &ToyLog,
+    pid: &str,
+    commands: usize,
+    inflight: usize,
+    first_id: u32,
+) -> Result<Value, String> {
+    let start = Instant::now();
+    let sent_at: Vec<AtomicU64> = (0..commands).map(|_| AtomicU64::new(0)).collect();
+    let mut rtt = Vec::with_capacity(commands);
+    toy.writes.lock().clear();
+    let cpu_before = cpu_time(pid)?;
+    let own_before = cpu_time("self")?;
+    let t0 = Instant::now();
+    let mut next = 0usize;
+    let mut answered = 0usize;
+    let mut errors = 0usize;
+    // Values change at every command (so none is a repeat a server may skip).
+    let value = level;
+    while answered < commands {
+        while next < commands && next - answered < inflight {
+            let id = first_id + next as u32;
+            sent_at[next].store(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            let text = client.command(id, device, value(next));
+            client.send(text).await?;
+            next += 1;
+        }
+        let frame = next_json(&mut client.rx)
+            .await
+            .map_err(|e| format!("{e} ({answered} of {commands} replies, {inflight} in flight)"))?;
+        let now = start.elapsed().as_nanos() as u64;
+        for m in frame {
+            let (kind, body) = match m.as_object().and_then(|o| o.iter().next()) {
+                Some((k, b)) => (k.clone(), b.clone()),
+                None => continue,
+            };
+            let Some(id) = body["Id"].as_u64() else {
+                continue;
+            };
+            if id == 0 {
+                continue; // an event
+            }
+            let Some(i) = (id as usize).checked_sub(first_id as usize) else {
+                continue;
+            };
+            if i >= commands {
+                continue;
+            }
+            if kind != "Ok" {
+                errors += 1;
+            }
+            rtt.push(now - sent_at[i].load(Ordering::Relaxed));
+            answered += 1;
+        }
+    }
+    let window = t0.elapsed();
+    let cpu = cpu_time(pid)? - cpu_before;
+    let own = cpu_time("self")? - own_before;
+    if errors > 0 {
+        return Err(format!(
+            "{errors} of {commands} commands got an error reply ({inflight} in flight)"
+        ));
+    }
+    // Every command was acknowledged; a server may merge commands that wait for the device
+    // (the latest value wins), but the last one must reach the toy. Each write is matched to
+    // the latest command carrying its value sent before it was read (values cycle over 20
+    // levels, so a write's command is the most recent one with that value).
+    let last = commands - 1;
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    let (to_write, written) = loop {
+        let writes: Vec<(Instant, u32)> = toy.writes.lock().clone();
+        let (ages, reached) = match_writes(&writes, &sent_at, start, value);
+        if reached == Some(last) {
+            break (ages, writes.len());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the last command never reached the toy ({} writes, {inflight} in flight): \
+                 commands lost",
+                writes.len()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    toy.writes.lock().clear();
+    let mut to_write = to_write;
+    rtt.sort_unstable();
+    to_write.sort_unstable();
+    let secs = window.as_secs_f64();
+    Ok(json!({
+        "inflight": inflight,
+        "commands": commands,
+        "seconds": secs,
+        "per_second": commands as f64 / secs,
+        "rtt_p50_us": pct(&rtt, 0.5),
+        "rtt_p99_us": pct(&rtt, 0.99),
+        "write_p50_us": pct(&to_write, 0.5),
+        "write_p99_us": pct(&to_write, 0.99),
+        "device_writes": written,
+        "server_cpu_us_per_cmd": cpu.as_secs_f64() * 1e6 / commands as f64,
+        "client_cpu_us_per_cmd": own.as_secs_f64() * 1e6 / commands as f64,
+    }))
+}
+
+// ---- the run -----------------------------------------------------------------------------------
+
+async fn run(args: &Args) -> Result<Value, String> {
+    let pid = args.pid.to_string();
+    let idle_rss = rss_kib(args.pid)?;
+    let mut client = Client::connect(&args.client, args.spec).await?;
+
+    // One toy for the load.
+    let log = Arc::new(ToyLog::default());
+    let toy_task = tokio::spawn(toy(args.device.clone(), "bench-toy-0".into(), log.clone()));
+    let indexes = client.device_index(1).await?;
+    let device = indexes[0];
+    if !log.identified.load(Ordering::SeqCst) {
+        return Err("the device was listed without identifying the toy".into());
+    }
+    // Warm-up: the first commands pay for lazy set-up in either server.
+    load_step(&mut client, device, &log, &pid, 1000, 16, 1_000_000).await?;
+
+    let mut steps = Vec::new();
+    let mut first_id = 10;
+    for &k in &args.inflight {
+        steps.push(load_step(&mut client, device, &log, &pid, args.commands, k, first_id).await?);
+        first_id += args.commands as u32;
+    }
+
+    // Memory with more toys connected.
+    let mut toys = VecDeque::new();
+    for i in 1..args.devices {
+        let log = Arc::new(ToyLog::default());
+        toys.push_back(tokio::spawn(toy(
+            args.device.clone(),
+            format!("bench-toy-{i}"),
+            log,
+        )));
+    }
+    let listed = client.device_index(args.devices).await?.len();
+    let rss_devices = rss_kib(args.pid)?;
+    for t in toys {
+        t.abort();
+    }
+    toy_task.abort();
+    Ok(json!({
+        "ok": true,
+        "spec": args.spec,
+        "steps": steps,
+        "idle_rss_kib": idle_rss,
+        "devices": listed,
+        "devices_rss_kib": rss_devices,
+    }))
+}
