@@ -9,19 +9,21 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::fake_bluez::{Bus, FakeBluez, run};
-use support::scan::{
-    first_entry, handshaken_client, next_event, scanning_client, scanning_finished, start_scanning,
+use support::device_list::{
+    EVENT_TIMEOUT, device_gone, device_listed, devices_listed, request, vibrate,
 };
-use support::wire::{WireClient, body, msg_type};
-use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
+use support::fake_bluez::{Bus, FakeBluez, ble_server, run};
+use support::scan::{
+    first_entry, handshaken_client, scanning_client, scanning_finished, start_scanning,
+};
+use support::wire::{body, msg_type};
+use teleplug::server::ServerEvent;
 
 const LOVENSE: &str = "AA:BB:CC:DD:EE:01";
 const UNKNOWN: &str = "AA:BB:CC:DD:EE:09";
 const LVS_SVC: &str = "5a300001-0023-4bd4-bbd5-a6920e4c5653";
 const LVS_TX: &str = "5a300002-0023-4bd4-bbd5-a6920e4c5653";
 const LVS_RX: &str = "5a300003-0023-4bd4-bbd5-a6920e4c5653";
-const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn hex(s: &str) -> String {
     support::fake_bluez::hex(s.as_bytes())
@@ -51,87 +53,6 @@ fn unknown() -> Value {
            "services": ["0000180d-0000-1000-8000-00805f9b34fb"],
            "gatt": [{"uuid": "0000180d-0000-1000-8000-00805f9b34fb", "characteristics": [
                {"uuid": "00002a37-0000-1000-8000-00805f9b34fb", "flags": ["notify"]}]}]})
-}
-
-fn ble_server() -> Server {
-    Server::new(ServerOptions {
-        transports: Transports {
-            bluetooth: true,
-            ..Transports::none()
-        },
-        ..ServerOptions::default()
-    })
-}
-
-async fn request(c: &mut WireClient, name: &str, fields: Value) -> Value {
-    let m = c.msg(name, fields);
-    c.request(vec![m]).await.remove(0)
-}
-
-/// The name of each device in a DeviceList, by index.
-fn devices(list: &Value) -> Vec<(u64, String)> {
-    body(list)["Devices"]
-        .as_object()
-        .map(|m| {
-            m.values()
-                .map(|d| {
-                    (
-                        d["DeviceIndex"].as_u64().unwrap_or(99),
-                        d["DeviceName"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn device_listed(c: &mut WireClient, name: &str) -> u64 {
-    devices_listed(c, &[name]).await[0]
-}
-
-/// The indexes of `names` from the first DeviceList listing all of them (devices connecting
-/// together may arrive in one DeviceList).
-async fn devices_listed(c: &mut WireClient, names: &[&str]) -> Vec<u64> {
-    let list = next_event(
-        c,
-        EVENT_TIMEOUT,
-        &format!("DeviceList with {names:?}"),
-        |m| {
-            let listed = devices(m);
-            msg_type(m) == "DeviceList" && names.iter().all(|n| listed.iter().any(|(_, l)| l == n))
-        },
-    )
-    .await;
-    let listed = devices(&list);
-    names
-        .iter()
-        .map(|n| {
-            listed
-                .iter()
-                .find(|(_, l)| l == n)
-                .map(|(i, _)| *i)
-                .expect("listed")
-        })
-        .collect()
-}
-
-async fn device_gone(c: &mut WireClient, name: &str) {
-    next_event(
-        c,
-        EVENT_TIMEOUT,
-        &format!("DeviceList without {name}"),
-        |m| msg_type(m) == "DeviceList" && !devices(m).iter().any(|(_, n)| n == name),
-    )
-    .await;
-}
-
-async fn vibrate(c: &mut WireClient, index: u64, value: i32) -> Value {
-    request(
-        c,
-        "OutputCmd",
-        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": value}}}),
-    )
-    .await
 }
 
 #[test]

@@ -10,10 +10,13 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::fake_bluez::{Bus, FakeBluez, run};
-use support::scan::{next_event, scanning_client, scanning_finished};
+use support::device_list::{
+    EVENT_TIMEOUT, device_gone, device_listed, request, stop_scanning, vibrate,
+};
+use support::fake_bluez::{Bus, FakeBluez, ble_server, run};
+use support::scan::{next_event, scanning_client};
 use support::wire::{WireClient, body, msg_type};
-use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
+use teleplug::server::{Server, ServerEvent};
 use teleplug::wire::SpecVersion;
 
 const TOY: &str = "AA:BB:CC:DD:EE:01";
@@ -21,7 +24,6 @@ const OTHER: &str = "AA:BB:CC:DD:EE:02";
 const LVS_SVC: &str = "5a300001-0023-4bd4-bbd5-a6920e4c5653";
 const LVS_TX: &str = "5a300002-0023-4bd4-bbd5-a6920e4c5653";
 const LVS_RX: &str = "5a300003-0023-4bd4-bbd5-a6920e4c5653";
-const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn hex(s: &str) -> String {
     support::fake_bluez::hex(s.as_bytes())
@@ -39,75 +41,6 @@ fn lovense(address: &str, name: &str, kind: &str, advertise: bool) -> Value {
                 {"on": hex("Battery;"), "notify": hex("85;"), "to": LVS_RX}]},
             {"uuid": LVS_RX, "flags": ["read", "notify"]}]}]
     })
-}
-
-fn ble_server() -> Server {
-    Server::new(ServerOptions {
-        transports: Transports {
-            bluetooth: true,
-            ..Transports::none()
-        },
-        ..ServerOptions::default()
-    })
-}
-
-async fn request(c: &mut WireClient, name: &str, fields: Value) -> Value {
-    let m = c.msg(name, fields);
-    c.request(vec![m]).await.remove(0)
-}
-
-/// (index, name) of each device in a DeviceList.
-fn devices(list: &Value) -> Vec<(u64, String)> {
-    body(list)["Devices"]
-        .as_object()
-        .map(|m| {
-            m.values()
-                .map(|d| {
-                    (
-                        d["DeviceIndex"].as_u64().unwrap_or(99),
-                        d["DeviceName"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn device_listed(c: &mut WireClient, name: &str) -> u64 {
-    let list = next_event(c, EVENT_TIMEOUT, &format!("DeviceList with {name}"), |m| {
-        msg_type(m) == "DeviceList" && devices(m).iter().any(|(_, n)| n == name)
-    })
-    .await;
-    devices(&list)
-        .into_iter()
-        .find(|(_, n)| n == name)
-        .map(|(i, _)| i)
-        .expect("listed")
-}
-
-async fn device_gone(c: &mut WireClient, name: &str) {
-    next_event(
-        c,
-        EVENT_TIMEOUT,
-        &format!("DeviceList without {name}"),
-        |m| msg_type(m) == "DeviceList" && !devices(m).iter().any(|(_, n)| n == name),
-    )
-    .await;
-}
-
-async fn vibrate(c: &mut WireClient, index: u64, value: i32) -> Value {
-    request(
-        c,
-        "OutputCmd",
-        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": value}}}),
-    )
-    .await
-}
-
-async fn stop_scanning(c: &mut WireClient) {
-    let r = request(c, "StopScanning", json!({})).await;
-    assert_eq!(msg_type(&r), "Ok", "{r}");
-    scanning_finished(c, EVENT_TIMEOUT).await;
 }
 
 async fn server_event(
@@ -179,7 +112,6 @@ fn a_dropped_toy_comes_back_without_a_scan_keeps_its_index_and_nothing_is_replay
 
             // Back, it is stopped first (a toy may keep its last command through a drop); a new
             // command works; the one from before the drop was not written again.
-            fake.expect_write(TOY, LVS_TX, b"Vibrate:0;").await;
             let r = vibrate(&mut c, index, 3).await;
             assert_eq!(msg_type(&r), "Ok", "{r}");
             fake.expect_write(TOY, LVS_TX, b"Vibrate:3;").await;

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use serde_json::{Value, json};
+use support::device_list::{EVENT_TIMEOUT, devices, request, vibrate};
 use support::scan::{next_event, scanning_client, scanning_finished};
-use support::wire::{WireClient, body, msg_type};
+use support::wire::{WireClient, msg_type};
 use teleplug::hardware::hid::HidIo;
 use teleplug::hardware::lovense_dongle::{
     DongleFinder, LovenseDongleManager, MIN_SPACING, STATUS_WAIT,
@@ -25,7 +26,6 @@ use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
 
 const TOY_ID: &str = "c44f33aabbcc";
 const TOY_ADDRESS: &str = "C4:4F:33:AA:BB:CC";
-const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Closer than this, the real dongle drops the second message (buttplug issue #521).
 const DONGLE_DROPS_BELOW: Duration = Duration::from_millis(40);
 
@@ -279,49 +279,19 @@ fn dongle_server(usb: &Arc<FakeUsb>) -> Server {
     server
 }
 
-async fn request(c: &mut WireClient, name: &str, fields: Value) -> Value {
-    let m = c.msg(name, fields);
-    c.request(vec![m]).await.remove(0)
-}
-
-fn listed(list: &Value) -> Vec<(u64, String)> {
-    body(list)["Devices"]
-        .as_object()
-        .map(|m| {
-            m.values()
-                .map(|d| {
-                    (
-                        d["DeviceIndex"].as_u64().unwrap_or(99),
-                        d["DeviceName"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 async fn hush_listed(c: &mut WireClient) -> u64 {
     let list = next_event(c, EVENT_TIMEOUT, "DeviceList with the Hush", |m| {
-        msg_type(m) == "DeviceList" && listed(m).iter().any(|(_, n)| n == "Lovense Hush")
+        msg_type(m) == "DeviceList" && devices(m).iter().any(|(_, n)| n == "Lovense Hush")
     })
     .await;
-    listed(&list)[0].0
+    devices(&list)[0].0
 }
 
 async fn hush_gone(c: &mut WireClient) {
     next_event(c, EVENT_TIMEOUT, "DeviceList without the Hush", |m| {
-        msg_type(m) == "DeviceList" && listed(m).is_empty()
+        msg_type(m) == "DeviceList" && devices(m).is_empty()
     })
     .await;
-}
-
-async fn vibrate(c: &mut WireClient, index: u64, value: i32) -> Value {
-    request(
-        c,
-        "OutputCmd",
-        json!({"DeviceIndex": index, "FeatureIndex": 0, "Command": {"Vibrate": {"Value": value}}}),
-    )
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -513,10 +483,10 @@ async fn a_toy_held_by_the_dongle_is_not_connected_again_over_bluetooth() {
     let r = request(&mut c, "StartScanning", json!({})).await;
     assert_eq!(msg_type(&r), "Ok", "{r}");
     let list = next_event(&mut c, EVENT_TIMEOUT, "DeviceList with the Nora", |m| {
-        msg_type(m) == "DeviceList" && listed(m).iter().any(|(_, n)| n == "Lovense Nora")
+        msg_type(m) == "DeviceList" && devices(m).iter().any(|(_, n)| n == "Lovense Nora")
     })
     .await;
-    let names: Vec<String> = listed(&list).into_iter().map(|(_, n)| n).collect();
+    let names: Vec<String> = devices(&list).into_iter().map(|(_, n)| n).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(
         server

@@ -391,3 +391,15 @@ impl FakeBluez {
 pub fn hex(data: &[u8]) -> String {
     data.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A server scanning with Bluetooth LE only (the fake BlueZ's bus must be set up: [`run`]).
+pub fn ble_server() -> teleplug::server::Server {
+    use teleplug::server::{Server, ServerOptions, Transports};
+    Server::new(ServerOptions {
+        transports: Transports {
+            bluetooth: true,
+            ..Transports::none()
+        },
+        ..ServerOptions::default()
+    })
+}

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod c_programs;
+pub mod device_list;
 pub mod fake_bluez;
 pub mod mutate;
 pub mod ops;
