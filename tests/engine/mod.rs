@@ -2,10 +2,11 @@
 //! subcommand) for the Intiface-compatibility tests: its stdout lines, SIGTERM, its exit status.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::support::serve::{line_reader, next_line_with};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_teleplug");
@@ -20,37 +21,6 @@ pub struct Engine {
     log_lines: mpsc::Receiver<String>,
 }
 
-/// The next line of `lines` containing `needle` (bounded by [`WAIT`]).
-fn next_line_with(lines: &mpsc::Receiver<String>, needle: &str) -> String {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no line with {needle:?}"));
-        if line.contains(needle) {
-            return line;
-        }
-    }
-}
-
-/// Each line of `from`, sent to the returned receiver (and to stderr when `echo`).
-fn lines_of(from: impl std::io::Read + Send + 'static, echo: bool) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(from).lines() {
-            let Ok(line) = line else { break };
-            if echo {
-                eprintln!("{line}");
-            }
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
 impl Engine {
     /// `teleplug` with exactly `args`.
     pub fn start(args: &[&str]) -> Engine {
@@ -61,9 +31,9 @@ impl Engine {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn teleplug");
-        let lines = lines_of(child.stdout.take().unwrap(), false);
+        let lines = line_reader(child.stdout.take().unwrap(), false);
         // Logs are also copied to the test's stderr (shown when a test fails).
-        let log_lines = lines_of(child.stderr.take().unwrap(), true);
+        let log_lines = line_reader(child.stderr.take().unwrap(), true);
         Engine {
             child: Some(child),
             lines,

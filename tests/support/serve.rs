@@ -25,7 +25,10 @@ pub struct Serve {
 }
 
 /// Each line read from `from`, sent to the returned receiver (and, with `echo`, to stderr).
-fn line_reader(from: impl std::io::Read + Send + 'static, echo: bool) -> mpsc::Receiver<String> {
+pub fn line_reader(
+    from: impl std::io::Read + Send + 'static,
+    echo: bool,
+) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(from).lines() {
@@ -42,7 +45,7 @@ fn line_reader(from: impl std::io::Read + Send + 'static, echo: bool) -> mpsc::R
 }
 
 /// The next line from `lines` containing `needle`.
-fn next_line_with(lines: &mpsc::Receiver<String>, needle: &str) -> String {
+pub fn next_line_with(lines: &mpsc::Receiver<String>, needle: &str) -> String {
     loop {
         let line = lines
             .recv_timeout(WAIT)
