@@ -50,8 +50,8 @@ pub fn enumerate() -> Result<Vec<HidDeviceInfo>, HardwareError> {
     Ok(out)
 }
 
-/// hidapi's device, driven by the transport's I/O thread.
-struct HidapiDevice(hidapi::HidDevice);
+/// hidapi's device, driven by an I/O thread (a HID transport's, or the Lovense dongle's).
+pub(crate) struct HidapiDevice(pub(crate) hidapi::HidDevice);
 
 impl HidIo for HidapiDevice {
     fn write(&mut self, data: &[u8]) -> Result<(), HardwareError> {

@@ -234,24 +234,6 @@ impl DongleFinder for HidapiFinder {
         let device = api.open_path(&path).map_err(|e| {
             HardwareError::ConnectionFailed(format!("cannot open {}: {e}", dongle.path))
         })?;
-        Ok(Some(Box::new(HidapiDongle(device))))
-    }
-}
-
-struct HidapiDongle(hidapi::HidDevice);
-
-impl HidIo for HidapiDongle {
-    fn write(&mut self, data: &[u8]) -> Result<(), HardwareError> {
-        self.0
-            .write(data)
-            .map(|_| ())
-            .map_err(|e| HardwareError::Io(e.to_string()))
-    }
-
-    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, HardwareError> {
-        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-        self.0
-            .read_timeout(buf, ms)
-            .map_err(|e| HardwareError::Io(e.to_string()))
+        Ok(Some(Box::new(super::hid::HidapiDevice(device))))
     }
 }
