@@ -12,7 +12,8 @@
 //! memory idle and with `--devices` toys connected. Output: one JSON object on stdout.
 //!
 //! A lost reply, an error reply or a missing device write is a failure (`"ok": false` with the
-//! reason), never a figure.
+//! reason), never a figure. Without `--bench` (run by `cargo test` or `cargo nextest`, which
+//! list it) it does nothing.
 //!
 //! ```sh
 //! cargo bench --bench compare -- --client ws://127.0.0.1:12345 \
@@ -96,6 +97,10 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        // Run by `cargo test` / `cargo nextest` (which may pass `--list`): no tests here.
+        return;
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {

@@ -93,7 +93,7 @@ measure() {
         python3 -c 'import json,sys; print(json.dumps({"ok": False, "reason": "the server did not listen; its log ends: " + open(sys.argv[1], errors="replace").read()[-300:]}))' \
             "$work/$name.log" >"$work/$name.json"
     else
-        timeout 600 "$loadgen" --client "ws://127.0.0.1:$client_port" \
+        timeout 600 "$loadgen" --bench --client "ws://127.0.0.1:$client_port" \
             --device "ws://127.0.0.1:$device_port" --pid "$pid" --commands "$commands" \
             --inflight "$inflight" --devices "$devices" --spec 4 >"$work/$name.json" \
             || echo '{"ok":false,"reason":"the load generator failed or timed out"}' >"$work/$name.json"
