@@ -24,13 +24,14 @@ use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::NAME;
 use super::io::{FromDongle, WriteRequest};
 use super::messages::{Func, Incoming, Outgoing, code};
+use super::request::Request;
 use super::toy::{ADVERTISED_NAME, ToyConnector, ToyTransport, toy_address};
 use crate::hardware::{
     Advertisement, AdvertisementKind, DeviceCandidate, EVENT_QUEUE_CAPACITY, Endpoint,
@@ -42,24 +43,6 @@ use crate::hardware::{
 pub const STATUS_WAIT: Duration = Duration::from_millis(250);
 /// How long StopAndConnect waits for the dongle to confirm the search stopped.
 pub const STOP_CONFIRM_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// What the manager and the toy's transport ask of the driver.
-#[derive(Debug)]
-pub enum Request {
-    StartScan,
-    StopScan,
-    /// A protocol write to the toy of connection `session`.
-    Command {
-        session: u64,
-        cmd: String,
-        reply: oneshot::Sender<Result<(), HardwareError>>,
-    },
-    /// The server let the toy of connection `session` go (or declined it).
-    Release {
-        session: u64,
-    },
-    Shutdown,
-}
 
 enum State {
     CheckConnected { until: Instant },

@@ -5,7 +5,8 @@
 //! - `messages`: the JSON messages and their framing in HID reports;
 //! - `io`: the I/O thread, which spaces messages at least [`MIN_SPACING`] apart (the dongle
 //!   drops back-to-back commands);
-//! - `machine`: the dongle's state machine (status check, search, one toy at a time);
+//! - `machine`: the dongle's state machine (status check, search, one toy at a time), driven
+//!   by the `request`s of the manager and the toy's transport;
 //! - `toy`: the toy as a [`Transport`](crate::hardware::Transport) for the `lovense` protocol,
 //!   offered as `LVS-DongleDevice`.
 //!
@@ -23,6 +24,7 @@
 mod io;
 mod machine;
 mod messages;
+mod request;
 mod toy;
 
 use std::sync::Arc;
@@ -71,13 +73,13 @@ struct Inner {
 #[derive(Default)]
 struct State {
     /// The open dongle's driver (closed once it ended).
-    driver: Option<mpsc::UnboundedSender<machine::Request>>,
+    driver: Option<mpsc::UnboundedSender<request::Request>>,
     /// Looking for a dongle while scanning.
     lookup: Option<JoinHandle<()>>,
 }
 
 impl State {
-    fn driver(&self) -> Option<&mpsc::UnboundedSender<machine::Request>> {
+    fn driver(&self) -> Option<&mpsc::UnboundedSender<request::Request>> {
         self.driver.as_ref().filter(|d| !d.is_closed())
     }
 }
@@ -112,7 +114,7 @@ impl Drop for LovenseDongleManager {
                 l.abort();
             }
             if let Some(d) = st.driver.take() {
-                let _ = d.send(machine::Request::Shutdown);
+                let _ = d.send(request::Request::Shutdown);
             }
         }
     }
@@ -182,7 +184,7 @@ impl HardwareManager for LovenseDongleManager {
         let mut st = inner.state.lock().await;
         inner.scanning.store(true, Ordering::SeqCst);
         if let Some(d) = st.driver() {
-            let _ = d.send(machine::Request::StartScan);
+            let _ = d.send(request::Request::StartScan);
         }
         if st.lookup.as_ref().is_none_or(|l| l.is_finished()) {
             st.lookup = Some(tokio::spawn(lookup_loop(inner.clone())));
@@ -198,7 +200,7 @@ impl HardwareManager for LovenseDongleManager {
             l.abort();
         }
         if let Some(d) = st.driver() {
-            let _ = d.send(machine::Request::StopScan);
+            let _ = d.send(request::Request::StopScan);
         }
         Ok(())
     }
@@ -211,7 +213,7 @@ impl HardwareManager for LovenseDongleManager {
             l.abort();
         }
         if let Some(d) = st.driver.take() {
-            let _ = d.send(machine::Request::Shutdown);
+            let _ = d.send(request::Request::Shutdown);
         }
     }
 }

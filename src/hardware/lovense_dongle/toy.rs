@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
-use super::machine::Request;
+use super::request::Request;
 use crate::device_config::CommunicationSpecifier;
 use crate::hardware::{DeviceConnector, Endpoint, HardwareError, HardwareEvent, Transport};
 
