@@ -33,6 +33,19 @@ use crate::device_config::CommunicationSpecifier;
 pub use crate::device_config::{Advertisement, AdvertisementKind, Endpoint};
 pub use transports::{TRANSPORTS, TransportInfo, Transports, add_platform_managers};
 
+/// The reply to an operation handed to a transport's I/O thread, waited for at most `limit`: a
+/// thread that dropped the request (it ended) is `Disconnected`, no reply in time `Timeout`.
+pub(crate) async fn reply_within<T>(
+    limit: Duration,
+    reply: tokio::sync::oneshot::Receiver<Result<T, HardwareError>>,
+) -> Result<T, HardwareError> {
+    match tokio::time::timeout(limit, reply).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => Err(HardwareError::Disconnected),
+        Err(_) => Err(HardwareError::Timeout),
+    }
+}
+
 /// Failures of the hardware layer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HardwareError {

@@ -96,11 +96,7 @@ pub async fn ask<T>(
     commands
         .send(make(reply))
         .map_err(|_| HardwareError::Disconnected)?;
-    match tokio::time::timeout(timeout, answer).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(_)) => Err(HardwareError::Disconnected),
-        Err(_) => Err(HardwareError::Timeout),
-    }
+    crate::hardware::reply_within(timeout, answer).await
 }
 
 /// The thread's loop: commands as they come, refreshes and removal checks when due; ends when

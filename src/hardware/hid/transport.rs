@@ -167,11 +167,7 @@ impl Transport for HidTransport {
         if !sent {
             return Err(HardwareError::Disconnected);
         }
-        match tokio::time::timeout(WRITE_TIMEOUT, done).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => Err(HardwareError::Disconnected),
-            Err(_) => Err(HardwareError::Timeout),
-        }
+        crate::hardware::reply_within(WRITE_TIMEOUT, done).await
     }
 
     /// The oldest input report received while `rx` is not subscribed (at most `max_len`

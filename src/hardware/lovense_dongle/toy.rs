@@ -96,11 +96,7 @@ impl Transport for ToyTransport {
         if self.requests.send(request).is_err() {
             return Err(HardwareError::Disconnected);
         }
-        match tokio::time::timeout(WRITE_TIMEOUT, done).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => Err(HardwareError::Disconnected),
-            Err(_) => Err(HardwareError::Timeout),
-        }
+        crate::hardware::reply_within(WRITE_TIMEOUT, done).await
     }
 
     async fn read(
