@@ -21,7 +21,6 @@
 //!     [--devices 100] [--spec 4]
 //! ```
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -447,7 +446,7 @@ async fn load_step(
     // levels, so a write's command is the most recent one with that value).
     let last = commands - 1;
     let deadline = Instant::now() + STEP_TIMEOUT;
-    let (to_write, written) = loop {
+    let (mut to_write, written) = loop {
         let writes: Vec<(Instant, u32)> = toy.writes.lock().clone();
         let (ages, reached) = match_writes(&writes, &sent_at, start, value);
         if reached == Some(last) {
@@ -462,8 +461,6 @@ async fn load_step(
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
-    toy.writes.lock().clear();
-    let mut to_write = to_write;
     rtt.sort_unstable();
     to_write.sort_unstable();
     let secs = window.as_secs_f64();
@@ -508,10 +505,10 @@ async fn run(args: &Args) -> Result<Value, String> {
     }
 
     // Memory with more toys connected.
-    let mut toys = VecDeque::new();
+    let mut toys = Vec::new();
     for i in 1..args.devices {
         let log = Arc::new(ToyLog::default());
-        toys.push_back(tokio::spawn(toy(
+        toys.push(tokio::spawn(toy(
             args.device.clone(),
             format!("bench-toy-{i}"),
             log,

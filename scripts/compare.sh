@@ -152,7 +152,8 @@ for i, s in enumerate(steps):
             ratio = ""
             if not failed and "load generator" not in label and key != "device_writes":
                 x, y = a['steps'][i][key], b['steps'][i][key]
-                ratio = f"{(x / y if key == 'per_second' else y / x):.2f}"
+                # CPU time comes in 10 ms ticks: a short run may count none on one side.
+                ratio = f"{(x / y if key == 'per_second' else y / x):.2f}" if x and y else "too few CPU ticks"
             print(f"| {k} | {label} | {cell(a, i, key, fmt)} | {cell(b, i, key, fmt)} | {ratio} |")
 def mem(r, key):
     return f"{r[key] / 1024:.1f} MiB" if r.get("ok") else "failed"
