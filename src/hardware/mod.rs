@@ -35,6 +35,7 @@ pub use transports::{TRANSPORTS, TransportInfo, Transports, add_platform_manager
 
 /// The reply to an operation handed to a transport's I/O thread, waited for at most `limit`: a
 /// thread that dropped the request (it ended) is `Disconnected`, no reply in time `Timeout`.
+#[cfg(any(feature = "hid", feature = "gamepad"))]
 pub(crate) async fn reply_within<T>(
     limit: Duration,
     reply: tokio::sync::oneshot::Receiver<Result<T, HardwareError>>,
