@@ -172,15 +172,65 @@ pub(crate) fn spawn_json_direct(
     Ok(ConnectionSender { tx: in_tx })
 }
 
+/// The server's own front ends: see [`super::Server::connect_backdoor`].
+pub(crate) fn spawn_backdoor(
+    inner: Arc<ServerInner>,
+    name: &str,
+) -> Result<TypedConnection, ConnectError> {
+    if inner.shut_down.load(Ordering::SeqCst) {
+        return Err(ConnectError::ShutDown);
+    }
+    let (in_tx, in_rx) = mpsc::channel(CONNECTION_QUEUE);
+    let (out_tx, out_rx) = mpsc::channel(CONNECTION_QUEUE);
+    let info = ConnectionInfo {
+        address: Some(name.to_owned()),
+    };
+    spawn_with(inner, info, in_rx, Sink::Typed(out_tx), Role::Backdoor);
+    Ok(TypedConnection {
+        sender: ConnectionSender { tx: in_tx },
+        receiver: out_rx,
+    })
+}
+
+/// Whose connection it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// The one client app (handshake, ping, allowed clients).
+    Client,
+    /// A front end of the server itself, beside the client.
+    Backdoor,
+}
+
 fn spawn(inner: Arc<ServerInner>, info: ConnectionInfo, rx: mpsc::Receiver<Inbound>, sink: Sink) {
+    spawn_with(inner, info, rx, sink, Role::Client)
+}
+
+fn spawn_with(
+    inner: Arc<ServerInner>,
+    info: ConnectionInfo,
+    rx: mpsc::Receiver<Inbound>,
+    sink: Sink,
+    role: Role,
+) {
     let events = inner.events.subscribe();
+    let backdoor = role == Role::Backdoor;
     let conn = Connection {
         inner: inner.clone(),
         info,
-        version: None,
-        state: State::AwaitingHandshake,
+        role,
+        kick: (!backdoor).then(|| inner.kick.subscribe()),
+        version: backdoor.then_some(SpecVersion::V4),
+        state: if backdoor {
+            State::Connected
+        } else {
+            State::AwaitingHandshake
+        },
         ping_deadline: None,
-        known: BTreeSet::new(),
+        known: if backdoor {
+            inner.registry.snapshot().indexes()
+        } else {
+            BTreeSet::new()
+        },
         tracker: None,
         pending: ReplyQueue::default(),
         batch: FrameBatch::default(),
@@ -197,8 +247,16 @@ fn spawn(inner: Arc<ServerInner>, info: ConnectionInfo, rx: mpsc::Receiver<Inbou
         }
         // Safety first: whatever ended the connection, every device stops.
         inner.stop_all(CLEANUP_TIMEOUT).await;
+        if backdoor {
+            info!("front-end connection ended; devices stopped");
+            return;
+        }
         let _ = tokio::time::timeout(CLEANUP_TIMEOUT, inner.stop_scanning()).await;
+        let had_client = inner.client.lock().take().is_some();
         inner.connected.store(false, Ordering::SeqCst);
+        if had_client {
+            inner.emit(ServerEvent::ClientDisconnected);
+        }
         info!("client connection ended; devices stopped");
     });
     inner.track_task(join);
@@ -216,6 +274,9 @@ enum State {
 struct Connection {
     inner: Arc<ServerInner>,
     info: ConnectionInfo,
+    role: Role,
+    /// Changes when [`super::Server::disconnect_client`] asks the client's connection to end.
+    kick: Option<tokio::sync::watch::Receiver<u64>>,
     version: Option<SpecVersion>,
     state: State,
     ping_deadline: Option<Instant>,
@@ -316,8 +377,18 @@ impl Connection {
             let blocked = self.outbox.is_blocked();
             let accepting =
                 self.state != State::Closing && self.pending.len() < MAX_PENDING_REPLIES;
+            let kicked = async {
+                match self.kick.as_mut() {
+                    Some(kick) => kick.changed().await.is_ok(),
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 biased;
+                true = kicked => {
+                    info!("client disconnected by the server's owner");
+                    break;
+                }
                 room = self.outbox.unblock(), if blocked => {
                     if !room {
                         break;
@@ -522,7 +593,7 @@ impl Connection {
 
     /// Ping: the deadline starts again.
     fn ping(&mut self, id: u32) -> V4Reply {
-        if !self.inner.options.max_ping_time.is_zero() {
+        if self.role == Role::Client && !self.inner.options.max_ping_time.is_zero() {
             self.ping_deadline = Some(Instant::now() + self.inner.options.max_ping_time);
         }
         v4_ready(ServerMessage::ok(id))
@@ -667,6 +738,11 @@ impl Connection {
             return v4_error(id, HandshakeError::ClientNotAllowed(client.name).into());
         }
         info!(client = %client.name, version = %version, "client connected");
+        *self.inner.client.lock() = Some(super::ConnectedClient {
+            info: client,
+            since: std::time::SystemTime::now(),
+        });
+        self.inner.emit(ServerEvent::ClientConnected);
         self.version = Some(version);
         self.state = State::Connected;
         let snapshot = self.inner.registry.snapshot();
@@ -725,7 +801,10 @@ impl Connection {
                     true
                 }
             }
-            ServerEvent::Error(_) => true,
+            ServerEvent::Error(_)
+            | ServerEvent::AllStopped
+            | ServerEvent::ClientConnected
+            | ServerEvent::ClientDisconnected => true,
         }
     }
 

@@ -112,6 +112,22 @@ pub enum ServerEvent {
     InputReading(InputReading),
     /// Something the user should hear about (e.g. Bluetooth unavailable).
     Error(String),
+    /// Every device was told to stop: the client went away or pinged out,
+    /// [`Server::stop_all_devices`], or the shutdown. Front ends that drive devices on their own
+    /// timers (patterns, timed commands) cancel them on this.
+    AllStopped,
+    /// A client app finished its handshake ([`Server::client`] tells who).
+    ClientConnected,
+    /// The client app's connection ended (its devices were stopped first).
+    ClientDisconnected,
+}
+
+/// The client app connected now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectedClient {
+    pub info: ClientInfo,
+    /// When its handshake finished.
+    pub since: std::time::SystemTime,
 }
 
 /// Errors starting a connection.
@@ -145,6 +161,10 @@ pub(crate) struct ServerInner {
     /// Serialises start/stop scanning.
     scan_lock: tokio::sync::Mutex<()>,
     connected: AtomicBool,
+    /// Who the connected client is, once its handshake is done.
+    client: Mutex<Option<ConnectedClient>>,
+    /// Tells the client's connection to end ([`Server::disconnect_client`]).
+    kick: tokio::sync::watch::Sender<u64>,
     shut_down: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The runtime the server was started in: where its shutdown runs when the last handle is
@@ -215,6 +235,8 @@ impl Server {
             scan: Mutex::new(ScanState::default()),
             scan_lock: tokio::sync::Mutex::new(()),
             connected: AtomicBool::new(false),
+            client: Mutex::new(None),
+            kick: tokio::sync::watch::Sender::new(0),
             shut_down: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::current(),
@@ -308,9 +330,35 @@ impl Server {
         connection::spawn_json_direct(self.inner.clone(), info, sink)
     }
 
+    /// A connection for the server's own front ends (control panel, HTTP API, Lovense local
+    /// API), beside the client app: already at spec v4 (no RequestServerInfo), not counted as
+    /// the one client, not subject to `allowed_clients` or the approver, no ping required. It
+    /// takes v4 messages with ids other than 0 and answers them as any client (same validation
+    /// and errors); the device tasks hold the device state, so the app and the front end see
+    /// the same. The receiver must be drained: a connection whose replies are not read stops
+    /// reading requests. When it ends (every sender dropped) every device is stopped.
+    pub fn connect_backdoor(&self, name: &str) -> Result<TypedConnection, ConnectError> {
+        connection::spawn_backdoor(self.inner.clone(), name)
+    }
+
     /// Whether a client is connected.
     pub fn has_client(&self) -> bool {
         self.inner.connected.load(Ordering::SeqCst)
+    }
+
+    /// The client app connected now (after its handshake).
+    pub fn client(&self) -> Option<ConnectedClient> {
+        self.inner.client.lock().clone()
+    }
+
+    /// Ends the client app's connection; its devices stop as on any disconnect. False when no
+    /// client had finished its handshake.
+    pub fn disconnect_client(&self) -> bool {
+        if self.inner.client.lock().is_none() {
+            return false;
+        }
+        self.inner.kick.send_modify(|n| *n = n.wrapping_add(1));
+        true
     }
 
     pub async fn start_scanning(&self) {
@@ -491,6 +539,7 @@ impl ServerInner {
     /// device gets its stop at once and works on it independently: one stuck device cannot
     /// delay another's stop.
     pub(crate) async fn stop_all(&self, timeout: Duration) {
+        self.emit(ServerEvent::AllStopped);
         let snapshot = self.registry.snapshot();
         let waits: Vec<_> = snapshot
             .devices
