@@ -2,7 +2,9 @@
 //! plays the dongle's side of docs/protocols/lovense-dongle-and-connect.md: it checks the framing of every
 //! output report, answers `statuss`, `search`, `stopSearch` and the toy's commands, drops a
 //! message that follows the previous one too closely (as the real dongle does), and can lose
-//! its toy or be unplugged.
+//! its toy or be unplugged. The same fake plays the dongle's serial variant over a
+//! pseudo-terminal (plain `\r\n`-framed JSON, no reports), behind the serial port the server
+//! opens itself.
 #![cfg(feature = "hid")]
 
 mod support;
@@ -19,7 +21,7 @@ use support::scan::{next_event, scanning_client, scanning_finished};
 use support::wire::{WireClient, msg_type};
 use teleplug::hardware::hid::HidIo;
 use teleplug::hardware::lovense_dongle::{
-    DongleFinder, LovenseDongleManager, MIN_SPACING, STATUS_WAIT,
+    DongleFinder, DongleIo, LovenseDongleManager, MIN_SPACING, STATUS_WAIT, hid_link,
 };
 use teleplug::hardware::{HardwareError, HardwareManager};
 use teleplug::server::{Server, ServerEvent, ServerOptions, Transports};
@@ -257,13 +259,9 @@ impl FakeUsb {
 }
 
 impl DongleFinder for FakeUsb {
-    fn open(&self) -> Result<Option<Box<dyn HidIo>>, HardwareError> {
+    fn open(&self) -> Result<Option<Box<dyn DongleIo>>, HardwareError> {
         *self.lookups.lock() += 1;
-        Ok(self
-            .plugged
-            .lock()
-            .take()
-            .map(|io| Box::new(io) as Box<dyn HidIo>))
+        Ok(self.plugged.lock().take().map(|io| hid_link(Box::new(io))))
     }
 }
 
@@ -508,4 +506,160 @@ async fn a_toy_held_by_the_dongle_is_not_connected_again_over_bluetooth() {
         );
     }
     dongle.check_clean();
+}
+
+/// The dongle's serial variant: the fake dongle on the master side of a pseudo-terminal, whose
+/// slave the server finds (given by path: virtual ports have no USB ids) and opens at 115200
+/// baud. Each line written must be exactly JSON and `\r\n` (no report ids, no NUL padding).
+#[cfg(all(feature = "serial", unix))]
+mod serial {
+    use std::io::{ErrorKind, Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use serialport::{SerialPort, TTYPort};
+    use teleplug::hardware::lovense_dongle::{SERIAL_NAME, SerialDongleFinder};
+    use teleplug::hardware::serial::hold_port;
+
+    use super::*;
+
+    /// The fake dongle served on a pty's master until `stop`; the slave's path.
+    fn serial_dongle(dongle: FakeDongle, io: FakeIo, stop: Arc<AtomicBool>) -> String {
+        let (mut master, slave) = TTYPort::pair().expect("pty pair");
+        let path = slave.name().expect("slave path");
+        drop(slave);
+        master
+            .set_timeout(Duration::from_millis(5))
+            .expect("timeout");
+        std::thread::spawn(move || {
+            let mut line = Vec::new();
+            let mut buf = [0u8; 256];
+            while !stop.load(Ordering::SeqCst) {
+                // What the dongle says, as plain bytes.
+                while let Ok(report) = io.reports.try_recv() {
+                    let text: Vec<u8> = report.into_iter().filter(|b| *b != 0).collect();
+                    let _ = master.write_all(&text);
+                }
+                match master.read(&mut buf) {
+                    Ok(n) => line.extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == ErrorKind::TimedOut => continue,
+                    // The slave is not open (yet, or any more): hung up.
+                    Err(_) => {
+                        std::thread::sleep(Duration::from_millis(2));
+                        continue;
+                    }
+                }
+                while let Some(end) = line.windows(2).position(|w| w == b"\r\n") {
+                    let text: Vec<u8> = line.drain(..end + 2).collect();
+                    let body = &text[..end];
+                    match serde_json::from_slice::<Value>(body) {
+                        Ok(m) if !body.contains(&0) => dongle.on_message(m),
+                        _ => dongle.state.lock().bad_reports.push(format!("{text:?}")),
+                    }
+                }
+            }
+        });
+        path
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_toy_found_by_a_serial_dongle_is_identified_and_driven() {
+        let (dongle, io) = FakeDongle::new(true, false);
+        let stop = Arc::new(AtomicBool::new(false));
+        let port = serial_dongle(dongle.clone(), io, stop.clone());
+        let server = Server::new(ServerOptions {
+            transports: Transports::none(),
+            ..ServerOptions::default()
+        });
+        let finder = Arc::new(SerialDongleFinder::new(vec![port.clone()]));
+        server.add_manager(move |events| {
+            Arc::new(LovenseDongleManager::named(SERIAL_NAME, events, finder))
+                as Arc<dyn HardwareManager>
+        });
+        let mut c = scanning_client(&server, "serial dongle test").await;
+        let index = hush_listed(&mut c).await;
+        scanning_finished(&mut c, EVENT_TIMEOUT).await;
+        // The probe's statuss, then the driver's own after the status wait.
+        let funcs = dongle.funcs();
+        assert_eq!(
+            funcs[..5],
+            ["statuss", "statuss", "search", "stopSearch", "command"],
+            "{funcs:?}"
+        );
+        let received = dongle.received();
+        assert!(received[1].0 - received[0].0 >= STATUS_WAIT);
+        assert_eq!(
+            server.device_identity(index as u32).map(|i| i.address),
+            Some(TOY_ADDRESS.to_string())
+        );
+        // Held while open: the serial manager does not offer it.
+        assert!(hold_port(&port, "serial").is_none(), "the port is held");
+
+        let r = vibrate(&mut c, index, 7).await;
+        assert_eq!(msg_type(&r), "Ok", "{r}");
+        dongle
+            .wait_for("Vibrate:7;", |m| m["cmd"] == json!("Vibrate:7;"))
+            .await;
+        server.shutdown(Duration::from_secs(2)).await;
+        let commands = dongle.commands();
+        assert_eq!(commands[0], "DeviceType;");
+        assert_eq!(
+            commands.last().map(String::as_str),
+            Some("Vibrate:0;"),
+            "{commands:?}"
+        );
+        dongle.check_clean();
+        stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Reads what a pty's master received for `wait` (a device that never answers).
+    fn silent_device_reads(master: &mut TTYPort, wait: Duration) -> String {
+        master
+            .set_timeout(Duration::from_millis(20))
+            .expect("timeout");
+        let until = Instant::now() + wait;
+        let mut text = Vec::new();
+        let mut buf = [0u8; 256];
+        while Instant::now() < until {
+            if let Ok(n) = master.read(&mut buf) {
+                text.extend_from_slice(&buf[..n]);
+            }
+        }
+        String::from_utf8_lossy(&text).into_owned()
+    }
+
+    #[test]
+    fn a_port_that_does_not_answer_like_a_dongle_is_let_go_and_not_probed_again() {
+        // A TCode stroker on a CH340 port: it never answers the dongle's statuss.
+        let (mut master, slave) = TTYPort::pair().expect("pty pair");
+        let port = slave.name().expect("slave path");
+        // Kept open: closing the last slave would discard what the master has not read yet.
+        let _slave = slave;
+        let finder = SerialDongleFinder::new(vec![port.clone()]);
+        assert!(finder.open().expect("probe").is_none());
+        let written = silent_device_reads(&mut master, Duration::from_millis(100));
+        assert_eq!(written, "{\"type\":\"toy\",\"func\":\"statuss\"}\r\n");
+        let hold = hold_port(&port, "serial");
+        assert!(hold.is_some(), "let go after the probe");
+        drop(hold);
+        // Probed once while it stays plugged in.
+        assert!(finder.open().expect("second lookup").is_none());
+        assert_eq!(
+            silent_device_reads(&mut master, Duration::from_millis(100)),
+            ""
+        );
+    }
+
+    #[test]
+    fn a_port_held_by_the_serial_manager_is_never_probed() {
+        let (mut master, slave) = TTYPort::pair().expect("pty pair");
+        let port = slave.name().expect("slave path");
+        drop(slave);
+        let _connected_stroker = hold_port(&port, "serial").expect("hold");
+        let finder = SerialDongleFinder::new(vec![port.clone()]);
+        assert!(finder.open().expect("lookup").is_none());
+        assert_eq!(
+            silent_device_reads(&mut master, Duration::from_millis(100)),
+            ""
+        );
+    }
 }

@@ -16,7 +16,7 @@ pub mod hid;
 pub mod hotplug;
 #[cfg(any(feature = "serial", feature = "hid"))]
 mod inbox;
-#[cfg(feature = "hid")]
+#[cfg(any(feature = "hid", feature = "serial"))]
 pub mod lovense_dongle;
 #[cfg(feature = "serial")]
 pub mod serial;
@@ -35,7 +35,7 @@ pub use transports::{TRANSPORTS, TransportInfo, Transports, add_platform_manager
 
 /// The reply to an operation handed to a transport's I/O thread, waited for at most `limit`: a
 /// thread that dropped the request (it ended) is `Disconnected`, no reply in time `Timeout`.
-#[cfg(any(feature = "hid", feature = "gamepad"))]
+#[cfg(any(feature = "hid", feature = "serial", feature = "gamepad"))]
 pub(crate) async fn reply_within<T>(
     limit: Duration,
     reply: tokio::sync::oneshot::Receiver<Result<T, HardwareError>>,

@@ -1,5 +1,5 @@
 //! The hardware transports, described once: [`TRANSPORTS`] has one entry per real transport
-//! (Bluetooth LE, serial, USB HID, gamepads) with its name, cargo feature, bit in the C ABI's
+//! (Bluetooth LE, serial, USB HID, gamepads, the Lovense dongle over HID or serial) with its name, cargo feature, bit in the C ABI's
 //! `disabled_transports` (`TransportBit` of proto/teleplug.proto), CLI switch, the Intiface
 //! Engine flags that ask for it, and manager constructor. The [`Transports`] selection,
 //! [`add_platform_managers`], the CLI's `--no-…` flags and the C ABI's bitmask are derived from
@@ -20,6 +20,8 @@ pub struct Transports {
     pub gamepad: bool,
     /// The Lovense USB dongle (off by default, see its entry).
     pub lovense_dongle: bool,
+    /// The Lovense dongle's serial variant (off by default, see its entry).
+    pub lovense_dongle_serial: bool,
     /// Serial ports to open besides enumerated ones (virtual ports are not enumerated).
     pub serial_ports: Vec<String>,
 }
@@ -49,6 +51,7 @@ impl Transports {
             hid: on,
             gamepad: on,
             lovense_dongle: on,
+            lovense_dongle_serial: on,
             serial_ports: Vec::new(),
         }
     }
@@ -198,6 +201,22 @@ pub const TRANSPORTS: &[TransportInfo] = &[
         )),
         // Off unless asked for: deprecated by Intiface Central, tested against a fake dongle
         // only, and it connects any Lovense toy in range on its own (README, transport table).
+        off_by_default: true,
+    },
+    transport! {
+        name: "lovense-dongle-serial",
+        label: "Lovense USB dongle (serial)",
+        // A serial port: compiled with serial support.
+        feature: "serial",
+        bit: 32,
+        cli_help: "Do not use the Lovense dongle over serial (off unless --use-lovense-dongle-serial)",
+        intiface: ["use-lovense-dongle-serial"],
+        switch: lovense_dongle_serial,
+        manager: |_, events| Arc::new(super::lovense_dongle::LovenseDongleManager::serial(
+            events.clone(),
+        )),
+        // Off unless asked for: as the HID dongle, and its CH340 chip is also used by TCode
+        // strokers, which its probe writes one `statuss` line to (README, transport table).
         off_by_default: true,
     },
 ];

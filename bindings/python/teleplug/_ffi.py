@@ -94,6 +94,7 @@ class TransportBit(enum.IntEnum):
     HID = 4
     GAMEPAD = 8
     LOVENSE_DONGLE = 16
+    LOVENSE_DONGLE_SERIAL = 32
 
 
 class OutputType(enum.IntEnum):
@@ -188,7 +189,8 @@ class Transport(enum.IntFlag):
     HID = 4
     GAMEPAD = 8
     LOVENSE_DONGLE = 16
-    ALL = BLUETOOTH | SERIAL | HID | GAMEPAD | LOVENSE_DONGLE
+    LOVENSE_DONGLE_SERIAL = 32
+    ALL = BLUETOOTH | SERIAL | HID | GAMEPAD | LOVENSE_DONGLE | LOVENSE_DONGLE_SERIAL
 
 
 ENUM_PREFIXES: Dict[type, str] = {

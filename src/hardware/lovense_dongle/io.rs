@@ -1,6 +1,6 @@
-//! The dongle's I/O thread: owns the blocking [`HidIo`], writes queued messages at least
+//! The dongle's I/O thread: owns the blocking [`DongleIo`] (HID or serial), writes queued messages at least
 //! [`MIN_SPACING`] apart (the dongle drops a message that follows another too closely) and reads
-//! input reports in between, decoding them into messages for the driver. A failing read or
+//! what comes in between, decoding them into messages for the driver. A failing read or
 //! write means the dongle was unplugged: the thread ends and the driver hears it.
 
 use std::sync::mpsc as std_mpsc;
@@ -9,16 +9,16 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info};
 
+use super::link::DongleIo;
 use super::messages::{Decoder, Incoming, Outgoing};
 use crate::hardware::HardwareError;
-use crate::hardware::hid::HidIo;
 
 /// The shortest time between two messages written to the dongle: back-to-back commands are
 /// dropped by it, about 40 ms apart is needed (buttplug issue #521); 50 ms leaves a margin.
 pub const MIN_SPACING: Duration = Duration::from_millis(50);
 /// How long one read waits before queued writes are looked at again.
 const READ_SLICE: Duration = Duration::from_millis(10);
-/// Largest input report read (the reference reads 1024 bytes at a time).
+/// Most bytes read at once (the reference reads 1024 bytes at a time).
 const READ_MAX: usize = 1024;
 
 /// A message to write.
@@ -41,7 +41,7 @@ pub enum FromDongle {
 /// Starts the I/O thread over `io`: messages sent on the returned sender are written in order,
 /// spaced; what the dongle says arrives on `to_driver`.
 pub fn start(
-    io: Box<dyn HidIo>,
+    io: Box<dyn DongleIo>,
     to_driver: mpsc::UnboundedSender<FromDongle>,
 ) -> Result<std_mpsc::Sender<WriteRequest>, HardwareError> {
     let (writes, write_rx) = std_mpsc::channel();
@@ -53,7 +53,7 @@ pub fn start(
 }
 
 fn io_loop(
-    mut io: Box<dyn HidIo>,
+    mut io: Box<dyn DongleIo>,
     writes: std_mpsc::Receiver<WriteRequest>,
     to_driver: mpsc::UnboundedSender<FromDongle>,
 ) {
@@ -79,7 +79,7 @@ fn io_loop(
             }) = pending.take()
             {
                 debug!(?message, "to the Lovense dongle");
-                let r = message.reports().iter().try_for_each(|r| io.write(r));
+                let r = io.write_message(&message.framed());
                 not_before = Instant::now() + quiet_after.max(MIN_SPACING);
                 let failed = r.is_err();
                 if let Some(reply) = reply {

@@ -28,7 +28,6 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use super::NAME;
 use super::io::{FromDongle, WriteRequest};
 use super::messages::{Func, Incoming, Outgoing, code};
 use super::request::Request;
@@ -60,6 +59,8 @@ struct Toy {
 
 /// One opened dongle's driver.
 pub(super) struct Driver {
+    /// The manager's name (scanning bookkeeping).
+    pub name: &'static str,
     pub writes: std_mpsc::Sender<WriteRequest>,
     pub from_dongle: mpsc::UnboundedReceiver<FromDongle>,
     pub requests: mpsc::UnboundedReceiver<Request>,
@@ -131,7 +132,7 @@ impl Driver {
     /// The dongle ended the scan on its own: the server hears it.
     fn scan_ended(&self) {
         if self.scanning.swap(false, Ordering::SeqCst) {
-            let _ = self.events.send(ManagerEvent::ScanningStopped(NAME));
+            let _ = self.events.send(ManagerEvent::ScanningStopped(self.name));
         }
     }
 

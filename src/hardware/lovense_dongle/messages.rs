@@ -1,13 +1,17 @@
-//! The dongle's messages and their framing on USB HID (docs/protocols/lovense-dongle-and-connect.md):
-//! UTF-8 JSON followed by `\r\n`; written in 65-byte output reports (report id 0, up to 63 bytes
-//! of the message, zero padding, last byte always 0); read as input reports whose text, NUL
-//! padding left out, is collected until a newline and then parsed as a run of JSON objects.
+//! The dongle's messages and their framing (docs/protocols/lovense-dongle-and-connect.md): UTF-8
+//! JSON followed by `\r\n` ([`Outgoing::framed`]). Over USB HID that text is written in 65-byte
+//! output reports ([`reports`]: report id 0, up to 63 bytes of the message, zero padding, last
+//! byte always 0); over serial it is written as it is. What comes back (input reports, or serial
+//! bytes) is collected, NUL padding left out, until a newline and then parsed as a run of JSON
+//! objects ([`Decoder`]).
 
 use serde::{Deserialize, Serialize};
 
 /// Size of one output report: report id, 63 bytes of message, a final 0.
+#[cfg(any(test, feature = "hid"))]
 pub const REPORT_LEN: usize = 65;
 /// Message bytes carried by one output report.
+#[cfg(any(test, feature = "hid"))]
 pub const CHUNK_LEN: usize = 63;
 
 /// Result codes the dongle sends (`result`, or `data.status`).
@@ -109,18 +113,31 @@ impl Outgoing {
         }
     }
 
-    /// The output reports carrying this message.
-    pub fn reports(&self) -> Vec<[u8; REPORT_LEN]> {
+    /// The message as written: its JSON and `\r\n`.
+    pub fn framed(&self) -> Vec<u8> {
         let mut text = serde_json::to_vec(self).unwrap_or_default();
         text.extend_from_slice(b"\r\n");
-        text.chunks(CHUNK_LEN)
-            .map(|chunk| {
-                let mut report = [0u8; REPORT_LEN];
-                report[1..=chunk.len()].copy_from_slice(chunk);
-                report
-            })
-            .collect()
+        text
     }
+
+    /// The HID output reports carrying this message.
+    #[cfg(test)]
+    pub fn reports(&self) -> Vec<[u8; REPORT_LEN]> {
+        reports(&self.framed())
+    }
+}
+
+/// The HID output reports carrying a framed message.
+#[cfg(any(test, feature = "hid"))]
+pub fn reports(framed: &[u8]) -> Vec<[u8; REPORT_LEN]> {
+    framed
+        .chunks(CHUNK_LEN)
+        .map(|chunk| {
+            let mut report = [0u8; REPORT_LEN];
+            report[1..=chunk.len()].copy_from_slice(chunk);
+            report
+        })
+        .collect()
 }
 
 /// `data` of an incoming message.

@@ -1,8 +1,11 @@
-//! The Lovense USB dongle (HID, vendor 0x1915, product 0x520a): a Bluetooth radio of its own
-//! that connects one Lovense toy and passes the Lovense protocol's text commands through, as
-//! described in docs/protocols/lovense-dongle-and-connect.md.
+//! The Lovense USB dongle: a Bluetooth radio of its own that connects one Lovense toy and passes
+//! the Lovense protocol's text commands through, as described in
+//! docs/protocols/lovense-dongle-and-connect.md. Two variants, one driver: the HID dongle
+//! (vendor 0x1915, product 0x520a; `--use-lovense-dongle-hid`) and the older serial one (a
+//! CH340 chip, `serial_link`; `--use-lovense-dongle-serial`), each its own manager.
 //!
-//! - `messages`: the JSON messages and their framing in HID reports;
+//! - `messages`: the JSON messages and their framing;
+//! - `link`: the byte link to a dongle (HID reports, or a serial port in `serial_link`);
 //! - `io`: the I/O thread, which spaces messages at least [`MIN_SPACING`] apart (the dongle
 //!   drops back-to-back commands);
 //! - `machine`: the dongle's state machine (status check, search, one toy at a time), driven
@@ -19,12 +22,15 @@
 //! toy id is offered as the toy's Bluetooth address, and the server refuses an address that is
 //! connected or being connected, whichever transport offers it second.
 //!
-//! Off unless asked for (`--use-lovense-dongle-hid`): see the README's transport table.
+//! Off unless asked for: see the README's transport table.
 
 mod io;
+mod link;
 mod machine;
 mod messages;
 mod request;
+#[cfg(feature = "serial")]
+mod serial_link;
 mod toy;
 
 use std::sync::Arc;
@@ -36,15 +42,21 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, info};
 
-use super::hid::HidIo;
 use super::{HardwareError, HardwareManager, ManagerEventSender};
 pub use io::MIN_SPACING;
+pub use link::DongleIo;
+#[cfg(feature = "hid")]
+pub use link::hid_link;
 pub use machine::{STATUS_WAIT, STOP_CONFIRM_TIMEOUT};
+#[cfg(feature = "serial")]
+pub use serial_link::{
+    BAUD_RATE, PROBE_WAIT, SERIAL_NAME, SERIAL_PRODUCT_ID, SERIAL_VENDOR_ID, SerialDongleFinder,
+};
 pub use toy::{ADVERTISED_NAME, DONGLE_MESSAGE_GAP, toy_address};
 
-/// The manager's name in logs, errors and scanning bookkeeping.
+/// The HID dongle's manager's name in logs, errors and scanning bookkeeping.
 pub const NAME: &str = "lovense-dongle";
-/// The dongle's USB ids.
+/// The HID dongle's USB ids.
 pub const VENDOR_ID: u16 = 0x1915;
 pub const PRODUCT_ID: u16 = 0x520a;
 /// How often dongles are looked for while a scan runs and none is open.
@@ -53,15 +65,17 @@ pub const LOOKUP_PERIOD: Duration = Duration::from_secs(1);
 /// Finds and opens a dongle (blocking; called from a blocking thread).
 pub trait DongleFinder: Send + Sync + 'static {
     /// A dongle opened, or `None` when none is plugged in.
-    fn open(&self) -> Result<Option<Box<dyn HidIo>>, HardwareError>;
+    fn open(&self) -> Result<Option<Box<dyn DongleIo>>, HardwareError>;
 }
 
-/// The Lovense USB dongle manager.
+/// The Lovense USB dongle manager (one per variant).
 pub struct LovenseDongleManager {
     inner: Arc<Inner>,
 }
 
 struct Inner {
+    /// [`NAME`] or `SERIAL_NAME`.
+    name: &'static str,
     events: ManagerEventSender,
     finder: Arc<dyn DongleFinder>,
     /// A scan is wanted (shared with the driver, which ends it when it finds a toy).
@@ -85,18 +99,39 @@ impl State {
 }
 
 impl LovenseDongleManager {
-    /// The manager over the system's dongles (hidapi).
+    /// The manager over the system's HID dongles (hidapi).
+    #[cfg(feature = "hid")]
     pub fn new(events: ManagerEventSender) -> LovenseDongleManager {
         LovenseDongleManager::with_finder(events, Arc::new(HidapiFinder))
     }
 
-    /// The manager over another way to find dongles (tests give a fake).
+    /// The manager over the system's serial dongles (CH340 ports that answer like one).
+    #[cfg(feature = "serial")]
+    pub fn serial(events: ManagerEventSender) -> LovenseDongleManager {
+        LovenseDongleManager::named(
+            SERIAL_NAME,
+            events,
+            Arc::new(SerialDongleFinder::new(Vec::new())),
+        )
+    }
+
+    /// The HID dongle's manager over another way to find dongles (tests give a fake).
     pub fn with_finder(
+        events: ManagerEventSender,
+        finder: Arc<dyn DongleFinder>,
+    ) -> LovenseDongleManager {
+        LovenseDongleManager::named(NAME, events, finder)
+    }
+
+    /// A manager called `name` finding dongles with `finder`.
+    pub fn named(
+        name: &'static str,
         events: ManagerEventSender,
         finder: Arc<dyn DongleFinder>,
     ) -> LovenseDongleManager {
         LovenseDongleManager {
             inner: Arc::new(Inner {
+                name,
                 events,
                 finder,
                 scanning: Arc::new(AtomicBool::new(false)),
@@ -146,11 +181,12 @@ impl Inner {
                 return;
             }
         };
-        info!("Lovense dongle opened");
+        info!(manager = self.name, "Lovense dongle opened");
         let (requests_tx, requests) = mpsc::unbounded_channel();
         st.driver = Some(requests_tx.clone());
         tokio::spawn(
             machine::Driver {
+                name: self.name,
                 writes,
                 from_dongle,
                 requests,
@@ -175,7 +211,7 @@ async fn lookup_loop(inner: Arc<Inner>) {
 #[async_trait]
 impl HardwareManager for LovenseDongleManager {
     fn name(&self) -> &'static str {
-        NAME
+        self.inner.name
     }
 
     /// Scans with the open dongle, or keeps looking for one (hot-plug) until StopScanning.
@@ -219,10 +255,12 @@ impl HardwareManager for LovenseDongleManager {
 }
 
 /// The system's dongles through hidapi.
+#[cfg(feature = "hid")]
 struct HidapiFinder;
 
+#[cfg(feature = "hid")]
 impl DongleFinder for HidapiFinder {
-    fn open(&self) -> Result<Option<Box<dyn HidIo>>, HardwareError> {
+    fn open(&self) -> Result<Option<Box<dyn DongleIo>>, HardwareError> {
         let Some(dongle) = super::hid::enumerate()?
             .into_iter()
             .find(|d| d.vendor_id == VENDOR_ID && d.product_id == PRODUCT_ID)
@@ -236,6 +274,6 @@ impl DongleFinder for HidapiFinder {
         let device = api.open_path(&path).map_err(|e| {
             HardwareError::ConnectionFailed(format!("cannot open {}: {e}", dongle.path))
         })?;
-        Ok(Some(Box::new(super::hid::HidapiDevice(device))))
+        Ok(Some(hid_link(Box::new(super::hid::HidapiDevice(device)))))
     }
 }

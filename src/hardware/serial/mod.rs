@@ -7,13 +7,20 @@
 //! offered to the server as an [`AdvertisementKind::Serial`] advertisement; the device database
 //! matches serial devices by port name only (a user config names the port), so nothing is
 //! opened, let alone written, on ports no protocol claims. The connection itself lives in `port`.
+//!
+//! A port held by another Teleplug transport (the Lovense dongle over serial, whose CH340 chip
+//! many TCode strokers also use) is not listed, and one held here is not touched by it: see
+//! [`hold_port`].
 
 mod port;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use once_cell::sync::Lazy;
+use parking_lot::Mutex;
 use tracing::warn;
 
 use super::hotplug::{DeviceLister, HotplugManager, Release};
@@ -47,6 +54,42 @@ pub fn manager_with(events: ManagerEventSender, lister: Arc<dyn DeviceLister>) -
     HotplugManager::new(NAME, RESCAN_PERIOD, lister, events)
 }
 
+/// The serial ports held by a Teleplug transport, and by which (its manager's name).
+static HELD: Lazy<Mutex<HashMap<String, &'static str>>> = Lazy::new(Default::default);
+
+/// A port held by a transport; let go when dropped.
+#[derive(Debug)]
+pub struct PortHold {
+    port: String,
+}
+
+impl Drop for PortHold {
+    fn drop(&mut self) {
+        HELD.lock().remove(&self.port);
+    }
+}
+
+/// Holds `port` for the transport `owner`, unless a transport (either) holds it already. The
+/// serial manager holds a port while it is connected; the Lovense dongle over serial while it
+/// probes a port and while a dongle is open on it. So the two never open one port at once, a
+/// port being probed is not offered by the serial manager (the next listing offers it), and a
+/// port connected by the serial manager is never probed.
+pub fn hold_port(port: &str, owner: &'static str) -> Option<PortHold> {
+    let mut held = HELD.lock();
+    if held.contains_key(port) {
+        return None;
+    }
+    held.insert(port.to_string(), owner);
+    Some(PortHold {
+        port: port.to_string(),
+    })
+}
+
+/// Whether a transport other than `owner` holds `port`.
+pub fn held_by_other(port: &str, owner: &'static str) -> bool {
+    HELD.lock().get(port).is_some_and(|o| *o != owner)
+}
+
 /// The advertisement a port is offered under: its name is its name and its address.
 pub fn advertisement(port: &str) -> Advertisement {
     Advertisement {
@@ -71,6 +114,7 @@ impl DeviceLister for SystemPorts {
     fn list(&self) -> Result<Vec<Advertisement>, HardwareError> {
         Ok(ports(&self.explicit, &self.failing)
             .iter()
+            .filter(|p| !held_by_other(p, NAME))
             .map(|p| advertisement(p))
             .collect())
     }
@@ -86,6 +130,13 @@ impl DeviceLister for SystemPorts {
                 "a non-serial communication specifier",
             ));
         };
+        let hold = hold_port(address, NAME).ok_or_else(|| {
+            HardwareError::ConnectionFailed(format!("{address} is in use by another transport"))
+        })?;
+        let release: Release = Box::new(move || {
+            drop(hold);
+            release()
+        });
         let t = port::open(address, &SerialSettings::from(spec), Some(release))?;
         Ok(t as Arc<dyn Transport>)
     }
