@@ -13,6 +13,7 @@ pub mod device_config;
 pub mod ffi;
 pub mod hardware;
 pub mod net;
+pub mod panel;
 pub mod protocols;
 pub mod server;
 pub mod wire;

@@ -4,6 +4,7 @@
 pub mod c_programs;
 pub mod device_list;
 pub mod fake_bluez;
+pub mod http;
 pub mod mutate;
 pub mod ops;
 pub mod scan;
