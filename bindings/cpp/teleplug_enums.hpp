@@ -20,8 +20,10 @@ constexpr uint32_t gamepad = 8;
 constexpr uint32_t lovense_dongle = 16;
 /// The Lovense dongle's serial variant (a CH340 port that answers like a dongle): off by default, and the C ABI cannot switch it on yet (this bit changes nothing).
 constexpr uint32_t lovense_dongle_serial = 32;
+/// Toys of the Lovense Connect app: off by default, and the C ABI cannot switch it on yet (this bit changes nothing).
+constexpr uint32_t lovense_connect = 64;
 /// Every bit.
-constexpr uint32_t all_hardware = bluetooth | serial | hid | gamepad | lovense_dongle | lovense_dongle_serial;
+constexpr uint32_t all_hardware = bluetooth | serial | hid | gamepad | lovense_dongle | lovense_dongle_serial | lovense_connect;
 }  // namespace transport
 
 /// What an output of a feature does (Buttplug's OutputType). Schema enum OutputType.

@@ -18,6 +18,9 @@ pub enum AdvertisementKind {
     /// A gamepad with rumble: matched by every `sdl-gamepad` specifier (the definition is the
     /// gamepad transport's choice, by capability; see docs/protocols/sdl-gamepad.md).
     SdlGamepad,
+    /// A toy listed by the Lovense Connect app: matched by every `lovense_connect_service`
+    /// specifier (the app's toy name is the identifier that picks the definition).
+    LovenseConnect,
 }
 
 /// What a hardware manager saw of a device before connecting to it.

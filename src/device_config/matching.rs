@@ -14,9 +14,10 @@
 //! - `AdvertisementKind::SdlGamepad` matches every `sdl-gamepad` specifier (the reference's rule:
 //!   every gamepad the transport offers), and nothing else: not `xinput`, whose handler speaks
 //!   another packet format.
-//! - `xinput`, `lovense_connect_service` and `simulated` have no advertisement kind and never
-//!   match here ([`CommunicationSpecifier::is_matchable`]): no Teleplug transport finds such
-//!   devices. (Virtual devices of a user config's `simulated_devices` carry their identity; see
+//! - `AdvertisementKind::LovenseConnect` (a toy the Lovense Connect app lists) matches every
+//!   `lovense_connect_service` specifier, and nothing else.
+//! - `xinput` and `simulated` have no advertisement kind and never match here
+//!   ([`CommunicationSpecifier::is_matchable`]): no Teleplug transport finds such devices. (Virtual devices of a user config's `simulated_devices` carry their identity; see
 //!   `DeviceConfig::simulated_devices`.)
 
 use std::collections::HashMap;
@@ -37,12 +38,12 @@ pub(super) struct SpecTable {
     id_pairs: HashMap<(u16, u16), Vec<usize>>,
     websocket_names: HashMap<String, Vec<usize>>,
     gamepads: Vec<usize>,
+    lovense_connect: Vec<usize>,
 }
 
 impl CommunicationSpecifier {
     /// Whether a device can ever match this specifier, i.e. some advertisement kind (so some
-    /// Teleplug transport) finds devices through it. `xinput`, `lovense_connect_service` and
-    /// `simulated` cannot.
+    /// Teleplug transport) finds devices through it. `xinput` and `simulated` cannot.
     pub fn is_matchable(&self) -> bool {
         match self {
             CommunicationSpecifier::Btle(_)
@@ -50,16 +51,15 @@ impl CommunicationSpecifier {
             | CommunicationSpecifier::Hid(_)
             | CommunicationSpecifier::Usb(_)
             | CommunicationSpecifier::Websocket { .. }
-            | CommunicationSpecifier::SdlGamepad => true,
-            CommunicationSpecifier::XInput
-            | CommunicationSpecifier::LovenseConnectService
-            | CommunicationSpecifier::Simulated { .. } => false,
+            | CommunicationSpecifier::SdlGamepad
+            | CommunicationSpecifier::LovenseConnectService => true,
+            CommunicationSpecifier::XInput | CommunicationSpecifier::Simulated { .. } => false,
         }
     }
 
     /// Whether Teleplug can ever connect a device through this specifier: it matches an
     /// advertisement, or (`simulated`) the server creates the devices a user config's
-    /// `simulated_devices` lists. `xinput` and `lovense_connect_service` cannot.
+    /// `simulated_devices` lists. `xinput` cannot.
     pub fn is_reachable(&self) -> bool {
         self.is_matchable() || matches!(self, CommunicationSpecifier::Simulated { .. })
     }
@@ -95,9 +95,8 @@ impl SpecTable {
                     t.websocket_names.entry(name.clone()).or_default().push(i)
                 }
                 CommunicationSpecifier::SdlGamepad => t.gamepads.push(i),
-                CommunicationSpecifier::XInput
-                | CommunicationSpecifier::LovenseConnectService
-                | CommunicationSpecifier::Simulated { .. } => {}
+                CommunicationSpecifier::LovenseConnectService => t.lovense_connect.push(i),
+                CommunicationSpecifier::XInput | CommunicationSpecifier::Simulated { .. } => {}
             }
         }
         t.entries = entries;
@@ -149,6 +148,7 @@ impl SpecTable {
                 }
             }
             AdvertisementKind::SdlGamepad => hits.extend(&self.gamepads),
+            AdvertisementKind::LovenseConnect => hits.extend(&self.lovense_connect),
         }
         hits.sort_unstable();
         hits.dedup();

@@ -16,6 +16,8 @@ pub mod hid;
 pub mod hotplug;
 #[cfg(any(feature = "serial", feature = "hid"))]
 mod inbox;
+#[cfg(feature = "lovense-connect")]
+pub mod lovense_connect;
 #[cfg(any(feature = "hid", feature = "serial"))]
 pub mod lovense_dongle;
 #[cfg(feature = "serial")]

@@ -1,5 +1,6 @@
 //! The hardware transports, described once: [`TRANSPORTS`] has one entry per real transport
-//! (Bluetooth LE, serial, USB HID, gamepads, the Lovense dongle over HID or serial) with its name, cargo feature, bit in the C ABI's
+//! (Bluetooth LE, serial, USB HID, gamepads, the Lovense dongle over HID or serial, the Lovense
+//! Connect app) with its name, cargo feature, bit in the C ABI's
 //! `disabled_transports` (`TransportBit` of proto/teleplug.proto), CLI switch, the Intiface
 //! Engine flags that ask for it, and manager constructor. The [`Transports`] selection,
 //! [`add_platform_managers`], the CLI's `--no-…` flags and the C ABI's bitmask are derived from
@@ -22,6 +23,12 @@ pub struct Transports {
     pub lovense_dongle: bool,
     /// The Lovense dongle's serial variant (off by default, see its entry).
     pub lovense_dongle_serial: bool,
+    /// Toys of the Lovense Connect app (off by default, see its entry).
+    pub lovense_connect: bool,
+    /// Lovense Connect apps given directly (`http://IP:PORT`); none: found by discovery.
+    pub lovense_connect_hosts: Vec<String>,
+    /// The Lovense Connect discovery endpoint instead of the vendor's (tests).
+    pub lovense_connect_discovery_url: Option<String>,
     /// Serial ports to open besides enumerated ones (virtual ports are not enumerated).
     pub serial_ports: Vec<String>,
 }
@@ -52,6 +59,9 @@ impl Transports {
             gamepad: on,
             lovense_dongle: on,
             lovense_dongle_serial: on,
+            lovense_connect: on,
+            lovense_connect_hosts: Vec::new(),
+            lovense_connect_discovery_url: None,
             serial_ports: Vec::new(),
         }
     }
@@ -217,6 +227,25 @@ pub const TRANSPORTS: &[TransportInfo] = &[
         )),
         // Off unless asked for: as the HID dongle, and its CH340 chip is also used by TCode
         // strokers, which its probe writes one `statuss` line to (README, transport table).
+        off_by_default: true,
+    },
+    transport! {
+        name: "lovense-connect",
+        label: "Lovense Connect app",
+        feature: "lovense-connect",
+        bit: 64,
+        cli_help: "Do not use the Lovense Connect app (off unless --use-lovense-connect)",
+        intiface: ["use-lovense-connect"],
+        switch: lovense_connect,
+        manager: |transports, events| Arc::new(super::lovense_connect::LovenseConnectManager::new(
+            events.clone(),
+            super::lovense_connect::LovenseConnectOptions {
+                hosts: transports.lovense_connect_hosts.clone(),
+                discovery_url: transports.lovense_connect_discovery_url.clone(),
+            },
+        )),
+        // Off unless asked for, as in Intiface: without a host given it calls a cloud endpoint
+        // of the vendor to find the app (README, transport table).
         off_by_default: true,
     },
 ];

@@ -144,19 +144,9 @@ const UNSUPPORTED: &[Unsupported] = &[
         what: "the REST API",
     },
     Unsupported {
-        flag: "use-lovense-dongle-serial",
-        takes_value: false,
-        what: "the Lovense USB dongle (serial)",
-    },
-    Unsupported {
         flag: "use-lovense-dongle-hid",
         takes_value: false,
         what: "the Lovense USB dongle (HID)",
-    },
-    Unsupported {
-        flag: "use-lovense-connect",
-        takes_value: false,
-        what: "the Lovense Connect app",
     },
 ];
 

@@ -29,6 +29,20 @@ pub struct HardwareArgs {
     /// Serial port to open besides the enumerated ones (repeatable; e.g. a virtual port).
     #[arg(long = "serial-port", value_name = "PATH")]
     pub serial_ports: Vec<String>,
+    /// Lovense Connect app to use, e.g. http://192.168.1.5:20010 (repeatable; with
+    /// --use-lovense-connect): no cloud discovery call is made then.
+    #[arg(long = "lovense-connect-host", value_name = "URL", value_parser = lovense_connect_host)]
+    pub lovense_connect_hosts: Vec<String>,
+}
+
+/// A `--lovense-connect-host` value, checked.
+fn lovense_connect_host(host: &str) -> Result<String, String> {
+    #[cfg(feature = "lovense-connect")]
+    return teleplug::hardware::lovense_connect::parse_host(host);
+    #[cfg(not(feature = "lovense-connect"))]
+    Err(format!(
+        "{host}: Lovense Connect is not compiled in (cargo feature `lovense-connect`)"
+    ))
 }
 
 impl HardwareArgs {
@@ -62,6 +76,7 @@ impl HardwareArgs {
     pub fn transports(&self) -> Transports {
         let mut transports = Transports {
             serial_ports: self.serial_ports.clone(),
+            lovense_connect_hosts: self.lovense_connect_hosts.clone(),
             ..Transports::default()
         };
         for t in &self.switched_off.0 {

@@ -309,6 +309,18 @@ fn gamepads_match_the_sdl_gamepad_specifier_only() {
 }
 
 #[test]
+fn lovense_connect_toys_match_the_connect_service_protocol_only() {
+    let c = DeviceConfig::embedded();
+    let toy = ad(AdvertisementKind::LovenseConnect, "Hush");
+    assert_eq!(protocols(&c, &toy), vec!["lovense-connect-service"]);
+    // A Bluetooth advertisement of the same name does not reach it.
+    assert!(
+        !protocols(&c, &Advertisement::btle("Hush", "a"))
+            .contains(&"lovense-connect-service".to_string())
+    );
+}
+
+#[test]
 fn specifiers_no_transport_reaches_never_match() {
     let c = DeviceConfig::embedded();
     let unmatchable: Vec<String> = c
@@ -316,10 +328,7 @@ fn specifiers_no_transport_reaches_never_match() {
         .into_iter()
         .filter(|p| !c.communication(p).iter().any(|s| s.is_matchable()))
         .collect();
-    assert_eq!(
-        unmatchable,
-        ["lovense-connect-service", "simulated", "xinput"]
-    );
+    assert_eq!(unmatchable, ["simulated", "xinput"]);
     // The simulated archetype names are not BLE names.
     assert!(protocols(&c, &Advertisement::btle("simulated-1vibe", "a")).is_empty());
 }

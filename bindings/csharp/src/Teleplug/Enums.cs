@@ -56,8 +56,10 @@ namespace Teleplug
         LovenseDongle = 16,
         /// <summary>The Lovense dongle's serial variant (a CH340 port that answers like a dongle): off by default, and the C ABI cannot switch it on yet (this bit changes nothing).</summary>
         LovenseDongleSerial = 32,
+        /// <summary>Toys of the Lovense Connect app: off by default, and the C ABI cannot switch it on yet (this bit changes nothing).</summary>
+        LovenseConnect = 64,
         /// <summary>Every bit.</summary>
-        All = Bluetooth | Serial | Hid | Gamepad | LovenseDongle | LovenseDongleSerial,
+        All = Bluetooth | Serial | Hid | Gamepad | LovenseDongle | LovenseDongleSerial | LovenseConnect,
     }
 
     /// <summary>What an output of a feature does (Buttplug's OutputType). Schema enum OutputType.</summary>
@@ -171,7 +173,7 @@ namespace Teleplug
 
         internal static readonly ProtoEnum TransportBit = new ProtoEnum("TransportBit", "TRANSPORT_BIT_",
             "NONE=0", "BLUETOOTH=1", "SERIAL=2", "HID=4", "GAMEPAD=8", "LOVENSE_DONGLE=16",
-            "LOVENSE_DONGLE_SERIAL=32");
+            "LOVENSE_DONGLE_SERIAL=32", "LOVENSE_CONNECT=64");
 
         internal static readonly ProtoEnum OutputType = new ProtoEnum("OutputType", "OUTPUT_TYPE_",
             "UNSPECIFIED=0", "VIBRATE=1", "ROTATE=2", "OSCILLATE=3", "CONSTRICT=4",
