@@ -217,7 +217,6 @@ fn unimplemented_intiface_flags_are_refused_by_name() {
         &["--repeater-port", "12346"],
         &["--websocket-client-address", "ws://127.0.0.1:12346"],
         &["--frontend-websocket-port", "12347"],
-        &["--rest-api-port", "12348"],
         &["--use-lovense-dongle-hid"],
         &["--use-lovense-dongle-serial"],
         &["--use-lovense-connect"],

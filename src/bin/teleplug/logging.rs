@@ -5,16 +5,33 @@
 
 use std::io::IsTerminal;
 
+use teleplug::panel::LogTail;
+
 /// Install the subscriber; an invalid filter is a usage error (its message).
 pub fn init(level: &str) -> Result<(), String> {
     let filter = tracing_subscriber::EnvFilter::try_new(level)
         .map_err(|e| format!("invalid --log level {level:?}: {e}"))?;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colours())
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let tail = TAIL.get_or_init(LogTail::default);
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(colours()),
+        )
+        .with(tail.layer())
         .init();
     Ok(())
+}
+
+/// The lines logged, for the control panel (what stderr shows, without colours).
+static TAIL: std::sync::OnceLock<LogTail> = std::sync::OnceLock::new();
+
+/// The log tail, once logging is set up.
+pub fn tail() -> Option<LogTail> {
+    TAIL.get().cloned()
 }
 
 fn colours() -> bool {

@@ -15,6 +15,7 @@ mod devices;
 mod intiface;
 mod logging;
 mod options;
+mod panel;
 mod serve;
 mod stop_request;
 

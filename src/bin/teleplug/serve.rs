@@ -23,6 +23,7 @@ use crate::Failure;
 use crate::ask::{ANSWER_TIME, TerminalApprover};
 use crate::intiface::IntifaceArgs;
 use crate::options::HardwareArgs;
+use crate::panel::PanelArgs;
 use crate::stop_request::StopRequests;
 
 /// How long shutdown waits for stop packets, and for each listener to close.
@@ -101,6 +102,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub hardware: HardwareArgs,
     #[command(flatten)]
+    pub panel: PanelArgs,
+    #[command(flatten)]
     pub intiface: IntifaceArgs,
 }
 
@@ -174,7 +177,7 @@ impl ServeArgs {
     }
 }
 
-fn announce(line: String) {
+pub fn announce(line: String) {
     println!("{line}");
     let _ = std::io::stdout().flush();
 }
@@ -304,8 +307,33 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
         false => None,
     };
 
+    let settings = serde_json::json!({
+        "websocket": format!("ws://{local}"),
+        "max_ping_time_ms": args.max_ping_time,
+        "allowed_clients": args.allow_clients,
+        "allowed_origins": args.allowed_origins,
+        "ask": args.ask,
+        "transports": on,
+        "device_websocket_port": device_port,
+        "simulator_port": args.simulator_port,
+    });
+    let panel = crate::panel::start(
+        &args.panel,
+        args.intiface.rest_api_port,
+        mode,
+        address.port(),
+        &server,
+        host,
+        &args.allowed_origins,
+        settings,
+    )
+    .await?;
+
     let which = stop.next().await;
     announce(format!("{which} received: stopping every device"));
+    if let Some(p) = panel {
+        p.shutdown(STOP_TIMEOUT).await;
+    }
     // No new commands from the client, then stop everything and wait for the packets.
     ws.shutdown(STOP_TIMEOUT).await;
     server.stop_all_devices(STOP_TIMEOUT).await;
