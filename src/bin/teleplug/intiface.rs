@@ -57,6 +57,10 @@ pub struct IntifaceArgs {
     /// Intiface).
     #[arg(long, value_name = "TEXT")]
     pub mdns_suffix: Option<String>,
+    /// Port of Intiface Engine 5's REST API (its routes under /api/v1) [--http-port: the
+    /// control panel's port, which serves them].
+    #[arg(long, value_name = "PORT", conflicts_with_all = ["http_port", "no_panel"])]
+    pub rest_api_port: Option<u16>,
     #[command(flatten)]
     pub use_flags: UseFlags,
     #[command(flatten)]
@@ -137,11 +141,6 @@ const UNSUPPORTED: &[Unsupported] = &[
         flag: "repeater-port",
         takes_value: true,
         what: "repeater (proxy) mode",
-    },
-    Unsupported {
-        flag: "rest-api-port",
-        takes_value: true,
-        what: "the REST API",
     },
     Unsupported {
         flag: "use-lovense-dongle-hid",
