@@ -600,6 +600,10 @@ mod serial {
             .wait_for("Vibrate:7;", |m| m["cmd"] == json!("Vibrate:7;"))
             .await;
         server.shutdown(Duration::from_secs(2)).await;
+        // Written to the port by now; the fake reads it on its own thread.
+        dongle
+            .wait_for("Vibrate:0;", |m| m["cmd"] == json!("Vibrate:0;"))
+            .await;
         let commands = dongle.commands();
         assert_eq!(commands[0], "DeviceType;");
         assert_eq!(
