@@ -45,6 +45,13 @@ cargo build
 step "real Buttplug clients (buttplug-js 5 and 3, buttplug-py)"
 bash tests/clients/run.sh
 
+# The control panel in headless Chromium (tests/browser/run.sh): Debian's chromium (apt-get,
+# 22 s, once) driven by playwright-core (npm ci, 1 s; no browser download), 5 s to run: the
+# page with its token, a slider reaching the simulated toy, STOP ALL and Escape during a flood,
+# the refusals without the token and under another Host.
+step "control panel in a browser (Chromium, playwright-core)"
+bash tests/browser/run.sh
+
 step "C# binding (mono)"
 bash bindings/csharp/test.sh
 

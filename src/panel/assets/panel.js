@@ -136,7 +136,7 @@ function outputControl(dev, feat, type, props) {
   if (STOPPABLE.has(type)) slider.setAttribute("data-stoppable", "");
   const show = () => { value.textContent = slider.value + "/" + hi; };
   slider.addEventListener("show", show);
-  const label = type === "Rotate" ? "Rotate (−ccw/+cw)" : type === "HwPositionWithDuration" ? "Position" : type;
+  const label = type === "Rotate" ? "Rotate ±" : type === "HwPositionWithDuration" ? "Position" : type;
   const name = el("span", {}, `${label} `, el("span", { class: "muted" }, `${hi} steps`));
   if (type === "HwPositionWithDuration") {
     const duration = el("input", { type: "number", min: 0, value: 500, title: "duration (ms)" });
@@ -207,7 +207,11 @@ function deviceCard(d) {
   const stop = el("button", { type: "button" }, "Stop");
   const error = el("span", { class: "error" });
   stop.addEventListener("click", async () => {
-    try { await api("POST", `/api/devices/${dev}/stop`); error.textContent = ""; } catch (e) { error.textContent = e.message; }
+    try {
+      await api("POST", `/api/devices/${dev}/stop`);
+      error.textContent = "";
+      for (const s of root.querySelectorAll("input[type=range][data-stoppable]")) { s.value = 0; s.dispatchEvent(new Event("show")); }
+    } catch (e) { error.textContent = e.message; }
   });
   const title = d.DeviceDisplayName ? `${d.DeviceDisplayName} (${d.DeviceName})` : d.DeviceName;
   const root = el("article", { class: "device", "data-index": dev },
