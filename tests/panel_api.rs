@@ -231,6 +231,13 @@ async fn teleplug_routes_drive_read_and_stop() {
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(f.writes.snapshot().last().map(String::as_str), Some(STOP));
 
+    // Scanning as the server has it, whoever started it.
+    assert_eq!(f.get("/api/state").await.json()["scanning"], true);
+    assert_eq!(f.post("/api/scanning/stop", "").await.status, 200);
+    assert_eq!(f.get("/api/state").await.json()["scanning"], false);
+    f.server.start_scanning().await;
+    assert_eq!(f.get("/api/server").await.json()["scanning"], true);
+
     let list = f.get("/api/devices").await.json();
     assert_eq!(list["devices"][0]["DeviceName"], "Lovense Hush");
     let info = f.get("/api/server").await.json();

@@ -304,9 +304,7 @@ pub(crate) async fn scan(s: &Shared, on: bool) -> Result<(), ApiError> {
     } else {
         ClientMessage::StopScanning(m)
     };
-    s.backdoor.expect_ok(message).await?;
-    s.set_scanning(on);
-    Ok(())
+    s.backdoor.expect_ok(message).await
 }
 
 async fn start_scanning(State(s): S) -> Result<Json<Value>, ApiError> {

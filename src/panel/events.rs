@@ -61,7 +61,6 @@ fn event_json(
             json!({"devices": shared.devices_json(), "added": matches!(ev, ServerEvent::DeviceAdded(_)), "index": i}),
         )),
         ServerEvent::ScanningFinished if device.is_none() => {
-            shared.set_scanning(false);
             Some(("scanning", json!({"scanning": false})))
         }
         ServerEvent::InputReading(r) if for_device(r.device_index) => Some((
@@ -188,7 +187,6 @@ mod tests {
     use crate::panel::backdoor::Backdoor;
     use crate::server::{Server, ServerOptions, Transports};
     use futures::StreamExt;
-    use std::sync::atomic::AtomicBool;
 
     #[tokio::test]
     async fn a_reader_that_falls_behind_gets_the_state_again_and_holds_nothing_more() {
@@ -199,7 +197,6 @@ mod tests {
         let shared = Arc::new(Shared {
             backdoor: Backdoor::connect(&server, "test").unwrap(),
             server: server.clone(),
-            scanning: AtomicBool::new(false),
             log: None,
             settings: Value::Null,
             local: "127.0.0.1:1".parse().unwrap(),

@@ -20,7 +20,6 @@ mod page;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -66,8 +65,6 @@ pub fn new_token() -> io::Result<String> {
 pub struct Shared {
     pub(crate) server: Server,
     backdoor: Backdoor,
-    /// Whether a scan the panel knows of is running.
-    scanning: AtomicBool,
     log: Option<LogTail>,
     settings: Value,
     local: SocketAddr,
@@ -76,11 +73,7 @@ pub struct Shared {
 
 impl Shared {
     fn scanning(&self) -> bool {
-        self.scanning.load(Ordering::SeqCst)
-    }
-
-    fn set_scanning(&self, on: bool) {
-        self.scanning.store(on, Ordering::SeqCst);
+        self.server.is_scanning()
     }
 
     /// The connected devices as DeviceList entries (spec v4 JSON), by index.
@@ -194,7 +187,6 @@ pub async fn bind(server: &Server, options: PanelOptions) -> io::Result<BoundPan
     let shared = Arc::new(Shared {
         server: server.clone(),
         backdoor,
-        scanning: AtomicBool::new(false),
         log: options.log,
         settings: options.settings,
         local,

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod registry;
 mod reply;
 pub mod request;
+mod scanning;
 mod validate;
 
 use std::collections::HashSet;
