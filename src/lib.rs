@@ -12,6 +12,7 @@ pub mod client;
 pub mod device_config;
 pub mod ffi;
 pub mod hardware;
+pub mod lovense_api;
 pub mod net;
 pub mod panel;
 pub mod protocols;
