@@ -14,6 +14,7 @@ mod demo;
 mod devices;
 mod intiface;
 mod logging;
+mod lovense;
 mod options;
 mod panel;
 mod serve;

@@ -22,6 +22,7 @@ use teleplug::server::{ClientApprover, Server};
 use crate::Failure;
 use crate::ask::{ANSWER_TIME, TerminalApprover};
 use crate::intiface::IntifaceArgs;
+use crate::lovense::LovenseArgs;
 use crate::options::HardwareArgs;
 use crate::panel::PanelArgs;
 use crate::stop_request::StopRequests;
@@ -103,6 +104,8 @@ pub struct ServeArgs {
     pub hardware: HardwareArgs,
     #[command(flatten)]
     pub panel: PanelArgs,
+    #[command(flatten)]
+    pub lovense: LovenseArgs,
     #[command(flatten)]
     pub intiface: IntifaceArgs,
 }
@@ -279,6 +282,16 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
         announce(format!("simulator control on ws://{}", h.local_addr()));
         listeners.push(h);
     }
+    let lovense = match args.lovense.options(host)? {
+        Some(o) => {
+            let h = teleplug::lovense_api::start(&server, o)
+                .await
+                .map_err(|e| Failure::Runtime(format!("Lovense local API: {e}")))?;
+            announce(format!("Lovense local API on http://{}", h.local_addr()));
+            Some(h)
+        }
+        None => None,
+    };
     let local = bound.local_addr();
     if !host.is_loopback() {
         tracing::warn!("listening on {host}: other machines can connect");
@@ -331,6 +344,10 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
 
     let which = stop.next().await;
     announce(format!("{which} received: stopping every device"));
+    // No new commands from a game either.
+    if let Some(h) = lovense {
+        h.shutdown(STOP_TIMEOUT).await;
+    }
     if let Some(p) = panel {
         p.shutdown(STOP_TIMEOUT).await;
     }
