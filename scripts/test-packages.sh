@@ -2,12 +2,15 @@
 # The packages stage of scripts/test-all.sh: builds dist/ (scripts/package.sh), then installs
 # every artifact in a temporary folder outside the repository and uses it as its user would:
 #
+#   - glibc floor: the Linux library and CLI need no glibc symbol newer than 2.17, and the
+#     wheel's manylinux tag is the one `auditwheel show` computes (manylinux_2_17);
 #   - wheel: a fresh venv, `pip install` with no cargo on PATH, the Python example runs on the
 #     library inside the wheel; a missing library or one of another ABI is an ImportError naming
 #     the file and the versions; pip refuses the Windows wheel on Linux (tag error);
 #   - sdist: `pip install teleplug-<v>.tar.gz` in another venv builds the library with cargo
-#     from the sources inside the sdist (the crate's dependencies come from the shared target
-#     directory's cache: only teleplug itself compiles);
+#     from the sources inside the sdist, in cargo's dev profile: its dependencies come from the
+#     shared target directory's debug build (test-all.sh's `cargo build`), so only teleplug
+#     itself compiles (dist/'s Linux release build is zig's, for another target directory);
 #   - C/C++ SDK: the examples' CMake project finds it with find_package(teleplug CONFIG) and
 #     builds the C (shared and static) and C++ examples, the Makefile builds the C example with
 #     pkg-config; they run without LD_LIBRARY_PATH; the binaries are stripped and point at
@@ -17,9 +20,13 @@
 #     the stub UnityEngine assemblies of the C# tests;
 #   - NuGet: lib/netstandard2.0/Teleplug.dll runs the C# example under mono with the native
 #     library from runtimes/linux-x64/native/;
+#   - Windows (when dist/ has them): the C example built with MinGW against the Windows SDK zip
+#     (import library and static library) runs under wine (the prefix scripts/test-windows.sh
+#     prepared); the win_amd64 wheel, the nupkg's runtimes/win-x64 and the Unity plugin carry
+#     the SDK's teleplug.dll;
 #   - one version: Cargo.toml's, in the wheel, package.json, the nuspec, the CMake version file,
-#     teleplug.pc, Teleplug.dll, the C# project's hand-kept copies and tp_version_string (what
-#     every example prints first).
+#     teleplug.pc, Teleplug.dll (nupkg and Unity), the C# project's <Version> (read from
+#     Cargo.toml) and tp_version_string (what every example prints first).
 #
 # Environment: TELEPLUG_PACKAGES_BUILT=1 tests the dist/ already there (no scripts/package.sh);
 # TELEPLUG_PACKAGES_SKIP_SDIST=1 skips the sdist's build (it compiles the library: minutes);
@@ -65,15 +72,55 @@ only() {  # only <glob>: the single file matching it
 # (Pipelines into `grep -q` would fail under pipefail when grep stops reading early: the
 # listings are read whole with <<<"$(...)" instead.)
 
-# ---- versions kept by hand (the C# project for dotnet, which CI cannot run) -------------------
-step "hand-kept version copies agree with Cargo.toml ($version)"
-grep -qF "<Version>$version</Version>" bindings/csharp/src/Teleplug/Teleplug.csproj \
-    || fail "bindings/csharp/src/Teleplug/Teleplug.csproj's <Version> is not $version"
-grep -qF "[assembly: AssemblyVersion(\"$version.0\")]" bindings/csharp/src/Teleplug/AssemblyInfo.cs \
-    || fail "bindings/csharp/src/Teleplug/AssemblyInfo.cs's AssemblyVersion is not $version.0"
+# ---- one version: the C# project reads Cargo.toml's ------------------------------------------
+# (dotnet cannot run here: the csproj's pattern is applied to Cargo.toml as MSBuild would, and
+# the sources must carry no version of their own. The built artefacts are checked below.)
+step "the C# sources carry no version; the csproj's pattern finds $version in Cargo.toml"
+csproj=bindings/csharp/src/Teleplug/Teleplug.csproj
+python3 - "$csproj" Cargo.toml "$version" <<'PY' || fail "$csproj does not derive its <Version> from Cargo.toml"
+import html, re, sys
+csproj, cargo, version = sys.argv[1:]
+m = re.search(r"<Version>\$\(\[System\.Text\.RegularExpressions\.Regex\]::Match\("
+              r"\$\(\[System\.IO\.File\]::ReadAllText\('\$\(MSBuildThisFileDirectory\)([^']+)'\)\), "
+              r"'([^']+)'\)\.Value\)</Version>", open(csproj).read())
+assert m, "no <Version> read from a file with Regex.Match"
+assert m.group(1) == "../../../../Cargo.toml", m.group(1)
+found = re.search(html.unescape(m.group(2)), open(cargo).read())
+assert found and found.group(0) == version, (found and found.group(0), version)
+PY
+if grep -n 'Version("\|<Version>[0-9]' bindings/csharp/src/Teleplug/*.cs "$csproj"; then
+    fail "a version is written by hand in the C# sources (it comes from Cargo.toml)"
+fi
+
+# ---- glibc floor -----------------------------------------------------------------------------
+# scripts/package.sh links the Linux builds against glibc 2.17's symbols (cargo zigbuild): no
+# binary may need a newer symbol version, and the wheel's tag is the one auditwheel computes.
+glibc_floor=2.17
+step "Linux binaries need glibc <= $glibc_floor; the wheel's tag is auditwheel's"
+# max_glibc <elf>: the newest GLIBC_x.y version the file needs.
+max_glibc() {
+    readelf -V --wide "$1" | grep -o 'Name: GLIBC_[0-9.]*' | sed 's/Name: GLIBC_//' | sort -V | tail -1
+}
+mkdir -p "$tmp/floor" && tar -C "$tmp/floor" -xzf "$dist/teleplug-$version-linux-x86_64.tar.gz"
+for f in lib/libteleplug.so bin/teleplug; do
+    need="$(max_glibc "$tmp/floor/teleplug-$version-linux-x86_64/$f")"
+    [ -n "$need" ] || fail "$f needs no GLIBC_ symbol version (not a glibc build?)"
+    [ "$(printf '%s\n%s\n' "$need" "$glibc_floor" | sort -V | tail -1)" = "$glibc_floor" ] \
+        || fail "$f needs GLIBC_$need, newer than the floor $glibc_floor"
+    echo "  $f: GLIBC_$need"
+done
+wheel="$(only "$dist/teleplug-$version-py3-none-manylinux*_x86_64.whl")"
+shown="$("$target/package-venv/bin/auditwheel" show "$wheel" 2>&1 | tr '\n' ' ')" \
+    || fail "auditwheel show failed: $shown"
+computed="$(sed -n 's/.*consistent with the following platform tag: "\([^"]*\)".*/\1/p' <<<"$shown")"
+[ -n "$computed" ] || fail "auditwheel show gave no platform tag: $shown"
+# The file name's platform tags (the compressed set: the tag and its legacy alias, manylinux2014).
+tags="$(basename "$wheel" .whl)" && tags="${tags#teleplug-"$version"-py3-none-}"
+grep -qxF "$computed" <<<"${tags//./$'\n'}" || fail "the wheel is tagged $tags, auditwheel computes $computed"
+[ "$computed" = "manylinux_${glibc_floor/./_}_x86_64" ] || fail "auditwheel computes $computed, not the floor $glibc_floor"
+echo "  $(basename "$wheel"): auditwheel computes $computed"
 
 # ---- Python wheel -------------------------------------------------------------------------
-wheel="$(only "$dist/teleplug-$version-py3-none-manylinux_*_x86_64.whl")"
 step "wheel $(basename "$wheel"): fresh venv, no cargo on PATH"
 python3 -m venv "$tmp/wheel-venv"
 nocargo_path="$tmp/wheel-venv/bin:/usr/local/bin:/usr/bin:/bin"
@@ -132,7 +179,10 @@ sdist_src="${TMPDIR:-/tmp}/teleplug-packages-sdist"
 rm -rf "$sdist_src" && mkdir -p "$sdist_src"
 trap 'rm -rf "$tmp" "$sdist_src"' EXIT
 tar -C "$sdist_src" -xzf "$dist/teleplug-$version.tar.gz"
-(cd "$tmp" && env -u TELEPLUG_LIB CARGO_TARGET_DIR="$target" \
+# SETUPTOOLS_RUST_CARGO_PROFILE=dev: what the check is about (the sdist builds outside the
+# checkout) does not depend on the profile, and a release build here would compile every
+# dependency once more (about 8 CPU-minutes from an empty target directory).
+(cd "$tmp" && env -u TELEPLUG_LIB CARGO_TARGET_DIR="$target" SETUPTOOLS_RUST_CARGO_PROFILE=dev \
     "$spy" -m pip install -q --disable-pip-version-check "$sdist_src/teleplug-$version")
 (cd "$tmp/py" && env -u TELEPLUG_LIB -u CARGO_TARGET_DIR "$spy" embedded.py) >"$tmp/py/sdist.txt" \
     || { cat "$tmp/py/sdist.txt" >&2; fail "the Python example failed on the sdist's build"; }
@@ -257,6 +307,8 @@ from pathlib import Path
 root, version = Path(sys.argv[1]), sys.argv[2]
 manifest = json.loads((root / "package.json").read_text())
 assert manifest["version"] == version, f"package.json's version {manifest['version']} is not {version}"
+generated = (root / "Runtime/Teleplug/AssemblyVersion.g.cs").read_text()
+assert f'AssemblyVersion("{version}.0")' in generated, f"Runtime's assembly version is not {version}.0"
 for sample in manifest["samples"]:
     assert (root / sample["path"]).is_dir(), sample
 for rel in ["Runtime/Teleplug.asmdef", "Plugins/x86_64/libteleplug.so", "link.xml",
@@ -298,7 +350,7 @@ mcs "${mcs_flags[@]}" -target:library -define:UNITY_5_3_OR_NEWER -r:"$tmp/unity/
 # ---- Windows artifacts (when scripts/package.sh could cross-build them) -----------------------
 win_sdk="$dist/teleplug-$version-windows-x86_64.zip"
 if [ -f "$win_sdk" ]; then
-    step "Windows artifacts: contents, and the C example links against the SDK with MinGW"
+    step "Windows artifacts: contents; the C example built against the SDK with MinGW runs under wine"
     grep -q " runtimes/win-x64/native/teleplug.dll$" <<<"$(unzip -l "$dist/Teleplug.$version.nupkg")" \
         || fail "the nupkg lacks runtimes/win-x64/native/teleplug.dll"
     grep -qx "package/Plugins/x86_64/teleplug.dll.meta" <<<"$(tar -tzf "$dist/com.teleplug.teleplug-$version.tgz")" \
@@ -309,12 +361,39 @@ if [ -f "$win_sdk" ]; then
         lib/cmake/teleplug/teleplugConfig.cmake lib/pkgconfig/teleplug.pc; do
         [ -f "$wsdk/$f" ] || fail "the Windows SDK lacks $f"
     done
-    x86_64-w64-mingw32-gcc-posix -O2 -I"$wsdk/include" -o "$tmp/win/embedded.exe" \
+    x86_64-w64-mingw32-gcc-posix -O2 -static -I"$wsdk/include" -o "$tmp/win/embedded.exe" \
         examples/c/embedded.c -L"$wsdk/lib" -lteleplug.dll
     # shellcheck disable=SC2046
-    x86_64-w64-mingw32-gcc-posix -O2 -I"$wsdk/include" -o "$tmp/win/embedded_static.exe" \
+    x86_64-w64-mingw32-gcc-posix -O2 -static -I"$wsdk/include" -o "$tmp/win/embedded_static.exe" \
         examples/c/embedded.c "$wsdk/lib/libteleplug.a" \
         $(PKG_CONFIG_PATH="$wsdk/lib/pkgconfig" pkg-config --libs-only-l --static teleplug | sed 's/-lteleplug//')
+    # Both examples run under wine in the prefix scripts/test-windows.sh prepared (the Windows
+    # stage runs before this one in scripts/test-all.sh), with the SDK's teleplug.dll beside
+    # the dynamically linked one, as a Windows user would ship it. mingw's runtime is linked in
+    # statically (-static): a Windows user has no mingw DLLs.
+    wine="${TELEPLUG_WINE:-/usr/lib/wine/wine64}"
+    prefix="${WINEPREFIX:-$target/wine-prefix}"
+    [ -x "$wine" ] && [ -f "$prefix/drive_c/windows/system32/bcryptprimitives.dll" ] \
+        || fail "no wine or no prepared prefix $prefix for the Windows examples (run scripts/test-windows.sh first)"
+    cp "$wsdk/bin/teleplug.dll" "$tmp/win/"
+    for exe in embedded embedded_static; do
+        (cd "$tmp/win" && WINEPREFIX="$prefix" WINEDEBUG=-all LC_ALL=C.UTF-8 \
+            timeout -k 5 120 "$wine" "$exe.exe" | tr -d '\r') >"$tmp/win/$exe.txt" \
+            || { cat "$tmp/win/$exe.txt" >&2; fail "$exe.exe failed under wine"; }
+        expect_output "$tmp/win/$exe.txt" "$exe.exe (Windows SDK, wine)" "${toy_lines[@]}"
+    done
+    # The other packages carry the SDK's teleplug.dll, byte for byte.
+    mkdir -p "$tmp/win/wheel" "$tmp/win/nupkg"
+    (cd "$tmp/win/wheel" && unzip -q "$win_wheel")
+    (cd "$tmp/win/nupkg" && unzip -q "$dist/Teleplug.$version.nupkg" runtimes/win-x64/native/teleplug.dll)
+    for copy in "$tmp/win/wheel/teleplug/teleplug.dll" "$tmp/win/nupkg/runtimes/win-x64/native/teleplug.dll" \
+        "$up/Plugins/x86_64/teleplug.dll"; do
+        cmp -s "$copy" "$wsdk/bin/teleplug.dll" || fail "${copy#"$tmp"/} is not the SDK's teleplug.dll"
+    done
+    grep -qx "Version: $version" "$tmp/win/wheel/teleplug-$version.dist-info/METADATA" \
+        || fail "the Windows wheel's metadata version is not $version"
+    [ "$(sed -n 's/^Tag: //p' "$tmp/win/wheel/teleplug-$version.dist-info/WHEEL")" = "py3-none-win_amd64" ] \
+        || fail "the Windows wheel's WHEEL file is not tagged py3-none-win_amd64"
 fi
 
 step "every package installed and used (version $version)"

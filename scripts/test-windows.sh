@@ -17,7 +17,8 @@
 # The Python binding cannot be tested against teleplug.dll here: that needs a Windows CPython,
 # and wine runs none in this setup.
 #
-# Environment: TELEPLUG_WINDOWS_PROFILE (cargo profile, default dev → target/<triple>/debug),
+# Environment: TELEPLUG_WINDOWS_PROFILE (cargo profile, default dev → target/<triple>/debug;
+# scripts/test-all.sh sets release: its packages stage, which runs next, ships that same build),
 # CARGO_TARGET_DIR (default target/), WINEPREFIX (default <target dir>/wine-prefix),
 # TELEPLUG_CPP_BUILD_DIR (default build-cpp-windows/).
 #
