@@ -11,8 +11,9 @@
 //!    pages served from this machine).
 //! 3. **Sec-Fetch-Site**: requests a browser marks `cross-site` or `same-site` (an `<img>`, a
 //!    form or a script of another page; they may carry no `Origin`) are refused, unless their
-//!    Origin is one the user listed with `--allowed-origin`. CORS preflights are answered only
-//!    for listed origins.
+//!    Origin is one the user listed with `--allowed-origin` (a link on another site may still
+//!    open the page itself: a GET of static files). CORS preflights are answered only for
+//!    listed origins.
 //! 4. **Token**: when the panel has a token (always beyond loopback; `--panel-token` on
 //!    loopback too) every API request carries it in `Authorization: Bearer …` or
 //!    `X-Teleplug-Token`, never in a cookie. The static page itself (no data, drives nothing) is
@@ -107,7 +108,14 @@ impl Guard {
     }
 
     /// Run the checks of the module's rules 1–3 (rule 4, the token, is [`Guard::token_ok`]).
-    pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<Accepted, ApiError> {
+    /// Opening the page from a link on another site is allowed: a GET of the static page
+    /// changes nothing and the page cannot be framed.
+    pub fn check(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<Accepted, ApiError> {
         let host = header_str(headers, header::HOST)
             .ok_or_else(|| ApiError::bad_request("a Host header is required"))?;
         if !self.host_allowed(host) {
@@ -137,7 +145,8 @@ impl Guard {
             }
         }
         let site = header_str(headers, "sec-fetch-site").map(str::to_ascii_lowercase);
-        if matches!(site.as_deref(), Some("cross-site" | "same-site")) && !listed {
+        let page_view = method == Method::GET && is_page(path);
+        if matches!(site.as_deref(), Some("cross-site" | "same-site")) && !listed && !page_view {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "cross_site_refused",
@@ -178,7 +187,7 @@ fn is_page(path: &str) -> bool {
 
 /// The middleware applying the checks to every request.
 pub async fn middleware(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
-    let accepted = match guard.check(req.method(), req.headers()) {
+    let accepted = match guard.check(req.method(), req.uri().path(), req.headers()) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -254,7 +263,9 @@ mod tests {
     }
 
     fn code(g: &Guard, m: Method, pairs: &[(&'static str, &str)]) -> Option<&'static str> {
-        g.check(&m, &headers(pairs)).err().map(|e| e.code)
+        g.check(&m, "/api/v1/devices", &headers(pairs))
+            .err()
+            .map(|e| e.code)
     }
 
     #[test]
@@ -351,6 +362,16 @@ mod tests {
     }
 
     #[test]
+    fn a_link_on_another_site_may_open_the_page_but_not_call_the_api() {
+        let g = guard("127.0.0.1", None, &[]);
+        let h = headers(&[("host", "127.0.0.1:9"), ("sec-fetch-site", "cross-site")]);
+        assert!(g.check(&Method::GET, "/", &h).is_ok());
+        assert!(g.check(&Method::GET, "/panel.js", &h).is_ok());
+        assert!(g.check(&Method::GET, "/api/v1/start-scanning", &h).is_err());
+        assert!(g.check(&Method::POST, "/", &h).is_err());
+    }
+
+    #[test]
     fn a_listed_origin_may_call_across_sites_with_cors() {
         let g = guard("127.0.0.1", None, &["https://app.example"]);
         let h = &[
@@ -358,7 +379,7 @@ mod tests {
             ("origin", "https://app.example"),
             ("sec-fetch-site", "cross-site"),
         ];
-        let a = g.check(&Method::OPTIONS, &headers(h)).unwrap();
+        let a = g.check(&Method::OPTIONS, "/api/stop", &headers(h)).unwrap();
         assert_eq!(a.cors_origin.as_deref(), Some("https://app.example"));
         assert_eq!(
             code(
