@@ -242,3 +242,52 @@ async fn a_host_given_directly_needs_no_discovery_and_shutdown_stops_the_toy() {
         "{asked:?}"
     );
 }
+
+/// The command line a launcher passes (Intiface's, no command) with the app given directly:
+/// the flag reaches the manager, the toy is found and driven.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_reaches_the_app_given_with_lovense_connect_host() {
+    let app = Fixture::start(hush(json!(90))).await;
+    let serve = support::serve::Serve::spawn({
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_teleplug"));
+        c.args(["--websocket-port", "0", "--use-lovense-connect"])
+            .args(["--lovense-connect-host", &app.url()]);
+        c
+    });
+    let url = serve.url("Buttplug server listening on");
+    let mut client = support::ws::Peer::connect(&url).await;
+    assert_eq!(
+        msg_type(&client.handshake("cli test", 4).await),
+        "ServerInfo"
+    );
+    assert_eq!(
+        msg_type(&client.request("StartScanning", json!({})).await),
+        "Ok"
+    );
+    let list = client.event("DeviceList").await;
+    assert_eq!(body(&list)["Devices"]["0"]["DeviceName"], "Lovense Hush");
+    let ok = client
+        .request(
+            "OutputCmd",
+            json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":5}}}),
+        )
+        .await;
+    assert_eq!(msg_type(&ok), "Ok", "{ok}");
+    app.wait_for(&format!("/Vibrate1?v=5&t={TOY_ID}")).await;
+    assert!(!app.requests().iter().any(|p| p == DISCOVERY_PATH));
+}
+
+#[test]
+fn a_host_that_is_not_a_url_is_a_usage_error_naming_the_flag() {
+    for bad in ["192.168.1.5:20010", "http://192.168.1.5:20010/GetToys"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_teleplug"))
+            .args(["--websocket-port", "0", "--use-lovense-connect"])
+            .args(["--lovense-connect-host", bad])
+            .output()
+            .expect("run teleplug");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("--lovense-connect-host"), "{stderr}");
+        assert!(stderr.contains("http://IP:PORT"), "{stderr}");
+    }
+}
