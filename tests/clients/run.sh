@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs the real Buttplug client libraries (buttplug-js 5 and 3 from npm, buttplug-py from PyPI)
+# and a Lovense local-API client (lovensepy from PyPI, against `serve --lovense-api`)
 # against the real `teleplug serve`, each against a fresh server, and checks that every reply
 # reaches them from frames that hold several messages (see README.md beside this file).
 #
@@ -193,6 +194,19 @@ run_client() {
 run_client buttplug-js5 node "$HERE/buttplug_js5.mjs"
 run_client buttplug-js3 node "$HERE/buttplug_js3.mjs"
 run_client buttplug-py "$VENV/bin/python" "$HERE/buttplug_py.py"
+
+# lovensepy (a Lovense local-API client) against `serve --lovense-api`: it starts its own server
+# (the API's flags) and checks the bytes a simulated non-Lovense toy received (about 3 s).
+say "lovensepy"
+if timeout -k 5 "$CLIENT_TIMEOUT" "$VENV/bin/python" "$HERE/lovensepy_lan.py" "$BIN" \
+    >"$LOGS/lovensepy.out" 2>"$LOGS/lovensepy.err"; then
+    passed=$((passed + 1))
+    SUMMARY+=("$(grep '^result: ' "$LOGS/lovensepy.out" | tail -n 1)")
+else
+    failed=$((failed + 1))
+    SUMMARY+=("lovensepy FAIL")
+    sed 's/^/    /' "$LOGS/lovensepy.out" "$LOGS/lovensepy.err"
+fi
 
 echo
 say "results"
