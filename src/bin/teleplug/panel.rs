@@ -10,7 +10,7 @@ use teleplug::panel::{self, PanelHandle, PanelOptions};
 use teleplug::server::Server;
 
 use crate::Failure;
-use crate::serve::Mode;
+use crate::serve::{Mode, ServeArgs};
 
 /// The panel's flags.
 #[derive(Args, Debug, Clone, Default)]
@@ -34,17 +34,18 @@ pub struct PanelArgs {
     pub panel_token: Option<String>,
 }
 
-/// Start the panel if asked for; prints its URL (with the token, if any).
+/// Start the panel if `serve`'s arguments ask for it; prints its URL (with the token, if any).
+/// `ws_port`: the Buttplug port asked for; `host`: the address it listens on.
 pub async fn start(
-    args: &PanelArgs,
-    rest_api_port: Option<u16>,
+    serve: &ServeArgs,
     mode: Mode,
     ws_port: u16,
-    server: &Server,
     host: IpAddr,
-    allowed_origins: &[String],
+    server: &Server,
     settings: serde_json::Value,
 ) -> Result<Option<PanelHandle>, Failure> {
+    let args = &serve.panel;
+    let rest_api_port = serve.intiface.rest_api_port;
     if args.no_panel {
         return Ok(None);
     }
@@ -69,7 +70,7 @@ pub async fn start(
         PanelOptions {
             address: SocketAddr::new(host, port),
             token: token.clone(),
-            allowed_origins: allowed_origins.to_vec(),
+            allowed_origins: serve.allowed_origins.clone(),
             log: crate::logging::tail(),
             settings,
         },

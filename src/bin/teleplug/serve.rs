@@ -330,17 +330,7 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
         "device_websocket_port": device_port,
         "simulator_port": args.simulator_port,
     });
-    let panel = crate::panel::start(
-        &args.panel,
-        args.intiface.rest_api_port,
-        mode,
-        address.port(),
-        &server,
-        host,
-        &args.allowed_origins,
-        settings,
-    )
-    .await?;
+    let panel = crate::panel::start(&args, mode, address.port(), host, &server, settings).await?;
 
     let which = stop.next().await;
     announce(format!("{which} received: stopping every device"));
