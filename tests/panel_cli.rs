@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use engine::{Engine, run};
 use serde_json::json;
 use support::http::request;
-use support::serve::Serve;
+use support::serve::{BIN, Serve};
 
 /// The panel's address and token from its announcement (`… on http://IP:PORT/#token=…`).
 fn panel_of(line: &str) -> (SocketAddr, Option<String>) {
@@ -151,4 +151,28 @@ fn two_spellings_of_the_panel_port_or_a_port_with_no_panel_are_usage_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("cannot be used with"), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn a_taken_default_port_leaves_the_server_running_without_the_panel() {
+    // A port whose successor is taken by someone else (here: this test).
+    let (port, _taken) = (0..50)
+        .find_map(|_| {
+            let taken = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+            let next = taken.local_addr().ok()?.port();
+            let port = next.checked_sub(1)?;
+            std::net::TcpListener::bind(("127.0.0.1", port)).ok()?;
+            Some((port, taken))
+        })
+        .expect("a free port below a taken one");
+    let mut command = std::process::Command::new(BIN);
+    command
+        .args(["--log", "warn", "serve", "--port", &port.to_string()])
+        .args(["--no-bluetooth", "--no-serial", "--no-hid", "--no-gamepad"]);
+    let mut serve = Serve::spawn(command);
+    serve.line_with("Buttplug server listening on");
+    let warning = serve.log_line_with("control panel not started");
+    assert!(warning.contains("--http-port"), "{warning}");
+    serve.signal("TERM");
+    assert_eq!(serve.exit_status().code(), Some(0));
 }
