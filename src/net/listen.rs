@@ -29,11 +29,14 @@ pub const MAX_MESSAGE_SIZE: usize = 4 << 20;
 /// Longest an HTTP upgrade may take before the socket is dropped.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The reason of a [`NetError::Bind`] whose port is taken.
+pub const PORT_IN_USE: &str = "the port is already in use";
+
 /// Bind a TCP listener; `what` names it in the error ("Buttplug server", "device listener").
 pub async fn bind(address: SocketAddr, what: &str) -> Result<TcpListener, NetError> {
     TcpListener::bind(address).await.map_err(|e| {
         let reason = match e.kind() {
-            std::io::ErrorKind::AddrInUse => "the port is already in use".to_string(),
+            std::io::ErrorKind::AddrInUse => PORT_IN_USE.to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             std::io::ErrorKind::AddrNotAvailable => {
                 "the address is not available on this machine".to_string()

@@ -7,21 +7,29 @@
 //! connections waiting for their upgrade), [`backoff`] (pacing of failed accepts), [`origin`]
 //! (which web pages may connect), [`device_auth`] (which devices may dial in).
 //!
+//! Intiface Engine's other modes: [`ws_client_server`] (the server dialing out to its client,
+//! `--websocket-client-address`), [`repeater`] (a WebSocket proxy, `--repeater`) and
+//! [`frontend`] (Intiface Central's channel to watch and stop the engine,
+//! `--frontend-websocket-port`).
+//!
 //! [`mdns`] (cargo feature `mdns`) announces the server on the local network, as Intiface
 //! Engine's `--broadcast-server-mdns` does.
 
 pub mod backoff;
 pub mod device_auth;
 pub mod device_server;
+pub mod frontend;
 pub mod link;
 pub mod listen;
 #[cfg(feature = "mdns")]
 pub mod mdns;
 pub mod origin;
 pub mod pending;
+pub mod repeater;
 pub mod sim_protocol;
 pub mod simulator;
 pub mod ws_client;
+pub mod ws_client_server;
 pub mod ws_server;
 
 use std::net::SocketAddr;
@@ -40,4 +48,13 @@ pub enum NetError {
         address: SocketAddr,
         reason: String,
     },
+}
+
+impl NetError {
+    /// Whether binding failed because the port is taken.
+    pub fn port_in_use(&self) -> bool {
+        match self {
+            NetError::Bind { reason, .. } => reason == listen::PORT_IN_USE,
+        }
+    }
 }

@@ -10,10 +10,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tracing::{debug, warn};
 
 use super::link::{self, Inbound, LinkConfig, LinkHandle};
@@ -34,37 +36,7 @@ pub async fn connect(url: &str) -> Result<Connection, ClientError> {
 
 /// [`connect`] with explicit ping period, write timeout and queue size.
 pub async fn connect_with_config(url: &str, config: LinkConfig) -> Result<Connection, ClientError> {
-    let request = url
-        .into_client_request()
-        .map_err(|e| ClientError::InvalidArgument(format!("invalid server URL {url:?}: {e}")))?;
-    match request.uri().scheme_str() {
-        Some("ws") => {}
-        Some("wss") => {
-            return Err(ClientError::InvalidArgument(format!(
-                "{url}: wss:// (TLS) is not supported; use ws://"
-            )));
-        }
-        _ => {
-            return Err(ClientError::InvalidArgument(format!(
-                "invalid server URL {url:?}: expected ws://host:port"
-            )));
-        }
-    }
-    let connecting = tokio_tungstenite::connect_async_with_config(
-        request,
-        Some(ws_config(MAX_MESSAGE_SIZE)),
-        true,
-    );
-    let (ws, _response) = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
-        Err(_) => {
-            return Err(ClientError::Connect(format!(
-                "{url}: no answer within {} s",
-                CONNECT_TIMEOUT.as_secs()
-            )));
-        }
-        Ok(Err(e)) => return Err(connect_error(url, e)),
-        Ok(Ok(ok)) => ok,
-    };
+    let ws = open(url).await?;
     let link::Link {
         handle,
         inbound,
@@ -85,6 +57,43 @@ pub async fn connect_with_config(url: &str, config: LinkConfig) -> Result<Connec
         receiver: rx,
         server: None,
     })
+}
+
+/// A WebSocket opened by [`open`].
+pub type ClientSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Check a server URL: `ws://host:port[/path]` (TLS is not supported). Used before connecting,
+/// so a bad URL is reported at once rather than at every try.
+pub fn check_url(url: &str) -> Result<(), ClientError> {
+    let request = url
+        .into_client_request()
+        .map_err(|e| ClientError::InvalidArgument(format!("invalid server URL {url:?}: {e}")))?;
+    match request.uri().scheme_str() {
+        Some("ws") => Ok(()),
+        Some("wss") => Err(ClientError::InvalidArgument(format!(
+            "{url}: wss:// (TLS) is not supported; use ws://"
+        ))),
+        _ => Err(ClientError::InvalidArgument(format!(
+            "invalid server URL {url:?}: expected ws://host:port"
+        ))),
+    }
+}
+
+/// Open a WebSocket to `url` (checked by [`check_url`]) with the shared message size limit,
+/// within [`CONNECT_TIMEOUT`]. Not tied to Buttplug: the repeater and the engine's client mode
+/// open their sockets here too.
+pub async fn open(url: &str) -> Result<ClientSocket, ClientError> {
+    check_url(url)?;
+    let connecting =
+        tokio_tungstenite::connect_async_with_config(url, Some(ws_config(MAX_MESSAGE_SIZE)), true);
+    match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+        Err(_) => Err(ClientError::Connect(format!(
+            "{url}: no answer within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+        Ok(Err(e)) => Err(connect_error(url, e)),
+        Ok(Ok((ws, _response))) => Ok(ws),
+    }
 }
 
 fn connect_error(url: &str, e: WsError) -> ClientError {

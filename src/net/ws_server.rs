@@ -277,7 +277,7 @@ async fn handle_connection(
             }
         }
     };
-    let (conn, ended) = match connect_core(&server, &peer, &link.handle).await {
+    let (conn, ended) = match connect_core(&server, &peer.to_string(), &link.handle).await {
         Ok(c) => c,
         Err(e) => {
             core.set(None);
@@ -317,19 +317,19 @@ struct DirectLink {
 /// The server connection a socket delivers into: unset while it is being opened (frames wait),
 /// `None` when opening failed (frames are dropped; the link is being closed).
 #[derive(Default)]
-struct CoreSlot {
+pub(super) struct CoreSlot {
     sender: std::sync::OnceLock<Option<ConnectionSender>>,
     ready: Notify,
 }
 
 impl CoreSlot {
-    fn set(&self, sender: Option<ConnectionSender>) {
+    pub(super) fn set(&self, sender: Option<ConnectionSender>) {
         let _ = self.sender.set(sender);
         self.ready.notify_waiters();
     }
 
     /// Hand one frame from the client to the server connection; false ends the link.
-    async fn deliver(&self, inbound: Inbound) -> bool {
+    pub(super) async fn deliver(&self, inbound: Inbound) -> bool {
         let text = match inbound {
             Inbound::Text(text) => text,
             Inbound::Binary(data) => {
@@ -397,15 +397,15 @@ impl FrameSink for LinkSink {
 /// The server core may still be cleaning up after the previous client (stopping its devices):
 /// wait for that, bounded. The connection's frames go straight into the socket's send queue.
 /// Returns the sender and a signal that fires when the server connection has ended.
-async fn connect_core(
+pub(super) async fn connect_core(
     server: &Server,
-    peer: &SocketAddr,
+    address: &str,
     link: &LinkHandle,
 ) -> Result<(ConnectionSender, oneshot::Receiver<()>), ConnectError> {
     let deadline = tokio::time::Instant::now() + TAKEOVER_WAIT;
     loop {
         let info = ConnectionInfo {
-            address: Some(peer.to_string()),
+            address: Some(address.to_string()),
         };
         let (ended_tx, ended) = oneshot::channel();
         let armed = Arc::new(AtomicBool::new(false));

@@ -14,6 +14,9 @@
 //!   refusal names them (exit 2), never ignored. A `--use-…` flag leaves that list by itself
 //!   once the transport table names it.
 //!
+//! Intiface's other modes (`--websocket-client-address`, `--repeater`, `--frontend-websocket-port`)
+//! run in `intiface_modes.rs`.
+//!
 //! `--version` and `--server-version` print as Intiface's do ([`version_line`]).
 
 use std::net::SocketAddr;
@@ -61,6 +64,27 @@ pub struct IntifaceArgs {
     /// control panel's port, which serves them].
     #[arg(long, value_name = "PORT", conflicts_with_all = ["http_port", "no_panel"])]
     pub rest_api_port: Option<u16>,
+    /// Connect to this WebSocket server (ws://host:port) and serve the Buttplug client there
+    /// instead of listening; again after every disconnect. As client mode of Intiface Engine.
+    #[arg(long, value_name = "URL", conflicts_with_all = [
+        "port", "address", "listen_all", "websocket_port", "websocket_use_all_interfaces",
+        "websocket_listen_address", "broadcast_server_mdns",
+    ])]
+    pub websocket_client_address: Option<String>,
+    /// Intiface Central's frontend channel: a WebSocket server on 127.0.0.1:PORT; the engine
+    /// waits for the frontend, reports to it (JSON EngineMessages) and stops on its Stop.
+    #[arg(long, value_name = "PORT")]
+    pub frontend_websocket_port: Option<u16>,
+    /// Repeater (proxy) mode: WebSocket connections to 127.0.0.1:--repeater-port are passed on
+    /// to --websocket-client-address; no Buttplug server runs and no device is used.
+    #[arg(long, requires_all = ["repeater_port", "websocket_client_address"], conflicts_with_all = [
+        "port", "websocket_port", "websocket_listen_address", "broadcast_server_mdns",
+        "device_listener", "simulator_port",
+    ])]
+    pub repeater: bool,
+    /// The repeater's port (with --repeater).
+    #[arg(long, value_name = "PORT", requires = "repeater")]
+    pub repeater_port: Option<u16>,
     #[command(flatten)]
     pub use_flags: UseFlags,
     #[command(flatten)]
@@ -121,33 +145,11 @@ struct Unsupported {
 }
 
 /// Intiface Engine 4.0.x / 5.0.x flags without a Teleplug implementation.
-const UNSUPPORTED: &[Unsupported] = &[
-    Unsupported {
-        flag: "websocket-client-address",
-        takes_value: true,
-        what: "connecting out to a WebSocket server instead of listening",
-    },
-    Unsupported {
-        flag: "frontend-websocket-port",
-        takes_value: true,
-        what: "Intiface Central's frontend channel",
-    },
-    Unsupported {
-        flag: "repeater",
-        takes_value: false,
-        what: "repeater (proxy) mode",
-    },
-    Unsupported {
-        flag: "repeater-port",
-        takes_value: true,
-        what: "repeater (proxy) mode",
-    },
-    Unsupported {
-        flag: "use-lovense-dongle-hid",
-        takes_value: false,
-        what: "the Lovense USB dongle (HID)",
-    },
-];
+const UNSUPPORTED: &[Unsupported] = &[Unsupported {
+    flag: "use-lovense-dongle-hid",
+    takes_value: false,
+    what: "the Lovense USB dongle (HID)",
+}];
 
 /// The unsupported flags the transport table does not name (a `--use-…` flag it names is a
 /// [`UseFlags`] flag).

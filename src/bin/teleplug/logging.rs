@@ -22,6 +22,8 @@ pub fn init(level: &str) -> Result<(), String> {
                 .with_ansi(colours()),
         )
         .with(tail.layer())
+        // A connected frontend gets the lines too (--frontend-websocket-port).
+        .with(teleplug::net::frontend::LogLayer)
         .init();
     Ok(())
 }

@@ -13,6 +13,7 @@ mod check_config;
 mod demo;
 mod devices;
 mod intiface;
+mod intiface_modes;
 mod logging;
 mod lovense;
 mod options;

@@ -16,12 +16,14 @@ use clap::{ArgGroup, Args};
 use teleplug::hardware::TRANSPORTS;
 use teleplug::net::device_server::DeviceServerOptions;
 use teleplug::net::simulator::SimulatorOptions;
+use teleplug::net::ws_client_server::DialOutOptions;
 use teleplug::net::{self, LinkConfig, ListenerHandle, OriginPolicy, WsServer, WsServerOptions};
 use teleplug::server::{ClientApprover, Server};
 
 use crate::Failure;
 use crate::ask::{ANSWER_TIME, TerminalApprover};
 use crate::intiface::IntifaceArgs;
+use crate::intiface_modes::{self, ClientSide};
 use crate::lovense::LovenseArgs;
 use crate::options::HardwareArgs;
 use crate::panel::PanelArgs;
@@ -200,7 +202,12 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
             "--broadcast-server-mdns: this build has no mDNS (cargo feature `mdns`)".into(),
         ));
     }
-    let address = args.listen_address(mode)?;
+    // Intiface's client mode and repeater open no port for clients.
+    let dial_out = intiface_modes::dial_out_url(&args)?;
+    let address = match (&dial_out, args.intiface.repeater) {
+        (None, false) => args.listen_address(mode)?,
+        _ => SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+    };
     let device_port = args.device_port();
     let mut options = args.server_options(mode)?;
     let on: Vec<&str> = TRANSPORTS
@@ -225,6 +232,19 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
     }
     // Watch stop requests before anything can be driven.
     let mut stop = StopRequests::watch()?;
+    let mut watched = match intiface_modes::wait_for_frontend(&args, &mut stop).await {
+        Ok(w) => w,
+        Err(Ok(which)) => {
+            announce(format!(
+                "{which} received before the frontend connected: stopped"
+            ));
+            return Ok(());
+        }
+        Err(Err(e)) => return Err(e),
+    };
+    if let (true, Some(remote)) = (args.intiface.repeater, &dial_out) {
+        return intiface_modes::run_repeater(&args, remote.clone(), watched, &mut stop).await;
+    }
     let server = Server::new(options);
     let link = LinkConfig {
         ping_interval: Duration::from_millis(args.ws_ping_interval),
@@ -232,17 +252,25 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
     };
     let host = address.ip();
     let origins = OriginPolicy::new(args.allowed_origins.clone());
-    let bound = WsServer::bind(
-        server.clone(),
-        WsServerOptions {
-            address,
-            origins: origins.clone(),
-            link: link.clone(),
-            ..WsServerOptions::default()
-        },
-    )
-    .await
-    .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let bound = match &dial_out {
+        None => Ok(
+            match WsServer::bind(
+                server.clone(),
+                WsServerOptions {
+                    address,
+                    origins: origins.clone(),
+                    link: link.clone(),
+                    ..WsServerOptions::default()
+                },
+            )
+            .await
+            {
+                Ok(bound) => bound,
+                Err(e) => return Err(intiface_modes::failed(watched, "Buttplug server", e).await),
+            },
+        ),
+        Some(url) => Err(url.clone()),
+    };
     let mut listeners: Vec<ListenerHandle> = Vec::new();
     if let Some(port) = device_port {
         let device_host = args
@@ -292,16 +320,31 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
         }
         None => None,
     };
-    let local = bound.local_addr();
-    if !host.is_loopback() {
-        tracing::warn!("listening on {host}: other machines can connect");
-    }
-    let ws = bound.spawn();
-    announce(format!("Buttplug server listening on ws://{local}"));
+    let (ws, local) = match bound {
+        Ok(bound) => {
+            let local = bound.local_addr();
+            if !host.is_loopback() {
+                tracing::warn!("listening on {host}: other machines can connect");
+            }
+            let ws = bound.spawn();
+            announce(format!("Buttplug server listening on ws://{local}"));
+            (ClientSide::Listening(ws), Some(local))
+        }
+        // Intiface's client mode: the server connects to its client.
+        Err(url) => {
+            let options = DialOutOptions {
+                url: url.clone(),
+                link: link.clone(),
+            };
+            let h = net::ws_client_server::spawn(server.clone(), options);
+            announce(format!("Buttplug server dialing out to {url}"));
+            (ClientSide::DialingOut(h), None)
+        }
+    };
     #[cfg(feature = "mdns")]
-    let advertisement = match args.intiface.broadcast_server_mdns {
+    let advertisement = match (args.intiface.broadcast_server_mdns, local) {
         // As Intiface Engine: a server that cannot be announced still serves.
-        true => {
+        (true, Some(local)) => {
             match net::mdns::Advertisement::start(local, args.intiface.mdns_suffix.as_deref()) {
                 Ok(a) => {
                     announce(format!(
@@ -317,11 +360,24 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
                 }
             }
         }
-        false => None,
+        _ => None,
     };
+    if let Some(w) = &mut watched {
+        #[cfg(feature = "mdns")]
+        let mdns = advertisement
+            .as_ref()
+            .zip(local)
+            .map(|(a, l)| (a.instance_name(), l.port()));
+        #[cfg(not(feature = "mdns"))]
+        let mdns = None;
+        w.server_created(&server, mdns);
+    }
 
     let settings = serde_json::json!({
-        "websocket": format!("ws://{local}"),
+        "websocket": match (local, &dial_out) {
+            (Some(local), _) => format!("ws://{local}"),
+            (None, url) => format!("dialing out to {}", url.as_deref().unwrap_or_default()),
+        },
         "max_ping_time_ms": args.max_ping_time,
         "allowed_clients": args.allow_clients,
         "allowed_origins": args.allowed_origins,
@@ -332,7 +388,7 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
     });
     let panel = crate::panel::start(&args, mode, address.port(), host, &server, settings).await?;
 
-    let which = stop.next().await;
+    let which = intiface_modes::next_stop(&mut stop, watched.as_ref()).await;
     announce(format!("{which} received: stopping every device"));
     // No new commands from a game either.
     if let Some(h) = lovense {
@@ -353,6 +409,9 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
     // Device sockets and simulator connections last, so the stop packets reach them.
     for l in listeners {
         l.shutdown(STOP_TIMEOUT).await;
+    }
+    if let Some(w) = watched {
+        w.close().await;
     }
     announce("stopped".into());
     Ok(())
