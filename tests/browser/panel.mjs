@@ -206,6 +206,11 @@ try {
   if (status !== 401) fail("a request without the token answered " + status);
   const wrong = await bare.evaluate(async () => (await fetch("/api/devices", { headers: { "X-Teleplug-Token": "guess" } })).status);
   if (wrong !== 401) fail("a wrong token answered " + wrong);
+  // Given the token in its form, the page works.
+  await bare.fill("#token-input", TOKEN);
+  await bare.click("#token-form button[type=submit]");
+  await bare.waitForFunction(() => document.getElementById("conn").textContent === "events: live", null, { timeout: WAIT });
+  await bare.locator("article.device", { hasText: "Lovense Hush" }).waitFor({ timeout: WAIT });
   // A page reached under another name (DNS rebinding) is refused.
   const rebound = await bare.goto(`http://rebind.test:${port}/`);
   if (rebound.status() !== 403) fail("a rebound Host answered " + rebound.status());

@@ -94,6 +94,7 @@ $("token-form").addEventListener("submit", (e) => {
   $("token-input").value = "";
   $("token-form").hidden = true;
   start();
+  for (const resume of resumers.splice(0)) resume();
 });
 
 // ---- devices --------------------------------------------------------------------------------
@@ -265,6 +266,8 @@ function showReading(e) {
 }
 
 // ---- event streams ---------------------------------------------------------------------------
+const resumers = []; // streams waiting for a token
+
 // Reads a server-sent event stream with fetch (so the token goes in a header); calls onEvent
 // for each event; reconnects after a drop, waiting longer each time (up to 10 s).
 function stream(path, onEvent, onState) {
@@ -274,7 +277,12 @@ function stream(path, onEvent, onState) {
     try {
       r = await fetch(path, { headers: headers(false), cache: "no-store" });
     } catch (e) { r = null; }
-    if (r && r.status === 401) { askToken("wrong or missing token"); onState && onState("token needed"); return; }
+    if (r && r.status === 401) {
+      askToken("wrong or missing token");
+      onState && onState("token needed");
+      resumers.push(connect); // again once a token is given
+      return;
+    }
     if (!r || !r.ok || !r.body) { onState && onState("disconnected, retrying…"); setTimeout(connect, wait); wait = Math.min(wait * 2, 10000); return; }
     wait = 500;
     onState && onState("live");
