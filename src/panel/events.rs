@@ -188,21 +188,60 @@ mod tests {
     use crate::server::{Server, ServerOptions, Transports};
     use futures::StreamExt;
 
+    fn shared(server: &Server) -> Arc<Shared> {
+        Arc::new(Shared {
+            backdoor: Backdoor::connect(server, "test").unwrap(),
+            server: server.clone(),
+            log: None,
+            settings: Value::Null,
+            local: "127.0.0.1:1".parse().unwrap(),
+            token_required: false,
+        })
+    }
+
+    #[tokio::test]
+    async fn readings_reach_every_stream_and_a_device_stream_only_its_own() {
+        let server = Server::new(ServerOptions {
+            transports: Transports::none(),
+            ..ServerOptions::default()
+        });
+        let s = shared(&server);
+        let reading = ServerEvent::InputReading(crate::wire::InputReading {
+            device_index: 2,
+            feature_index: 1,
+            id: 0,
+            reading: crate::wire::InputData {
+                input_type: crate::wire::InputType::Pressure,
+                value: 512,
+            },
+        });
+        let expected = json!({"device": 2, "feature": 1, "type": "Pressure", "value": 512});
+        assert_eq!(
+            event_json(&s, &reading, None),
+            Some(("input", expected.clone()))
+        );
+        assert_eq!(event_json(&s, &reading, Some(2)), Some(("input", expected)));
+        assert_eq!(event_json(&s, &reading, Some(3)), None);
+        assert_eq!(
+            event_json(&s, &ServerEvent::DeviceRemoved(3), Some(2)),
+            None,
+            "another device's removal"
+        );
+        assert_eq!(
+            event_json(&s, &ServerEvent::AllStopped, Some(2)),
+            Some(("stopped", json!({}))),
+            "a stop of every device is every device's"
+        );
+        server.shutdown(Duration::from_secs(1)).await;
+    }
+
     #[tokio::test]
     async fn a_reader_that_falls_behind_gets_the_state_again_and_holds_nothing_more() {
         let server = Server::new(ServerOptions {
             transports: Transports::none(),
             ..ServerOptions::default()
         });
-        let shared = Arc::new(Shared {
-            backdoor: Backdoor::connect(&server, "test").unwrap(),
-            server: server.clone(),
-            log: None,
-            settings: Value::Null,
-            local: "127.0.0.1:1".parse().unwrap(),
-            token_required: false,
-        });
-        let mut events = Box::pin(panel_events(shared, None));
+        let mut events = Box::pin(panel_events(shared(&server), None));
         assert_eq!(events.next().await.unwrap().0, "state");
         // A tab in the background: 1,500 events while it reads none.
         for _ in 0..1500 {
