@@ -658,3 +658,77 @@ async fn the_listener_answers_over_tcp() {
     handle.shutdown(Duration::from_secs(1)).await;
     server.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn https_with_a_certificate_made_at_first_start_and_kept() {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+    use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let server = Server::new(ServerOptions {
+        transports: Transports::none(),
+        ..ServerOptions::default()
+    });
+    let options = LovenseApiOptions {
+        address: "127.0.0.1:0".parse().unwrap(),
+        tls: Some(teleplug::lovense_api::TlsOptions {
+            address: "127.0.0.1:0".parse().unwrap(),
+            dir: certs.clone(),
+        }),
+        ..LovenseApiOptions::default()
+    };
+    let handle = teleplug::lovense_api::start(&server, options.clone())
+        .await
+        .expect("starts");
+    let cert_path = certs.join(teleplug::lovense_api::CERT_FILE);
+    let made = std::fs::read(&cert_path).expect("certificate made at first start");
+    // A client that trusts the generated certificate (as a user who installed it), reaching the
+    // server under the name Lovense's clients use.
+    let mut roots = RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(&cert_path).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    #[allow(deprecated)]
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(handle.tls_addr().unwrap())
+        .await
+        .unwrap();
+    let name = ServerName::try_from("127-0-0-1.lovense.club").unwrap();
+    let mut tls = connector.connect(name, tcp).await.expect("handshake");
+    let body = r#"{"command":"GetToyName"}"#;
+    tls.write_all(
+        format!(
+            "POST /command HTTP/1.1\r\nHost: 127-0-0-1.lovense.club:30010\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    let _ = tls.read_to_end(&mut out).await;
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(
+        out.ends_with(r#"{"code":200,"data":[],"type":"OK"}"#),
+        "{out}"
+    );
+    handle.shutdown(Duration::from_secs(1)).await;
+    // The second start keeps the certificate the user may have trusted.
+    let again = teleplug::lovense_api::start(&server, options)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&cert_path).unwrap(), made);
+    again.shutdown(Duration::from_secs(1)).await;
+    server.shutdown(Duration::from_secs(1)).await;
+}

@@ -10,10 +10,12 @@ mod execute;
 mod http;
 mod program;
 mod request;
+mod tls;
 mod toys;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,12 +25,15 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 pub use request::ApiError;
+pub use tls::{CERT_FILE, KEY_FILE};
 pub use toys::{Toy, lovense_model_name, toy_id};
 
 use crate::server::{ConnectError, Server};
 
 /// Lovense Remote's game-mode HTTP port.
 pub const DEFAULT_PORT: u16 = 20010;
+/// The Lovense apps' HTTPS port.
+pub const DEFAULT_TLS_PORT: u16 = 30010;
 /// How long the API waits for a request while a toy runs without end (`timeSec` 0) before it
 /// stops every device.
 pub const DEFAULT_WATCHDOG: Duration = Duration::from_secs(60);
@@ -47,6 +52,17 @@ pub struct LovenseApiOptions {
     /// Lovense model names chosen by the user: key = toy id, device address, device name or
     /// display name; value = model (`lush`, `nora`, …).
     pub names: BTreeMap<String, String>,
+    /// Also serve HTTPS, with the self-signed certificate of a directory (made at first start).
+    pub tls: Option<TlsOptions>,
+}
+
+/// The HTTPS listener of the API.
+#[derive(Clone, Debug)]
+pub struct TlsOptions {
+    /// Where to listen (Lovense's 30010 by default).
+    pub address: SocketAddr,
+    /// Holds [`CERT_FILE`] and [`KEY_FILE`]; both are made (with the directory) when missing.
+    pub dir: PathBuf,
 }
 
 impl Default for LovenseApiOptions {
@@ -56,6 +72,7 @@ impl Default for LovenseApiOptions {
             watchdog: DEFAULT_WATCHDOG,
             scan: true,
             names: BTreeMap::new(),
+            tls: None,
         }
     }
 }
@@ -148,14 +165,20 @@ type Script = Arc<[(u32, u8)]>;
 pub struct LovenseApiHandle {
     api: LovenseApi,
     local_addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl LovenseApiHandle {
     /// The address bound (the port chosen when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The HTTPS address bound, if HTTPS was asked for.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// The API behind the listener.
@@ -167,9 +190,11 @@ impl LovenseApiHandle {
     /// backdoor connection (the server stops every device).
     pub async fn shutdown(self, timeout: Duration) {
         let _ = self.stop.send(true);
-        let abort = self.task.abort_handle();
-        if tokio::time::timeout(timeout, self.task).await.is_err() {
-            abort.abort();
+        for task in self.tasks {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(timeout, task).await.is_err() {
+                abort.abort();
+            }
         }
         {
             let mut st = self.api.inner.engine.state.lock();
@@ -178,31 +203,58 @@ impl LovenseApiHandle {
     }
 }
 
-/// Start the Lovense local API on `server`: bind `options.address`, serve until shut down.
+/// Start the Lovense local API on `server`: bind `options.address` (and the HTTPS address, with
+/// its certificate made if missing), serve until shut down.
 pub async fn start(
     server: &Server,
     options: LovenseApiOptions,
 ) -> std::io::Result<LovenseApiHandle> {
     let listener = tokio::net::TcpListener::bind(options.address).await?;
     let local_addr = listener.local_addr()?;
-    let api = LovenseApi::new(server, options).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let (stop, mut stopped) = watch::channel(false);
-    let router = api.router();
-    let task = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::warn!("Lovense API listener: {e}");
+    let tls = match &options.tls {
+        Some(t) => {
+            let config = tls::server_config(&t.dir)?;
+            let l = tokio::net::TcpListener::bind(t.address).await?;
+            Some(tls::TlsListener::new(l, config)?)
         }
-    });
+        None => None,
+    };
+    let tls_addr = tls
+        .as_ref()
+        .map(axum::serve::Listener::local_addr)
+        .transpose()?;
+    let api = LovenseApi::new(server, options).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let (stop, stopped) = watch::channel(false);
+    let router = api.router();
+    let shutdown = |mut stopped: watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    let mut tasks = vec![tokio::spawn({
+        let (router, stopped) = (router.clone(), stopped.clone());
+        async move {
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown(stopped))
+                .await
+            {
+                tracing::warn!("Lovense API listener: {e}");
+            }
+        }
+    })];
+    if let Some(l) = tls {
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = axum::serve(l, router)
+                .with_graceful_shutdown(shutdown(stopped))
+                .await
+            {
+                tracing::warn!("Lovense API HTTPS listener: {e}");
+            }
+        }));
+    }
     Ok(LovenseApiHandle {
         api,
         local_addr,
+        tls_addr,
         stop,
-        task,
+        tasks,
     })
 }

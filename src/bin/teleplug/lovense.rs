@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use teleplug::lovense_api::{DEFAULT_PORT, LovenseApiOptions};
+use teleplug::lovense_api::{DEFAULT_PORT, DEFAULT_TLS_PORT, LovenseApiOptions, TlsOptions};
 
 use crate::Failure;
 
@@ -40,6 +41,14 @@ pub struct LovenseArgs {
         requires = "lovense_api"
     )]
     pub lovense_api_names: Vec<String>,
+    /// Also serve the API over HTTPS, with a self-signed certificate kept in DIR
+    /// (lovense-api-cert.pem, lovense-api-key.pem; made at first start). Only clients that skip
+    /// certificate checks, or whose user trusts that certificate, accept it (README).
+    #[arg(long, value_name = "DIR", requires = "lovense_api")]
+    pub lovense_api_tls: Option<PathBuf>,
+    /// Port of the HTTPS listener (the Lovense apps' 30010 by default).
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_TLS_PORT, requires = "lovense_api_tls")]
+    pub lovense_api_tls_port: u16,
 }
 
 impl LovenseArgs {
@@ -66,6 +75,10 @@ impl LovenseArgs {
             watchdog: Duration::from_secs(self.lovense_api_watchdog),
             scan: true,
             names,
+            tls: self.lovense_api_tls.as_ref().map(|dir| TlsOptions {
+                address: SocketAddr::new(host, self.lovense_api_tls_port),
+                dir: dir.clone(),
+            }),
         }))
     }
 }

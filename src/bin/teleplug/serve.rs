@@ -316,6 +316,9 @@ pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
                 .await
                 .map_err(|e| Failure::Runtime(format!("Lovense local API: {e}")))?;
             announce(format!("Lovense local API on http://{}", h.local_addr()));
+            if let Some(tls) = h.tls_addr() {
+                announce(format!("Lovense local API on https://{tls}"));
+            }
             Some(h)
         }
         None => None,
