@@ -1,6 +1,6 @@
 // Teleplug from C++: connect to a running Buttplug server (`teleplug serve`, Intiface...).
 //
-//   teleplug serve --simulator-port 12346        # in another terminal (plus a device)
+//   teleplug serve --simulator-port 12347        # in another terminal (plus a device)
 //   ./build-cpp/example_remote ws://127.0.0.1:12345
 //
 // Connects, scans until a device appears (at most 10 s), lists its features, vibrates the

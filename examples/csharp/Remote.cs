@@ -1,6 +1,6 @@
 // Teleplug from C#: connect to a running Buttplug server (`teleplug serve`, Intiface).
 //
-//   teleplug serve --simulator-port 12346     # plus a device (real, or simulated over the
+//   teleplug serve --simulator-port 12347     # plus a device (real, or simulated over the
 //                                             # simulator control endpoint)
 //   mono remote.exe ws://127.0.0.1:12345
 //
