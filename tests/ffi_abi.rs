@@ -568,6 +568,46 @@ fn last_error_is_copied_and_truncated() {
 // ---- requests --------------------------------------------------------------------------------
 
 #[test]
+fn the_lovense_api_port_connect_option_serves_the_lovense_api_for_the_session() {
+    use request::Body as B;
+    use std::io::{Read, Write};
+    let ctx = Ctx::new(0);
+    let c = Client::new(&ctx, TP_FORMAT_JSON, Mode::Poll);
+    let embedded = |port: u32| {
+        B::Connect(s::Connect {
+            mode: Some(s::connect::Mode::Embedded(s::EmbeddedOptions {
+                disabled_transports: 7,
+                lovense_api_port: port,
+                ..Default::default()
+            })),
+        })
+    };
+    let r = c.call(req(1, embedded(70_000)));
+    assert_eq!(error_code(&r), Some(ErrorCode::InvalidArgument), "{r:?}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    connected(&c.call(req(2, embedded(port.into()))));
+    let get = || -> std::io::Result<String> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        s.write_all(b"GET /GetToyName HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        Ok(out)
+    };
+    let out = get().expect("the API answers");
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(
+        out.ends_with(r#"{"code":200,"data":[],"type":"OK"}"#),
+        "{out}"
+    );
+    assert!(is_ok(&c.call(req(3, B::Disconnect(empty())))));
+    assert!(get().is_err(), "the API ends with the session");
+}
+
+#[test]
 fn requests_before_connecting_and_connect_errors() {
     use request::Body as B;
     let ctx = Ctx::new(0);

@@ -113,6 +113,7 @@ fn requests() -> Vec<Request> {
                     user_config_json: "{}".into(),
                     allowed_clients: vec!["a".into(), "b".into()],
                     simulator_scan_ms: 50,
+                    lovense_api_port: 20010,
                 })),
             }),
         ),

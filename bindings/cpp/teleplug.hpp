@@ -466,6 +466,8 @@ struct EmbeddedOptions {
     std::vector<std::string> allowed_clients;
     /// Scans of simulated devices end on their own after this many ms (0: until stopped).
     uint32_t simulator_scan_ms = 0;
+    /// Serve the Lovense local API (games that speak Lovense) on 127.0.0.1 at this port (0: off).
+    uint32_t lovense_api_port = 0;
 };
 
 /// A simulated Lovense toy ("LVS-Sim"): answers "DeviceType;" with `type_reply` (empty: a Hush)
@@ -591,6 +593,7 @@ inline Json to_json(const EmbeddedOptions& o) {
     put(j, "userConfigJson", o.user_config_json);
     put(j, "allowedClients", o.allowed_clients);
     put(j, "simulatorScanMs", o.simulator_scan_ms);
+    put(j, "lovenseApiPort", o.lovense_api_port);
     return j;
 }
 

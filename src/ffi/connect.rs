@@ -98,6 +98,30 @@ fn server_options(o: &s::EmbeddedOptions) -> Result<ServerOptions, Failure> {
     })
 }
 
+/// The Lovense local API on 127.0.0.1:`port` (0: none).
+async fn lovense_api(
+    server: &Server,
+    port: u32,
+) -> Result<Option<crate::lovense_api::LovenseApiHandle>, Failure> {
+    if port == 0 {
+        return Ok(None);
+    }
+    let port = u16::try_from(port).map_err(|_| {
+        (
+            ErrorCode::InvalidArgument,
+            format!("lovense_api_port {port} is not a port"),
+        )
+    })?;
+    let options = crate::lovense_api::LovenseApiOptions {
+        address: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port)),
+        ..Default::default()
+    };
+    crate::lovense_api::start(server, options)
+        .await
+        .map(Some)
+        .map_err(|e| (ErrorCode::ConnectFailed, format!("Lovense local API: {e}")))
+}
+
 /// Start an embedded server and connect to it: the client core, or a raw channel.
 async fn embedded(client: &Arc<ClientShared>, o: s::EmbeddedOptions) -> Result<Session, Failure> {
     let options = server_options(&o)?;
@@ -107,6 +131,13 @@ async fn embedded(client: &Arc<ClientShared>, o: s::EmbeddedOptions) -> Result<S
             .simulator()
             .set_scan_duration(Some(Duration::from_millis(u64::from(o.simulator_scan_ms))));
     }
+    let lovense = match lovense_api(&server, o.lovense_api_port).await {
+        Ok(h) => h,
+        Err(e) => {
+            server.shutdown(CLOSE_TIMEOUT).await;
+            return Err(e);
+        }
+    };
     let link = if client.format == Format::ButtplugJson {
         match server.connect_json(ConnectionInfo::default()) {
             Ok(conn) => Ok(Link::Raw {
@@ -128,8 +159,11 @@ async fn embedded(client: &Arc<ClientShared>, o: s::EmbeddedOptions) -> Result<S
         }
     };
     match link {
-        Ok(link) => Ok(Session::new(link, Some(server))),
+        Ok(link) => Ok(Session::new(link, Some(server)).with_lovense_api(lovense)),
         Err(e) => {
+            if let Some(h) = lovense {
+                h.shutdown(CLOSE_TIMEOUT).await;
+            }
             server.shutdown(CLOSE_TIMEOUT).await;
             Err(e)
         }

@@ -12,6 +12,7 @@ use super::convert;
 use super::schema::{self as s, response};
 use crate::client::{Client, ClientEvent};
 use crate::hardware::simulated::SimulatedDevice;
+use crate::lovense_api::LovenseApiHandle;
 use crate::server::{ConnectionSender, Server};
 
 /// How long disconnecting waits for devices to stop.
@@ -34,6 +35,8 @@ pub struct Session {
     pub link: Link,
     /// The embedded server (None for remote connections).
     server: Option<Server>,
+    /// The Lovense local API of the embedded server (`lovense_api_port`), ended with it.
+    lovense: Option<LovenseApiHandle>,
     /// Simulated devices by address.
     sims: HashMap<String, SimulatedDevice>,
     /// The device list as of the last event forwarded (so `device_list_changed` carries the
@@ -65,6 +68,7 @@ impl Session {
         let mut session = Session {
             link,
             server,
+            lovense: None,
             sims: HashMap::new(),
             devices: BTreeMap::new(),
         };
@@ -192,8 +196,17 @@ impl Session {
         })
     }
 
+    /// Keep the embedded server's Lovense local API with the session.
+    pub fn with_lovense_api(mut self, handle: Option<LovenseApiHandle>) -> Session {
+        self.lovense = handle;
+        self
+    }
+
     /// Disconnect; every device stops, the embedded server shuts down.
     pub async fn close(self) {
+        if let Some(h) = self.lovense {
+            h.shutdown(CLOSE_TIMEOUT).await;
+        }
         match self.link {
             Link::Client { client, events } => {
                 drop(events);

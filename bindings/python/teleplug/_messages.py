@@ -95,6 +95,7 @@ def connect(
     user_config_json: Optional[str] = None,
     allowed_clients: Iterable[str] = (),
     simulator_scan_ms: Optional[int] = None,
+    lovense_api_port: Optional[int] = None,
 ) -> Body:
     embedded: Dict[str, Any] = {}
     if server_name is not None:
@@ -115,6 +116,8 @@ def connect(
         embedded["allowedClients"] = allowed
     if simulator_scan_ms is not None:
         embedded["simulatorScanMs"] = u32("simulator_scan_ms", simulator_scan_ms)
+    if lovense_api_port is not None:
+        embedded["lovenseApiPort"] = u32("lovense_api_port", lovense_api_port)
     if url is not None:
         if embedded:
             raise _bad("embedded server options cannot be combined with a remote url")

@@ -332,11 +332,13 @@ class Client(ClientBase[Device]):
         user_config_json: Optional[str] = None,
         allowed_clients: Iterable[str] = (),
         simulator_scan_ms: Optional[int] = None,
+        lovense_api_port: Optional[int] = None,
     ) -> ServerInfo:
         """Connect to the embedded server (``url`` None, the default) or to a remote Buttplug
         server (``url="ws://127.0.0.1:12345"``). Embedded options: ``disabled_transports``
         (a :class:`~teleplug.Transport` mask; ``Transport.ALL`` for simulated devices only),
-        ``simulator_scan_ms`` (simulated scans end on their own), configs, ping time...
+        ``simulator_scan_ms`` (simulated scans end on their own), configs, ping time,
+        ``lovense_api_port`` (serve the Lovense local API for games on 127.0.0.1 at that port)...
         """
         body = m.connect(
             url,
@@ -348,6 +350,7 @@ class Client(ClientBase[Device]):
             user_config_json=user_config_json,
             allowed_clients=allowed_clients,
             simulator_scan_ms=simulator_scan_ms,
+            lovense_api_port=lovense_api_port,
         )
         _, reply = await self._call(body)
         return ServerInfo.from_json(reply)

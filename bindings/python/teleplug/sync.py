@@ -275,6 +275,7 @@ class Client(ClientBase[Device]):
         user_config_json: Optional[str] = None,
         allowed_clients: Iterable[str] = (),
         simulator_scan_ms: Optional[int] = None,
+        lovense_api_port: Optional[int] = None,
     ) -> ServerInfo:
         """Connect to the embedded server (default) or to ``url`` (``ws://host:port``)."""
         body = m.connect(
@@ -287,6 +288,7 @@ class Client(ClientBase[Device]):
             user_config_json=user_config_json,
             allowed_clients=allowed_clients,
             simulator_scan_ms=simulator_scan_ms,
+            lovense_api_port=lovense_api_port,
         )
         return ServerInfo.from_json(self._call(body)[1])
 

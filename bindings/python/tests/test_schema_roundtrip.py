@@ -67,7 +67,8 @@ class RawClient:
 
 # What the binding sends, in every request shape it can produce.
 REQUESTS: List[Tuple[str, Dict[str, Any]]] = [
-    m.connect(server_name="roundtrip ✓", disabled_transports=7, max_ping_time_ms=0, simulator_scan_ms=0),
+    m.connect(server_name="roundtrip ✓", disabled_transports=7, max_ping_time_ms=0, simulator_scan_ms=0,
+              lovense_api_port=0),
     m.advertise_lovense("rt-toy", battery=64, type_reply="", observe=True),
     m.empty("startScanning"),
 ]

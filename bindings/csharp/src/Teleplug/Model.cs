@@ -195,6 +195,8 @@ namespace Teleplug
         public List<string> AllowedClients { get; private set; }
         /// <summary>Scans of simulated devices end after this many ms; 0: scan until stopped.</summary>
         public uint SimulatorScanMs { get; set; }
+        /// <summary>Serve the Lovense local API (games that speak Lovense) on 127.0.0.1 at this port; 0: off.</summary>
+        public uint LovenseApiPort { get; set; }
 
         internal JObject ToJson()
         {
@@ -207,6 +209,7 @@ namespace Teleplug
             if (!string.IsNullOrEmpty(UserConfigJson)) o["userConfigJson"] = UserConfigJson;
             Json.PutArray(o, "allowedClients", AllowedClients, "AllowedClients", s => s);
             if (SimulatorScanMs != 0) o["simulatorScanMs"] = SimulatorScanMs;
+            if (LovenseApiPort != 0) o["lovenseApiPort"] = LovenseApiPort;
             return o;
         }
     }
