@@ -378,7 +378,16 @@ impl LovenseApi {
                     .insert(toy.index, (level, Instant::now()));
                 level
             }
-            _ => cached.map_or(100, |(l, _)| l),
+            // Not answered: keep the last level (100 if none) for a while rather than wait
+            // on every GetToys.
+            _ => {
+                let level = cached.map_or(100, |(l, _)| l);
+                self.inner
+                    .batteries
+                    .lock()
+                    .insert(toy.index, (level, Instant::now()));
+                level
+            }
         }
     }
 
