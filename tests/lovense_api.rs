@@ -36,6 +36,17 @@ struct Rig {
 
 /// A server with these toys and the API on it: the API's own scan at start finds them.
 async fn rig(specs: Vec<SimulatedDeviceSpec>, watchdog: Duration) -> Rig {
+    rig_with(
+        specs,
+        LovenseApiOptions {
+            watchdog,
+            ..LovenseApiOptions::default()
+        },
+    )
+    .await
+}
+
+async fn rig_with(specs: Vec<SimulatedDeviceSpec>, options: LovenseApiOptions) -> Rig {
     let server = Server::new(ServerOptions {
         transports: Transports::none(),
         ..ServerOptions::default()
@@ -46,14 +57,7 @@ async fn rig(specs: Vec<SimulatedDeviceSpec>, watchdog: Duration) -> Rig {
         ops.push(d.op_receiver());
         server.advertise(d);
     }
-    let api = LovenseApi::new(
-        &server,
-        LovenseApiOptions {
-            watchdog,
-            ..LovenseApiOptions::default()
-        },
-    )
-    .expect("API starts");
+    let api = LovenseApi::new(&server, options).expect("API starts");
     for rx in ops.iter_mut() {
         until_connected(rx).await;
     }
@@ -731,4 +735,23 @@ async fn https_with_a_certificate_made_at_first_start_and_kept() {
     assert_eq!(std::fs::read(&cert_path).unwrap(), made);
     again.shutdown(Duration::from_secs(1)).await;
     server.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_user_chooses_the_model_a_device_is_shown_as() {
+    let r = rig_with(
+        vec![aneros("an-1"), aneros("an-2")],
+        LovenseApiOptions {
+            names: [("an-2".to_string(), "nora".to_string())].into(),
+            ..LovenseApiOptions::default()
+        },
+    )
+    .await;
+    let names: Vec<Value> = toys(&r.api)
+        .await
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("edge"), json!("nora")], "by address");
+    r.server.shutdown(Duration::from_secs(1)).await;
 }
