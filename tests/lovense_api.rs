@@ -663,6 +663,7 @@ async fn the_listener_answers_over_tcp() {
     server.shutdown(Duration::from_secs(1)).await;
 }
 
+#[cfg(feature = "lovense-tls")]
 #[tokio::test]
 async fn https_with_a_certificate_made_at_first_start_and_kept() {
     use std::sync::Arc;

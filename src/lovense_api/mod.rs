@@ -10,6 +10,7 @@ mod execute;
 mod http;
 mod program;
 mod request;
+#[cfg(feature = "lovense-tls")]
 mod tls;
 mod toys;
 
@@ -25,6 +26,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 pub use request::ApiError;
+#[cfg(feature = "lovense-tls")]
 pub use tls::{CERT_FILE, KEY_FILE};
 pub use toys::{Toy, lovense_model_name, toy_id};
 
@@ -61,7 +63,7 @@ pub struct LovenseApiOptions {
 pub struct TlsOptions {
     /// Where to listen (Lovense's 30010 by default).
     pub address: SocketAddr,
-    /// Holds [`CERT_FILE`] and [`KEY_FILE`]; both are made (with the directory) when missing.
+    /// Holds `lovense-api-cert.pem` and `lovense-api-key.pem`; both are made (with the directory) when missing.
     pub dir: PathBuf,
 }
 
@@ -211,6 +213,7 @@ pub async fn start(
 ) -> std::io::Result<LovenseApiHandle> {
     let listener = tokio::net::TcpListener::bind(options.address).await?;
     let local_addr = listener.local_addr()?;
+    #[cfg(feature = "lovense-tls")]
     let tls = match &options.tls {
         Some(t) => {
             let config = tls::server_config(&t.dir)?;
@@ -219,16 +222,28 @@ pub async fn start(
         }
         None => None,
     };
+    #[cfg(feature = "lovense-tls")]
     let tls_addr = tls
         .as_ref()
         .map(axum::serve::Listener::local_addr)
         .transpose()?;
+    #[cfg(not(feature = "lovense-tls"))]
+    let tls_addr = match options.tls {
+        Some(_) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "HTTPS: this build has no TLS (cargo feature `lovense-tls`)",
+            ));
+        }
+        None => None,
+    };
     let api = LovenseApi::new(server, options).map_err(|e| std::io::Error::other(e.to_string()))?;
     let (stop, stopped) = watch::channel(false);
     let router = api.router();
     let shutdown = |mut stopped: watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|s| *s).await;
     };
+    #[cfg_attr(not(feature = "lovense-tls"), allow(unused_mut))]
     let mut tasks = vec![tokio::spawn({
         let (router, stopped) = (router.clone(), stopped.clone());
         async move {
@@ -240,6 +255,7 @@ pub async fn start(
             }
         }
     })];
+    #[cfg(feature = "lovense-tls")]
     if let Some(l) = tls {
         tasks.push(tokio::spawn(async move {
             if let Err(e) = axum::serve(l, router)
