@@ -756,3 +756,80 @@ async fn the_user_chooses_the_model_a_device_is_shown_as() {
     assert_eq!(names, [json!("edge"), json!("nora")], "by address");
     r.server.shutdown(Duration::from_secs(1)).await;
 }
+
+/// Sets `user_config.lovense_api_name` on the user device entry at `address`.
+fn name_in_user_config(config: &mut Value, address: &str, model: &str) {
+    let devices = config["user_configs"]["devices"]
+        .as_array_mut()
+        .expect("the written config lists its devices");
+    let entry = devices
+        .iter_mut()
+        .find(|d| d["identifier"]["address"] == address)
+        .expect("the device's entry");
+    entry["config"]["user_config"]["lovense_api_name"] = json!(model);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_user_device_config_chooses_the_model_a_device_is_shown_as() {
+    // A first run writes the two devices into the user config, as Intiface does.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("user.json");
+    let first = Server::new(ServerOptions {
+        transports: Transports::none(),
+        user_config_file: Some(path.clone()),
+        ..ServerOptions::default()
+    });
+    let mut ops = Vec::new();
+    for address in ["an-1", "an-2"] {
+        let d = SimulatedDevice::new(aneros(address));
+        ops.push(d.op_receiver());
+        first.advertise(d);
+    }
+    first.start_scanning().await;
+    for rx in ops.iter_mut() {
+        until_connected(rx).await;
+    }
+    first.flush_user_config().await.expect("written").unwrap();
+    first.shutdown(Duration::from_secs(1)).await;
+
+    // The user names one of them; the command line names nothing.
+    let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    name_in_user_config(&mut config, "an-1", "Nora");
+    let device_config = teleplug::device_config::DeviceConfig::embedded()
+        .with_user_config_json(&config.to_string())
+        .expect("Teleplug's own key is accepted");
+    let server = Server::new(ServerOptions {
+        transports: Transports::none(),
+        device_config,
+        ..ServerOptions::default()
+    });
+    let mut ops = Vec::new();
+    for address in ["an-1", "an-2"] {
+        let d = SimulatedDevice::new(aneros(address));
+        ops.push(d.op_receiver());
+        server.advertise(d);
+    }
+    let api = LovenseApi::new(&server, LovenseApiOptions::default()).expect("API starts");
+    for rx in ops.iter_mut() {
+        until_connected(rx).await;
+    }
+    let names: Vec<Value> = toys(&api).await.iter().map(|t| t["name"].clone()).collect();
+    assert_eq!(
+        names,
+        [json!("edge"), json!("nora")],
+        "an-1 named by the config"
+    );
+
+    // A command-line override still wins over the config.
+    let api = LovenseApi::new(
+        &server,
+        LovenseApiOptions {
+            names: [("an-1".to_string(), "max".to_string())].into(),
+            ..LovenseApiOptions::default()
+        },
+    )
+    .expect("API starts");
+    let names: Vec<Value> = toys(&api).await.iter().map(|t| t["name"].clone()).collect();
+    assert_eq!(names, [json!("edge"), json!("max")]);
+    server.shutdown(Duration::from_secs(1)).await;
+}

@@ -274,6 +274,18 @@ impl DeviceConfig {
         Some(definition)
     }
 
+    /// The Lovense model name the user config gives this device for the Lovense local API
+    /// (`user_config.lovense_api_name` of its user device entry), if any.
+    pub fn lovense_api_name(&self, identity: &DeviceIdentity) -> Option<&str> {
+        self.inner
+            .user
+            .as_ref()?
+            .devices
+            .get(identity)?
+            .lovense_api_name
+            .as_deref()
+    }
+
     /// Whether the allow/deny lists of the user config let this address connect.
     pub fn is_allowed(&self, address: &str) -> bool {
         self.inner

@@ -135,6 +135,10 @@ struct RawCustomization {
     display_name: Option<String>,
     #[serde(default)]
     message_gap_ms: Option<u32>,
+    /// Teleplug's own key: the Lovense model name the Lovense local API shows this device as
+    /// (`teleplug serve --lovense-api`). Buttplug's servers ignore keys they do not know.
+    #[serde(default)]
+    lovense_api_name: Option<String>,
 }
 
 /// A valid user device entry, resolved against its base definition.
@@ -142,6 +146,8 @@ struct RawCustomization {
 pub(super) struct UserDevice {
     pub definition: DeviceDefinition,
     pub index: u32,
+    /// `user_config.lovense_api_name`.
+    pub lovense_api_name: Option<String>,
 }
 
 /// What a user config adds to a base database.
@@ -506,6 +512,7 @@ fn build_device(
         device: UserDevice {
             definition: def,
             index: uc.index,
+            lovense_api_name: uc.lovense_api_name.filter(|n| !n.trim().is_empty()),
         },
         allow: uc.allow,
         deny: uc.deny,

@@ -142,13 +142,15 @@ impl LovenseApi {
             .devices
             .values()
             .map(|entry| {
+                let identity = self.inner.server.device_identity(entry.device_index);
+                let configured = identity
+                    .as_ref()
+                    .and_then(|i| self.inner.server.device_config().lovense_api_name(i));
                 Toy::new(
                     entry,
-                    self.inner
-                        .server
-                        .device_identity(entry.device_index)
-                        .as_ref(),
+                    identity.as_ref(),
                     &self.inner.options.names,
+                    configured,
                 )
             })
             .collect();

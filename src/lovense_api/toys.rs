@@ -166,11 +166,13 @@ pub fn connect_name(name: &str) -> String {
 
 impl Toy {
     /// The toy of a device list entry. `overrides` maps an address, device name, display name
-    /// or toy id to a Lovense model name.
+    /// or toy id to a Lovense model name; `configured` is the name the user device config gives
+    /// the device (`user_config.lovense_api_name`), used when no override names it.
     pub fn new(
         entry: &DeviceEntry,
         identity: Option<&DeviceIdentity>,
         overrides: &BTreeMap<String, String>,
+        configured: Option<&str>,
     ) -> Toy {
         let mut outputs = Vec::new();
         let mut battery_feature = None;
@@ -206,7 +208,8 @@ impl Toy {
             .unwrap_or_else(|| entry.device_name.clone());
         let overridden = [&id, &identity.address, &entry.device_name, &nick_name]
             .iter()
-            .find_map(|k| overrides.get(k.as_str()))
+            .find_map(|k| overrides.get(k.as_str()).map(String::as_str))
+            .or(configured)
             .map(|n| n.to_lowercase());
         let name = overridden.unwrap_or_else(|| {
             if identity.protocol.starts_with("lovense") {
