@@ -213,10 +213,6 @@ fn config_files_that_cannot_be_read_are_usage_errors_naming_them() {
 #[test]
 fn unimplemented_intiface_flags_are_refused_by_name() {
     let refused: &[&[&str]] = &[
-        &["--repeater"],
-        &["--repeater-port", "12346"],
-        &["--websocket-client-address", "ws://127.0.0.1:12346"],
-        &["--frontend-websocket-port", "12347"],
         &["--use-lovense-dongle-hid"],
         &["--use-lovense-dongle-serial"],
         &["--use-lovense-connect"],
@@ -235,21 +231,38 @@ fn unimplemented_intiface_flags_are_refused_by_name() {
         assert!(stderr.contains(flag[0]), "{args:?}: {stderr}");
         assert!(stderr.contains("not supported"), "{args:?}: {stderr}");
     }
-    // Intiface Central's line (it always passes its frontend port): refused, not half-run.
-    let out = run(&[
-        "--websocket-port",
-        "12345",
-        "--frontend-websocket-port",
-        "12346",
-        "--server-name",
-        "Intiface Server",
-        "--max-ping-time",
-        "0",
-        "--use-bluetooth-le",
-        "--use-serial",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--frontend-websocket-port"));
+}
+
+/// Client mode and the repeater: what they need, and URLs they cannot use, are usage errors
+/// naming the flag (their runs: tests/intiface_dial_out.rs, tests/intiface_repeater.rs).
+#[test]
+fn client_mode_and_repeater_flags_that_cannot_work_are_usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--repeater"], "--repeater-port"),
+        (
+            &["--repeater", "--repeater-port", "1"],
+            "--websocket-client-address",
+        ),
+        (&["--repeater-port", "1"], "--repeater"),
+        (
+            &["--websocket-client-address", "wss://127.0.0.1:1"],
+            "wss://",
+        ),
+        (
+            &["--websocket-client-address", "http://127.0.0.1:1"],
+            "--websocket-client-address",
+        ),
+        (
+            &["--websocket-client-address", "ws://"],
+            "--websocket-client-address",
+        ),
+    ];
+    for (args, named) in cases {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(named), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -284,6 +297,24 @@ fn two_spellings_of_one_setting_are_usage_errors_naming_both() {
         (
             &["--device-websocket-port", "1"],
             &["--device-websocket-server-port", "2"],
+        ),
+        (
+            &["--websocket-client-address", "ws://127.0.0.1:1"],
+            &["--websocket-port", "2"],
+        ),
+        (
+            &["--websocket-client-address", "ws://127.0.0.1:1"],
+            &["--websocket-listen-address", "127.0.0.1:2"],
+        ),
+        (
+            &[
+                "--repeater",
+                "--repeater-port",
+                "1",
+                "--websocket-client-address",
+                "ws://127.0.0.1:2",
+            ],
+            &["--simulator-port", "3"],
         ),
     ];
     for (a, b) in pairs {
