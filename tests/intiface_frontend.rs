@@ -60,7 +60,10 @@ impl Frontend {
         if !self.logs.iter().any(&wanted) {
             // Log lines are collected while waiting for the next message, which is not expected.
             let v = self.next().await;
-            assert!(self.logs.iter().any(&wanted), "{v} came before the log line");
+            assert!(
+                self.logs.iter().any(&wanted),
+                "{v} came before the log line"
+            );
         }
     }
 
