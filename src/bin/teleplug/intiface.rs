@@ -10,9 +10,9 @@
 //!   `intiface_flags`. As in Intiface, once one is given only the transports named are used, and
 //!   without a command no transport is used unless named; `--no-X` with a flag naming X is a
 //!   usage error;
-//! - [`Refused`]: Intiface's flags Teleplug does not implement: accepted by the parser so the
-//!   refusal names them (exit 2), never ignored. A `--use-…` flag leaves that list by itself
-//!   once the transport table names it.
+//!
+//! Every flag of Intiface Engine 4.0.x and 5.0.x is implemented (tests/intiface_cli.rs lists
+//! them); a flag Intiface adds later is a usage error of the parser until it is.
 //!
 //! Intiface's other modes (`--websocket-client-address`, `--repeater`, `--frontend-websocket-port`)
 //! run in `intiface_modes.rs`.
@@ -87,8 +87,6 @@ pub struct IntifaceArgs {
     pub repeater_port: Option<u16>,
     #[command(flatten)]
     pub use_flags: UseFlags,
-    #[command(flatten)]
-    pub refused: Refused,
 }
 
 /// The transports named by Intiface `--use-…` flags (from the transport table's
@@ -135,89 +133,6 @@ impl Args for UseFlags {
     }
 }
 
-/// An Intiface Engine flag Teleplug does not implement.
-struct Unsupported {
-    flag: &'static str,
-    /// Whether it takes a value (so the value is not mistaken for something else).
-    takes_value: bool,
-    /// What it does in Intiface Engine.
-    what: &'static str,
-}
-
-/// Intiface Engine 4.0.x / 5.0.x flags without a Teleplug implementation.
-const UNSUPPORTED: &[Unsupported] = &[Unsupported {
-    flag: "use-lovense-dongle-hid",
-    takes_value: false,
-    what: "the Lovense USB dongle (HID)",
-}];
-
-/// The unsupported flags the transport table does not name (a `--use-…` flag it names is a
-/// [`UseFlags`] flag).
-fn unsupported() -> impl Iterator<Item = &'static Unsupported> {
-    UNSUPPORTED.iter().filter(|u| {
-        !TRANSPORTS
-            .iter()
-            .any(|t| t.intiface_flags.contains(&u.flag))
-    })
-}
-
-/// The unsupported Intiface flags given on the command line, each with what it does.
-#[derive(Debug, Clone, Default)]
-pub struct Refused(pub Vec<(&'static str, &'static str)>);
-
-impl Refused {
-    /// The usage error naming every refused flag given, if any.
-    pub fn error(&self) -> Option<String> {
-        if self.0.is_empty() {
-            return None;
-        }
-        let names: Vec<String> = self
-            .0
-            .iter()
-            .map(|(flag, what)| format!("--{flag} ({what})"))
-            .collect();
-        Some(format!(
-            "Intiface Engine flag not supported by Teleplug: {}",
-            names.join(", ")
-        ))
-    }
-}
-
-impl FromArgMatches for Refused {
-    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut refused = Refused::default();
-        refused.update_from_arg_matches(matches)?;
-        Ok(refused)
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
-        self.0 = unsupported()
-            .filter(|u| {
-                matches.value_source(u.flag) == Some(clap::parser::ValueSource::CommandLine)
-            })
-            .map(|u| (u.flag, u.what))
-            .collect();
-        Ok(())
-    }
-}
-
-impl Args for Refused {
-    fn augment_args(cmd: Command) -> Command {
-        unsupported().fold(cmd, |cmd, u| {
-            let arg = Arg::new(u.flag).long(u.flag).hide(true);
-            cmd.arg(if u.takes_value {
-                arg.action(ArgAction::Set).value_name("VALUE")
-            } else {
-                arg.action(ArgAction::SetTrue)
-            })
-        })
-    }
-
-    fn augment_args_for_update(cmd: Command) -> Command {
-        Refused::augment_args(cmd)
-    }
-}
-
 /// What `--version` prints: Intiface Engine's line ("… Version X, Commit Y, Built Z") with
 /// Teleplug's name and version.
 pub fn version_line() -> String {
@@ -232,20 +147,4 @@ pub fn version_line() -> String {
 /// What `--server-version` prints: the version alone.
 pub fn server_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_unsupported_flag_is_intifaces_and_distinct() {
-        for (i, u) in UNSUPPORTED.iter().enumerate() {
-            assert!(
-                UNSUPPORTED[..i].iter().all(|o| o.flag != u.flag),
-                "{}",
-                u.flag
-            );
-        }
-    }
 }

@@ -188,9 +188,6 @@ pub fn announce(line: String) {
 }
 
 pub async fn run(args: ServeArgs, mode: Mode) -> Result<(), Failure> {
-    if let Some(refused) = args.intiface.refused.error() {
-        return Err(Failure::Usage(refused));
-    }
     if args.intiface.mdns_suffix.is_some() && !args.intiface.broadcast_server_mdns {
         tracing::warn!(
             "--mdns-suffix is ignored without --broadcast-server-mdns (as in Intiface Engine)"
