@@ -399,6 +399,61 @@ async fn the_event_stream_opens_with_the_state_and_follows_the_server() {
     f.end().await;
 }
 
+/// A tab left open for days reconnects its streams again and again: each closed stream must
+/// leave the server (the count `GET /api/server` shows goes back down), or memory grows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_streams_that_are_dropped_leave_nothing_open() {
+    let f = Fixture::new(None).await;
+    let open = |f: &Fixture| {
+        let addr = f.addr;
+        async move {
+            let a = request(addr, "GET", "/api/server", &[], None).await;
+            assert_eq!(a.status, 200, "{}", a.body);
+            a.json()["panel"]["open_event_streams"]
+                .as_u64()
+                .expect("a count")
+        }
+    };
+    assert_eq!(open(&f).await, 0);
+    let mut streams = Vec::new();
+    for k in 0..50 {
+        let path = if k % 2 == 0 {
+            "/api/events"
+        } else {
+            "/api/v1/devices/0/events"
+        };
+        let mut s = Events::open(f.addr, path, &[]).await;
+        s.next_named("state").await;
+        streams.push(s);
+    }
+    assert_eq!(open(&f).await, 50, "every open stream is counted");
+    // Dropped one by one, as a browser does when it reconnects.
+    for s in std::mem::take(&mut streams) {
+        drop(s);
+        let mut again = Events::open(f.addr, "/api/events", &[]).await;
+        again.next_named("state").await;
+        streams.push(again);
+    }
+    streams.clear();
+    // The server notices a closed connection when it reads EOF on it: wait for that.
+    let left = tokio::time::timeout(WAIT, async {
+        loop {
+            let n = open(&f).await;
+            if n == 0 {
+                return n;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert_eq!(
+        left,
+        Ok(0),
+        "streams still open after their connections closed"
+    );
+    f.end().await;
+}
+
 /// An app connected through the WebSocket server, sending Vibrate commands as fast as the
 /// server takes them (without waiting for replies) until its connection ends.
 struct Flood {

@@ -58,6 +58,7 @@ async fn server_info(State(s): S) -> Json<Value> {
         "panel": {
             "address": s.local.to_string(),
             "token_required": s.token_required,
+            "open_event_streams": s.streams.get(),
         },
         "settings": s.settings,
         "client": client_json(s.server.client()),
@@ -323,7 +324,7 @@ async fn event_stream(State(s): S) -> Response {
 
 async fn log_stream(State(s): S) -> Response {
     match &s.log {
-        Some(tail) => events::log_stream(tail.clone()).into_response(),
+        Some(tail) => events::log_stream(tail.clone(), &s.streams).into_response(),
         None => ApiError::not_found("this server keeps no log tail").into_response(),
     }
 }

@@ -6,10 +6,12 @@
 //! connection asks for it. A reader that falls behind (a tab in the background, a slow link)
 //! loses its place in the ring; it is then sent the whole state again (`state` event) and
 //! continues from there. A tab left open reconnects on its own after a network drop (the page
-//! retries; every stream opens with the full state).
+//! retries; every stream opens with the full state). [`OpenStreams`] counts the streams open
+//! (`GET /api/server` shows it), so a test can see that reconnecting tabs leave none behind.
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -24,6 +26,35 @@ use crate::server::{ConnectedClient, ServerEvent};
 /// Comment lines sent while nothing happens, so proxies and browsers keep the stream open and
 /// a dead connection is noticed.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The number of event and log streams open now (a stream ends when its connection closes).
+#[derive(Clone, Default)]
+pub struct OpenStreams(Arc<AtomicUsize>);
+
+/// One open stream, counted until dropped.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl OpenStreams {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// `stream`, counted while it exists.
+    fn count<T, S: Stream<Item = T>>(&self, stream: S) -> impl Stream<Item = T> + use<T, S> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        let counted = Counted(self.0.clone());
+        futures::StreamExt::map(stream, move |item| {
+            let _ = &counted;
+            item
+        })
+    }
+}
 
 /// The client app as the API shows it.
 pub fn client_json(client: Option<ConnectedClient>) -> Value {
@@ -140,8 +171,9 @@ pub fn panel_stream(
     device: Option<u32>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     use futures::StreamExt;
+    let streams = shared.streams.clone();
     let stream = panel_events(shared, device).map(|(kind, data)| sse_event(kind, &data));
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    Sse::new(streams.count(stream)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 
 /// Intiface Engine 5's `GET /api/v1/events`: one `data:` line per server event, its debug
@@ -156,12 +188,15 @@ pub fn engine_stream(shared: Arc<Shared>) -> Sse<impl Stream<Item = Result<Event
         };
         Some((Ok(Event::default().data(text)), rx))
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    Sse::new(shared.streams.count(stream)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 
 /// `GET /api/log`: the lines kept (`line` events), then each new line; a reader that fell
 /// behind gets a `skipped` event with the number of lines it missed.
-pub fn log_stream(tail: LogTail) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub fn log_stream(
+    tail: LogTail,
+    streams: &OpenStreams,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     let (kept, rx) = tail.snapshot();
     let kept = futures::stream::iter(
         kept.into_iter()
@@ -178,7 +213,7 @@ pub fn log_stream(tail: LogTail) -> Sse<impl Stream<Item = Result<Event, Infalli
         }
     });
     use futures::StreamExt;
-    Sse::new(kept.chain(live)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    Sse::new(streams.count(kept.chain(live))).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 
 #[cfg(test)]
@@ -196,6 +231,7 @@ mod tests {
             settings: Value::Null,
             local: "127.0.0.1:1".parse().unwrap(),
             token_required: false,
+            streams: OpenStreams::default(),
         })
     }
 

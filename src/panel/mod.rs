@@ -69,6 +69,7 @@ pub struct Shared {
     settings: Value,
     local: SocketAddr,
     token_required: bool,
+    streams: events::OpenStreams,
 }
 
 impl Shared {
@@ -191,6 +192,7 @@ pub async fn bind(server: &Server, options: PanelOptions) -> io::Result<BoundPan
         settings: options.settings,
         local,
         token_required: options.token.is_some(),
+        streams: events::OpenStreams::default(),
     });
     let guard = Arc::new(Guard {
         bound: local.ip(),

@@ -5,7 +5,10 @@
 // and saves a screenshot of both (for the README); presses STOP ALL, then Escape, while an app
 // floods commands over the Buttplug WebSocket, and checks the toy's bytes end with the stop;
 // checks that the API refuses a request without the token and a page reached under another
-// host name (DNS rebinding).
+// host name (DNS rebinding); then that 50 event streams opened and dropped leave none open on
+// the server, and that the page, while its server is stopped and started again on the same
+// ports with another toy, shows "reconnecting…", says STOP ALL failed, and then shows the new
+// server's state and toy without a reload.
 //
 // node --experimental-websocket tests/browser/panel.mjs <teleplug binary> <screenshot.png>
 // Environment: CHROMIUM (default /usr/bin/chromium).
@@ -37,16 +40,27 @@ function within(ms, promise, what) {
 }
 
 // ---- teleplug serve -------------------------------------------------------------------------
-const serve = spawn(bin, [
-  "--log", "info", "serve", "--port", "0", "--simulator-port", "0", "--panel-token", TOKEN,
-  "--no-bluetooth", "--no-serial", "--no-hid", "--no-gamepad",
-], { stdio: ["ignore", "pipe", "inherit"] });
-const lines = [];
+const FLAGS = ["--no-bluetooth", "--no-serial", "--no-hid", "--no-gamepad"];
+let lines = [];
 const lineWaiters = [];
-createInterface({ input: serve.stdout }).on("line", (l) => {
-  lines.push(l);
-  for (const w of [...lineWaiters]) w();
-});
+function startServe(ports) {
+  lines = [];
+  const child = spawn(bin, [
+    "--log", "info", "serve", "--port", ports.ws, "--simulator-port", ports.sim, "--panel-token", TOKEN,
+    ...(ports.http ? ["--http-port", ports.http] : []), ...FLAGS,
+  ], { stdio: ["ignore", "pipe", "inherit"] });
+  createInterface({ input: child.stdout }).on("line", (l) => {
+    lines.push(l);
+    for (const w of [...lineWaiters]) w();
+  });
+  child.exited = new Promise((r) => child.on("exit", r));
+  return child;
+}
+async function stopServe(child) {
+  child.kill("SIGTERM");
+  await within(WAIT, child.exited, "teleplug serve exits");
+}
+let serve = startServe({ ws: "0", sim: "0" });
 function lineWith(needle) {
   return within(WAIT, new Promise((resolve) => {
     const check = () => {
@@ -58,6 +72,18 @@ function lineWith(needle) {
   }), "serve line " + needle);
 }
 const urlOf = (line, scheme) => line.slice(line.indexOf(scheme)).trim();
+
+// Waits until `probe()` (async) returns true; `what` names it in the timeout.
+async function until(probe, what) {
+  const deadline = Date.now() + WAIT;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last === true) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  fail("timed out: " + what + " (last: " + JSON.stringify(last) + ")");
+}
 
 // ---- the simulated toys (simulator control endpoint) ------------------------------------------
 class Sim {
@@ -216,11 +242,61 @@ try {
   if (rebound.status() !== 403) fail("a rebound Host answered " + rebound.status());
   const body = await rebound.json();
   if (body.code !== "host_refused") fail("a rebound Host: " + JSON.stringify(body));
+  await bare.close();
+
+  // ---- a tab left open while the server goes away and comes back (issue 17) ----
+  const api = async (method, path) => {
+    const r = await fetch(origin + path, { method, headers: { "X-Teleplug-Token": TOKEN } });
+    if (!r.ok) fail(`${method} ${path}: ${r.status}`);
+    return r.json();
+  };
+  const openStreams = async () => (await api("GET", "/api/server")).panel.open_event_streams;
+  // The one page left: its event stream and its log stream, nothing of the closed page.
+  await until(async () => { const n = await openStreams(); return n === 2 || n; }, "2 open streams after the second page closed");
+  // Streams opened and dropped 50 times (a tab reconnecting for days) leave nothing open.
+  for (let k = 0; k < 50; k++) {
+    const abort = new AbortController();
+    const r = await fetch(origin + (k % 2 ? "/api/log" : "/api/events"), { headers: { "X-Teleplug-Token": TOKEN }, signal: abort.signal });
+    const reader = r.body.getReader();
+    await reader.read(); // the stream is open and has sent its first event
+    abort.abort();
+  }
+  await until(async () => { const n = await openStreams(); return n === 2 || n; }, "2 open streams after 50 dropped ones");
+  console.log("event streams open after 50 dropped: 2");
+
+  await page.evaluate(() => { window.notReloaded = true; });
+  await stopServe(serve);
+  await page.waitForFunction(() => document.getElementById("conn").textContent === "events: reconnecting…" &&
+    document.body.classList.contains("offline"), null, { timeout: WAIT });
+  // STOP ALL while the server is down says so.
+  await page.click("#stop-all");
+  await page.waitForFunction(() => document.getElementById("stop-result").textContent === "STOP failed: server unreachable", null, { timeout: WAIT });
+  // The same ports and token, another process, with no device and another one to come.
+  const downAt = Date.now();
+  serve = startServe({ ws: new URL(wsUrl).port, sim: new URL(simUrl).port, http: port });
+  await lineWith("control panel and HTTP API on");
+  const sim2 = new Sim(urlOf(await lineWith("simulator control on"), "ws://"));
+  await sim2.open();
+  await page.waitForFunction(() => document.getElementById("conn").textContent === "events: live" &&
+    !document.body.classList.contains("offline"), null, { timeout: WAIT });
+  timings.reconnect = Date.now() - downAt;
+  // Nothing stale: the old server's toys are gone, scanning is the new server's.
+  await page.waitForFunction(() => document.querySelectorAll("article.device").length === 0 &&
+    !document.getElementById("no-devices").hidden && document.getElementById("scanning").textContent === "no", null, { timeout: WAIT });
+  await api("POST", "/api/scanning/start");
+  sim2.advertise("nora", "LVS-Nora", "AA:BB:CC:00:00:03");
+  await page.locator("article.device", { hasText: "Lovense Nora" }).waitFor({ timeout: WAIT });
+  if (!(await page.evaluate(() => window.notReloaded))) fail("the page was reloaded");
+  if (await page.locator("article.device", { hasText: "Lovense Hush" }).count()) fail("the old server's Hush is still shown");
+  await page.locator("article.device", { hasText: "Lovense Nora" }).locator('input[type=range][data-output="Vibrate"]').fill("5");
+  await sim2.until("nora", (w) => w === "Vibrate:5;", "Vibrate:5; from the page after the reconnect");
+  await page.click("#stop-all");
+  await page.waitForFunction(() => document.getElementById("stop-result").textContent.startsWith("stopped in"), null, { timeout: WAIT });
+  if (await openStreams() !== 2) fail("open streams after the reconnect: " + await openStreams());
+  console.log(`reconnected ${timings.reconnect} ms after the new server was started; the new toy shown, the old one gone`);
   if (pageErrors.length) fail("errors in the page: " + pageErrors.join("; "));
   console.log(JSON.stringify({ ok: true, timings }));
 } finally {
   if (browser) await browser.close();
-  const exited = new Promise((r) => serve.on("exit", r));
-  serve.kill("SIGTERM");
-  await within(WAIT, exited, "teleplug serve exits");
+  await stopServe(serve);
 }

@@ -267,31 +267,46 @@ function showReading(e) {
 
 // ---- event streams ---------------------------------------------------------------------------
 const resumers = []; // streams waiting for a token
+// Nothing read for this long (the server sends a comment every 15 s): the connection is dead
+// (a laptop that slept, a network that changed) even if the browser has not noticed.
+const SILENCE_MS = 40000;
 
 // Reads a server-sent event stream with fetch (so the token goes in a header); calls onEvent
-// for each event; reconnects after a drop, waiting longer each time (up to 10 s).
+// for each event and onState with "connecting", "live", "reconnecting" or "token needed".
+// After a drop or a failed attempt it tries again after 0.5 s, doubling up to 10 s; the wait
+// starts again at 0.5 s once a stream is open. Each stream opens with the server's whole state.
 function stream(path, onEvent, onState) {
   let wait = 500;
+  const state = (s) => onState && onState(s);
+  const retry = () => {
+    state("reconnecting");
+    setTimeout(connect, wait);
+    wait = Math.min(wait * 2, 10000);
+  };
   const connect = async () => {
+    const abort = new AbortController();
     let r;
     try {
-      r = await fetch(path, { headers: headers(false), cache: "no-store" });
+      r = await fetch(path, { headers: headers(false), cache: "no-store", signal: abort.signal });
     } catch (e) { r = null; }
     if (r && r.status === 401) {
       askToken("wrong or missing token");
-      onState && onState("token needed");
+      state("token needed");
       resumers.push(connect); // again once a token is given
       return;
     }
-    if (!r || !r.ok || !r.body) { onState && onState("disconnected, retrying…"); setTimeout(connect, wait); wait = Math.min(wait * 2, 10000); return; }
+    if (!r || !r.ok || !r.body) { retry(); return; }
     wait = 500;
-    onState && onState("live");
+    state("live");
     const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+    let silence = setTimeout(() => abort.abort(), SILENCE_MS);
     let buf = "";
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        clearTimeout(silence);
+        silence = setTimeout(() => abort.abort(), SILENCE_MS);
         buf += value;
         let i;
         while ((i = buf.indexOf("\n\n")) >= 0) {
@@ -305,9 +320,10 @@ function stream(path, onEvent, onState) {
         }
       }
     } catch (e) { /* dropped */ }
-    onState && onState("disconnected, retrying…");
-    setTimeout(connect, wait);
+    clearTimeout(silence);
+    retry();
   };
+  state("connecting");
   connect();
 }
 
@@ -334,18 +350,40 @@ function logLine(line) {
   if (atEnd) log.scrollTop = log.scrollHeight;
 }
 
+// The server's name (it may be another server after a reconnect: same port, new process).
+async function readServer() {
+  const info = await api("GET", "/api/server");
+  $("server-name").textContent = info.name;
+  document.title = info.name + " – control panel";
+}
+
+// While the events are down, what the page shows may be stale: it says so ("reconnecting…")
+// and greys the devices; STOP ALL still works (its request is its own, and says when it fails).
+function showEvents(s) {
+  const down = s !== "live";
+  document.body.classList.toggle("offline", down && s !== "connecting");
+  $("conn").textContent = "events: " + (s === "reconnecting" ? "reconnecting…" : s);
+  if (s === "live" && wasDown) readServer().catch(() => {});
+  if (s === "reconnecting") wasDown = true; else if (s === "live") wasDown = false;
+}
+let wasDown = false;
+
 let started = false;
 async function start() {
   try {
-    const info = await api("GET", "/api/server");
-    $("server-name").textContent = info.name;
-    document.title = info.name + " – control panel";
-  } catch (e) { $("conn").textContent = e.message; return; }
+    await readServer();
+  } catch (e) {
+    $("conn").textContent = e.message;
+    if (e.message === "server unreachable") setTimeout(start, 2000);
+    return;
+  }
   if (started) return;
   started = true;
-  stream("/api/events", onPanelEvent, (s) => { $("conn").textContent = "events: " + s; });
+  // The events' first `state` event replaces the devices, the app and scanning shown.
+  stream("/api/events", onPanelEvent, showEvents);
+  // The log stream starts with the lines kept: shown afresh on each (re)connection.
   stream("/api/log", (kind, text) => {
     if (kind === "line") logLine(text); else if (kind === "skipped") logLine(`(${text} lines skipped)`);
-  });
+  }, (s) => { if (s === "live") $("log").textContent = ""; });
 }
 start();
