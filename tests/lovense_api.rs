@@ -833,3 +833,187 @@ async fn the_user_device_config_chooses_the_model_a_device_is_shown_as() {
     assert_eq!(names, [json!("edge"), json!("max")]);
     server.shutdown(Duration::from_secs(1)).await;
 }
+
+/// A Fleshlight Launch (`kiiroo-v2`): one HwPositionWithDuration output of 0–99, no Oscillate,
+/// each move `[position, speed]` on `tx` (after a `[0]` to `firmware` at connection).
+fn launch(address: &str) -> SimulatedDeviceSpec {
+    SimulatedDeviceSpec::new("Launch", address)
+}
+
+/// The position byte of the stroker's next move and when it came (since `start`).
+async fn next_move(rx: &mut UnboundedReceiver<SimOp>, start: Instant) -> (u8, Duration) {
+    loop {
+        let (endpoint, data, _) = support::ops::next_write(rx).await;
+        if endpoint == teleplug::hardware::Endpoint::Tx {
+            return (data[0], start.elapsed());
+        }
+    }
+}
+
+/// Asserts the stroker gets no move for `quiet` (paused clock: the time passes at once).
+async fn no_move_for(rx: &mut UnboundedReceiver<SimOp>, quiet: Duration, why: &str) {
+    let start = Instant::now();
+    let got = tokio::time::timeout(quiet, next_move(rx, start)).await;
+    assert!(got.is_err(), "{why}: {got:?}");
+}
+
+const MS: fn(u64) -> Duration = Duration::from_millis;
+
+#[tokio::test(start_paused = true)]
+async fn thrusting_strokes_a_stroker_between_the_stroke_range_at_a_speed_rising_with_the_level() {
+    let mut r = rig(vec![launch("launch-1")], Duration::ZERO).await;
+    let list = toys(&r.api).await;
+    assert!(
+        list[0]["fullFunctionNames"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Thrusting")),
+        "a stroker answers to Thrusting: {}",
+        list[0]
+    );
+    let ops = &mut r.ops[0];
+    // Thrusting 10, no Stroke yet: the whole range, 1.68 strokes/s (296 ms per move).
+    let start = Instant::now();
+    let reply = post(
+        &r.api,
+        json!({"command": "Function", "action": "Thrusting:10", "timeSec": 0, "apiVer": 1}),
+    )
+    .await;
+    assert_eq!(reply, ok());
+    assert_eq!(next_move(ops, start).await, (99, MS(0)));
+    assert_eq!(next_move(ops, start).await, (0, MS(296)));
+    assert_eq!(next_move(ops, start).await, (99, MS(592)));
+    // The documentation's `Stroke:0-20,Thrusting:10` form: range and level in one request;
+    // Thrusting 20 is 3 strokes/s (166 ms per move), between 20 % and 80 % of 0–99.
+    let start = Instant::now();
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Stroke:20-80,Thrusting:20", "timeSec": 0}),
+    )
+    .await;
+    assert_eq!(next_move(ops, start).await, (79, MS(0)));
+    assert_eq!(next_move(ops, start).await, (20, MS(166)));
+    assert_eq!(next_move(ops, start).await, (79, MS(332)));
+    // Thrusting 0 ends it: the toy stays where it is.
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Thrusting:0", "timeSec": 0}),
+    )
+    .await;
+    no_move_for(ops, Duration::from_secs(3), "Thrusting:0 stops the strokes").await;
+    r.server.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn stroke_alone_sets_the_range_and_strokes_end_on_time_sec_stop_the_watchdog_and_a_stop_all()
+{
+    let mut r = rig(vec![launch("launch-1")], Duration::from_secs(30)).await;
+    let ops = &mut r.ops[0];
+    // Stroke alone moves nothing, but the next Thrusting strokes in its range (30–70 %).
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Stroke:30-70", "timeSec": 0}),
+    )
+    .await;
+    no_move_for(ops, Duration::from_secs(2), "Stroke alone drives nothing").await;
+    let start = Instant::now();
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Thrusting:1", "timeSec": 3}),
+    )
+    .await;
+    assert_eq!(next_move(ops, start).await, (69, MS(0)));
+    assert_eq!(next_move(ops, start).await, (30, MS(1000)));
+    assert_eq!(next_move(ops, start).await, (69, MS(2000)));
+    no_move_for(ops, Duration::from_secs(3), "timeSec 3 ended it").await;
+    // A new Thrusting changes the speed at once.
+    let start = Instant::now();
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Thrusting:20", "timeSec": 0}),
+    )
+    .await;
+    assert_eq!(next_move(ops, start).await, (69, MS(0)));
+    assert_eq!(next_move(ops, start).await, (30, MS(166)));
+    let start = Instant::now();
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Thrusting:5", "timeSec": 0}),
+    )
+    .await;
+    assert_eq!(next_move(ops, start).await, (69, MS(0)));
+    assert_eq!(next_move(ops, start).await, (30, MS(487)));
+    // Stop ends it.
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Stop", "timeSec": 0}),
+    )
+    .await;
+    no_move_for(ops, Duration::from_secs(3), "Stop ends the strokes").await;
+    // A silent game: the watchdog ends an endless stroke 30 s after the last request.
+    let start = Instant::now();
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Thrusting:20", "timeSec": 0}),
+    )
+    .await;
+    let mut last = Duration::ZERO;
+    while let Ok((_, at)) =
+        tokio::time::timeout(Duration::from_secs(5), next_move(&mut *ops, start)).await
+    {
+        last = at;
+    }
+    assert!(
+        last > Duration::from_secs(29) && last < Duration::from_secs(30),
+        "last move at {last:?}"
+    );
+    // The server stopping every device ends a stroke too.
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Thrusting:20", "timeSec": 0}),
+    )
+    .await;
+    let start = Instant::now();
+    next_move(ops, start).await;
+    let mut events = r.server.events();
+    r.server.stop_all_devices(Duration::from_secs(1)).await;
+    while events.recv().await.unwrap() != ServerEvent::AllStopped {}
+    no_move_for(
+        ops,
+        Duration::from_secs(3),
+        "the stop-all ended the strokes",
+    )
+    .await;
+    r.server.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_toy_with_oscillate_thrusts_with_it_not_with_strokes() {
+    // The OSSM has both a position output and an Oscillate one (its stroke engine's speed):
+    // as on a Gravity, Thrusting sets the Oscillate speed.
+    let mut r = rig(
+        vec![SimulatedDeviceSpec::new("OSSM", "ossm-1")],
+        Duration::ZERO,
+    )
+    .await;
+    let ops = &mut r.ops[0];
+    post(
+        &r.api,
+        json!({"command": "Function", "action": "Stroke:0-50,Thrusting:10", "timeSec": 0}),
+    )
+    .await;
+    let mut texts = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            let (_, data, _) = support::ops::next_write(&mut *ops).await;
+            texts.push(String::from_utf8_lossy(&data).into_owned());
+        }
+    })
+    .await;
+    assert!(texts.contains(&"set:speed:50".to_string()), "{texts:?}");
+    assert!(
+        !texts.iter().any(|t| t.starts_with("stream:")),
+        "no position moves: {texts:?}"
+    );
+    r.server.shutdown(Duration::from_secs(1)).await;
+}

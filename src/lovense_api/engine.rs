@@ -14,7 +14,7 @@ use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use super::program::{Level, Program, command, earliest};
+use super::program::{Level, Program, Shape, command, earliest};
 use super::toys::{Output, OutputKey};
 use crate::server::{ConnectionSender, Server, ServerEvent};
 use crate::wire::{ClientMessage, OutputCmd, OutputCommand, ServerMessage, StopCmd};
@@ -30,6 +30,9 @@ pub struct State {
     pub stops: Vec<Option<u32>>,
     /// When the last request arrived (the watchdog's reference).
     pub last_request: Instant,
+    /// Outputs whose next command goes out even if it equals the last one sent (a new stroke's
+    /// first move may be to where the previous one ended).
+    pub resend: Vec<OutputKey>,
 }
 
 impl State {
@@ -45,6 +48,9 @@ impl State {
             if list.len() >= MAX_PROGRAMS_PER_TOY {
                 list.remove(0);
             }
+        }
+        if matches!(program.shape, Shape::Stroke { .. }) {
+            self.resend.extend(program.keys());
         }
         list.push(program);
     }
@@ -116,6 +122,7 @@ pub fn start(
             programs: BTreeMap::new(),
             stops: Vec::new(),
             last_request: Instant::now(),
+            resend: Vec::new(),
         }),
         wake: Notify::new(),
         sender: conn.sender,
@@ -219,6 +226,9 @@ async fn step(engine: &Engine, sent: &mut HashMap<OutputKey, OutputCommand>) -> 
             }
         }
         st.programs.retain(|_, l| !l.is_empty());
+        for key in st.resend.drain(..) {
+            sent.remove(&key);
+        }
         std::mem::take(&mut st.stops)
     };
     let mut frame = Vec::new();

@@ -1,5 +1,6 @@
 //! Carrying out a parsed request: choosing the toys, building the programs the engine plays
-//! (`stopPrevious`, layering, stop), and the answers' JSON (the POST and legacy GetToys forms,
+//! (`stopPrevious`, layering, stop; `Thrusting` on a stroker as strokes between the last
+//! `Stroke` range), and the answers' JSON (the POST and legacy GetToys forms,
 //! GetToyName, battery).
 
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::LovenseApi;
-use super::program::{Program, Shape};
+use super::program::{Program, Shape, stroke_half_period};
 use super::request::{Action, ApiError, PatternV2, Request, Timing, Toys};
 use super::toys::{Func, Output, OutputKey, Toy, connect_name};
 use crate::wire::{
@@ -196,21 +197,34 @@ impl LovenseApi {
         toys: &Toys,
         make: impl Fn(&Toy) -> Result<(Program, bool), ApiError>,
     ) -> Result<(), ApiError> {
+        self.each_many(toys, |toy| make(toy).map(|(p, s)| (vec![p], s)))
+    }
+
+    /// As [`Self::each`], with several programs per toy (the first replaces the toy's earlier
+    /// ones if asked, the others layer over it).
+    fn each_many(
+        &self,
+        toys: &Toys,
+        make: impl Fn(&Toy) -> Result<(Vec<Program>, bool), ApiError>,
+    ) -> Result<(), ApiError> {
         let selected = self.select(toys)?;
         let mut built = Vec::new();
         for toy in &selected {
-            let (p, stop_previous) = make(toy)?;
-            if p.outputs.is_empty() {
+            let (mut programs, stop_previous) = make(toy)?;
+            programs.retain(|p| !p.outputs.is_empty());
+            if programs.is_empty() {
                 if toys.is_some() {
                     return Err(ApiError::unsupported(format!("{} ({})", toy.id, toy.name)));
                 }
                 continue;
             }
-            built.push((toy.index, p, stop_previous));
+            built.push((toy.index, programs, stop_previous));
         }
         let mut st = self.inner.engine.state.lock();
-        for (index, p, stop_previous) in built {
-            st.add(index, p, stop_previous);
+        for (index, programs, stop_previous) in built {
+            for (i, p) in programs.into_iter().enumerate() {
+                st.add(index, p, stop_previous && i == 0);
+            }
         }
         Ok(())
     }
@@ -234,14 +248,45 @@ impl LovenseApi {
                 st.stop(toy.index);
             }
         }
+        if let Some((low, high)) = actions.iter().rev().find_map(|a| match a {
+            Action::Stroke(l, h) => Some((*l, *h)),
+            _ => None,
+        }) {
+            // The range of this and later strokes; a stroke running now takes it at once.
+            let selected = self.select(toys)?;
+            let mut strokes = self.inner.strokes.lock();
+            let mut st = self.inner.engine.state.lock();
+            for toy in &selected {
+                strokes.insert(toy.index, (low, high));
+                for p in st.programs.get_mut(&toy.index).into_iter().flatten() {
+                    if let Shape::Stroke {
+                        low: l, high: h, ..
+                    } = &mut p.shape
+                    {
+                        (*l, *h) = (f64::from(low) / 100.0, f64::from(high) / 100.0);
+                    }
+                }
+            }
+        }
         if settings.is_empty() {
             // Stop, or Stroke alone (it shapes Thrusting; nothing of its own to drive).
             return self.select(toys).map(|_| ());
         }
-        self.each(toys, |toy| {
+        let thrusting = settings.iter().rev().find_map(|a| match a {
+            Action::Set(Func::Thrusting, v) => Some(*v),
+            _ => None,
+        });
+        self.each_many(toys, |toy| {
+            let strokes = match thrusting {
+                Some(_) => toy.stroke_outputs(),
+                None => Vec::new(),
+            };
             let mut outputs: Vec<(Output, f64)> = Vec::new();
             for a in &settings {
                 if let Action::Set(func, v) = a {
+                    if *func == Func::Thrusting && !strokes.is_empty() {
+                        continue;
+                    }
                     for o in toy.targets(*func) {
                         set_level(&mut outputs, o, v / func.lovense_max());
                     }
@@ -261,9 +306,56 @@ impl LovenseApi {
             if p.0.outputs.iter().any(|(o, _)| o.is_position()) {
                 p.0.duration_ms = self.position_duration(toy.index, now);
             }
+            let mut programs = vec![p.0];
+            if let (Some(level), false) = (thrusting, strokes.is_empty()) {
+                programs.push(self.stroke(toy, strokes, level, timing, now));
+            }
             // After a Stop in the same request, the new levels replace nothing else.
-            Ok((p.0, p.1 || stop))
+            Ok((programs, p.1 || stop))
         })
+    }
+
+    /// The stroke program of `Thrusting:level` on a stroker's position outputs, between the
+    /// toy's `Stroke` range (the whole range if none came). At level 0 it ends at once: it
+    /// takes a running stroke's place and ends it, leaving the toy where it is.
+    fn stroke(
+        &self,
+        toy: &Toy,
+        outputs: Vec<Output>,
+        level: f64,
+        timing: Timing,
+        now: Instant,
+    ) -> Program {
+        let (low, high) = self
+            .inner
+            .strokes
+            .lock()
+            .get(&toy.index)
+            .copied()
+            .unwrap_or((0, 100));
+        // Each move at least the device's message gap and its shortest move duration.
+        let shortest = outputs
+            .iter()
+            .filter_map(|o| o.duration.map(|[lo, _]| lo.max(0) as u64))
+            .max()
+            .map_or(Duration::ZERO, Duration::from_millis)
+            .max(toy.message_gap);
+        let shape = Shape::Stroke {
+            low: f64::from(low) / 100.0,
+            high: f64::from(high) / 100.0,
+            half: stroke_half_period(level, shortest),
+        };
+        let mut p = program(
+            outputs.into_iter().map(|o| (o, 1.0)).collect(),
+            shape,
+            timing,
+            now,
+        )
+        .0;
+        if level == 0.0 {
+            p.end = Some(now);
+        }
+        p
     }
 
     fn pattern_v2(&self, step: PatternV2, toys: &Toys, now: Instant) -> Result<(), ApiError> {

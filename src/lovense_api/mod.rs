@@ -1,7 +1,8 @@
 //! The Lovense app's local HTTP API ("Game Mode" of Lovense Remote, Lovense Connect's LAN API),
 //! answered by the server itself so that games that speak only Lovense drive any device:
 //! every connected device is a toy (`toys`), requests are parsed (`request`), turned into
-//! programs on the toys (`execute`, `program`) that one task plays through a backdoor connection
+//! programs on the toys (`execute`, `program`; `Thrusting` on a stroker is a stroke program
+//! between the `Stroke` range) that one task plays through a backdoor connection
 //! of the server (`engine`), served over HTTP with CORS (`http`). See the README's "Games that
 //! speak Lovense" and docs/protocols/lovense-local-api.md.
 
@@ -98,6 +99,8 @@ struct Inner {
     last_position: Mutex<BTreeMap<u32, Instant>>,
     /// Device index → the PatternV2 actions of its last Setup.
     scripts: Mutex<BTreeMap<u32, Script>>,
+    /// Device index → the range (0–100) of its last `Stroke:min-max`.
+    strokes: Mutex<BTreeMap<u32, (u8, u8)>>,
 }
 
 impl Drop for Inner {
@@ -126,6 +129,7 @@ impl LovenseApi {
                 seen: Mutex::new(Default::default()),
                 last_position: Mutex::new(BTreeMap::new()),
                 scripts: Mutex::new(BTreeMap::new()),
+                strokes: Mutex::new(BTreeMap::new()),
             }),
         })
     }

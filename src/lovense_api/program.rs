@@ -1,7 +1,9 @@
 //! What a Lovense command leaves running on a toy, as a function of time: a level per output
 //! now, and when that changes next. Constant levels (`Function`, `Position`), stepped strengths
-//! (`Pattern`, presets), a position script (PatternV2), each with an optional end (`timeSec`)
-//! and on/off cycle (`loopRunningSec`/`loopPauseSec`). Pure: the engine asks at an instant.
+//! (`Pattern`, presets), a position script (PatternV2), strokes (`Thrusting` on a stroker: a
+//! position output moved between two ends, see [`stroke_half_period`]), each with an optional
+//! end (`timeSec`) and on/off cycle (`loopRunningSec`/`loopPauseSec`). Pure: the engine asks at
+//! an instant.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +36,23 @@ pub enum Shape {
         actions: Arc<[(u32, u8)]>,
         from_ms: u32,
     },
+    /// `Thrusting` on a stroker: each position output moves to `high`, then `low`, then `high`…
+    /// (fractions of its range), one move per `half` period, each taking that long to arrive.
+    /// Paused by a loop's off time (the toy holds where it is).
+    Stroke { low: f64, high: f64, half: Duration },
+}
+
+/// Strokes per second for a `Thrusting` level (0–20): 0.5 Hz at 1 rising evenly to 3 Hz at 20
+/// (below 1: 0.5 Hz).
+pub fn strokes_per_second(thrusting: f64) -> f64 {
+    0.5 + (thrusting.clamp(1.0, 20.0) - 1.0) * 2.5 / 19.0
+}
+
+/// How long one move (half a stroke) of a `Thrusting` level takes, never shorter than
+/// `shortest` (the device's message gap or its shortest move duration): 1 s at 1, 167 ms at 20.
+pub fn stroke_half_period(thrusting: f64, shortest: Duration) -> Duration {
+    let half = Duration::from_secs_f64(0.5 / strokes_per_second(thrusting));
+    Duration::from_millis(half.as_millis() as u64).max(shortest)
 }
 
 /// A command running on one toy.
@@ -55,13 +74,15 @@ impl Program {
         self.end.is_some_and(|e| now >= e)
     }
 
-    /// Whether this runs an intensity output with no end (what the watchdog looks for).
+    /// Whether this runs an intensity output or strokes with no end (what the watchdog looks
+    /// for).
     pub fn open_ended(&self) -> bool {
         self.end.is_none()
-            && self
-                .outputs
-                .iter()
-                .any(|(o, f)| !o.is_position() && *f != 0.0)
+            && (matches!(self.shape, Shape::Stroke { .. })
+                || self
+                    .outputs
+                    .iter()
+                    .any(|(o, f)| !o.is_position() && *f != 0.0))
     }
 
     /// The outputs the program covers.
@@ -127,6 +148,18 @@ impl Program {
                             .collect()
                     }
                 }
+            }
+            // Paused: no move (the toy holds), nothing to wake for but the cycle.
+            Shape::Stroke { .. } if !on => Vec::new(),
+            Shape::Stroke { low, high, half } => {
+                let k = elapsed.as_nanos() / half.as_nanos().max(1);
+                next = earliest(next, Some(self.started + *half * (k as u32 + 1)));
+                let to = if k % 2 == 0 { *high } else { *low };
+                let ms = half.as_millis().min(u128::from(u32::MAX)) as u32;
+                self.outputs
+                    .iter()
+                    .map(|(o, _)| (*o, level(to, ms)))
+                    .collect()
             }
         };
         let levels = if on {
@@ -235,5 +268,45 @@ mod tests {
         assert_eq!(l[0].1.fraction, 0.0, "paused");
         assert_eq!(next, Some(now + Duration::from_millis(2400)));
         assert!(p.ended(now + Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn thrusting_levels_map_to_half_strokes_from_one_second_to_a_sixth() {
+        let none = Duration::ZERO;
+        assert_eq!(stroke_half_period(1.0, none), Duration::from_millis(1000));
+        assert_eq!(stroke_half_period(0.5, none), Duration::from_millis(1000));
+        assert_eq!(stroke_half_period(20.0, none), Duration::from_millis(166));
+        assert_eq!(stroke_half_period(10.0, none), Duration::from_millis(296));
+        // Never shorter than the device takes.
+        let gap = Duration::from_millis(200);
+        assert_eq!(stroke_half_period(20.0, gap), gap);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stroke_alternates_ends_each_half_period_and_holds_while_paused() {
+        let now = Instant::now();
+        let half = Duration::from_millis(400);
+        let p = Program {
+            outputs: vec![(out(OutputType::HwPositionWithDuration, [0, 100]), 1.0)],
+            shape: Shape::Stroke {
+                low: 0.2,
+                high: 0.9,
+                half,
+            },
+            started: now,
+            end: None,
+            cycle: Some((Duration::from_secs(2), Duration::from_secs(1))),
+            duration_ms: 0,
+        };
+        assert!(p.open_ended(), "the watchdog watches strokes");
+        let (l, next) = p.at(now);
+        assert_eq!((l[0].1.fraction, l[0].1.duration_ms), (0.9, 400));
+        assert_eq!(next, Some(now + half));
+        let (l, next) = p.at(now + Duration::from_millis(500));
+        assert_eq!(l[0].1.fraction, 0.2);
+        assert_eq!(next, Some(now + 2 * half));
+        let (l, next) = p.at(now + Duration::from_millis(2100));
+        assert!(l.is_empty(), "paused: no move");
+        assert_eq!(next, Some(now + Duration::from_secs(3)));
     }
 }

@@ -1,7 +1,8 @@
 //! Buttplug devices seen as Lovense toys: the stable 12-hex id, the Lovense model name a game
 //! accepts (real Lovense devices keep theirs; others get the model whose functions best match
 //! their outputs, or the user's override), the function lists, and which outputs each Lovense
-//! function drives (the README's action → output table is this file's [`Toy::targets`]).
+//! function drives (the README's action → output table is this file's [`Toy::targets`], and
+//! [`Toy::stroke_outputs`] for `Thrusting` on a stroker).
 
 use std::collections::BTreeMap;
 
@@ -91,6 +92,8 @@ pub struct Toy {
     pub outputs: Vec<Output>,
     /// Feature index of a battery input, if any.
     pub battery_feature: Option<u32>,
+    /// The device's message gap (the shortest time between two commands it takes).
+    pub message_gap: std::time::Duration,
 }
 
 /// The toy id of a device: a hash of its protocol, address and identifier.
@@ -225,6 +228,7 @@ impl Toy {
             nick_name,
             outputs,
             battery_feature,
+            message_gap: std::time::Duration::from_millis(entry.device_message_timing_gap.into()),
         }
     }
 
@@ -266,6 +270,16 @@ impl Toy {
             Func::Fingering => self.first_present(&[Rotate, Oscillate]),
             Func::Oscillate => self.first_present(&[Oscillate, Vibrate]),
             Func::Depth | Func::Position => self.position_outputs(),
+        }
+    }
+
+    /// The outputs `Thrusting` strokes on a stroker: its position outputs when it has no
+    /// Oscillate output (empty otherwise; a toy with Oscillate thrusts with it).
+    pub fn stroke_outputs(&self) -> Vec<Output> {
+        if self.of_type(OutputType::Oscillate).is_empty() {
+            self.position_outputs()
+        } else {
+            Vec::new()
         }
     }
 
@@ -321,6 +335,8 @@ impl Toy {
         if !self.of_type(OutputType::Oscillate).is_empty() {
             add("t", "Thrusting");
             add("o", "Oscillate");
+        } else if !self.stroke_outputs().is_empty() {
+            add("t", "Thrusting");
         }
         if !self.position_outputs().is_empty() {
             add("d", "Depth");
