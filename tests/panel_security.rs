@@ -255,3 +255,60 @@ async fn beyond_loopback_a_token_is_required_to_start() {
     assert_eq!(token.len(), 48);
     assert_ne!(token, panel::new_token().unwrap());
 }
+
+/// Reads until the server closes the connection; the bytes read.
+async fn read_to_close(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut all = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return all,
+            Ok(n) => all.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// Half a request line holds no connection open: it is closed once [`panel::HEAD_TIMEOUT`]
+/// has passed (paused clock), while a head sent in pieces within the time is answered and an
+/// event stream, once its request is read, stays open past it.
+#[tokio::test(start_paused = true)]
+async fn a_connection_without_a_complete_request_head_is_closed_in_time() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::time::{Instant, timeout};
+    let (server, panel, addr) = panel_with(None, &[]).await;
+    let limit = panel::HEAD_TIMEOUT;
+
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /api/ser").await.unwrap();
+    let t0 = Instant::now();
+    let got = timeout(limit * 3, read_to_close(&mut slow))
+        .await
+        .expect("the connection was not closed");
+    let waited = t0.elapsed();
+    assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
+    assert!(
+        waited >= limit && waited < limit * 2,
+        "closed after {waited:?}"
+    );
+
+    // A head in two pieces, the second one just before the limit: answered.
+    let mut pieces = tokio::net::TcpStream::connect(addr).await.unwrap();
+    pieces.write_all(b"GET /api/server HT").await.unwrap();
+    tokio::time::sleep(limit - std::time::Duration::from_millis(100)).await;
+    let rest = format!("TP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    pieces.write_all(rest.as_bytes()).await.unwrap();
+    let answer = timeout(limit, read_to_close(&mut pieces)).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // An event stream outlives the limit many times over.
+    let mut events = Events::open(addr, "/api/events", &[]).await;
+    events.next_named("state").await;
+    tokio::time::sleep(limit * 5).await;
+    server
+        .stop_all_devices(std::time::Duration::from_secs(1))
+        .await;
+    assert_eq!(events.next_named("stopped").await, json!({}));
+    panel.shutdown(std::time::Duration::from_secs(1)).await;
+}

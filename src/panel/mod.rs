@@ -1,7 +1,8 @@
 //! The control panel and the HTTP API of `teleplug serve`: a page embedded in the binary
 //! ([`page`]), Teleplug's routes ([`api`]) and Intiface Engine 5's REST routes ([`engine`],
 //! under `/api/v1`), server-sent events ([`events`]) and the log tail ([`log`]), on their own
-//! HTTP port. Every request passes the [`guard`] first (Host, Origin, cross-site, token).
+//! HTTP port. Every request passes the [`guard`] first (Host, Origin, cross-site, token); a
+//! connection must send its first request head within [`HEAD_TIMEOUT`] (`listen`).
 //!
 //! The panel acts through a backdoor connection of the server (beside the client app, same
 //! validation, same device tasks), except STOP ALL, which is [`Server::stop_all_devices`]: sent
@@ -14,6 +15,7 @@ pub mod error;
 pub mod events;
 mod extract;
 pub mod guard;
+mod listen;
 pub mod log;
 mod page;
 
@@ -33,6 +35,7 @@ use crate::wire::{DeviceEntry, DeviceFeature};
 use backdoor::Backdoor;
 use error::ApiError;
 pub use guard::{Guard, TOKEN_HEADER};
+pub use listen::HEAD_TIMEOUT;
 pub use log::LogTail;
 
 /// How long STOP ALL waits for the stop packets to be written, and for the app's connection to
@@ -124,9 +127,10 @@ impl BoundPanel {
     /// Serve until [`PanelHandle::shutdown`].
     pub fn spawn(self) -> PanelHandle {
         let (tx, mut rx) = watch::channel(false);
-        let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|stop| *stop).await;
-        });
+        let serve = axum::serve(listen::Listener(self.listener), self.router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            });
         let join = tokio::spawn(async move {
             if let Err(e) = serve.await {
                 tracing::warn!("control panel: {e}");
