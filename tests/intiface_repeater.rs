@@ -7,10 +7,9 @@ mod support;
 
 use std::process::Command;
 
-use serde_json::json;
-use support::serve::{BIN, Serve};
+use support::serve::{BIN, Serve, VibratingToy, vibrating_toy_at};
 use support::wire::msg_type;
-use support::ws::{self, Peer, SimPeer};
+use support::ws::{self, Peer};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 fn repeater(remote: &str) -> (Serve, String) {
@@ -27,25 +26,12 @@ fn repeater(remote: &str) -> (Serve, String) {
 #[tokio::test]
 async fn a_client_drives_a_toy_through_the_repeater() {
     let mut remote = Serve::start(&["--simulator-port", "0"]);
-    let mut sim = SimPeer::connect(&remote.url("simulator control on")).await;
+    let sim_url = remote.url("simulator control on");
     let (mut repeater, url) = repeater(&remote.url("Buttplug server listening on"));
-
-    let mut client = Peer::connect(&url).await;
-    let info = client.handshake("Repeated Client", 4).await;
-    assert_eq!(
-        info["ServerInfo"]["ServerName"], "Teleplug Server",
-        "{info}"
-    );
-    assert_eq!(
-        msg_type(&client.request("StartScanning", json!({})).await),
-        "Ok"
-    );
-    sim.advertise("toy", "LVS-Hush", "AA:BB:CC:DD:EE:01").await;
-    sim.lovense_until_connected("toy").await;
-    client.event("DeviceList").await;
-    let vibrate = json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":15}}});
-    assert_eq!(msg_type(&client.request("OutputCmd", vibrate).await), "Ok");
-    assert_eq!(sim.next_write().await, "Vibrate:15;");
+    // Through the repeater, a client reaches the server behind it and drives its toy.
+    let VibratingToy {
+        client, mut sim, ..
+    } = vibrating_toy_at(&sim_url, url.clone(), "Repeated Client").await;
 
     // The client leaves: the server behind sees its client gone and stops the toy.
     ws::close_and_wait(client.ws).await;

@@ -155,7 +155,13 @@ pub struct VibratingToy {
 pub async fn vibrating_toy(serve: &Serve, client_name: &str) -> VibratingToy {
     let sim_url = serve.url("simulator control on");
     let url = serve.url("Buttplug server listening on");
-    let mut sim = SimPeer::connect(&sim_url).await;
+    vibrating_toy_at(&sim_url, url, client_name).await
+}
+
+/// [`vibrating_toy`] with the simulator endpoint at `sim_url` and the client connecting to
+/// `url` (e.g. through a repeater in front of the server).
+pub async fn vibrating_toy_at(sim_url: &str, url: String, client_name: &str) -> VibratingToy {
+    let mut sim = SimPeer::connect(sim_url).await;
     let mut client = Peer::connect(&url).await;
     assert_eq!(
         msg_type(&client.handshake(client_name, 4).await),
