@@ -105,11 +105,7 @@ impl LovenseApi {
                             .map(|o| (o, fraction))
                             .collect(),
                         Shape::Constant,
-                        Timing {
-                            total: None,
-                            cycle: None,
-                            stop_previous: false,
-                        },
+                        Timing::LAYERED_UNTIL_CHANGED,
                         now,
                     );
                     p.0.duration_ms = self.position_duration(toy.index, now);
@@ -143,11 +139,7 @@ impl LovenseApi {
                     let p = program(
                         pumps.into_iter().map(|o| (o, next)).collect(),
                         Shape::Constant,
-                        Timing {
-                            total: None,
-                            cycle: None,
-                            stop_previous: false,
-                        },
+                        Timing::LAYERED_UNTIL_CHANGED,
                         now,
                     );
                     st.add(toy.index, p.0, false);

@@ -115,6 +115,15 @@ pub struct Timing {
     pub stop_previous: bool,
 }
 
+impl Timing {
+    /// Until changed, layered over the toy's other programs (Position, the air pump's steps).
+    pub const LAYERED_UNTIL_CHANGED: Timing = Timing {
+        total: None,
+        cycle: None,
+        stop_previous: false,
+    };
+}
+
 /// A PatternV2 step.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PatternV2 {
