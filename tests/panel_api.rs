@@ -498,10 +498,11 @@ async fn flood(server: &Server) -> (Flood, teleplug::net::WsServerHandle) {
                 })
                 .collect::<Vec<_>>()
                 .join(",");
+            // Counted before the send: a frame the server has read is always counted.
+            counter.fetch_add(20, std::sync::atomic::Ordering::Relaxed);
             if tx.send(Message::text(format!("[{frame}]"))).await.is_err() {
                 break;
             }
-            counter.fetch_add(20, std::sync::atomic::Ordering::Relaxed);
         }
     });
     let closed = tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
