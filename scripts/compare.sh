@@ -5,7 +5,7 @@
 # depend on the machine.
 #
 #   scripts/compare.sh [--peer-version 4.0.4] [--commands 40000] [--inflight 1,16,256]
-#                      [--devices 100]
+#                      [--devices 100] [--bursts 10]
 #
 # 1. builds the peer once into target/peer/intiface-engine-<version> (`cargo install`; 5.0.x
 #    needs a newer rustc than 1.95: `RUSTUP_TOOLCHAIN=nightly scripts/compare.sh
@@ -15,8 +15,11 @@
 #    listener on and only that transport, with one user config that maps the toy's handshake
 #    identifier to the lovense protocol; runs the load generator (client and toy in one
 #    process, raw JSON, no Buttplug library); stops the server;
-# 3. prints one Markdown table. A side that failed, timed out or lost commands is reported as
-#    failed and no ratio is printed.
+# 3. prints one Markdown table for the load and one for the control quality under a slow
+#    device (200 Hz updates to a toy with a 75 ms message gap). A side that failed, timed out
+#    or lost commands is reported as failed and no ratio is printed.
+# Beside the two servers it measures the floor (benches/compare/floor.rs): a minimal relay doing
+# only the socket work of each command, to show how much of a server's cost is its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -25,12 +28,14 @@ peer_version=4.0.4
 commands=40000
 inflight=1,16,256
 devices=100
+bursts=10
 while [ $# -gt 0 ]; do
     case "$1" in
         --peer-version) peer_version="$2"; shift 2 ;;
         --commands) commands="$2"; shift 2 ;;
         --inflight) inflight="$2"; shift 2 ;;
         --devices) devices="$2"; shift 2 ;;
+        --bursts) bursts="$2"; shift 2 ;;
         *) echo "compare: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -67,9 +72,16 @@ trap 'rm -rf "$work"' EXIT
 # own major, Teleplug reads 4 and 5). It lets a device dialing in as "LVSDevice" speak the
 # lovense protocol.
 config="$work/user-config.json"
+# Its device entry gives the control-quality toy ("bench-toy-q", a Lovense Hush: base
+# definition 37642e1c… and the lovense defaults' two features) a 75 ms message gap.
 cat >"$config" <<'EOF'
 {"version":{"major":5,"minor":0},"user_configs":{"protocols":{
-  "lovense":{"communication":[{"websocket":{"name":"LVSDevice"}}]}}}}
+  "lovense":{"communication":[{"websocket":{"name":"LVSDevice"}}]}},
+ "devices":[{"identifier":{"address":"bench-toy-q","protocol":"lovense","identifier":"Z"},
+  "config":{"id":"6d1f0a52-8c1e-4f0e-9a51-3b2f4e7c9d10","base_id":"37642e1c-a416-44d3-bada-76b6d9e245c9",
+   "features":[{"id":"0b9e7a3c-5d21-4c8f-a6e2-1f4d3c2b1a01","base_id":"3f7a25a5-df21-42ca-bf9f-d1c52df1f37e"},
+               {"id":"0b9e7a3c-5d21-4c8f-a6e2-1f4d3c2b1a02","base_id":"14bd7637-13ed-49ba-9eb9-9c8ba9abec20"}],
+   "user_config":{"allow":false,"deny":false,"index":500,"message_gap_ms":75}}}]}}
 EOF
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -95,7 +107,7 @@ measure() {
     else
         timeout 600 "$loadgen" --bench --client "ws://127.0.0.1:$client_port" \
             --device "ws://127.0.0.1:$device_port" --pid "$pid" --commands "$commands" \
-            --inflight "$inflight" --devices "$devices" --spec 4 >"$work/$name.json" \
+            --inflight "$inflight" --devices "$devices" --bursts "$bursts" --spec 4 >"$work/$name.json" \
             || echo '{"ok":false,"reason":"the load generator failed or timed out"}' >"$work/$name.json"
     fi
     kill -INT "$pid" 2>/dev/null || true
@@ -104,24 +116,35 @@ measure() {
 }
 
 client_port="$(free_port)"; device_port="$(free_port)"
+# Each server gets its own copy (Teleplug writes new devices back into it).
+cp "$config" "$work/teleplug-config.json"; cp "$config" "$work/peer-config.json"
 measure teleplug "$target_dir/release/teleplug" serve --port "$client_port" \
-    --device-websocket-port "$device_port" --user-device-config "$config" \
+    --device-websocket-port "$device_port" --user-device-config "$work/teleplug-config.json" \
     --no-bluetooth --no-serial --no-hid --no-gamepad --log error
 
 client_port="$(free_port)"; device_port="$(free_port)"
 measure "intiface-engine-$peer_version" "$peer" --websocket-port "$client_port" \
     --use-device-websocket-server --device-websocket-server-port "$device_port" \
-    --user-device-config-file "$config"
+    --user-device-config-file "$work/peer-config.json"
 
-python3 - "$work/teleplug.json" "$work/intiface-engine-$peer_version.json" \
+# The floor: the load generator's own minimal relay (benches/compare/floor.rs), which does only
+# the socket work every server must do per command. No message gap: no quality bursts.
+client_port="$(free_port)"; device_port="$(free_port)"
+bursts_saved="$bursts"; bursts=0
+measure floor "$loadgen" --bench --floor --port "$client_port" --device-port "$device_port"
+bursts="$bursts_saved"
+
+python3 - "$work/teleplug.json" "$work/intiface-engine-$peer_version.json" "$work/floor.json" \
     "intiface-engine $peer_version" "$commands" "$(uname -m) $(nproc) cores" <<'PY'
 import json, sys
-a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
-peer, commands, machine = sys.argv[3], sys.argv[4], sys.argv[5]
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2])); f = json.load(open(sys.argv[3]))
+peer, commands, machine = sys.argv[4], sys.argv[5], sys.argv[6]
 print(f"Side by side, one run, {commands} commands per row, {machine}; client and toy: "
-      "benches/compare.rs (raw JSON over WebSocket, Lovense Hush dialing in).\n")
+      "benches/compare/main.rs (raw JSON over WebSocket, Lovense Hush dialing in). "
+      "Floor: benches/compare/floor.rs, not a Buttplug server, only the socket work each "
+      "command needs (no ratio is taken against it).\n")
 failed = [(n, r) for n, r in (("Teleplug", a), (peer, b)) if not r.get("ok")]
-for n, r in failed:
+for n, r in failed + ([("floor", f)] if not f.get("ok") else []):
     print(f"**{n} FAILED**: {r.get('reason')}\n")
 def cell(r, i, key, fmt):
     if not r.get("ok"): return "failed"
@@ -133,8 +156,8 @@ rows = [("commands/s", "per_second", "{:,.0f}"),
         ("server CPU per command (µs)", "server_cpu_us_per_cmd", "{:.1f}"),
         ("load generator CPU per command (µs)", "client_cpu_us_per_cmd", "{:.1f}")]
 steps = a["steps"] if a.get("ok") else b.get("steps", [])
-print(f"| in flight | figure | Teleplug | {peer} | Teleplug's lead (×) |")
-print("|---|---|---|---|---|")
+print(f"| in flight | figure | Teleplug | {peer} | Teleplug's lead (×) | floor |")
+print("|---|---|---|---|---|---|")
 for i, s in enumerate(steps):
     k = s["inflight"]
     for label, key, fmt in rows:
@@ -147,18 +170,52 @@ for i, s in enumerate(steps):
             ratio = ""
             if not failed:
                 ratio = f"{b['steps'][i][base+'_p50_us'] / a['steps'][i][base+'_p50_us']:.2f} (p50)"
-            print(f"| {k} | {label} | {pair(a)} | {pair(b)} | {ratio} |")
+            print(f"| {k} | {label} | {pair(a)} | {pair(b)} | {ratio} | {pair(f)} |")
         else:
             ratio = ""
             if not failed and "load generator" not in label and key != "device_writes":
                 x, y = a['steps'][i][key], b['steps'][i][key]
                 # CPU time comes in 10 ms ticks: a short run may count none on one side.
                 ratio = f"{(x / y if key == 'per_second' else y / x):.2f}" if x and y else "too few CPU ticks"
-            print(f"| {k} | {label} | {cell(a, i, key, fmt)} | {cell(b, i, key, fmt)} | {ratio} |")
+            print(f"| {k} | {label} | {cell(a, i, key, fmt)} | {cell(b, i, key, fmt)} | {ratio} | {cell(f, i, key, fmt)} |")
+    if not failed and f.get("ok"):
+        key = "server_cpu_us_per_cmd"
+        x, y, z = a["steps"][i][key], b["steps"][i][key], f["steps"][i][key]
+        lead = f"{(y - z) / (x - z):.2f}" if x > z and y > z else ""
+        print(f"| {k} | server CPU per command above the floor (µs) | {x - z:.1f} | {y - z:.1f} | {lead} | |")
 def mem(r, key):
     return f"{r[key] / 1024:.1f} MiB" if r.get("ok") else "failed"
-print(f"| — | resident memory, idle | {mem(a, 'idle_rss_kib')} | {mem(b, 'idle_rss_kib')} | |")
+print(f"| — | resident memory, idle | {mem(a, 'idle_rss_kib')} | {mem(b, 'idle_rss_kib')} | | {mem(f, 'idle_rss_kib')} |")
 n = a.get("devices") or b.get("devices") or "the"
-print(f"| — | resident memory, {n} toys connected | {mem(a, 'devices_rss_kib')} | {mem(b, 'devices_rss_kib')} | |")
+print(f"| — | resident memory, {n} toys connected | {mem(a, 'devices_rss_kib')} | {mem(b, 'devices_rss_kib')} | | {mem(f, 'devices_rss_kib')} |")
+qa, qb = a.get("quality"), b.get("quality")
+if qa or qb:
+    q = qa or qb
+    print(f"\nControl quality: Vibrate updates at {q['update_hz']} Hz to a toy whose message gap is "
+          f"{q['gap_ms']} ms, {q['bursts']} bursts of 1 s to 1 s + one gap ({q['commands']} commands); "
+          "ages and delays from the command's send to the toy's read of the bytes.\n")
+    print(f"| figure | Teleplug | {peer} |")
+    print("|---|---|---|")
+    def qcell(r, key, fmt):
+        r = r if r and r.get("ok") else None
+        return fmt.format(r["quality"][key]) if r and r.get("quality") else "failed"
+    for label, key, fmt in [
+            ("writes reaching the toy per second while commands come (one per gap: {:.1f})".format(1000 / q["gap_ms"]), "writes_per_second", "{:.2f}"),
+            ("shortest interval between two writes (ms)", "min_spacing_ms", "{:.1f}"),
+            ("the gap is respected", "gap_respected", "{}"),
+            ("time the toy is behind the app, mean over the bursts (ms)", "behind_mean_ms", "{:.2f}"),
+            ("age of the written value p50 (ms)", "age_p50_ms", "{:.2f}"),
+            ("age of the written value p99 (ms)", "age_p99_ms", "{:.2f}"),
+            ("age of the written value, max (ms)", "age_max_ms", "{:.2f}"),
+            ("write late beyond the moment the gap allowed it, p50 (ms)", "late_p50_ms", "{:.2f}"),
+            ("write late beyond the moment the gap allowed it, p99 (ms)", "late_p99_ms", "{:.2f}"),
+            ("first command after a pause → its write, p50 (ms)", "first_delay_p50_ms", "{:.2f}"),
+            ("first command after a pause → its write, max (ms)", "first_delay_max_ms", "{:.2f}"),
+            ("written value already replaced by a newer command, p50 (ms)", "superseded_p50_ms", "{:.2f}"),
+            ("written value already replaced by a newer command, p99 (ms)", "superseded_p99_ms", "{:.2f}"),
+            ("bursts whose last command was written", "last_written", "{} of " + str(q["bursts"])),
+            ("last command → its write, p50 (ms)", "last_delay_p50_ms", "{:.1f}"),
+            ("last command → its write, max (ms)", "last_delay_max_ms", "{:.1f}")]:
+        print(f"| {label} | {qcell(a, key, fmt)} | {qcell(b, key, fmt)} |")
 sys.exit(1 if failed else 0)
 PY

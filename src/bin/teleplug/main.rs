@@ -129,7 +129,11 @@ fn main() -> ExitCode {
         eprintln!("teleplug: {e}");
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread runs every task: a command crosses the client's socket, the connection task,
+    // the device task and the device's socket without a wake-up of another thread (futex and
+    // eventfd writes cost more than the work itself; BENCHMARKS.md). Everything that blocks
+    // (file writes, serial and HID enumeration, port opening) runs on the blocking pool.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

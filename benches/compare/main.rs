@@ -11,6 +11,9 @@
 //! `/proc/<pid>/stat` over the window) beside the generator's own. Then the server's resident
 //! memory idle and with `--devices` toys connected. Output: one JSON object on stdout.
 //!
+//! With `--floor` the same binary is instead the floor the script measures beside the servers
+//! (floor.rs).
+//!
 //! A lost reply, an error reply or a missing device write is a failure (`"ok": false` with the
 //! reason), never a figure. Without `--bench` (run by `cargo test` or `cargo nextest`, which
 //! list it) it does nothing.
@@ -18,8 +21,20 @@
 //! ```sh
 //! cargo bench --bench compare -- --client ws://127.0.0.1:12345 \
 //!     --device ws://127.0.0.1:54817 --pid 1234 [--commands 40000] [--inflight 1,16,256] \
-//!     [--devices 100] [--spec 4]
+//!     [--devices 100] [--spec 4] [--bursts 10]
 //! ```
+//!
+//! Then the control quality under a slow device (`--bursts`, 0 to skip): a second toy, whose
+//! user config entry (written by the script for both servers) gives it a 75 ms message gap, gets
+//! Vibrate updates at 200 Hz in bursts of about one second (their lengths spread over one gap, so
+//! a burst's end falls at every phase of the toy's write rhythm). Measured: writes per second
+//! reaching the toy and the shortest interval between two writes; the age of the value each
+//! write carries (time since the command that set it was sent); how late each write is beyond
+//! the earliest moment the gap allowed it (that command's send, or one gap after the previous
+//! write); how long the written value had already been replaced by a newer command; how long
+//! the toy is behind the app on average over time (since the app sent a value newer than the
+//! one the toy runs); how long the first command after an idle pause waits for its write; and
+//! whether the last command of each burst was written, and how long after it was sent.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -50,6 +65,8 @@ struct Args {
     inflight: Vec<usize>,
     devices: usize,
     spec: u32,
+    /// Bursts of the control-quality phase (0: skip it).
+    bursts: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -61,6 +78,7 @@ fn parse_args() -> Result<Args, String> {
         inflight: vec![1, 16, 256],
         devices: 100,
         spec: 4,
+        bursts: 10,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -77,6 +95,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--devices" => a.devices = value()?.parse().map_err(|e| format!("--devices: {e}"))?,
             "--spec" => a.spec = value()?.parse().map_err(|e| format!("--spec: {e}"))?,
+            "--bursts" => a.bursts = value()?.parse().map_err(|e| format!("--bursts: {e}"))?,
             "--inflight" => {
                 a.inflight = value()?
                     .split(',')
@@ -95,9 +114,36 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
+mod floor;
+
+/// `--floor --port P --device-port Q`: serve as the floor (floor.rs) instead of loading.
+fn floor_mode() -> Option<Result<(), String>> {
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--floor") {
+        return None;
+    }
+    let port = |flag: &str| -> Result<u16, String> {
+        let i = args
+            .iter()
+            .position(|a| a == flag)
+            .ok_or(format!("{flag} is required"))?;
+        args.get(i + 1)
+            .and_then(|p| p.parse().ok())
+            .ok_or(format!("{flag} needs a port"))
+    };
+    Some(port("--port").and_then(|p| floor::run(p, port("--device-port")?)))
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         // Run by `cargo test` / `cargo nextest` (which may pass `--list`): no tests here.
+        return;
+    }
+    if let Some(served) = floor_mode() {
+        if let Err(e) = served {
+            eprintln!("compare --floor: {e}");
+            std::process::exit(1);
+        }
         return;
     }
     let args = match parse_args() {
@@ -164,7 +210,9 @@ struct ToyLog {
 
 /// Dial in as a Lovense Hush and answer like one until the socket closes.
 async fn toy(url: String, address: String, log: Arc<ToyLog>) -> Result<(), String> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+    // Nagle off, as in browsers and the client libraries: the figures are the servers', not
+    // the delayed ACKs'.
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
         .await
         .map_err(|e| format!("toy cannot connect to {url}: {e}"))?;
     let hello = json!({"identifier": TOY_IDENTIFIER, "address": address, "version": 0});
@@ -209,6 +257,8 @@ struct Client {
     tx: SplitSink<Ws, Message>,
     rx: SplitStream<Ws>,
     spec: u32,
+    /// The Id of the next RequestDeviceList (below the commands' Ids).
+    next_list_id: u32,
 }
 
 async fn next_json(rx: &mut SplitStream<Ws>) -> Result<Vec<Value>, String> {
@@ -234,11 +284,16 @@ async fn next_json(rx: &mut SplitStream<Ws>) -> Result<Vec<Value>, String> {
 
 impl Client {
     async fn connect(url: &str, spec: u32) -> Result<Client, String> {
-        let (ws, _) = tokio_tungstenite::connect_async(url)
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
             .await
             .map_err(|e| format!("client cannot connect to {url}: {e}"))?;
         let (tx, rx) = ws.split();
-        let mut c = Client { tx, rx, spec };
+        let mut c = Client {
+            tx,
+            rx,
+            spec,
+            next_list_id: 2,
+        };
         let hello = if spec == 4 {
             json!([{"RequestServerInfo": {"Id": 1, "ClientName": "compare",
                 "ProtocolVersionMajor": 4, "ProtocolVersionMinor": 0}}])
@@ -261,33 +316,34 @@ impl Client {
             .map_err(|e| format!("client send: {e}"))
     }
 
-    /// The index of the device whose name contains "Lovense", asking until it is there.
+    /// The listed devices' indexes, asking until there are `count`.
     async fn device_index(&mut self, count: usize) -> Result<Vec<u32>, String> {
         let deadline = Instant::now() + STEP_TIMEOUT;
-        let mut id = 2;
+        let mut id = self.next_list_id;
         loop {
             self.send(json!([{"RequestDeviceList": {"Id": id}}]).to_string())
                 .await?;
-            let indexes = loop {
+            let devices = loop {
                 let frame = next_json(&mut self.rx).await?;
                 if let Some(list) = frame
                     .iter()
                     .filter_map(|m| m.get("DeviceList"))
                     .find(|l| l["Id"] == id)
                 {
-                    break device_indexes(list);
+                    break listed_devices(list);
                 }
             };
-            if indexes.len() >= count {
-                return Ok(indexes);
+            id += 1;
+            self.next_list_id = id;
+            if devices.len() >= count {
+                return Ok(devices);
             }
             if Instant::now() > deadline {
                 return Err(format!(
                     "{} of {count} devices listed after 30 s",
-                    indexes.len()
+                    devices.len()
                 ));
             }
-            id += 1;
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -306,22 +362,17 @@ impl Client {
     }
 }
 
-/// Device indexes of a DeviceList message (v4: an object keyed by index; v3: an array).
-fn device_indexes(list: &Value) -> Vec<u32> {
-    let devices = &list["Devices"];
-    let mut out: Vec<u32> = match devices {
-        Value::Object(map) => map
-            .values()
-            .filter_map(|d| d["DeviceIndex"].as_u64())
-            .map(|i| i as u32)
-            .collect(),
-        Value::Array(a) => a
-            .iter()
-            .filter_map(|d| d["DeviceIndex"].as_u64())
-            .map(|i| i as u32)
-            .collect(),
+/// Device indexes of a DeviceList message (v4: an object keyed by index; v3: an array), sorted.
+fn listed_devices(list: &Value) -> Vec<u32> {
+    let devices: Vec<&Value> = match &list["Devices"] {
+        Value::Object(map) => map.values().collect(),
+        Value::Array(a) => a.iter().collect(),
         _ => Vec::new(),
     };
+    let mut out: Vec<u32> = devices
+        .into_iter()
+        .filter_map(|d| Some(d["DeviceIndex"].as_u64()? as u32))
+        .collect();
     out.sort_unstable();
     out
 }
@@ -479,6 +530,242 @@ async fn load_step(
     }))
 }
 
+// ---- control quality under a slow device ------------------------------------------------------
+
+/// The quality toy's address; scripts/compare.sh gives it a user config entry with a message
+/// gap of [`QUALITY_GAP`] in both servers.
+const QUALITY_TOY: &str = "bench-toy-q";
+const QUALITY_GAP: Duration = Duration::from_millis(75);
+/// 200 Hz updates, in bursts of one second and up to one gap more, [`SETTLE`] apart.
+const UPDATE_PERIOD: Duration = Duration::from_millis(5);
+const BURST: Duration = Duration::from_secs(1);
+const SETTLE: Duration = Duration::from_millis(400);
+
+/// The value of update `k`: cycles over 1..=19, so a value recurs only after 95 ms (longer than
+/// the gap): a write's command is the latest one with its value.
+fn quality_level(k: usize) -> u32 {
+    (k % 19) as u32 + 1
+}
+
+/// Replies to quality commands seen so far: (answered, errors).
+fn count_replies(frame: &[Value], first_id: u32, answered: &mut usize, errors: &mut usize) {
+    for m in frame {
+        let Some((kind, body)) = m.as_object().and_then(|o| o.iter().next()) else {
+            continue;
+        };
+        if body["Id"]
+            .as_u64()
+            .is_some_and(|id| id >= u64::from(first_id))
+        {
+            *answered += 1;
+            if kind != "Ok" {
+                *errors += 1;
+            }
+        }
+    }
+}
+
+/// Wait until `until`, reading replies meanwhile.
+async fn read_until(
+    client: &mut Client,
+    until: Instant,
+    first_id: u32,
+    answered: &mut usize,
+    errors: &mut usize,
+) -> Result<(), String> {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(until.into()) => return Ok(()),
+            frame = next_json(&mut client.rx) => {
+                count_replies(&frame?, first_id, answered, errors);
+            }
+        }
+    }
+}
+
+/// Every 0.1 ms from a burst's first command to its last write: how long the toy had been
+/// behind the app then (ns), i.e. since the app sent a command newer than the one whose value
+/// the toy was running (0 when it ran the newest). `matched[i]` is the command write `i` carried.
+fn behind_samples(
+    sent: &[(Instant, u32)],
+    writes: &[(Instant, u32)],
+    matched: &[usize],
+) -> Vec<u64> {
+    let (Some(first), Some(last)) = (sent.first(), writes.last()) else {
+        return Vec::new();
+    };
+    let step = Duration::from_micros(100);
+    let mut out = Vec::new();
+    let mut t = first.0;
+    let mut w = 0usize; // writes read by `t`
+    while t <= last.0 {
+        while w < writes.len() && writes[w].0 <= t {
+            w += 1;
+        }
+        // The first command the toy is not running yet: after the one of its last write, or
+        // the burst's first command before any write.
+        let next = if w == 0 { 0 } else { matched[w - 1] + 1 };
+        out.push(match sent.get(next) {
+            Some(c) if c.0 <= t => t.duration_since(c.0).as_nanos() as u64,
+            _ => 0,
+        });
+        t += step;
+    }
+    out
+}
+
+/// `bursts` bursts of 200 Hz Vibrate updates to `device` (message gap 75 ms); see the module
+/// documentation for the figures.
+async fn quality(
+    client: &mut Client,
+    device: u32,
+    toy: &ToyLog,
+    bursts: usize,
+    first_id: u32,
+) -> Result<Value, String> {
+    let (mut answered, mut errors) = (0usize, 0usize);
+    let mut id = first_id;
+    let mut expected = 0usize;
+    let mut burst_time = Duration::ZERO;
+    let mut ages = Vec::new();
+    let mut late = Vec::new();
+    let mut superseded = Vec::new();
+    let mut spacing = Vec::new();
+    let mut writes_total = 0usize;
+    let mut first_delay = Vec::new();
+    let mut behind = Vec::new();
+    let (mut rate_writes, mut rate_time) = (0usize, Duration::ZERO);
+    let mut last_written = 0usize;
+    let mut last_delay = Vec::new();
+    for b in 0..bursts {
+        toy.writes.lock().clear();
+        // Burst lengths spread over one gap, so the last command falls at every phase of the
+        // device's write rhythm; each burst ends on another value than the one before.
+        let length = BURST + QUALITY_GAP * b as u32 / bursts as u32;
+        let per_burst = (length.as_nanos() / UPDATE_PERIOD.as_nanos()) as usize;
+        let offset = b * 7;
+        let t0 = Instant::now();
+        let mut sent: Vec<(Instant, u32)> = Vec::with_capacity(per_burst);
+        for k in 0..per_burst {
+            read_until(
+                client,
+                t0 + UPDATE_PERIOD * k as u32,
+                first_id,
+                &mut answered,
+                &mut errors,
+            )
+            .await?;
+            let v = quality_level(k + offset);
+            sent.push((Instant::now(), v));
+            let text = client.command(id, device, v);
+            client.send(text).await?;
+            id += 1;
+        }
+        expected += per_burst;
+        burst_time += length;
+        let end = Instant::now();
+        read_until(client, end + SETTLE, first_id, &mut answered, &mut errors).await?;
+        let writes: Vec<(Instant, u32)> = toy.writes.lock().clone();
+        writes_total += writes.len();
+        for pair in writes.windows(2) {
+            spacing.push(pair[1].0.duration_since(pair[0].0).as_nanos() as u64);
+        }
+        let mut previous: Option<Instant> = None;
+        let mut matched = Vec::with_capacity(writes.len());
+        for &(at, v) in &writes {
+            let before = sent.partition_point(|s| s.0 <= at);
+            let Some(k) = (0..before).rev().find(|&k| sent[k].1 == v) else {
+                return Err(format!(
+                    "the slow toy got Vibrate:{v}, a value no recent command carried"
+                ));
+            };
+            ages.push(at.duration_since(sent[k].0).as_nanos() as u64);
+            // The earliest the gap allowed this value: when it was sent, or one gap after the
+            // previous write, whichever is later.
+            let allowed = previous.map_or(sent[k].0, |p| sent[k].0.max(p + QUALITY_GAP));
+            late.push(at.saturating_duration_since(allowed).as_nanos() as u64);
+            // How long the written value had already been replaced by a newer command.
+            superseded.push(
+                sent.get(k + 1)
+                    .filter(|n| n.0 <= at)
+                    .map_or(0, |n| at.duration_since(n.0).as_nanos() as u64),
+            );
+            previous = Some(at);
+            matched.push(k);
+        }
+        // Writes per second while writing: (writes − 1) over the time from the first to the last.
+        if let (Some(a), Some(z)) = (writes.first(), writes.last())
+            && writes.len() > 1
+        {
+            rate_writes += writes.len() - 1;
+            rate_time += z.0.duration_since(a.0);
+        }
+        behind.extend(behind_samples(&sent, &writes, &matched));
+        let first = sent.first().copied().ok_or("an empty burst")?;
+        if let Some(&(at, _)) = writes.first() {
+            first_delay.push(at.saturating_duration_since(first.0).as_nanos() as u64);
+        }
+        let last = sent.last().copied().ok_or("an empty burst")?;
+        if let Some(&(at, v)) = writes.last()
+            && v == last.1
+            && at >= last.0
+        {
+            last_written += 1;
+            last_delay.push(at.duration_since(last.0).as_nanos() as u64);
+        }
+    }
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while answered < expected && Instant::now() < deadline {
+        read_until(
+            client,
+            Instant::now() + Duration::from_millis(50),
+            first_id,
+            &mut answered,
+            &mut errors,
+        )
+        .await?;
+    }
+    if answered < expected || errors > 0 {
+        return Err(format!(
+            "the slow toy's commands: {answered} of {expected} answered, {errors} errors"
+        ));
+    }
+    ages.sort_unstable();
+    late.sort_unstable();
+    first_delay.sort_unstable();
+    superseded.sort_unstable();
+    spacing.sort_unstable();
+    last_delay.sort_unstable();
+    let ms = |ns: f64| ns / 1000.0;
+    Ok(json!({
+        "gap_ms": QUALITY_GAP.as_millis() as u64,
+        "update_hz": 1000 / UPDATE_PERIOD.as_millis() as u64,
+        "bursts": bursts,
+        "commands": expected,
+        "writes": writes_total,
+        "writes_per_second": rate_writes as f64 / rate_time.as_secs_f64(),
+        "commands_per_second": expected as f64 / burst_time.as_secs_f64(),
+        "behind_mean_ms": behind.iter().sum::<u64>() as f64 / behind.len().max(1) as f64 / 1e6,
+        "min_spacing_ms": spacing.first().map_or(f64::NAN, |&s| s as f64 / 1e6),
+        // Two writes closer than the gap (1 ms of timer slack allowed) break the device's limit.
+        "gap_respected": spacing
+            .first()
+            .is_none_or(|&s| s + 1_000_000 >= QUALITY_GAP.as_nanos() as u64),
+        "age_p50_ms": ms(pct(&ages, 0.5)),
+        "age_p99_ms": ms(pct(&ages, 0.99)),
+        "age_max_ms": ms(pct(&ages, 1.0)),
+        "late_p50_ms": ms(pct(&late, 0.5)),
+        "late_p99_ms": ms(pct(&late, 0.99)),
+        "first_delay_p50_ms": ms(pct(&first_delay, 0.5)),
+        "first_delay_max_ms": ms(pct(&first_delay, 1.0)),
+        "superseded_p50_ms": ms(pct(&superseded, 0.5)),
+        "superseded_p99_ms": ms(pct(&superseded, 0.99)),
+        "last_written": last_written,
+        "last_delay_p50_ms": ms(pct(&last_delay, 0.5)),
+        "last_delay_max_ms": ms(pct(&last_delay, 1.0)),
+    }))
+}
+
 // ---- the run -----------------------------------------------------------------------------------
 
 async fn run(args: &Args) -> Result<Value, String> {
@@ -489,8 +776,7 @@ async fn run(args: &Args) -> Result<Value, String> {
     // One toy for the load.
     let log = Arc::new(ToyLog::default());
     let toy_task = tokio::spawn(toy(args.device.clone(), "bench-toy-0".into(), log.clone()));
-    let indexes = client.device_index(1).await?;
-    let device = indexes[0];
+    let device = client.device_index(1).await?[0];
     if !log.identified.load(Ordering::SeqCst) {
         return Err("the device was listed without identifying the toy".into());
     }
@@ -503,6 +789,25 @@ async fn run(args: &Args) -> Result<Value, String> {
         steps.push(load_step(&mut client, device, &log, &pid, args.commands, k, first_id).await?);
         first_id += args.commands as u32;
     }
+
+    // Control quality: a second toy with a 75 ms message gap.
+    let quality = if args.bursts > 0 {
+        let before = client.device_index(1).await?;
+        let q_log = Arc::new(ToyLog::default());
+        let q_task = tokio::spawn(toy(args.device.clone(), QUALITY_TOY.into(), q_log.clone()));
+        let listed = client.device_index(before.len() + 1).await?;
+        // Whether its 75 ms gap was applied shows in the writes' spacing (`gap_respected`): the
+        // lists cannot tell (intiface-engine 4.0.4 announces 100 ms for every device).
+        let q_device = *listed
+            .iter()
+            .find(|i| !before.contains(i))
+            .ok_or("the quality toy was not listed")?;
+        let q = quality(&mut client, q_device, &q_log, args.bursts, first_id).await?;
+        q_task.abort();
+        q
+    } else {
+        Value::Null
+    };
 
     // Memory with more toys connected.
     let mut toys = Vec::new();
@@ -524,6 +829,7 @@ async fn run(args: &Args) -> Result<Value, String> {
         "ok": true,
         "spec": args.spec,
         "steps": steps,
+        "quality": quality,
         "idle_rss_kib": idle_rss,
         "devices": listed,
         "devices_rss_kib": rss_devices,
