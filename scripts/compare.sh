@@ -146,8 +146,14 @@ print(f"Side by side, one run, {commands} commands per row, {machine}; client an
 failed = [(n, r) for n, r in (("Teleplug", a), (peer, b)) if not r.get("ok")]
 for n, r in failed + ([("floor", f)] if not f.get("ok") else []):
     print(f"**{n} FAILED**: {r.get('reason')}\n")
+def step_ok(r, i):
+    return bool(r.get("ok")) and r["steps"][i].get("ok", False)
+for n, r in (("Teleplug", a), (peer, b), ("floor", f)):
+    for st in (r.get("steps") or []) if r.get("ok") else []:
+        if not st.get("ok"):
+            print(f"**{n} FAILED at {st['inflight']} in flight**: {st.get('reason')}\n")
 def cell(r, i, key, fmt):
-    if not r.get("ok"): return "failed"
+    if not step_ok(r, i): return "failed"
     return fmt.format(r["steps"][i][key])
 rows = [("commands/s", "per_second", "{:,.0f}"),
         ("reply RTT p50 / p99 (µs)", None, None),
@@ -155,7 +161,7 @@ rows = [("commands/s", "per_second", "{:,.0f}"),
         ("writes reaching the toy (commands waiting for the toy may be merged)", "device_writes", "{:,}"),
         ("server CPU per command (µs)", "server_cpu_us_per_cmd", "{:.1f}"),
         ("load generator CPU per command (µs)", "client_cpu_us_per_cmd", "{:.1f}")]
-steps = a["steps"] if a.get("ok") else b.get("steps", [])
+steps = a["steps"] if a.get("ok") else b.get("steps") or f.get("steps") or []
 print(f"| in flight | figure | Teleplug | {peer} | Teleplug's lead (×) | floor |")
 print("|---|---|---|---|---|---|")
 for i, s in enumerate(steps):
@@ -164,21 +170,21 @@ for i, s in enumerate(steps):
         if key is None:
             base = "rtt" if "RTT" in label else "write"
             def pair(r):
-                if not r.get("ok"): return "failed"
+                if not step_ok(r, i): return "failed"
                 st = r["steps"][i]
                 return f"{st[base+'_p50_us']:.0f} / {st[base+'_p99_us']:.0f}"
             ratio = ""
-            if not failed:
+            if step_ok(a, i) and step_ok(b, i):
                 ratio = f"{b['steps'][i][base+'_p50_us'] / a['steps'][i][base+'_p50_us']:.2f} (p50)"
             print(f"| {k} | {label} | {pair(a)} | {pair(b)} | {ratio} | {pair(f)} |")
         else:
             ratio = ""
-            if not failed and "load generator" not in label and key != "device_writes":
+            if step_ok(a, i) and step_ok(b, i) and "load generator" not in label and key != "device_writes":
                 x, y = a['steps'][i][key], b['steps'][i][key]
                 # CPU time comes in 10 ms ticks: a short run may count none on one side.
                 ratio = f"{(x / y if key == 'per_second' else y / x):.2f}" if x and y else "too few CPU ticks"
             print(f"| {k} | {label} | {cell(a, i, key, fmt)} | {cell(b, i, key, fmt)} | {ratio} | {cell(f, i, key, fmt)} |")
-    if not failed and f.get("ok"):
+    if step_ok(a, i) and step_ok(b, i) and step_ok(f, i):
         key = "server_cpu_us_per_cmd"
         x, y, z = a["steps"][i][key], b["steps"][i][key], f["steps"][i][key]
         lead = f"{(y - z) / (x - z):.2f}" if x > z and y > z else ""
@@ -217,5 +223,6 @@ if qa or qb:
             ("last command → its write, p50 (ms)", "last_delay_p50_ms", "{:.1f}"),
             ("last command → its write, max (ms)", "last_delay_max_ms", "{:.1f}")]:
         print(f"| {label} | {qcell(a, key, fmt)} | {qcell(b, key, fmt)} |")
-sys.exit(1 if failed else 0)
+step_failed = any(not st.get("ok") for r in (a, b) if r.get("ok") for st in r["steps"])
+sys.exit(1 if failed or step_failed else 0)
 PY

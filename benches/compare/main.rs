@@ -15,7 +15,7 @@
 //! (floor.rs).
 //!
 //! A lost reply, an error reply or a missing device write is a failure (`"ok": false` with the
-//! reason), never a figure. Without `--bench` (run by `cargo test` or `cargo nextest`, which
+//! reason, for the run or for the step), never a figure. Without `--bench` (run by `cargo test` or `cargo nextest`, which
 //! list it) it does nothing.
 //!
 //! ```sh
@@ -516,6 +516,7 @@ async fn load_step(
     to_write.sort_unstable();
     let secs = window.as_secs_f64();
     Ok(json!({
+        "ok": true,
         "inflight": inflight,
         "commands": commands,
         "seconds": secs,
@@ -786,7 +787,11 @@ async fn run(args: &Args) -> Result<Value, String> {
     let mut steps = Vec::new();
     let mut first_id = 10;
     for &k in &args.inflight {
-        steps.push(load_step(&mut client, device, &log, &pid, args.commands, k, first_id).await?);
+        // A failed step (e.g. commands lost) is reported in its row; the others still run.
+        let step = load_step(&mut client, device, &log, &pid, args.commands, k, first_id).await;
+        steps.push(
+            step.unwrap_or_else(|reason| json!({"inflight": k, "ok": false, "reason": reason})),
+        );
         first_id += args.commands as u32;
     }
 
