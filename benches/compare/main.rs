@@ -393,8 +393,11 @@ fn level(i: usize) -> u32 {
     (i % 20) as u32 + 1
 }
 
-/// Match each write to the command it carries: the latest one with its value sent before the
-/// write was read, after the previous write's. Returns send → write times (ns) and the index
+/// Match each write to the command it carries, in order. When the toy got at least one write
+/// per command (nothing merged) each write goes to the earliest not yet matched command with its
+/// value sent before it; when commands were merged (fewer writes), to the latest such command
+/// (a merged write carries the newest value queued; values cycle over 20 levels, so either way
+/// the write gave the toy that command's value). Returns send → write times (ns) and the index
 /// of the last command matched.
 fn match_writes(
     writes: &[(Instant, u32)],
@@ -402,6 +405,7 @@ fn match_writes(
     start: Instant,
     value: fn(usize) -> u32,
 ) -> (Vec<u64>, Option<usize>) {
+    let merged = writes.len() < sent_at.len();
     let mut ages = Vec::with_capacity(writes.len());
     let mut next = 0usize;
     let mut reached = None;
@@ -415,7 +419,12 @@ fn match_writes(
                 s == 0 || s > at
             })
             .map_or(sent_at.len(), |p| next + p);
-        let Some(k) = (next..sent).rev().find(|&k| value(k) == *v) else {
+        let found = if merged {
+            (next..sent).rev().find(|&k| value(k) == *v)
+        } else {
+            (next..sent).find(|&k| value(k) == *v)
+        };
+        let Some(k) = found else {
             continue; // not a command of this step (e.g. a stop)
         };
         ages.push(at - sent_at[k].load(Ordering::Relaxed));
@@ -492,26 +501,29 @@ async fn load_step(
         ));
     }
     // Every command was acknowledged; a server may merge commands that wait for the device
-    // (the latest value wins), but the last one must reach the toy. Each write is matched to
-    // the latest command carrying its value sent before it was read (values cycle over 20
-    // levels, so a write's command is the most recent one with that value).
+    // (the latest value wins), but the last one must reach the toy (match_writes pairs writes
+    // with commands).
     let last = commands - 1;
+    // The toy's writes settle: one per command, or no new one for 100 ms (a server that merged).
     let deadline = Instant::now() + STEP_TIMEOUT;
-    let (mut to_write, written) = loop {
+    let (mut seen, mut quiet) = (usize::MAX, 0);
+    let writes = loop {
         let writes: Vec<(Instant, u32)> = toy.writes.lock().clone();
-        let (ages, reached) = match_writes(&writes, &sent_at, start, value);
-        if reached == Some(last) {
-            break (ages, writes.len());
+        quiet = if writes.len() == seen { quiet + 1 } else { 0 };
+        seen = writes.len();
+        if writes.len() >= commands || quiet >= 5 || Instant::now() > deadline {
+            break writes;
         }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "the last command never reached the toy ({} writes, {inflight} in flight): \
-                 commands lost",
-                writes.len()
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     };
+    let (mut to_write, reached) = match_writes(&writes, &sent_at, start, value);
+    let written = writes.len();
+    if reached != Some(last) {
+        return Err(format!(
+            "the last command never reached the toy ({written} writes, {inflight} in flight): \
+             commands lost"
+        ));
+    }
     rtt.sort_unstable();
     to_write.sort_unstable();
     let secs = window.as_secs_f64();

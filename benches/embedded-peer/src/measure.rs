@@ -146,19 +146,20 @@ pub fn settle(log: &WriteLog, n: usize) {
 
 /// The figures of a row from its raw samples and the toy's writes.
 ///
-/// Writes are matched to commands in order: each write to the earliest not yet matched command
-/// with its level that was sent before the write, the last write to the last command when it
-/// has its level. A command's write latency runs to the first write matched to it or to a later
-/// command: when a backlog merged, the toy wrote only the latest level, and as levels repeat
-/// every 20 commands a write's command is then ambiguous; the earliest match never makes a
-/// latency shorter than it was (it may make it longer). With one write per command this is the
-/// plain send[i] → write[i] pairing.
+/// Writes are matched to commands in order. When the toy got one write per command (nothing
+/// merged) they pair one to one, each write with the earliest not yet matched command with its
+/// level sent before it. When a backlog merged (fewer writes than commands), a merged write
+/// carries the newest value queued, so each write goes to the latest not yet matched command
+/// with its level sent before it (levels repeat every 20 commands: the write gave the toy that
+/// command's value either way). The last write goes to the last command when it has its level.
+/// A command's write latency runs to the first write matched to it or to a later command.
 pub fn analyse(raw: Raw, log: &WriteLog) -> Figures {
     let n = raw.sends.len();
     let writes = log.take();
     let mut matched: Vec<(Instant, usize)> = Vec::with_capacity(writes.len());
     let mut stray = 0;
     let mut next = 0;
+    let merged = writes.len() < n;
     for (k, &(at, level)) in writes.iter().enumerate() {
         // The last write carries the last command when it has its level and came after it
         // (latest value wins); earlier matches are never later than that.
@@ -171,15 +172,21 @@ pub fn analyse(raw: Raw, log: &WriteLog) -> Figures {
             matched.push((at, n - 1));
             continue;
         }
-        let mut j = next;
-        while j < n && raw.sends[j] <= at && raw.values[j] != level {
-            j += 1;
-        }
-        if j < n && raw.sends[j] <= at && raw.values[j] == level {
-            matched.push((at, j));
-            next = j + 1;
+        let found = if merged {
+            // Commands sent before the write: next..before.
+            let before = next + raw.sends[next.min(n)..].partition_point(|s| *s <= at);
+            (next..before).rev().find(|&j| raw.values[j] == level)
         } else {
-            stray += 1;
+            (next..n)
+                .take_while(|&j| raw.sends[j] <= at)
+                .find(|&j| raw.values[j] == level)
+        };
+        match found {
+            Some(j) => {
+                matched.push((at, j));
+                next = j + 1;
+            }
+            None => stray += 1,
         }
     }
     let mut write_sample = Vec::with_capacity(n);
