@@ -5,7 +5,7 @@
 # depend on the machine.
 #
 #   scripts/compare.sh [--peer-version 4.0.4] [--commands 40000] [--inflight 1,16,256]
-#                      [--devices 100] [--bursts 10]
+#                      [--devices 100] [--bursts 10] [--rounds 3]
 #
 # 1. builds the peer once into target/peer/intiface-engine-<version> (`cargo install`; 5.0.x
 #    needs a newer rustc than 1.95: `RUSTUP_TOOLCHAIN=nightly scripts/compare.sh
@@ -29,6 +29,7 @@ commands=40000
 inflight=1,16,256
 devices=100
 bursts=10
+rounds=3
 while [ $# -gt 0 ]; do
     case "$1" in
         --peer-version) peer_version="$2"; shift 2 ;;
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
         --inflight) inflight="$2"; shift 2 ;;
         --devices) devices="$2"; shift 2 ;;
         --bursts) bursts="$2"; shift 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
         *) echo "compare: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -115,31 +117,67 @@ measure() {
     wait "$pid" 2>/dev/null || true
 }
 
-client_port="$(free_port)"; device_port="$(free_port)"
-# Each server gets its own copy (Teleplug writes new devices back into it).
-cp "$config" "$work/teleplug-config.json"; cp "$config" "$work/peer-config.json"
-measure teleplug "$target_dir/release/teleplug" serve --port "$client_port" \
-    --device-websocket-port "$device_port" --user-device-config "$work/teleplug-config.json" \
-    --no-bluetooth --no-serial --no-hid --no-gamepad --log error
+# Rounds alternate the three sides (Teleplug, peer, floor, Teleplug, ...), so a slow spell of
+# the machine falls on all of them; the table shows each figure's median over the rounds.
+for round in $(seq 1 "$rounds"); do
+    echo "==> round $round of $rounds" >&2
+    client_port="$(free_port)"; device_port="$(free_port)"
+    # Each server gets its own copy (Teleplug writes new devices back into it).
+    cp "$config" "$work/teleplug-config.json"; cp "$config" "$work/peer-config.json"
+    measure "teleplug-$round" "$target_dir/release/teleplug" serve --port "$client_port" \
+        --device-websocket-port "$device_port" --user-device-config "$work/teleplug-config.json" \
+        --no-bluetooth --no-serial --no-hid --no-gamepad --log error
 
-client_port="$(free_port)"; device_port="$(free_port)"
-measure "intiface-engine-$peer_version" "$peer" --websocket-port "$client_port" \
-    --use-device-websocket-server --device-websocket-server-port "$device_port" \
-    --user-device-config-file "$work/peer-config.json"
+    client_port="$(free_port)"; device_port="$(free_port)"
+    measure "peer-$round" "$peer" --websocket-port "$client_port" \
+        --use-device-websocket-server --device-websocket-server-port "$device_port" \
+        --user-device-config-file "$work/peer-config.json"
 
-# The floor: the load generator's own minimal relay (benches/compare/floor.rs), which does only
-# the socket work every server must do per command. No message gap: no quality bursts.
-client_port="$(free_port)"; device_port="$(free_port)"
-bursts_saved="$bursts"; bursts=0
-measure floor "$loadgen" --bench --floor --port "$client_port" --device-port "$device_port"
-bursts="$bursts_saved"
+    # The floor: the load generator's own minimal relay (benches/compare/floor.rs), which does
+    # only the socket work every server must do per command. No message gap: no quality bursts.
+    client_port="$(free_port)"; device_port="$(free_port)"
+    bursts_saved="$bursts"; bursts=0
+    measure "floor-$round" "$loadgen" --bench --floor --port "$client_port" --device-port "$device_port"
+    bursts="$bursts_saved"
+done
 
-python3 - "$work/teleplug.json" "$work/intiface-engine-$peer_version.json" "$work/floor.json" \
-    "intiface-engine $peer_version" "$commands" "$(uname -m) $(nproc) cores" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2])); f = json.load(open(sys.argv[3]))
-peer, commands, machine = sys.argv[4], sys.argv[5], sys.argv[6]
-print(f"Side by side, one run, {commands} commands per row, {machine}; client and toy: "
+python3 - "$work" "$rounds" "intiface-engine $peer_version" "$commands" \
+    "$(uname -m) $(nproc) cores" <<'PY'
+import json, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+def merged(name):
+    """The rounds of one side as one result: each figure's median; failed if any round failed."""
+    runs = [json.load(open(f"{work}/{name}-{r}.json")) for r in range(1, rounds + 1)]
+    bad = [r for r in runs if not r.get("ok")]
+    if bad:
+        return {"ok": False, "reason": f"{len(bad)} of {rounds} rounds failed: " + bad[0].get("reason", "")}
+    def med(dicts):
+        out = {}
+        for key, v in dicts[0].items():
+            vals = [d.get(key) for d in dicts]
+            if all(isinstance(x, bool) for x in vals):
+                out[key] = all(vals)
+            elif all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals):
+                out[key] = statistics.median_low(vals)
+            else:
+                out[key] = v
+        return out
+    result = med(runs)
+    steps = []
+    for i in range(len(runs[0]["steps"])):
+        st = [r["steps"][i] for r in runs]
+        failed = [x for x in st if not x.get("ok")]
+        steps.append({"inflight": st[0]["inflight"], "ok": False,
+                      "reason": f"{len(failed)} of {rounds} rounds: " + failed[0].get("reason", "")}
+                     if failed else med(st))
+    result["steps"] = steps
+    q = [r.get("quality") for r in runs]
+    result["quality"] = med(q) if all(q) else None
+    return result
+a, b, f = merged("teleplug"), merged("peer"), merged("floor")
+peer, commands, machine = sys.argv[3], sys.argv[4], sys.argv[5]
+print(f"Side by side, one run of {rounds} rounds (sides alternating, each figure the (low) median "
+      f"over the rounds), {commands} commands per row, {machine}; client and toy: "
       "benches/compare/main.rs (raw JSON over WebSocket, Lovense Hush dialing in). "
       "Floor: benches/compare/floor.rs, not a Buttplug server, only the socket work each "
       "command needs (no ratio is taken against it).\n")
