@@ -230,7 +230,7 @@ fn measure_side_with(
             }
             if !f.failed() && f.writes < f.commands {
                 notes.push(format!(
-                    "{name}, {w} in flight: the toy was written {} times for {} commands (a backlog merged: latest value wins), so this row's device did less work than a side writing every command; its command → write figures count up to the write that carried the command or a later one",
+                    "{name}, {w} in flight: the toy was written {} times for {} commands (a backlog merged: latest value wins), so this row's device did less work than a side writing every command; merged commands were never written as such, so the row has no command → write latency (the last command's value did reach the toy)",
                     f.writes, f.commands
                 ));
             }
@@ -257,7 +257,7 @@ fn print_table(
         s.commands, s.warmup
     );
     println!(
-        "- command → write: from just before the command is handed to the library to the toy's write handler (to the first write carrying it or a later command when the toy merged a backlog); command → reply: to the Ok reply (C ABI: entry of the event callback)"
+        "- command → write: from just before the command is handed to the library to the toy's write handler, where the toy got one write per command (a row that merged a backlog has none: \"—\"); command → reply: to the Ok reply (C ABI: entry of the event callback)"
     );
     println!(
         "- semantics that differ: buttplug answers Ok once the command is queued for its device task (fire and forget), before the write, so its 1-in-flight row does not bound the toy's backlog; Teleplug's device task merges a backlog when the toy falls behind (latest value wins), so its pipelined rows may write fewer times (row \"device writes\")\n"
