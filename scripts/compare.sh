@@ -210,9 +210,11 @@ for i, s in enumerate(steps):
             def pair(r):
                 if not step_ok(r, i): return "failed"
                 st = r["steps"][i]
+                if st[base+'_p50_us'] is None: return "— (merged)"
                 return f"{st[base+'_p50_us']:.0f} / {st[base+'_p99_us']:.0f}"
             ratio = ""
-            if step_ok(a, i) and step_ok(b, i):
+            if step_ok(a, i) and step_ok(b, i) and all(
+                    r["steps"][i][base+'_p50_us'] is not None for r in (a, b)):
                 ratio = f"{b['steps'][i][base+'_p50_us'] / a['steps'][i][base+'_p50_us']:.2f} (p50)"
             print(f"| {k} | {label} | {pair(a)} | {pair(b)} | {ratio} | {pair(f)} |")
         else:
