@@ -85,6 +85,50 @@ impl Raw {
     }
 }
 
+/// Hand `n` commands to a library through `send(i, level)` (`i` counts from 0 in this row, the
+/// level continues the stream from `first`), at most `window` unanswered (1: each awaited
+/// before the next), and note when each was handed over and answered. Run unconstrained:
+/// tokio's cooperative budget would re-queue a request's first poll behind later ones, and
+/// commands would no longer be handed over in order.
+pub async fn drive<F, Fut, E>(n: usize, window: usize, first: usize, mut send: F) -> Raw
+where
+    F: FnMut(i32) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    use futures::stream::{FuturesUnordered, StreamExt};
+    tokio::task::unconstrained(async move {
+        let mut raw = Raw::with_capacity(n);
+        let mut inflight = FuturesUnordered::new();
+        let mut next = 0;
+        while next < n || !inflight.is_empty() {
+            while next < n && inflight.len() < window {
+                let level = value(first + next);
+                let i = next;
+                raw.values.push(level);
+                raw.sends.push(Instant::now());
+                let reply = send(level);
+                inflight.push(async move { (i, reply.await) });
+                next += 1;
+            }
+            match tokio::time::timeout(REPLY_TIMEOUT, inflight.next()).await {
+                Ok(Some((i, Ok(())))) => raw.replies[i] = Some(Instant::now()),
+                Ok(Some((i, Err(e)))) => {
+                    raw.error.get_or_insert(format!("command {i}: {e}"));
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    raw.error
+                        .get_or_insert(format!("no reply within {REPLY_TIMEOUT:?}"));
+                    break;
+                }
+            }
+        }
+        raw
+    })
+    .await
+}
+
 /// Percentiles of a latency sample.
 #[derive(Clone, Copy, Debug)]
 pub struct Summary {

@@ -37,11 +37,11 @@ use buttplug_server::device::hardware::{
 use buttplug_server_device_config::{
     BluetoothLESpecifier, Endpoint, ProtocolCommunicationSpecifier, load_protocol_configs,
 };
+use futures::StreamExt;
 use futures::future::{self, BoxFuture, FutureExt};
-use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::measure::{HUSH_TYPE_REPLY, REPLY_TIMEOUT, Raw, WriteLog, value};
+use crate::measure::{HUSH_TYPE_REPLY, Raw, WriteLog, drive};
 
 /// The crates measured, as printed in the table's header.
 pub const VERSION: &str = "12.0.2";
@@ -231,38 +231,10 @@ impl Reference {
         let first = self.seq;
         self.seq += n;
         let vibrator = &self.vibrator;
-        // Unconstrained: tokio's cooperative budget would re-queue a request's first poll behind
-        // later ones, and commands would no longer be handed over in order.
-        self.rt.block_on(tokio::task::unconstrained(async move {
-            let mut raw = Raw::with_capacity(n);
-            let mut inflight = FuturesUnordered::new();
-            let mut next = 0;
-            while next < n || !inflight.is_empty() {
-                while next < n && inflight.len() < window {
-                    let level = value(first + next);
-                    let command =
-                        ClientDeviceOutputCommand::Vibrate(ClientDeviceCommandValue::Steps(level));
-                    let i = next;
-                    raw.values.push(level);
-                    raw.sends.push(Instant::now());
-                    let reply = vibrator.run_output(&command);
-                    inflight.push(async move { (i, reply.await) });
-                    next += 1;
-                }
-                match tokio::time::timeout(REPLY_TIMEOUT, inflight.next()).await {
-                    Ok(Some((i, Ok(())))) => raw.replies[i] = Some(Instant::now()),
-                    Ok(Some((i, Err(e)))) => {
-                        raw.error.get_or_insert(format!("command {i}: {e}"));
-                    }
-                    Ok(None) => break,
-                    Err(_) => {
-                        raw.error
-                            .get_or_insert(format!("no reply within {REPLY_TIMEOUT:?}"));
-                        break;
-                    }
-                }
-            }
-            raw
+        self.rt.block_on(drive(n, window, first, |level| {
+            vibrator.run_output(&ClientDeviceOutputCommand::Vibrate(
+                ClientDeviceCommandValue::Steps(level),
+            ))
         }))
     }
 

@@ -7,13 +7,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::stream::{FuturesUnordered, StreamExt};
 use teleplug::client::{Client, EmbeddedConnector};
 use teleplug::hardware::simulated::{SimOp, SimulatedDevice, SimulatedDeviceSpec};
 use teleplug::server::{Server, ServerOptions, Transports};
 use teleplug::wire::{OutputCommand, OutputType};
 
-use crate::measure::{HUSH_TYPE_REPLY, REPLY_TIMEOUT, Raw, WriteLog, value};
+use crate::measure::{HUSH_TYPE_REPLY, Raw, WriteLog, drive};
 
 const ADDRESS: &str = "EE:00:00:00:00:02";
 
@@ -60,37 +59,13 @@ impl RustApi {
         self.seq += n;
         let client = &self.client;
         let index = self.index;
-        // Unconstrained: tokio's cooperative budget would re-queue a request's first poll behind
-        // later ones, and commands would no longer be handed over in order.
-        self.rt.block_on(tokio::task::unconstrained(async move {
-            let mut raw = Raw::with_capacity(n);
-            let mut inflight = FuturesUnordered::new();
-            let mut next = 0;
-            while next < n || !inflight.is_empty() {
-                while next < n && inflight.len() < window {
-                    let level = value(first + next);
-                    let command = OutputCommand::new(OutputType::Vibrate, level, 0);
-                    let client = client.clone();
-                    let i = next;
-                    raw.values.push(level);
-                    raw.sends.push(Instant::now());
-                    inflight.push(async move { (i, client.output(index, 0, command).await) });
-                    next += 1;
-                }
-                match tokio::time::timeout(REPLY_TIMEOUT, inflight.next()).await {
-                    Ok(Some((i, Ok(())))) => raw.replies[i] = Some(Instant::now()),
-                    Ok(Some((i, Err(e)))) => {
-                        raw.error.get_or_insert(format!("command {i}: {e}"));
-                    }
-                    Ok(None) => break,
-                    Err(_) => {
-                        raw.error
-                            .get_or_insert(format!("no reply within {REPLY_TIMEOUT:?}"));
-                        break;
-                    }
-                }
+        self.rt.block_on(drive(n, window, first, |level| {
+            let client = client.clone();
+            async move {
+                client
+                    .output(index, 0, OutputCommand::new(OutputType::Vibrate, level, 0))
+                    .await
             }
-            raw
         }))
     }
 
