@@ -8,7 +8,7 @@ mod support;
 use std::process::Command;
 
 use serde_json::json;
-use support::serve::{BIN, Serve};
+use support::serve::{BIN, Serve, scan_and_vibrate};
 use support::wire::msg_type;
 use support::ws::{Peer, SimPeer, WAIT};
 use tokio::net::TcpListener;
@@ -45,19 +45,7 @@ async fn serves_the_client_it_connects_to_and_again_after_the_client_leaves() {
     let info = client.handshake("Remote Client", 4).await;
     assert_eq!(msg_type(&info), "ServerInfo", "{info}");
     assert_eq!(info["ServerInfo"]["ServerName"], "Dialing Engine");
-    assert_eq!(
-        msg_type(&client.request("StartScanning", json!({})).await),
-        "Ok"
-    );
-    sim.advertise("toy", "LVS-Hush", "AA:BB:CC:DD:EE:01").await;
-    sim.lovense_until_connected("toy").await;
-    client.event("DeviceList").await;
-    let vibrate = json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":15}}});
-    assert_eq!(
-        msg_type(&client.request("OutputCmd", vibrate.clone()).await),
-        "Ok"
-    );
-    assert_eq!(sim.next_write().await, "Vibrate:15;");
+    scan_and_vibrate(&mut client, &mut sim).await;
 
     // The remote end goes away without a word: the toy stops at once, as on a client disconnect.
     drop(client);
@@ -74,6 +62,7 @@ async fn serves_the_client_it_connects_to_and_again_after_the_client_leaves() {
         list["DeviceList"]["Devices"]["0"]["DeviceName"], "Lovense Hush",
         "{list}"
     );
+    let vibrate = json!({"DeviceIndex":0,"FeatureIndex":0,"Command":{"Vibrate":{"Value":15}}});
     assert_eq!(msg_type(&client.request("OutputCmd", vibrate).await), "Ok");
     assert_eq!(sim.next_write().await, "Vibrate:15;");
 

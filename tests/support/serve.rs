@@ -167,6 +167,14 @@ pub async fn vibrating_toy_at(sim_url: &str, url: String, client_name: &str) -> 
         msg_type(&client.handshake(client_name, 4).await),
         "ServerInfo"
     );
+    scan_and_vibrate(&mut client, &mut sim).await;
+    VibratingToy { url, client, sim }
+}
+
+/// After the handshake: `client` scans, a simulated Lovense Hush is advertised on `sim` and
+/// connects, the client gets the DeviceList and vibrates it (device 0) at 15, which the toy
+/// receives.
+pub async fn scan_and_vibrate(client: &mut Peer, sim: &mut SimPeer) {
     assert_eq!(
         msg_type(&client.request("StartScanning", json!({})).await),
         "Ok"
@@ -182,7 +190,6 @@ pub async fn vibrating_toy_at(sim_url: &str, url: String, client_name: &str) -> 
         .await;
     assert_eq!(msg_type(&ok), "Ok");
     assert_eq!(sim.next_write().await, "Vibrate:15;");
-    VibratingToy { url, client, sim }
 }
 
 impl Drop for Serve {
