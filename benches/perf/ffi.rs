@@ -4,7 +4,6 @@
 //! program would; requests are encoded before the clock starts. Device writes are timestamped
 //! by a process-wide simulated-device observer (the device lives inside the context).
 
-use std::ffi::c_void;
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -19,6 +18,7 @@ use teleplug::ffi::{
 use teleplug::hardware::simulated::{SimOp, observe_process};
 
 use crate::Settings;
+use crate::ffi_sink::{Delivered, free_sink, on_event, sink};
 use crate::rig::{self, WriteLatency, WriteLog};
 use crate::stats::{Summary, rate};
 
@@ -41,30 +41,6 @@ fn write_logs() -> &'static Logs {
         });
         RwLock::new(Vec::new())
     })
-}
-
-/// One message delivered to the callback: when, and its bytes.
-struct Delivered {
-    at: Instant,
-    bytes: Vec<u8>,
-}
-
-unsafe extern "C" fn on_event(user_data: *mut c_void, buf: *const u8, len: usize) {
-    let at = Instant::now();
-    // SAFETY: `user_data` is the `mpsc::Sender` leaked in `Abi::open`, alive until `free_sink`;
-    // `buf` is valid for `len` bytes during this call.
-    let (tx, bytes) = unsafe {
-        (
-            &*(user_data as *const mpsc::Sender<Delivered>),
-            std::slice::from_raw_parts(buf, len).to_vec(),
-        )
-    };
-    let _ = tx.send(Delivered { at, bytes });
-}
-
-unsafe extern "C" fn free_sink(user_data: *mut c_void) {
-    // SAFETY: created by `Box::into_raw` in `Abi::open`; the library calls this exactly once.
-    drop(unsafe { Box::from_raw(user_data as *mut mpsc::Sender<Delivered>) });
 }
 
 /// A context with one connected client and one simulated Hush.
@@ -96,8 +72,7 @@ impl Abi {
         let mut ctx = std::ptr::null_mut();
         // SAFETY: `ctx` is a valid out-pointer.
         assert_eq!(unsafe { tp_context_new(0, &mut ctx) }, TP_OK);
-        let (tx, rx) = mpsc::channel();
-        let user_data = Box::into_raw(Box::new(tx)) as *mut c_void;
+        let (user_data, rx) = sink();
         let name = b"bench";
         let mut client = std::ptr::null_mut();
         // SAFETY: valid name buffer, callbacks match the header's types, out-pointer valid.

@@ -12,6 +12,8 @@
 mod alloc;
 mod embedded;
 mod ffi;
+#[path = "../common/ffi_sink.rs"]
+mod ffi_sink;
 mod rig;
 mod scale;
 mod startup;

@@ -6,7 +6,6 @@
 //! its writes are timestamped by the process-wide simulated-device observer (the same write
 //! path as the Rust API side's device observer).
 
-use std::ffi::c_void;
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -19,6 +18,7 @@ use teleplug::ffi::{
 };
 use teleplug::hardware::simulated::{SimOp, observe_process};
 
+use crate::ffi_sink::{Delivered, free_sink, on_event, sink};
 use crate::measure::{HUSH_TYPE_REPLY, REPLY_TIMEOUT, Raw, WriteLog, value};
 
 const ADDRESS: &str = "EE:00:00:00:00:03";
@@ -41,31 +41,6 @@ fn write_log() -> &'static Arc<WriteLog> {
     })
 }
 
-/// One message delivered to the callback: when, and its bytes.
-struct Delivered {
-    at: Instant,
-    bytes: Vec<u8>,
-}
-
-unsafe extern "C" fn on_event(user_data: *mut c_void, buf: *const u8, len: usize) {
-    let at = Instant::now();
-    // SAFETY: `user_data` is the `mpsc::Sender` boxed in `CAbi::start`, alive until `free_sink`
-    // runs; the library guarantees `buf` is valid for `len` bytes during this call.
-    let (tx, bytes) = unsafe {
-        (
-            &*(user_data as *const mpsc::Sender<Delivered>),
-            std::slice::from_raw_parts(buf, len).to_vec(),
-        )
-    };
-    let _ = tx.send(Delivered { at, bytes });
-}
-
-unsafe extern "C" fn free_sink(user_data: *mut c_void) {
-    // SAFETY: created by `Box::into_raw` in `CAbi::start`; the library calls this exactly once,
-    // after the last `on_event`.
-    drop(unsafe { Box::from_raw(user_data as *mut mpsc::Sender<Delivered>) });
-}
-
 /// A context with one connected client and one simulated Hush.
 pub struct CAbi {
     ctx: *mut tp_context,
@@ -86,8 +61,7 @@ impl CAbi {
         if status != TP_OK {
             return Err(format!("tp_context_new: {status}"));
         }
-        let (tx, rx) = mpsc::channel();
-        let user_data = Box::into_raw(Box::new(tx)) as *mut c_void;
+        let (user_data, rx) = sink();
         let name = b"bench";
         let mut client = std::ptr::null_mut();
         // SAFETY: `ctx` came from tp_context_new; the name buffer is valid for its length; the

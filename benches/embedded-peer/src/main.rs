@@ -15,6 +15,8 @@
 //! Run: `scripts/compare-embedded.sh [--commands N] [--warmup N] [--inflight 1,16,256]`.
 
 mod c_abi;
+#[path = "../../common/ffi_sink.rs"]
+mod ffi_sink;
 mod measure;
 mod reference;
 mod rust_api;
