@@ -99,8 +99,9 @@ impl Abi {
             log,
             seq: 0,
         };
+        // No hardware transport (Bluetooth, serial, HID, gamepads): the simulated toy only.
         let embedded = s::EmbeddedOptions {
-            disabled_transports: 7,
+            disabled_transports: 15,
             ..Default::default()
         };
         abi.call(request::Body::Connect(s::Connect {
